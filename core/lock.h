@@ -1,0 +1,146 @@
+/*
+ * The project's lock, and LOCK_GUARD: the C version of "never hold a mutex
+ * across .await".
+ *
+ *     LOCK_GUARD(&shard->lock) {
+ *         ... the lock is held here, and released on every way out:
+ *         falling off the end, break, continue, return, goto ...
+ *     }
+ *
+ * A task may migrate to another worker at every suspension point, so a lock
+ * held across one would be released by a thread that does not own it, or
+ * block a worker for as long as the task sleeps. Every suspension macro
+ * (TASK_YIELD, TASK_AWAIT, TASK_JOIN, and any added later) therefore fails to
+ * compile anywhere inside a LOCK_GUARD scope. How: the guard declares a local
+ * named `lock_guard_sentinel_` of type `const struct lock_guard_held_`, which
+ * shadows the file-scope function of that name; each suspension macro
+ * static-asserts that the name does not have the guard's type. Debug builds
+ * (MAGPIE_LOCK_CHECKS) also count the locks each thread holds and assert the
+ * count is zero at every suspension and whenever a worker picks up a task;
+ * clang's -Wthread-safety checks do_* functions (REQUIRES) against guards.
+ *
+ * Notes: `break` and `continue` inside a guard leave the guard, not an
+ * enclosing loop. The argument is evaluated more than once, so it must have
+ * no side effects (it is always `&something->lock`). The macros are C only;
+ * C++ code calls lock_acquire/lock_release.
+ *
+ * Never hold a lock while calling anything that may block on I/O or take a
+ * lock of lower order (shards are always taken in ascending index order).
+ */
+#ifndef MAGPIE_CORE_LOCK_H
+#define MAGPIE_CORE_LOCK_H
+
+#include "core/compiler.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef MAGPIE_LOCK_CHECKS
+#ifdef NDEBUG
+#define MAGPIE_LOCK_CHECKS 0
+#else
+#define MAGPIE_LOCK_CHECKS 1
+#endif
+#endif
+
+/*
+ * A mutex that counts its contention. The counters are written only by the
+ * holder, so updating them costs no atomic read-modify-write; readers (INFO,
+ * magpie-stress) get relaxed snapshots.
+ */
+struct CAPABILITY("mutex") lock {
+    pthread_mutex_t mutex;
+    ATOMIC(uint64_t) acquisitions; /* every acquisition */
+    ATOMIC(uint64_t) contended;    /* acquisitions that found the lock taken */
+    ATOMIC(uint64_t) wait_ns;      /* total time spent waiting for it */
+};
+
+struct lock_stats {
+    uint64_t acquisitions;
+    uint64_t contended;
+    uint64_t wait_ns;
+};
+
+void lock_init(struct lock *l);
+void lock_destroy(struct lock *l);
+void lock_acquire(struct lock *l) ACQUIRE(l);
+bool lock_try_acquire(struct lock *l) TRY_ACQUIRE(true, l);
+void lock_release(struct lock *l) RELEASE(l);
+void lock_stats(const struct lock *l, struct lock_stats *out);
+void lock_stats_reset(struct lock *l);
+
+/* Locks currently held by the calling thread (always 0 without MAGPIE_LOCK_CHECKS). */
+int lock_held_count(void);
+
+/* Debug builds: abort with a message naming `where` if this thread holds a lock. */
+void lock_assert_none_held(const char *where);
+
+#ifndef __cplusplus
+
+/* ---- LOCK_GUARD machinery; use only through the macros. ---- */
+
+struct lock_guard_ {
+    struct lock *lock;
+    int active;
+};
+struct lock_guard_held_ {
+    char held[2];
+};
+
+/* Outside every guard this name is a function (declared, never defined). */
+void lock_guard_sentinel_(void);
+
+static inline struct lock_guard_ lock_guard_enter_(struct lock *l) NO_THREAD_SAFETY
+{
+    lock_acquire(l);
+    return (struct lock_guard_){l, 1};
+}
+
+static inline void lock_guard_exit_(struct lock_guard_ *g) NO_THREAD_SAFETY
+{
+    lock_release(g->lock);
+}
+
+/* Tells clang's analysis that the guarded scope holds the lock. */
+static inline int lock_guard_holds_(const struct lock *l) ASSERT_CAPABILITY(l) NO_THREAD_SAFETY
+{
+    (void)l;
+    return 1;
+}
+
+/* clang-format off */
+#define LOCK_GUARD_(l, g, once)                                                          \
+    _Pragma("GCC diagnostic push")                                                       \
+    _Pragma("GCC diagnostic ignored \"-Wshadow\"")                                       \
+    for (struct lock_guard_ g __attribute__((cleanup(lock_guard_exit_))) =               \
+             lock_guard_enter_(l);                                                       \
+         g.active && lock_guard_holds_(l); g.active = 0)                                 \
+        for (const struct lock_guard_held_ lock_guard_sentinel_ = {{0}},                 \
+                                           *once = &lock_guard_sentinel_;                \
+             once; once = NULL)                                                          \
+    _Pragma("GCC diagnostic pop")
+/* clang-format on */
+
+#define LOCK_GUARD(l) LOCK_GUARD_(l, CONCAT(lock_guard_, __COUNTER__), CONCAT(lock_once_, __COUNTER__))
+
+/*
+ * Every suspension macro starts with this. The static assertion fails when the
+ * macro is written inside a LOCK_GUARD scope, at any depth.
+ */
+#define LOCK_ASSERT_SUSPENDABLE(what)                                                              \
+    _Static_assert(!__builtin_types_compatible_p(__typeof__(lock_guard_sentinel_),                 \
+                                                 const struct lock_guard_held_),                   \
+                   what " inside LOCK_GUARD: the lock must be released before suspending");        \
+    lock_assert_none_held(what)
+
+#endif /* !__cplusplus */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
