@@ -15,9 +15,9 @@
 
 #define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-#define CACHE_LINE       64
-#define CACHE_ALIGNED    __attribute__((aligned(CACHE_LINE)))
-#define MAYBE_UNUSED     __attribute__((unused))
+#define CACHE_LINE        64
+#define CACHE_ALIGNED     __attribute__((aligned(CACHE_LINE)))
+#define MAYBE_UNUSED      __attribute__((unused))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
 #define CONCAT_(a, b) a##b

@@ -14,7 +14,14 @@ void lock_init(struct lock *l)
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     /* Adaptive: glibc spins briefly before sleeping, which suits critical
-     * sections as short as a hash lookup. */
+     * sections as short as a hash lookup. Measured against a plain mutex and
+     * a hand-written spin-then-futex lock (100 CAS tries, then Drepper's
+     * three-state futex lock), 2 and 4 threads hammering an 8-counter
+     * critical section, 3 runs each on the shared 2-core machine, Macq/s:
+     *   2 threads: normal 12.5-21.0, adaptive 15.0-19.0, spin-park 11.6-24.2
+     *   4 threads: normal 14.2-23.0, adaptive 12.9-23.9, spin-park 14.6-15.1
+     * No lock won consistently (the spread is the machine's noise), so the
+     * custom lock has not earned its complexity: glibc's adaptive mutex it is. */
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
     pthread_mutex_init(&l->mutex, &attr);
     pthread_mutexattr_destroy(&attr);
@@ -85,8 +92,7 @@ void lock_stats(const struct lock *l, struct lock_stats *out)
 
 void lock_stats_reset(struct lock *l)
 {
-    LOCK_GUARD(l)
-    {
+    LOCK_GUARD (l) {
         atomic_store_explicit(&l->acquisitions, 0, memory_order_relaxed);
         atomic_store_explicit(&l->contended, 0, memory_order_relaxed);
         atomic_store_explicit(&l->wait_ns, 0, memory_order_relaxed);
@@ -106,7 +112,8 @@ void lock_assert_none_held(const char *where)
 {
 #if MAGPIE_LOCK_CHECKS
     if (held_count != 0) {
-        fprintf(stderr, "magpie: %s while holding %d lock(s): a lock must be released before suspending\n",
+        fprintf(stderr,
+                "magpie: %s while holding %d lock(s): a lock must be released before suspending\n",
                 where, held_count);
         abort();
     }

@@ -71,7 +71,14 @@ void lock_destroy(struct lock *l);
 void lock_acquire(struct lock *l) ACQUIRE(l);
 bool lock_try_acquire(struct lock *l) TRY_ACQUIRE(true, l);
 void lock_release(struct lock *l) RELEASE(l);
+#ifdef __cplusplus /* g++ -Wshadow: the function "hides" the struct of the same name */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 void lock_stats(const struct lock *l, struct lock_stats *out);
+#ifdef __cplusplus
+#pragma GCC diagnostic pop
+#endif
 void lock_stats_reset(struct lock *l);
 
 /* Locks currently held by the calling thread (always 0 without MAGPIE_LOCK_CHECKS). */
@@ -126,7 +133,8 @@ static inline int lock_guard_holds_(const struct lock *l) ASSERT_CAPABILITY(l) N
     _Pragma("GCC diagnostic pop")
 /* clang-format on */
 
-#define LOCK_GUARD(l) LOCK_GUARD_(l, CONCAT(lock_guard_, __COUNTER__), CONCAT(lock_once_, __COUNTER__))
+#define LOCK_GUARD(l)                                                                              \
+    LOCK_GUARD_(l, CONCAT(lock_guard_, __COUNTER__), CONCAT(lock_once_, __COUNTER__))
 
 /*
  * Every suspension macro starts with this. The static assertion fails when the

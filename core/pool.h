@@ -26,9 +26,12 @@ extern "C" {
 
 struct pool_driver {
     /* Wait up to timeout_ms (-1: no limit, 0: do not block) for events and
-     * dispatch them (which wakes tasks). Called by one worker at a time. */
+     * dispatch them (which wakes tasks). Called by one worker at a time, on
+     * a worker thread: the tasks it wakes go to that worker's own queues. */
     void (*poll)(void *ctx, int timeout_ms);
-    /* Make a blocked poll() return soon. Called from any thread. */
+    /* Make a blocked poll() return soon. Called from any thread. An unpark
+     * that comes before the poll starts must make that poll return too (an
+     * eventfd that stays readable does this); a spurious return is fine. */
     void (*unpark)(void *ctx);
     void *ctx;
 };
@@ -64,14 +67,22 @@ int pool_worker_count(const struct pool *p);
 /* Schedules a task made with task_init. From any thread. */
 void pool_spawn(struct pool *p, struct task *t);
 
-/* Spawns `t` and blocks the calling (non-worker) thread until it finishes. */
+/* Spawns `t` and blocks the calling thread, which must not be a pool worker,
+ * until it finishes (as if joined: `t` is the caller's again afterwards). */
 void pool_block_on(struct pool *p, struct task *t);
 
 /* The index of the calling worker in [0, workers), or -1 off the pool. */
 int pool_current_worker(void);
 
 /* A relaxed snapshot of the counters. */
+#ifdef __cplusplus /* g++ -Wshadow: the function "hides" the struct of the same name */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#endif
 void pool_stats(const struct pool *p, struct pool_stats *out);
+#ifdef __cplusplus
+#pragma GCC diagnostic pop
+#endif
 
 #ifdef __cplusplus
 }

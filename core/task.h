@@ -30,7 +30,12 @@
  *                                            |  ^ wake: NOTIFIED; on PENDING
  *                                            |  |  it is rescheduled at once
  *                                            +--+--YIELDED--> SCHEDULED
- *                                            +-----DONE-----> DONE
+ *                                            +-----DONE-----> FINISHED
+ *
+ * A task that another task joins (TASK_JOIN) or that pool_block_on waits for
+ * belongs to its waiter once finished: the pool's last access to it happens
+ * before task_is_done() turns true, so the waiter may free it then. Such a
+ * task's on_done, if any, must not free it too.
  *
  * The macros are C only; C++ tests drive tasks written in C helper files.
  */
@@ -67,11 +72,11 @@ typedef enum task_status (*task_fn)(struct task *t);
 
 struct task {
     task_fn fn;
-    int resume_point;          /* 0: start; otherwise the __LINE__ to resume at */
-    ATOMIC(int) state;         /* enum task_state */
-    struct pool *pool;         /* set by pool_spawn */
-    struct task *next;         /* intrusive link, owned by the pool's queues */
-    int last_worker;           /* -1 until first run; counts migrations */
+    int resume_point;             /* 0: start; otherwise the __LINE__ to resume at */
+    ATOMIC(int) state;            /* enum task_state */
+    struct pool *pool;            /* set by pool_spawn */
+    struct task *next;            /* intrusive link, owned by the pool's queues */
+    int last_worker;              /* -1 until first run; counts migrations */
     ATOMIC(struct task *) joiner; /* the one task waiting in TASK_JOIN, if any */
     /* Called once, by the worker that finished the task, after it is DONE and
      * after any joiner was woken; the pool never touches the task afterwards,
@@ -117,6 +122,7 @@ void task_join_register_(struct task *t, struct task *waiter);
     do {                                                                                           \
         LOCK_ASSERT_SUSPENDABLE("TASK_AWAIT");                                                     \
         (t)->resume_point = __LINE__;                                                              \
+        __attribute__((fallthrough));                                                              \
     case __LINE__:                                                                                 \
         if (!(cond))                                                                               \
             return TASK_PENDING;                                                                   \
@@ -128,12 +134,14 @@ void task_join_register_(struct task *t, struct task *waiter);
         LOCK_ASSERT_SUSPENDABLE("TASK_JOIN");                                                      \
         task_join_register_((other), (t));                                                         \
         (t)->resume_point = __LINE__;                                                              \
+        __attribute__((fallthrough));                                                              \
     case __LINE__:                                                                                 \
         if (!task_is_done(other))                                                                  \
             return TASK_PENDING;                                                                   \
     } while (0)
 
 #define TASK_END(t)                                                                                \
+    __attribute__((fallthrough));                                                                  \
     default:                                                                                       \
         break;                                                                                     \
         }                                                                                          \

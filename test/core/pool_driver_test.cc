@@ -1,0 +1,223 @@
+// The pool with an I/O driver plugged in (a fake one standing in for the
+// epoll reactor), and the pool's CPU use when idle.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <time.h>
+#include <vector>
+
+extern "C" {
+#include "core/pool.h"
+#include "test/common/test_env.h"
+#include "test/core/pool_tasks.h"
+}
+
+namespace
+{
+
+// A driver whose "events" are tasks to wake, posted by the test. poll()
+// blocks on a condition variable until an event or an unpark arrives.
+struct FakeDriver {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<counter_task *> events;
+    bool unparked = false;
+    std::atomic<int> in_poll{0};
+    std::atomic<int> blocked{0}; // a worker is inside poll(-1)
+    std::atomic<long> concurrent_polls{0};
+    std::atomic<long> blocking_polls{0};
+    std::atomic<long> nonblocking_polls{0};
+    std::atomic<long> unparks{0};
+    std::atomic<long> wakes_on_worker{0};
+    pool_driver driver = {poll_cb, unpark_cb, this};
+
+    static void poll_cb(void *ctx, int timeout_ms)
+    {
+        static_cast<FakeDriver *>(ctx)->poll(timeout_ms);
+    }
+    static void unpark_cb(void *ctx)
+    {
+        static_cast<FakeDriver *>(ctx)->unpark();
+    }
+
+    void poll(int timeout_ms)
+    {
+        if (in_poll.exchange(1) != 0)
+            concurrent_polls++;
+        (timeout_ms == 0 ? nonblocking_polls : blocking_polls)++;
+        std::vector<counter_task *> ready;
+        {
+            std::unique_lock<std::mutex> lock(mutex);
+            if (timeout_ms != 0) {
+                blocked = 1;
+                cv.wait(lock, [&] { return unparked || !events.empty(); });
+                blocked = 0;
+            }
+            unparked = false;
+            ready.swap(events);
+        }
+        in_poll = 0;
+        for (counter_task *t : ready) {
+            if (pool_current_worker() >= 0)
+                wakes_on_worker++;
+            counter_task_signal(t);
+        }
+    }
+    void unpark()
+    {
+        unparks++;
+        std::lock_guard<std::mutex> lock(mutex);
+        unparked = true;
+        cv.notify_all();
+    }
+    void post(counter_task *t)
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        events.push_back(t);
+        cv.notify_all();
+    }
+};
+
+struct pool *make_pool(int workers, FakeDriver *driver)
+{
+    pool_config config = {};
+    config.workers = workers;
+    config.driver = driver != nullptr ? &driver->driver : nullptr;
+    struct pool *p = pool_create(&config);
+    EXPECT_NE(p, nullptr);
+    return p;
+}
+
+struct pool_stats stats_of(struct pool *p)
+{
+    struct pool_stats s;
+    pool_stats(p, &s);
+    return s;
+}
+
+template <typename Cond> bool eventually(Cond cond, int seconds = 120)
+{
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (!cond()) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+double process_cpu_ms()
+{
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+// CPU time the whole process burns while the pool has nothing to do. A
+// spinning worker would burn ~500 ms here; a parked one close to nothing.
+double idle_cpu_ms(struct pool *p)
+{
+    fib_counts counts = {};
+    fib_parallel(p, 12, &counts); // every worker has been busy once
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    double before = process_cpu_ms();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return process_cpu_ms() - before;
+}
+
+} // namespace
+
+TEST(PoolDriver, ParkingWorkerPollsAndEventsWakeTasksOnIt)
+{
+    FakeDriver d;
+    struct pool *p = make_pool(2, &d);
+    counter_task t;
+    counter_task_init(&t, 5, 0);
+    pool_spawn(p, &t.task);
+    ASSERT_TRUE(eventually([&] { return counter_task_runs(&t) == 1 && d.blocked == 1; }));
+    for (int i = 0; i < 5; i++)
+        d.post(&t); // dispatched by whichever worker polls
+    ASSERT_TRUE(eventually([&] { return task_is_done(&t.task); }));
+    EXPECT_EQ(t.consumed, 5);
+    EXPECT_GT(d.wakes_on_worker.load(), 0);
+    EXPECT_EQ(d.concurrent_polls.load(), 0) << "the driver must be polled by one worker at a time";
+    EXPECT_GT(stats_of(p).total.polls, 0u);
+    pool_destroy(p);
+}
+
+TEST(PoolDriver, WorkFromOutsideInterruptsABlockedPoll)
+{
+    // One worker, asleep in poll(-1): only driver.unpark can get it out.
+    FakeDriver d;
+    struct pool *p = make_pool(1, &d);
+    ASSERT_TRUE(eventually([&] { return d.blocked == 1; }));
+    fib_counts counts = {};
+    fib_parallel(p, 10, &counts);
+    EXPECT_EQ(counts.duplicate_starts, 0);
+    EXPECT_GT(d.unparks.load(), 0);
+    pool_destroy(p);
+}
+
+TEST(PoolDriver, BusyWorkersPollWithoutBlocking)
+{
+    FakeDriver d;
+    struct pool *p = make_pool(1, &d);
+    fib_counts counts = {};
+    fib_parallel(p, 15, &counts); // about 2,000 tasks: dozens of maintenance turns
+    EXPECT_GT(d.nonblocking_polls.load(), 0);
+    EXPECT_EQ(d.concurrent_polls.load(), 0);
+    pool_destroy(p);
+}
+
+TEST(PoolDriver, ManyEventsFromManyThreads)
+{
+    FakeDriver d;
+    struct pool *p = make_pool(3, &d);
+    const long rounds = test_scaled(2000, 200);
+    std::vector<counter_task> tasks = std::vector<counter_task>(8);
+    for (auto &t : tasks) {
+        counter_task_init(&t, rounds * 2, 50);
+        pool_spawn(p, &t.task);
+    }
+    std::vector<std::thread> posters;
+    for (int k = 0; k < 2; k++)
+        posters.emplace_back([&] {
+            for (long r = 0; r < rounds; r++)
+                for (auto &t : tasks)
+                    d.post(&t);
+        });
+    for (auto &th : posters)
+        th.join();
+    ASSERT_TRUE(eventually([&] {
+        for (auto &t : tasks)
+            if (!task_is_done(&t.task))
+                return false;
+        return true;
+    }));
+    for (auto &t : tasks)
+        EXPECT_EQ(counter_task_overlaps(&t), 0);
+    EXPECT_EQ(d.concurrent_polls.load(), 0);
+    pool_destroy(p);
+}
+
+TEST(PoolIdle, AnIdlePoolUsesAlmostNoCpu)
+{
+    struct pool *p = make_pool(2, nullptr);
+    double ms = idle_cpu_ms(p);
+    EXPECT_LT(ms, 20.0) << "idle workers are spinning";
+    pool_destroy(p);
+}
+
+TEST(PoolIdle, AnIdlePoolWithADriverUsesAlmostNoCpu)
+{
+    FakeDriver d;
+    struct pool *p = make_pool(2, &d);
+    double ms = idle_cpu_ms(p);
+    EXPECT_LT(ms, 20.0) << "idle workers are spinning";
+    EXPECT_EQ(d.concurrent_polls.load(), 0);
+    pool_destroy(p);
+}

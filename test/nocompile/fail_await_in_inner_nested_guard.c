@@ -1,0 +1,14 @@
+/* FORBIDDEN: two nested guards, TASK_AWAIT in the inner one. */
+#include "test/nocompile/common.h"
+
+enum task_status case_run(struct task *t)
+{
+    struct guarded *g = container_of(t, struct guarded, task);
+    TASK_BEGIN(t);
+    LOCK_GUARD (&g->lock) {
+        LOCK_GUARD (&g->other) {
+            TASK_AWAIT(t, g->ready);
+        }
+    }
+    TASK_END(t);
+}
