@@ -13,9 +13,10 @@
  * never copied as it arrives, and SET can keep the buffer by taking a
  * reference). Bytes already examined are never scanned again.
  *
- * Arguments stay valid until the next call to resp_reader_space,
- * resp_reader_commit or resp_reader_free; resp_reader_next may be called
- * repeatedly in between and does not invalidate earlier commands' arguments.
+ * Arguments (and each command's argv array) stay valid until the next call to
+ * resp_reader_space, resp_reader_commit, resp_reader_feed or resp_reader_free;
+ * resp_reader_next may be called repeatedly in between and does not invalidate
+ * earlier commands' arguments, so a batch can be parsed and then executed.
  *
  * Errors are Redis 7's, byte for byte; after one the connection must send the
  * error reply and close, as Redis does.
@@ -25,6 +26,7 @@
 
 #include "core/bytes.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,10 +34,11 @@
 extern "C" {
 #endif
 
-#define RESP_INLINE_MAX     (64 * 1024)         /* PROTO_INLINE_MAX_SIZE */
-#define RESP_MAX_BULK_LEN   (512LL * 1024 * 1024) /* proto-max-bulk-len default */
-#define RESP_MAX_MULTIBULK  (1024 * 1024)       /* Redis's hard limit on argc */
-#define RESP_BIG_ARG        (32 * 1024)         /* PROTO_MBULK_BIG_ARG */
+#define RESP_INLINE_MAX    (64 * 1024)           /* PROTO_INLINE_MAX_SIZE */
+#define RESP_MAX_BULK_LEN  (512LL * 1024 * 1024) /* proto-max-bulk-len default */
+/* Redis 7's hard limit on a multibulk count (6.x had 1024 * 1024). */
+#define RESP_MAX_MULTIBULK INT_MAX
+#define RESP_BIG_ARG       (32 * 1024) /* PROTO_MBULK_BIG_ARG */
 
 struct resp_arg {
     const char *ptr;
@@ -46,14 +49,15 @@ struct resp_arg {
 };
 
 struct resp_limits {
-    long long max_bulk_len;   /* proto-max-bulk-len */
-    size_t max_inline_len;    /* inline request and bulk/multibulk count lines */
+    long long max_bulk_len; /* proto-max-bulk-len */
+    size_t max_inline_len;  /* inline request and bulk/multibulk count lines */
 };
 
 enum resp_status {
     RESP_COMMAND,   /* *out holds a complete command (argc >= 1) */
     RESP_NEED_MORE, /* no complete command buffered */
-    RESP_ERROR,     /* protocol error: reply resp_reader_error(), then close */
+    RESP_ERROR,     /* protocol error (or out of memory): reply
+                       resp_reader_error(), then close */
 };
 
 struct resp_command {
@@ -68,6 +72,12 @@ struct resp_reader; /* opaque */
 struct resp_reader *resp_reader_new(const struct resp_limits *limits);
 void resp_reader_free(struct resp_reader *r);
 void resp_reader_set_limits(struct resp_reader *r, const struct resp_limits *limits);
+/*
+ * While the connection has not authenticated (requirepass/ACL), Redis caps a
+ * multibulk count at 10 and a bulk length at 16384 ("Protocol error:
+ * unauthenticated multibulk length" / "... bulk length"). Off by default.
+ */
+void resp_reader_require_auth(struct resp_reader *r, bool required);
 
 /*
  * Where to put the next bytes from the socket: *ptr gets a writable region of
@@ -83,8 +93,12 @@ int resp_reader_feed(struct resp_reader *r, const void *data, size_t len);
 enum resp_status resp_reader_next(struct resp_reader *r, struct resp_command *out);
 
 /* After RESP_ERROR: the error reply line without "-" and CRLF, e.g.
- * "ERR Protocol error: invalid bulk length". */
+ * "ERR Protocol error: invalid bulk length". Every later resp_reader_next
+ * returns RESP_ERROR again. */
 const char *resp_reader_error(const struct resp_reader *r);
+/* After RESP_ERROR: true when the cause was an allocation failure (the error
+ * text is then "ERR Protocol error: out of memory", not a Redis reply). */
+bool resp_reader_oom(const struct resp_reader *r);
 
 /* Bytes buffered and not yet returned as commands (for client-query-buffer-limit
  * and CLIENT LIST's qbuf); includes a partly received big argument. */
