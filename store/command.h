@@ -48,27 +48,27 @@ enum command_flag {
 
 struct cmd_ctx {
     struct keyspace *ks;
-    int db;                /* selected database; SELECT / MOVE / SWAPDB use it */
+    int db; /* selected database; SELECT / MOVE / SWAPDB use it */
     int argc;
     struct resp_arg *argv;
     struct reply *reply;
-    void *client;          /* the net/ session, opaque here */
-    int64_t now_ms;        /* wall clock sampled once for the command */
+    void *client;   /* the net/ session, opaque here */
+    int64_t now_ms; /* wall clock sampled once for the command */
 };
 
 typedef void (*command_fn)(struct cmd_ctx *c);
 
 struct command {
-    const char *name;      /* lower case */
+    const char *name; /* lower case */
     command_fn fn;
-    int arity;             /* Redis convention: -N means at least N */
-    uint32_t flags;        /* enum command_flag */
-    int first_key;         /* 0: no keys */
-    int last_key;          /* -1: last argument */
+    int arity;      /* Redis convention: -N means at least N */
+    uint32_t flags; /* enum command_flag */
+    int first_key;  /* 0: no keys */
+    int last_key;   /* -1: last argument */
     int key_step;
-    const char *group;     /* COMMAND DOCS: "string", "generic", "connection", ... */
-    const char *summary;   /* COMMAND DOCS */
-    const char *since;     /* COMMAND DOCS: Redis version that introduced it */
+    const char *group;                 /* COMMAND DOCS: "string", "generic", "connection", ... */
+    const char *summary;               /* COMMAND DOCS */
+    const char *since;                 /* COMMAND DOCS: Redis version that introduced it */
     const struct command *subcommands; /* terminated by a NULL name, or NULL */
 };
 
@@ -95,6 +95,23 @@ bool command_check_arity(const struct command *cmd, struct cmd_ctx *c);
 /* Writes `ERR unknown command 'foo', with args beginning with: 'a' 'b' `
  * exactly as Redis 7 does. */
 void command_reply_unknown(struct cmd_ctx *c);
+
+/*
+ * (Added by store/.) Redis's processCommand checks in one call: finds the
+ * command for c->argv[0], resolves a container's subcommand from argv[1]
+ * (OBJECT ENCODING -> "object|encoding"), checks the arity, and on any
+ * failure writes Redis's exact error (unknown command, `ERR unknown
+ * subcommand 'x'. Try OBJECT HELP.`, wrong number of arguments) and returns
+ * NULL. The result is what runs: its fn, flags and command_index (subcommands
+ * have their own index, for per-command stats). Subcommand names are
+ * "container|sub", lower case, as COMMAND INFO prints them.
+ */
+const struct command *command_resolve(struct cmd_ctx *c);
+/* command_resolve, then runs the command; returns it (NULL after an error reply). */
+const struct command *command_dispatch(struct cmd_ctx *c);
+/* The fn of a container command (OBJECT): runs the subcommand named by
+ * argv[1], so a caller that did lookup + arity + fn gets the same result. */
+void command_run_subcommand(struct cmd_ctx *c);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,10 @@
 
 #ifdef __cplusplus
 extern "C" {
+/* keyspace_stats() and keyspace_db_stats() share their names with their
+ * structs, which g++ -Wshadow reports ("hides constructor") in C++ tests. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
 #endif
 
 struct keyspace;
@@ -69,7 +73,38 @@ void keyspace_expiry_tick(struct keyspace *ks);
 /* Stops the task at its next slice (before pool_destroy). */
 void keyspace_expiry_stop(struct keyspace *ks);
 
+/*
+ * Order of use (store/ adds this note): keyspace_expiry_task() once, then
+ * pool_spawn() it, and only then keyspace_expiry_tick() / _stop() (they wake
+ * the task, which needs its pool). After _stop(), destroy the pool before
+ * keyspace_free(): a slice may still be running until the workers are joined.
+ */
+
+/* (Added by store/.) How often net/ calls keyspace_expiry_tick: each cycle
+ * may then use 25% of 1/hz seconds, as Redis's slow cycle. Default 10. */
+void keyspace_expiry_set_hz(struct keyspace *ks, int hz);
+/* Runs one whole cycle synchronously on the calling thread, without the
+ * task (tests, tools). Returns the keys it reclaimed. Not concurrently with
+ * the task's own cycle. */
+uint64_t keyspace_expire_cycle(struct keyspace *ks, int64_t now_ms, uint64_t budget_ns);
+
+/*
+ * (Added by store/.) The direct store API, for magpie-stress and benchmarks:
+ * the same keyspace operations as GET / SET / DEL without the command table
+ * or a reply. Keys and values are binary-safe; now_ms drives expiry.
+ */
+/* Sets a string value (no TTL). 0 or -ENOMEM. */
+int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, const void *val,
+                 size_t val_len, int64_t now_ms);
+/* *out gets a reference to the string value (bytes_unref it), 0; -ENOENT when
+ * missing; -EINVAL when the key holds another type; -ENOMEM. */
+int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms,
+                 struct bytes **out);
+/* 1 when a key was deleted, 0 when there was none. */
+int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms);
+
 #ifdef __cplusplus
+#pragma GCC diagnostic pop
 }
 #endif
 #endif

@@ -1,0 +1,193 @@
+/*
+ * EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT (with NX / XX / GT / LT), TTL, PTTL,
+ * EXPIRETIME, PEXPIRETIME, PERSIST. Expiry times are absolute Unix
+ * milliseconds; "now" is the command's c->now_ms, so a command sees one
+ * consistent instant. A time at or before now deletes the key at once.
+ */
+#include "store/cmd_util.h"
+#include "store/commands.h"
+
+enum {
+    EXPIRE_NX = 1u << 0,
+    EXPIRE_XX = 1u << 1,
+    EXPIRE_GT = 1u << 2,
+    EXPIRE_LT = 1u << 3,
+};
+
+static bool parse_expire_flags(struct cmd_ctx *c, unsigned *flags)
+{
+    *flags = 0;
+    for (int j = 3; j < c->argc; j++) {
+        const struct resp_arg *opt = &c->argv[j];
+        if (arg_is(opt, "NX")) {
+            *flags |= EXPIRE_NX;
+        } else if (arg_is(opt, "XX")) {
+            *flags |= EXPIRE_XX;
+        } else if (arg_is(opt, "GT")) {
+            *flags |= EXPIRE_GT;
+        } else if (arg_is(opt, "LT")) {
+            *flags |= EXPIRE_LT;
+        } else {
+            /* Redis prints the option as a C string: up to a NUL byte. */
+            reply_errorf(c->reply, "ERR Unsupported option %.*s", (int)strnlen(opt->ptr, opt->len),
+                         opt->ptr);
+            return false;
+        }
+    }
+    if ((*flags & EXPIRE_NX) && (*flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT))) {
+        reply_error(c->reply,
+                    "ERR NX and XX, GT or LT options at the same time are not compatible");
+        return false;
+    }
+    if ((*flags & EXPIRE_GT) && (*flags & EXPIRE_LT)) {
+        reply_error(c->reply, "ERR GT and LT options at the same time are not compatible");
+        return false;
+    }
+    return true;
+}
+
+/* Whether the NX / XX / GT / LT condition lets `when` replace `current`
+ * (ENTRY_NO_TTL: no expiry, which GT treats as infinite). */
+static bool expire_condition_holds(unsigned flags, int64_t current, int64_t when)
+{
+    if ((flags & EXPIRE_NX) && current != ENTRY_NO_TTL)
+        return false;
+    if ((flags & EXPIRE_XX) && current == ENTRY_NO_TTL)
+        return false;
+    if ((flags & EXPIRE_GT) && (current == ENTRY_NO_TTL || when <= current))
+        return false;
+    if ((flags & EXPIRE_LT) && current != ENTRY_NO_TTL && when >= current)
+        return false;
+    return true;
+}
+
+enum expire_outcome { EXPIRE_SKIPPED, EXPIRE_SET, EXPIRE_OOM };
+
+static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const char *name)
+{
+    unsigned flags;
+    if (!parse_expire_flags(c, &flags))
+        return;
+    long long when;
+    if (!arg_ll(c, 2, &when))
+        return;
+    /* Negative times are allowed (they delete), overflow is not. */
+    if (seconds) {
+        if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
+            reply_invalid_expire(c, name);
+            return;
+        }
+        when *= 1000;
+    }
+    if (when > INT64_MAX - base) {
+        reply_invalid_expire(c, name);
+        return;
+    }
+    when += base;
+    struct key k;
+    cmd_key(c, 1, &k);
+    enum expire_outcome outcome = EXPIRE_SKIPPED;
+    struct entry *gone = NULL;
+    LOCK_GUARD (&k.shard->lock) {
+        struct table_pos pos;
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, &pos);
+        if (!e || !expire_condition_holds(flags, entry_expire_at(e), when))
+            break;
+        outcome = EXPIRE_SET;
+        if (when <= c->now_ms)
+            gone = do_detach(k.shard, pos);
+        else if (!do_set_expire(k.shard, pos, e, when))
+            outcome = EXPIRE_OOM;
+    }
+    entry_free(gone);
+    if (outcome == EXPIRE_OOM)
+        reply_error(c->reply, ERR_OOM);
+    else
+        reply_int(c->reply, outcome == EXPIRE_SET);
+}
+
+void expire_command(struct cmd_ctx *c)
+{
+    expire_generic(c, c->now_ms, true, "expire");
+}
+
+void pexpire_command(struct cmd_ctx *c)
+{
+    expire_generic(c, c->now_ms, false, "pexpire");
+}
+
+void expireat_command(struct cmd_ctx *c)
+{
+    expire_generic(c, 0, true, "expireat");
+}
+
+void pexpireat_command(struct cmd_ctx *c)
+{
+    expire_generic(c, 0, false, "pexpireat");
+}
+
+/* TTL and friends: -2 missing, -1 no expiry, else the time (never negative). */
+static void ttl_generic(struct cmd_ctx *c, bool ms, bool absolute)
+{
+    struct key k;
+    cmd_key(c, 1, &k);
+    int64_t when = ENTRY_NO_TTL;
+    bool found = false;
+    LOCK_GUARD (&k.shard->lock) {
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
+        if (e) {
+            found = true;
+            when = entry_expire_at(e);
+        }
+    }
+    if (!found) {
+        reply_int(c->reply, -2);
+        return;
+    }
+    if (when == ENTRY_NO_TTL) {
+        reply_int(c->reply, -1);
+        return;
+    }
+    long long t = absolute ? when : when - c->now_ms;
+    if (t < 0)
+        t = 0;
+    /* Rounded to seconds in unsigned arithmetic: t + 500 may pass INT64_MAX
+     * (PEXPIREAT k 9223372036854775807), where Redis answers 9223372036854776. */
+    reply_int(c->reply, ms ? t : (long long)(((unsigned long long)t + 500) / 1000));
+}
+
+void ttl_command(struct cmd_ctx *c)
+{
+    ttl_generic(c, false, false);
+}
+
+void pttl_command(struct cmd_ctx *c)
+{
+    ttl_generic(c, true, false);
+}
+
+void expiretime_command(struct cmd_ctx *c)
+{
+    ttl_generic(c, false, true);
+}
+
+void pexpiretime_command(struct cmd_ctx *c)
+{
+    ttl_generic(c, true, true);
+}
+
+void persist_command(struct cmd_ctx *c)
+{
+    struct key k;
+    cmd_key(c, 1, &k);
+    bool removed = false;
+    LOCK_GUARD (&k.shard->lock) {
+        struct table_pos pos;
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, &pos);
+        if (e && entry_expire_at(e) != ENTRY_NO_TTL) {
+            do_set_expire(k.shard, pos, e, ENTRY_NO_TTL);
+            removed = true;
+        }
+    }
+    reply_int(c->reply, removed);
+}

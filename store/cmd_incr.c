@@ -1,0 +1,176 @@
+/*
+ * INCR, DECR, INCRBY, DECRBY, INCRBYFLOAT. Integers are stored as the number
+ * itself (ENCODING_INT), so the common INCR is a lookup, an overflow check
+ * and a store, with no allocation; the key keeps its TTL.
+ */
+#include "store/cmd_util.h"
+#include "store/commands.h"
+
+#include "proto/reply.h"
+
+#include <math.h>
+
+enum incr_outcome { INCR_OK, INCR_WRONGTYPE, INCR_NOT_NUMBER, INCR_OVERFLOW, INCR_OOM };
+
+/* The entry's string as an integer, with Redis's rules (INT or a canonical
+ * decimal string). */
+static bool entry_as_ll(const struct entry *e, long long *out)
+{
+    if (e->encoding == ENCODING_INT) {
+        *out = e->val.num;
+        return true;
+    }
+    return number_parse_ll(e->val.str->data, e->val.str->len, out);
+}
+
+static enum incr_outcome do_incr(struct shard *s, const struct key *k, long long incr,
+                                 int64_t now_ms, long long *result) REQUIRES(&s->lock)
+{
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
+    long long value = 0;
+    if (e && e->type != VALUE_STRING)
+        return INCR_WRONGTYPE;
+    if (e && !entry_as_ll(e, &value))
+        return INCR_NOT_NUMBER;
+    if ((incr < 0 && value < 0 && incr < INT64_MIN - value) ||
+        (incr > 0 && value > 0 && incr > INT64_MAX - value))
+        return INCR_OVERFLOW;
+    struct value v;
+    value_string_int(value + incr, &v);
+    if (e)
+        do_replace_value(s, e, &v, now_ms);
+    else if (!do_insert(s, k, &v, ENTRY_NO_TTL, now_ms))
+        return INCR_OOM;
+    *result = value + incr;
+    return INCR_OK;
+}
+
+static void incr_generic(struct cmd_ctx *c, long long incr)
+{
+    struct key k;
+    cmd_key(c, 1, &k);
+    long long result = 0;
+    enum incr_outcome outcome = INCR_OOM; /* set under the lock */
+    LOCK_GUARD (&k.shard->lock) {
+        outcome = do_incr(k.shard, &k, incr, c->now_ms, &result);
+    }
+    switch (outcome) {
+    case INCR_OK:
+        reply_int(c->reply, result);
+        break;
+    case INCR_WRONGTYPE:
+        reply_error(c->reply, ERR_WRONGTYPE);
+        break;
+    case INCR_NOT_NUMBER:
+        reply_error(c->reply, ERR_NOT_INT);
+        break;
+    case INCR_OVERFLOW:
+        reply_error(c->reply, ERR_OVERFLOW);
+        break;
+    case INCR_OOM:
+        reply_error(c->reply, ERR_OOM);
+        break;
+    }
+}
+
+void incr_command(struct cmd_ctx *c)
+{
+    incr_generic(c, 1);
+}
+
+void decr_command(struct cmd_ctx *c)
+{
+    incr_generic(c, -1);
+}
+
+void incrby_command(struct cmd_ctx *c)
+{
+    long long incr;
+    if (arg_ll(c, 2, &incr))
+        incr_generic(c, incr);
+}
+
+void decrby_command(struct cmd_ctx *c)
+{
+    long long decr;
+    if (!arg_ll(c, 2, &decr))
+        return;
+    if (decr == INT64_MIN) {
+        reply_error(c->reply, "ERR decrement would overflow");
+        return;
+    }
+    incr_generic(c, -decr);
+}
+
+/* Big enough for any finite long double printed with %.17Lf. */
+#define FLOAT_BUF (NUMBER_LD_MAX_CHARS + 64)
+
+static bool entry_as_ld(const struct entry *e, long double *out)
+{
+    if (e->encoding == ENCODING_INT) {
+        *out = (long double)e->val.num;
+        return true;
+    }
+    return number_parse_ld(e->val.str->data, e->val.str->len, out);
+}
+
+/*
+ * The key is checked first (WRONGTYPE wins over a bad increment, as in
+ * Redis); the result is stored as the string INCRBYFLOAT replies.
+ */
+static enum incr_outcome do_incrbyfloat(struct shard *s, const struct key *k, bool incr_ok,
+                                        long double incr, int64_t now_ms, char *buf, int *len)
+    REQUIRES(&s->lock)
+{
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
+    long double value = 0;
+    if (e && e->type != VALUE_STRING)
+        return INCR_WRONGTYPE;
+    if ((e && !entry_as_ld(e, &value)) || !incr_ok)
+        return INCR_NOT_NUMBER;
+    value += incr;
+    if (isnan(value) || isinf(value))
+        return INCR_OVERFLOW;
+    *len = reply_format_long_double(buf, FLOAT_BUF, value);
+    struct value v;
+    if (value_string_copy(buf, (size_t)*len, &v) != 0)
+        return INCR_OOM;
+    if (e) {
+        do_replace_value(s, e, &v, now_ms);
+    } else if (!do_insert(s, k, &v, ENTRY_NO_TTL, now_ms)) {
+        value_release(v.type, v.encoding, v.p);
+        return INCR_OOM;
+    }
+    return INCR_OK;
+}
+
+void incrbyfloat_command(struct cmd_ctx *c)
+{
+    long double incr = 0;
+    bool incr_ok = number_parse_ld(c->argv[2].ptr, c->argv[2].len, &incr);
+    struct key k;
+    cmd_key(c, 1, &k);
+    char buf[FLOAT_BUF];
+    int len = 0;
+    enum incr_outcome outcome = INCR_OOM; /* set under the lock */
+    LOCK_GUARD (&k.shard->lock) {
+        outcome = do_incrbyfloat(k.shard, &k, incr_ok, incr, c->now_ms, buf, &len);
+    }
+    switch (outcome) {
+    case INCR_OK:
+        reply_bulk(c->reply, buf, (size_t)len);
+        break;
+    case INCR_WRONGTYPE:
+        reply_error(c->reply, ERR_WRONGTYPE);
+        break;
+    case INCR_NOT_NUMBER:
+        reply_error(c->reply, ERR_NOT_FLOAT);
+        break;
+    case INCR_OVERFLOW:
+        reply_error(c->reply, ERR_NAN);
+        break;
+    case INCR_OOM:
+        reply_error(c->reply, ERR_OOM);
+        break;
+    }
+}

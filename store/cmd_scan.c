@@ -1,0 +1,294 @@
+/*
+ * KEYS, SCAN, RANDOMKEY: commands over the whole database.
+ *
+ * KEYS walks the shards one at a time, each under its own lock for its whole
+ * walk (so no key is reported twice); a key present for the whole command is
+ * reported exactly once, one created or deleted meanwhile may or may not be.
+ *
+ * The SCAN cursor is (table cursor << shard_bits) | shard: the low bits name
+ * the shard being scanned, the high bits are that shard's reverse-binary
+ * table cursor (store/table.h), so every key present for the whole scan is
+ * returned at least once however the tables grow, shrink or rehash between
+ * calls. When a shard's table cursor wraps to 0 the scan moves to the next
+ * shard; the cursor returned after the last shard is 0.
+ */
+#include "store/cmd_util.h"
+#include "store/commands.h"
+#include "core/glob.h"
+
+#include "core/alloc.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Keys copied out from under a lock: a growable array of (len, bytes). */
+struct key_list {
+    char *data;
+    size_t used, cap;
+    size_t count;
+    bool oom;
+};
+
+static void key_list_add(struct key_list *l, const char *key, uint32_t len)
+{
+    size_t need = l->used + sizeof(len) + len;
+    if (need > l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        while (cap < need)
+            cap *= 2;
+        char *grown = mem_realloc(l->data, cap);
+        if (!grown) {
+            l->oom = true;
+            return;
+        }
+        l->data = grown;
+        l->cap = cap;
+    }
+    memcpy(l->data + l->used, &len, sizeof(len));
+    memcpy(l->data + l->used + sizeof(len), key, len);
+    l->used = need;
+    l->count++;
+}
+
+static void reply_key_list(struct reply *r, const struct key_list *l)
+{
+    reply_array(r, l->count);
+    for (size_t at = 0; at < l->used;) {
+        uint32_t len;
+        memcpy(&len, l->data + at, sizeof(len));
+        reply_bulk(r, l->data + at + sizeof(len), len);
+        at += sizeof(len) + len;
+    }
+}
+
+/* ---- KEYS ---- */
+
+struct keys_walk {
+    const struct resp_arg *pattern;
+    bool all;
+    int64_t now_ms;
+    struct reply *reply;
+    size_t count;
+};
+
+static void keys_visit(void *ctx, struct entry *e)
+{
+    struct keys_walk *w = ctx;
+    const char *key = entry_key(e);
+    if (!w->all && !glob_match(w->pattern->ptr, w->pattern->len, key, e->key_len, false))
+        return;
+    if (expire_passed(entry_expire_at(e), w->now_ms))
+        return; /* reported as missing, reclaimed by lookups or active expiry */
+    reply_bulk(w->reply, key, e->key_len);
+    w->count++;
+}
+
+void keys_command(struct cmd_ctx *c)
+{
+    const struct resp_arg *pattern = &c->argv[1];
+    struct keys_walk w = {
+        .pattern = pattern,
+        .all = pattern->len == 1 && pattern->ptr[0] == '*',
+        .now_ms = c->now_ms,
+        .reply = c->reply,
+    };
+    struct reply_deferred len = reply_defer(c->reply);
+    uint32_t first = keyspace_db_first_shard(c->ks, c->db);
+    for (int i = 0; i < c->ks->shards_per_db; i++) {
+        struct shard *s = keyspace_shard(c->ks, first + (uint32_t)i);
+        /* Small replies are copied into the output under the lock; a shard
+         * is walked in one hold so that no key is reported twice. */
+        LOCK_GUARD (&s->lock) {
+            table_foreach(&s->table, keys_visit, &w);
+        }
+    }
+    reply_array_fill(c->reply, len, w.count);
+}
+
+/* ---- SCAN ---- */
+
+#define SCAN_RECLAIM_MAX 64 /* expired keys deleted per SCAN call, at most */
+
+struct scan_walk {
+    const struct resp_arg *pattern; /* NULL: every key */
+    const struct resp_arg *type;    /* NULL: every type */
+    int64_t now_ms;
+    long visited;
+    struct key_list keys;
+    struct entry *expired[SCAN_RECLAIM_MAX];
+    int n_expired;
+};
+
+static void scan_visit(void *ctx, struct entry *e)
+{
+    struct scan_walk *w = ctx;
+    w->visited++;
+    if (expire_passed(entry_expire_at(e), w->now_ms)) {
+        if (w->n_expired < SCAN_RECLAIM_MAX)
+            w->expired[w->n_expired++] = e;
+        return;
+    }
+    if (w->type && !arg_is(w->type, value_type_name(e->type)))
+        return;
+    const char *key = entry_key(e);
+    if (w->pattern && !glob_match(w->pattern->ptr, w->pattern->len, key, e->key_len, false))
+        return;
+    key_list_add(&w->keys, key, e->key_len);
+}
+
+/* Deletes the expired entries a scan step met, as Redis's SCAN does. */
+static void do_reclaim(struct shard *s, struct scan_walk *w) REQUIRES(&s->lock)
+{
+    for (int i = 0; i < w->n_expired; i++) {
+        struct entry *e = w->expired[i];
+        struct key k = {.ptr = entry_key(e), .len = e->key_len, .shard = s};
+        k.hash = hash_key(k.ptr, k.len);
+        /* Expired at now_ms: the lookup deletes it (e is invalid after). */
+        do_lookup(s, &k, w->now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, NULL);
+    }
+    w->n_expired = 0;
+}
+
+/* strtoul semantics, as Redis parses cursors ("" is 0, "-1" wraps). */
+static bool parse_cursor(const struct resp_arg *a, uint64_t *out)
+{
+    char buf[64];
+    if (a->len >= sizeof(buf))
+        return false;
+    memcpy(buf, a->ptr, a->len);
+    buf[a->len] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (isspace((unsigned char)buf[0]) || *end != '\0' || errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_scan_options(struct cmd_ctx *c, long long *count, struct scan_walk *w)
+{
+    for (int i = 2; i < c->argc; i += 2) {
+        const struct resp_arg *opt = &c->argv[i];
+        bool has_value = i + 1 < c->argc;
+        if (arg_is(opt, "COUNT") && has_value) {
+            if (!arg_ll(c, i + 1, count))
+                return false;
+            if (*count < 1) {
+                reply_error(c->reply, ERR_SYNTAX);
+                return false;
+            }
+        } else if (arg_is(opt, "MATCH") && has_value) {
+            const struct resp_arg *p = &c->argv[i + 1];
+            w->pattern = (p->len == 1 && p->ptr[0] == '*') ? NULL : p;
+        } else if (arg_is(opt, "TYPE") && has_value) {
+            w->type = &c->argv[i + 1];
+        } else {
+            reply_error(c->reply, ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
+void scan_command(struct cmd_ctx *c)
+{
+    uint64_t cursor;
+    if (!parse_cursor(&c->argv[1], &cursor)) {
+        reply_error(c->reply, "ERR invalid cursor");
+        return;
+    }
+    long long count = 10;
+    struct scan_walk w = {.now_ms = c->now_ms};
+    if (!parse_scan_options(c, &count, &w))
+        return;
+    struct keyspace *ks = c->ks;
+    int bits = ks->shard_bits;
+    uint32_t local = (uint32_t)(cursor & ((uint64_t)ks->shards_per_db - 1));
+    uint64_t table_cursor = bits ? cursor >> bits : cursor;
+    long long budget = count * 10; /* Redis's maxiterations */
+    uint64_t next = 0;
+    for (;;) {
+        struct shard *s = keyspace_shard(ks, keyspace_db_first_shard(ks, c->db) + local);
+        LOCK_GUARD (&s->lock) {
+            do {
+                table_cursor = table_scan(&s->table, table_cursor, scan_visit, &w);
+            } while (table_cursor && budget-- > 0 && w.visited < count && !w.keys.oom);
+            do_reclaim(s, &w);
+        }
+        if (w.keys.oom)
+            break;
+        if (table_cursor != 0) { /* this shard is not finished */
+            next = (table_cursor << bits) | local;
+            break;
+        }
+        if (++local == (uint32_t)ks->shards_per_db) { /* all shards done */
+            next = 0;
+            break;
+        }
+        if (budget <= 0 || w.visited >= count) { /* start the next shard next time */
+            next = local;
+            break;
+        }
+    }
+    if (w.keys.oom) {
+        reply_error(c->reply, ERR_OOM);
+    } else {
+        char digits[NUMBER_LL_BUF + 1];
+        int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)next);
+        reply_array(c->reply, 2);
+        reply_bulk(c->reply, digits, (size_t)n);
+        reply_key_list(c->reply, &w.keys);
+    }
+    mem_free(w.keys.data);
+}
+
+/* ---- RANDOMKEY ---- */
+
+static _Thread_local uint64_t random_state;
+
+/* A live random key of the shard copied into *out; false when it has none.
+ * Expired picks are reclaimed and another is tried. */
+static bool do_random_key(struct shard *s, int64_t now_ms, struct key_list *out) REQUIRES(&s->lock)
+{
+    if (random_state == 0)
+        random_state = (uint64_t)now_ms ^ (uint64_t)(uintptr_t)&random_state;
+    for (int tries = 0; tries < 100 && do_key_count(s) > 0; tries++) {
+        struct entry *e = table_random(&s->table, &random_state);
+        if (!expire_passed(entry_expire_at(e), now_ms)) {
+            key_list_add(out, entry_key(e), e->key_len);
+            return true;
+        }
+        struct key k = {.ptr = entry_key(e), .len = e->key_len, .shard = s};
+        k.hash = hash_key(k.ptr, k.len);
+        do_lookup(s, &k, now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, NULL); /* reclaims it */
+    }
+    return false;
+}
+
+void randomkey_command(struct cmd_ctx *c)
+{
+    struct keyspace *ks = c->ks;
+    struct key_list key = {0};
+    uint32_t first = keyspace_db_first_shard(ks, c->db);
+    uint32_t start = (uint32_t)(table_rng_next(&random_state) % (uint64_t)ks->shards_per_db);
+    bool found = false;
+    /* Shards are about equally full (the hash spreads keys), so a random
+     * shard and then a random key in it is close to uniform. */
+    for (int i = 0; i < ks->shards_per_db && !found && !key.oom; i++) {
+        struct shard *s =
+            keyspace_shard(ks, first + (start + (uint32_t)i) % (uint32_t)ks->shards_per_db);
+        LOCK_GUARD (&s->lock) {
+            found = do_random_key(s, c->now_ms, &key);
+        }
+    }
+    if (key.oom)
+        reply_error(c->reply, ERR_OOM);
+    else if (!found)
+        reply_null(c->reply);
+    else
+        reply_bulk(c->reply, key.data + sizeof(uint32_t), key.used - sizeof(uint32_t));
+    mem_free(key.data);
+}

@@ -1,0 +1,207 @@
+/*
+ * APPEND, STRLEN, GETRANGE / SUBSTR, SETRANGE: commands on parts of a string.
+ * The writers go through store/strbuf.h, which decides between writing in
+ * place (a buffer nobody else can see) and building a new one.
+ */
+#include "store/cmd_util.h"
+#include "store/commands.h"
+#include "store/strbuf.h"
+
+enum edit_outcome { EDIT_OK, EDIT_WRONGTYPE, EDIT_TOO_BIG, EDIT_OOM };
+
+/* Writes `data` at `offset` of the entry's string (growing it), under the lock. */
+static enum edit_outcome do_write_at(struct shard *s, struct entry *e, size_t offset,
+                                     const char *data, size_t len, int64_t now_ms, size_t *result)
+    REQUIRES(&s->lock)
+{
+    struct value cur;
+    entry_value(e, &cur);
+    size_t cur_len = value_string_len(cur.encoding, cur.p);
+    size_t new_len = offset + len > cur_len ? offset + len : cur_len;
+    struct bytes *b;
+    if (strbuf_writable(&cur, new_len, &b) != 0)
+        return EDIT_OOM;
+    memcpy(b->data + offset, data, len);
+    if (cur.encoding == ENCODING_INT || b != cur.p.str) {
+        struct value v;
+        value_string_growable(b, &v);
+        do_replace_value(s, e, &v, now_ms);
+    }
+    *result = new_len;
+    return EDIT_OK;
+}
+
+void append_command(struct cmd_ctx *c)
+{
+    struct key k;
+    cmd_key(c, 1, &k);
+    const struct resp_arg *arg = &c->argv[2];
+    struct value fresh;
+    bool have_fresh = false;
+    size_t total = 0;
+    enum edit_outcome outcome = EDIT_OK;
+    LOCK_GUARD (&k.shard->lock) {
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL);
+        if (!e) {
+            /* A new key holds the argument as SET would store it. */
+            if (value_string_from_arg(arg->ptr, arg->len, arg->owner, &fresh) != 0) {
+                outcome = EDIT_OOM;
+                break;
+            }
+            have_fresh = true;
+            if (!do_insert(k.shard, &k, &fresh, ENTRY_NO_TTL, c->now_ms)) {
+                outcome = EDIT_OOM;
+                break;
+            }
+            have_fresh = false;
+            total = arg->len;
+            break;
+        }
+        if (e->type != VALUE_STRING) {
+            outcome = EDIT_WRONGTYPE;
+            break;
+        }
+        size_t len = value_string_len(e->encoding, e->val);
+        if ((unsigned long long)len + arg->len > (unsigned long long)STRING_MAX_LEN) {
+            outcome = EDIT_TOO_BIG;
+            break;
+        }
+        outcome = do_write_at(k.shard, e, len, arg->ptr, arg->len, c->now_ms, &total);
+    }
+    if (have_fresh)
+        value_release(fresh.type, fresh.encoding, fresh.p);
+    if (outcome == EDIT_WRONGTYPE)
+        reply_error(c->reply, ERR_WRONGTYPE);
+    else if (outcome == EDIT_TOO_BIG)
+        reply_error(c->reply, ERR_TOO_BIG);
+    else if (outcome == EDIT_OOM)
+        reply_error(c->reply, ERR_OOM);
+    else
+        reply_int(c->reply, (long long)total);
+}
+
+void strlen_command(struct cmd_ctx *c)
+{
+    struct key k;
+    cmd_key(c, 1, &k);
+    long long len = 0;
+    bool wrongtype = false;
+    LOCK_GUARD (&k.shard->lock) {
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
+        if (e && e->type != VALUE_STRING)
+            wrongtype = true;
+        else if (e)
+            len = (long long)value_string_len(e->encoding, e->val);
+    }
+    if (wrongtype)
+        reply_error(c->reply, ERR_WRONGTYPE);
+    else
+        reply_int(c->reply, len);
+}
+
+void getrange_command(struct cmd_ctx *c)
+{
+    long long start, end;
+    if (!arg_ll(c, 2, &start) || !arg_ll(c, 3, &end))
+        return;
+    struct key k;
+    cmd_key(c, 1, &k);
+    struct string_snapshot snap = {0};
+    bool wrongtype = false;
+    LOCK_GUARD (&k.shard->lock) {
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
+        if (e && e->type != VALUE_STRING)
+            wrongtype = true;
+        else if (e)
+            do_string_snapshot(k.shard, e, &snap);
+    }
+    if (wrongtype) {
+        reply_error(c->reply, ERR_WRONGTYPE);
+        return;
+    }
+    if (!snap.present) {
+        reply_bulk(c->reply, "", 0);
+        return;
+    }
+    char digits[NUMBER_LL_BUF];
+    size_t len;
+    const char *data = snapshot_data(&snap, digits, &len);
+    long long n = (long long)len;
+    /* Redis's arithmetic, including "both negative and reversed: empty". */
+    if (start < 0 && end < 0 && start > end) {
+        reply_bulk(c->reply, "", 0);
+    } else {
+        if (start < 0)
+            start += n;
+        if (end < 0)
+            end += n;
+        if (start < 0)
+            start = 0;
+        if (end < 0)
+            end = 0;
+        if (end >= n)
+            end = n - 1;
+        if (start > end || n == 0)
+            reply_bulk(c->reply, "", 0);
+        else
+            reply_bulk(c->reply, data + start, (size_t)(end - start + 1));
+    }
+    snapshot_release(&snap);
+}
+
+void setrange_command(struct cmd_ctx *c)
+{
+    long long offset;
+    if (!arg_ll(c, 2, &offset))
+        return;
+    if (offset < 0) {
+        reply_error(c->reply, "ERR offset is out of range");
+        return;
+    }
+    const struct resp_arg *arg = &c->argv[3];
+    struct key k;
+    cmd_key(c, 1, &k);
+    size_t total = 0;
+    enum edit_outcome outcome = EDIT_OK;
+    LOCK_GUARD (&k.shard->lock) {
+        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL);
+        if (e && e->type != VALUE_STRING) {
+            outcome = EDIT_WRONGTYPE;
+            break;
+        }
+        if (arg->len == 0) { /* nothing to write: the current length */
+            total = e ? value_string_len(e->encoding, e->val) : 0;
+            break;
+        }
+        if ((unsigned long long)offset + arg->len > (unsigned long long)STRING_MAX_LEN) {
+            outcome = EDIT_TOO_BIG;
+            break;
+        }
+        if (!e) {
+            struct bytes *b;
+            struct value v;
+            if (strbuf_writable(NULL, (size_t)offset + arg->len, &b) != 0) {
+                outcome = EDIT_OOM;
+                break;
+            }
+            memcpy(b->data + offset, arg->ptr, arg->len);
+            value_string_growable(b, &v);
+            if (!do_insert(k.shard, &k, &v, ENTRY_NO_TTL, c->now_ms)) {
+                bytes_unref(b);
+                outcome = EDIT_OOM;
+                break;
+            }
+            total = (size_t)offset + arg->len;
+            break;
+        }
+        outcome = do_write_at(k.shard, e, (size_t)offset, arg->ptr, arg->len, c->now_ms, &total);
+    }
+    if (outcome == EDIT_WRONGTYPE)
+        reply_error(c->reply, ERR_WRONGTYPE);
+    else if (outcome == EDIT_TOO_BIG)
+        reply_error(c->reply, ERR_TOO_BIG);
+    else if (outcome == EDIT_OOM)
+        reply_error(c->reply, ERR_OOM);
+    else
+        reply_int(c->reply, (long long)total);
+}

@@ -1,0 +1,103 @@
+/*
+ * Shared by the command files (cmd_*.c): Redis's error strings, argument
+ * parsing that replies Redis's errors, locating a command's keys, and
+ * snapshots of string values taken under a shard lock and replied after it
+ * is released. Private to store/.
+ */
+#ifndef MAGPIE_STORE_CMD_UTIL_H
+#define MAGPIE_STORE_CMD_UTIL_H
+
+#include "store/command.h"
+#include "store/keyspace_impl.h"
+#include "store/multilock.h"
+#include "store/number.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#define ERR_SYNTAX      "ERR syntax error"
+#define ERR_NOT_INT     "ERR value is not an integer or out of range"
+#define ERR_NOT_FLOAT   "ERR value is not a valid float"
+#define ERR_WRONGTYPE   "WRONGTYPE Operation against a key holding the wrong kind of value"
+#define ERR_OVERFLOW    "ERR increment or decrement would overflow"
+#define ERR_NAN         "ERR increment would produce NaN or Infinity"
+#define ERR_NO_KEY      "ERR no such key"
+#define ERR_DB_RANGE    "ERR DB index is out of range"
+#define ERR_SAME_OBJECT "ERR source and destination objects are the same"
+#define ERR_TOO_BIG     "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+/* Allocation failed while executing: nothing was changed. */
+#define ERR_OOM         "OOM out of memory, command not executed"
+
+/* proto-max-bulk-len: the largest string a command may build. */
+#define STRING_MAX_LEN RESP_MAX_BULK_LEN
+
+static inline bool arg_is(const struct resp_arg *a, const char *lit)
+{
+    size_t n = strlen(lit);
+    return a->len == n && strncasecmp(a->ptr, lit, n) == 0;
+}
+
+/* Parses argv[i] as Redis's getLongLongFromObjectOrReply: false after
+ * replying `ERR value is not an integer or out of range`. */
+bool arg_ll(struct cmd_ctx *c, int i, long long *out);
+/* getRangeLongFromObjectOrReply: an integer in [min, max]; `msg` (may be
+ * NULL) replaces both errors as in Redis. */
+bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const char *msg,
+                  long long *out);
+/* getIntFromObjectOrReply. */
+bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out);
+
+/* Where argv[i] lives in the selected database. */
+static inline void cmd_key(struct cmd_ctx *c, int i, struct key *k)
+{
+    key_locate(c->ks, c->db, c->argv[i].ptr, c->argv[i].len, k);
+}
+
+/*
+ * The keys argv[first], argv[first + step], ... (up to argv[last]) located,
+ * and the set of their shards, ready for SHARD_SET_GUARD(&mk.set).
+ */
+#define MULTI_KEYS_INLINE 8
+struct multi_keys {
+    int n;
+    struct key *keys;
+    struct shard_set set;
+    struct key inline_keys[MULTI_KEYS_INLINE];
+};
+/* False after replying the OOM error (nothing to free then). */
+bool multi_keys_init(struct multi_keys *mk, struct cmd_ctx *c, int first, int last, int step);
+void multi_keys_free(struct multi_keys *mk);
+
+/* `ERR invalid expire time in '<name>' command` */
+void reply_invalid_expire(struct cmd_ctx *c, const char *name);
+
+/*
+ * A string value copied out of an entry under its shard lock, replied and
+ * released after the lock is dropped: the integer, a copy of a short value
+ * (at most SNAPSHOT_INLINE bytes: cheaper than two atomic operations on a
+ * refcount that readers of a hot key would bounce between cores), or a
+ * reference to the immutable buffer of a longer one.
+ */
+#define SNAPSHOT_INLINE 64
+struct string_snapshot {
+    bool present;
+    bool is_int;
+    int64_t num;
+    struct bytes *buf; /* one reference, or NULL when the value is inline */
+    uint32_t inline_len;
+    char inline_data[SNAPSHOT_INLINE];
+};
+
+/* Takes the snapshot (a new reference). The entry must be a string. */
+void do_string_snapshot(struct shard *s, const struct entry *e, struct string_snapshot *out)
+    REQUIRES(&s->lock);
+/* Replies the bulk value (or null when !present) and drops the reference. */
+void reply_snapshot(struct reply *r, struct string_snapshot *snap);
+void snapshot_release(struct string_snapshot *snap);
+/* The bytes of the value: the buffer, or the digits written into `digits`. */
+const char *snapshot_data(const struct string_snapshot *snap, char digits[NUMBER_LL_BUF],
+                          size_t *len);
+
+#endif

@@ -1,0 +1,150 @@
+#include "store/keyspace_impl.h"
+
+#include "store/expiry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_DATABASES  (1 << 16)
+#define MAX_SHARD_BITS 16
+#define DEFAULT_DBS    16
+
+static int log2_exact(int n)
+{
+    int bits = 0;
+    while ((1 << bits) < n)
+        bits++;
+    return (1 << bits) == n ? bits : -1;
+}
+
+static int default_shards(int workers)
+{
+    if (workers <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        workers = cpus > 0 ? (int)cpus : 1;
+    }
+    int shards = 4;
+    while (shards < 4 * workers && shards < (1 << MAX_SHARD_BITS))
+        shards *= 2;
+    return shards;
+}
+
+struct keyspace *keyspace_new(const struct keyspace_config *config)
+{
+    struct keyspace_config cfg = {0};
+    if (config)
+        cfg = *config;
+    if (cfg.databases == 0)
+        cfg.databases = DEFAULT_DBS;
+    if (cfg.shards == 0)
+        cfg.shards = default_shards(cfg.workers);
+    int bits = cfg.shards > 0 ? log2_exact(cfg.shards) : -1;
+    if (cfg.databases < 0 || cfg.databases > MAX_DATABASES || bits < 0 || bits > MAX_SHARD_BITS) {
+        errno = EINVAL;
+        return NULL;
+    }
+    struct keyspace *ks = calloc(1, sizeof(*ks));
+    if (!ks)
+        return NULL;
+    ks->databases = cfg.databases;
+    ks->shards_per_db = cfg.shards;
+    ks->shard_bits = bits;
+    ks->total_shards = (uint32_t)cfg.databases * (uint32_t)cfg.shards;
+    ks->shards = aligned_alloc(CACHE_LINE, ks->total_shards * sizeof(struct shard));
+    if (!ks->shards) {
+        free(ks);
+        errno = ENOMEM;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < ks->total_shards; i++)
+        shard_init(&ks->shards[i]);
+    ks->expiry.ks = ks;
+    atomic_init(&ks->expiry.tick_pending, false);
+    atomic_init(&ks->expiry.stop, false);
+    atomic_init(&ks->expiry.hz, EXPIRY_DEFAULT_HZ);
+    atomic_init(&ks->expiry.cycles, 0);
+    atomic_init(&ks->expiry.slices, 0);
+    return ks;
+}
+
+void keyspace_free(struct keyspace *ks)
+{
+    if (!ks)
+        return;
+    for (uint32_t i = 0; i < ks->total_shards; i++)
+        shard_destroy(&ks->shards[i]);
+    free(ks->shards);
+    free(ks);
+}
+
+int keyspace_databases(const struct keyspace *ks)
+{
+    return ks->databases;
+}
+
+int keyspace_shards(const struct keyspace *ks)
+{
+    return ks->shards_per_db;
+}
+
+void keyspace_db_stats(struct keyspace *ks, int db, struct keyspace_db_stats *out)
+{
+    out->keys = 0;
+    out->expires = 0;
+    if (!keyspace_db_valid(ks, db))
+        return;
+    /* Shard by shard: INFO does not need a snapshot across shards. */
+    uint32_t first = keyspace_db_first_shard(ks, db);
+    for (int i = 0; i < ks->shards_per_db; i++) {
+        struct shard *s = keyspace_shard(ks, first + (uint32_t)i);
+        LOCK_GUARD (&s->lock) {
+            out->keys += do_key_count(s);
+            out->expires += do_ttl_count(s);
+        }
+    }
+}
+
+static void add_lock_stats(struct lock_stats *total, const struct lock *l)
+{
+    struct lock_stats one;
+    lock_stats(l, &one);
+    total->acquisitions += one.acquisitions;
+    total->contended += one.contended;
+    total->wait_ns += one.wait_ns;
+}
+
+void keyspace_lock_stats(struct keyspace *ks, struct lock_stats *total)
+{
+    memset(total, 0, sizeof(*total));
+    for (uint32_t i = 0; i < ks->total_shards; i++)
+        add_lock_stats(total, &ks->shards[i].lock);
+}
+
+void keyspace_shard_lock_stats(struct keyspace *ks, int shard, struct lock_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (shard < 0 || shard >= ks->shards_per_db)
+        return;
+    for (int db = 0; db < ks->databases; db++)
+        add_lock_stats(
+            out, &keyspace_shard(ks, keyspace_db_first_shard(ks, db) + (uint32_t)shard)->lock);
+}
+
+void keyspace_lock_stats_reset(struct keyspace *ks)
+{
+    for (uint32_t i = 0; i < ks->total_shards; i++)
+        lock_stats_reset(&ks->shards[i].lock);
+}
+
+void keyspace_stats(struct keyspace *ks, struct keyspace_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (uint32_t i = 0; i < ks->total_shards; i++) {
+        struct shard *s = &ks->shards[i];
+        out->expired_keys += atomic_load_explicit(&s->expired, memory_order_relaxed);
+        out->keyspace_hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
+        out->keyspace_misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
+    }
+}

@@ -1,0 +1,79 @@
+/*
+ * The direct store API (keyspace.h): GET / SET / DEL without the command
+ * table, for magpie-stress and the benchmark. Same locking and expiry rules
+ * as the commands.
+ */
+#include "store/keyspace_impl.h"
+
+#include "store/number.h"
+
+#include <errno.h>
+
+int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, const void *val,
+                 size_t val_len, int64_t now_ms)
+{
+    struct key k;
+    key_locate(ks, db, key, key_len, &k);
+    struct value v;
+    if (value_string_from_arg(val, val_len, NULL, &v) != 0)
+        return -ENOMEM;
+    int rc = 0;
+    LOCK_GUARD (&k.shard->lock) {
+        struct table_pos pos;
+        struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos);
+        if (e) {
+            do_replace_value(k.shard, e, &v, now_ms);
+            do_set_expire(k.shard, pos, e, ENTRY_NO_TTL);
+        } else if (!do_insert(k.shard, &k, &v, ENTRY_NO_TTL, now_ms)) {
+            rc = -ENOMEM;
+        }
+    }
+    if (rc != 0)
+        value_release(v.type, v.encoding, v.p);
+    return rc;
+}
+
+int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms,
+                 struct bytes **out)
+{
+    struct key k;
+    key_locate(ks, db, key, key_len, &k);
+    struct value v = {.type = VALUE_STRING};
+    int rc = -ENOENT;
+    LOCK_GUARD (&k.shard->lock) {
+        struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ, NULL);
+        if (e && e->type != VALUE_STRING) {
+            rc = -EINVAL;
+        } else if (e) {
+            entry_value(e, &v);
+            if (v.encoding != ENCODING_INT)
+                bytes_ref(v.p.str);
+            rc = 0;
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if (v.encoding == ENCODING_INT) {
+        char digits[NUMBER_LL_BUF];
+        int n = number_format_ll(digits, v.p.num);
+        *out = bytes_new(digits, (size_t)n);
+        return *out ? 0 : -ENOMEM;
+    }
+    *out = v.p.str;
+    return 0;
+}
+
+int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms)
+{
+    struct key k;
+    key_locate(ks, db, key, key_len, &k);
+    struct entry *gone = NULL;
+    LOCK_GUARD (&k.shard->lock) {
+        struct table_pos pos;
+        if (do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos))
+            gone = do_detach(k.shard, pos);
+    }
+    /* Freed after unlocking: a big value's free() does not hold up the shard. */
+    entry_free(gone);
+    return gone ? 1 : 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * The keyspace's layout, private to store/: `databases` x `shards_per_db`
+ * shards in one array, database-major, so the global shard number
+ * (db * shards_per_db + shard) is also the lock order: every multi-shard
+ * operation takes its locks in ascending global number.
+ *
+ * The top `shard_bits` bits of a key's hash pick its shard inside a database;
+ * the table uses the low bits, so the two choices are independent.
+ */
+#ifndef MAGPIE_STORE_KEYSPACE_IMPL_H
+#define MAGPIE_STORE_KEYSPACE_IMPL_H
+
+#include "core/task.h"
+#include "store/hash.h"
+#include "store/keyspace.h"
+#include "store/shard.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One active-expiry cycle in progress (store/expiry.h). */
+struct expiry_cycle {
+    uint32_t shards_left; /* shards this cycle still has to finish */
+    int64_t now_ms;       /* the cycle's notion of now */
+    uint64_t deadline_ns; /* clock_mono_ns() after which the cycle stops */
+    uint64_t expired;     /* keys reclaimed so far in this cycle */
+};
+
+/* Active expiry's task and the state of the cycle it is in (store/expiry*.c). */
+struct expiry_state {
+    struct task task;
+    struct keyspace *ks;
+    ATOMIC(bool) tick_pending; /* keyspace_expiry_tick asked for a cycle */
+    ATOMIC(bool) stop;         /* keyspace_expiry_stop */
+    ATOMIC(int) hz;            /* ticks per second: sets the cycle's time budget */
+    /* Where the next cycle starts; touched by one cycle at a time. */
+    uint32_t next_shard;
+    struct expiry_cycle cycle; /* the task's cycle, kept across its yields */
+    /* Counters for tests and INFO (relaxed). */
+    ATOMIC(uint64_t) cycles;
+    ATOMIC(uint64_t) slices;
+};
+
+struct keyspace {
+    int databases;
+    int shards_per_db;
+    int shard_bits;
+    uint32_t total_shards;
+    struct shard *shards; /* [databases * shards_per_db], cache-line aligned */
+    struct expiry_state expiry;
+};
+
+static inline struct shard *keyspace_shard(struct keyspace *ks, uint32_t id)
+{
+    return &ks->shards[id];
+}
+
+static inline uint32_t keyspace_shard_id(const struct keyspace *ks, int db, uint64_t hash)
+{
+    uint32_t local = ks->shard_bits ? (uint32_t)(hash >> (64 - ks->shard_bits)) : 0;
+    return (uint32_t)db * (uint32_t)ks->shards_per_db + local;
+}
+
+/* Fills *k for the key in database db (which must be valid). */
+static inline void key_locate(struct keyspace *ks, int db, const char *ptr, size_t len,
+                              struct key *k)
+{
+    k->ptr = ptr;
+    k->len = len;
+    k->hash = hash_key(ptr, len);
+    k->shard_id = keyspace_shard_id(ks, db, k->hash);
+    k->shard = keyspace_shard(ks, k->shard_id);
+}
+
+/* The same key in another database (MOVE, COPY ... DB): the hash is reused. */
+static inline void key_in_db(struct keyspace *ks, int db, const struct key *src, struct key *k)
+{
+    *k = *src;
+    k->shard_id = keyspace_shard_id(ks, db, k->hash);
+    k->shard = keyspace_shard(ks, k->shard_id);
+}
+
+static inline bool keyspace_db_valid(const struct keyspace *ks, long long db)
+{
+    return db >= 0 && db < ks->databases;
+}
+
+/* First global shard number of a database. */
+static inline uint32_t keyspace_db_first_shard(const struct keyspace *ks, int db)
+{
+    return (uint32_t)db * (uint32_t)ks->shards_per_db;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
