@@ -1,0 +1,232 @@
+// magpie-stress's command line: defaults, every option, the errors a typo
+// gets, and the binary's exit status for them.
+#include "tools/stress/args.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace
+{
+
+// The options point into argv (like a real argv), so Parse keeps it alive.
+struct Parse {
+    std::shared_ptr<std::vector<std::string>> args;
+    stress_args_status status;
+    stress_options o;
+    std::string err;
+};
+
+Parse parse(const std::vector<std::string> &given)
+{
+    Parse p{};
+    p.args = std::make_shared<std::vector<std::string>>(given);
+    p.args->insert(p.args->begin(), "magpie-stress");
+    std::vector<char *> argv;
+    for (auto &a : *p.args)
+        argv.push_back(a.data());
+    char err[256];
+    p.status = stress_args_parse((int)argv.size(), argv.data(), &p.o, err, sizeof(err));
+    p.err = err;
+    return p;
+}
+
+void expect_error(std::vector<std::string> args, const std::string &fragment)
+{
+    Parse p = parse(args);
+    std::string joined;
+    for (auto &a : args)
+        joined += a + " ";
+    EXPECT_EQ(p.status, STRESS_ARGS_ERROR) << joined;
+    EXPECT_NE(p.err.find(fragment), std::string::npos)
+        << joined << "-> '" << p.err << "', expected '" << fragment << "'";
+}
+
+} // namespace
+
+TEST(StressArgs, NetworkDefaults)
+{
+    Parse p = parse({});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_FALSE(p.o.inprocess);
+    EXPECT_STREQ(p.o.host, "127.0.0.1");
+    EXPECT_EQ(p.o.port, 6379);
+    EXPECT_EQ(p.o.clients, 50);
+    EXPECT_EQ(p.o.thread_count, 1);
+    EXPECT_EQ(p.o.pipeline, 1);
+    EXPECT_EQ(p.o.duration_ns, 10000000000ull);
+    EXPECT_EQ(p.o.requests, 0u);
+    EXPECT_EQ(p.o.dists[0].kind, KEYDIST_UNIFORM);
+    EXPECT_EQ(p.o.mix.weight[OP_GET], 80u);
+    EXPECT_EQ(p.o.mix.weight[OP_SET], 20u);
+    EXPECT_EQ(p.o.rate, 0.0);
+    EXPECT_FALSE(p.o.verify);
+}
+
+TEST(StressArgs, EveryNetworkOption)
+{
+    Parse p = parse({"--host",
+                     "localhost",
+                     "--port=7001",
+                     "--clients",
+                     "8",
+                     "--threads",
+                     "2",
+                     "--pipeline",
+                     "16",
+                     "--duration",
+                     "1500ms",
+                     "--keys",
+                     "10k",
+                     "--dist",
+                     "zipf:0.99",
+                     "--mix",
+                     "get:70,set:20,incr:10",
+                     "--value-size",
+                     "1k",
+                     "--rate",
+                     "50000",
+                     "--json",
+                     "out.json",
+                     "--svg",
+                     "out.svg",
+                     "--quiet",
+                     "--seed",
+                     "42"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_STREQ(p.o.host, "localhost");
+    EXPECT_EQ(p.o.port, 7001);
+    EXPECT_EQ(p.o.clients, 8);
+    EXPECT_EQ(p.o.threads[0], 2);
+    EXPECT_EQ(p.o.pipeline, 16);
+    EXPECT_EQ(p.o.duration_ns, 1500000000ull);
+    EXPECT_EQ(p.o.keys, 10000u);
+    EXPECT_EQ(p.o.dists[0].kind, KEYDIST_ZIPF);
+    EXPECT_EQ(p.o.mix.weight[OP_INCR], 10u);
+    EXPECT_EQ(p.o.mix.total, 100u);
+    EXPECT_EQ(p.o.value_size, 1024u);
+    EXPECT_EQ(p.o.rate, 50000.0);
+    EXPECT_STREQ(p.o.json_path, "out.json");
+    EXPECT_STREQ(p.o.svg_path, "out.svg");
+    EXPECT_TRUE(p.o.quiet);
+    EXPECT_EQ(p.o.seed, 42u);
+}
+
+TEST(StressArgs, VerifyDefaultsAndRequests)
+{
+    Parse p = parse({"--verify", "--requests", "1000", "--clients", "2"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_TRUE(p.o.verify);
+    EXPECT_EQ(p.o.requests, 1000u);
+    EXPECT_EQ(p.o.mix.weight[OP_INCR], 25u);
+    EXPECT_EQ(p.o.threads[0], 2); // never more threads than clients
+}
+
+TEST(StressArgs, InprocessSweep)
+{
+    Parse p = parse({"--inprocess"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.thread_count, 4);
+    EXPECT_EQ(p.o.threads[3], 8);
+    EXPECT_EQ(p.o.shard_count, 3);
+    EXPECT_EQ(p.o.shards[2], 256);
+    EXPECT_EQ(p.o.dist_count, 2);
+    EXPECT_EQ(p.o.dists[1].kind, KEYDIST_HOT);
+    EXPECT_EQ(p.o.duration_ns, 2000000000ull);
+
+    p = parse({"--inprocess", "--threads", "1,3", "--shards", "1,64", "--dist", "hot", "--duration",
+               "100ms"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.thread_count, 2);
+    EXPECT_EQ(p.o.threads[1], 3);
+    EXPECT_EQ(p.o.shards[1], 64);
+    EXPECT_EQ(p.o.dist_count, 1);
+}
+
+TEST(StressArgs, Help)
+{
+    EXPECT_EQ(parse({"--help"}).status, STRESS_ARGS_HELP);
+    EXPECT_EQ(parse({"--port", "1", "--help"}).status, STRESS_ARGS_HELP);
+}
+
+TEST(StressArgs, BadFlagsGiveClearErrors)
+{
+    expect_error({"--bogus"}, "unknown option '--bogus'");
+    expect_error({"-p", "1"}, "unexpected argument '-p'");
+    expect_error({"--port"}, "--port needs a value");
+    expect_error({"--port", "0"}, "--port: '0' is not a number in 1..65535");
+    expect_error({"--port", "70000"}, "--port");
+    expect_error({"--clients", "abc"}, "--clients: 'abc'");
+    expect_error({"--clients", "-5"}, "--clients");
+    expect_error({"--pipeline", "0"}, "--pipeline");
+    expect_error({"--duration", "ten"}, "--duration: 'ten' is not a duration");
+    expect_error({"--duration", "5x"}, "--duration");
+    expect_error({"--duration", "0s"}, "--duration");
+    expect_error({"--dist", "gauss"}, "--dist: 'gauss'");
+    expect_error({"--dist", "zipf:0"}, "--dist");
+    expect_error({"--dist", "hot:2"}, "--dist");
+    expect_error({"--mix", "get:80,put:20"}, "unknown operation 'put'");
+    expect_error({"--mix", "get"}, "is not op:weight");
+    expect_error({"--mix", "get:x"}, "bad weight");
+    expect_error({"--mix", "get:1,get:2"}, "appears twice");
+    expect_error({"--mix", "get:0"}, "no positive weight");
+    expect_error({"--rate", "-1"}, "--rate");
+    expect_error({"--value-size", "0"}, "--value-size");
+    expect_error({"--quiet=yes"}, "--quiet takes no value");
+    expect_error({"--port", "1", "--port", "2"}, "--port given twice");
+    expect_error({"--duration", "1s", "--requests", "10"}, "either --duration or --requests");
+    expect_error({"--threads", "1,2"}, "one thread count");
+    expect_error({"--dist", "uniform,hot"}, "one distribution");
+    expect_error({"--shards", "4"}, "--shards only applies to --inprocess");
+    expect_error({"--threads", "10", "--clients", "4"}, "more than --clients");
+    expect_error({"--verify", "--mix", "get:1,del:1"}, "--verify does not support del");
+    expect_error({"--verify", "--keys", "100000000"}, "--keys at most");
+    expect_error({"--inprocess", "--port", "1"}, "--port does not apply to --inprocess");
+    expect_error({"--inprocess", "--verify"}, "--verify does not apply");
+    expect_error({"--inprocess", "--shards", "3"}, "not a power of two");
+    expect_error({"--inprocess", "--threads", "1,,2"}, "--threads: empty item in '1,,2'");
+    expect_error({"--inprocess", "--dist", "uniform,"}, "--dist: empty item");
+}
+
+TEST(StressArgs, Durations)
+{
+    uint64_t ns;
+    ASSERT_EQ(stress_parse_duration("10s", &ns), 0);
+    EXPECT_EQ(ns, 10000000000ull);
+    ASSERT_EQ(stress_parse_duration("2.5", &ns), 0);
+    EXPECT_EQ(ns, 2500000000ull);
+    ASSERT_EQ(stress_parse_duration("250ms", &ns), 0);
+    EXPECT_EQ(ns, 250000000ull);
+    ASSERT_EQ(stress_parse_duration("2m", &ns), 0);
+    EXPECT_EQ(ns, 120000000000ull);
+    for (const char *bad : {"", "s", "-1s", "1d", "0.1us", "abc", "1e30"})
+        EXPECT_LT(stress_parse_duration(bad, &ns), 0) << bad;
+}
+
+// The binary: a bad flag exits 2 with the message on stderr, --help exits 0.
+TEST(StressArgs, BinaryExitStatus)
+{
+    const char *bin = getenv("MAGPIE_STRESS");
+    if (!bin || access(bin, X_OK) != 0)
+        GTEST_SKIP() << "MAGPIE_STRESS binary not built (run through make)";
+    std::string b = std::string("'") + bin + "'";
+    int st = system((b + " --bogus 2>/dev/null").c_str());
+    ASSERT_TRUE(WIFEXITED(st));
+    EXPECT_EQ(WEXITSTATUS(st), 2);
+    st = system((b + " --dist nope 2>/dev/null").c_str());
+    EXPECT_EQ(WEXITSTATUS(st), 2);
+    st = system((b + " --help >/dev/null").c_str());
+    EXPECT_EQ(WEXITSTATUS(st), 0);
+    FILE *p = popen((b + " --clients x 2>&1").c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char line[512] = {0};
+    ASSERT_NE(fgets(line, sizeof(line), p), nullptr);
+    EXPECT_NE(std::string(line).find("--clients: 'x'"), std::string::npos) << line;
+    st = pclose(p);
+    EXPECT_EQ(WEXITSTATUS(st), 2);
+}

@@ -1,0 +1,127 @@
+// The report writers on synthetic results: the JSON carries every figure and
+// the per-second series, the SVG charts are complete documents, and a file
+// that cannot be written is an error, not a crash.
+#include "tools/stress/report.h"
+#include "tools/stress/svg.h"
+
+#include "test/tools/process_util.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <unistd.h>
+
+namespace
+{
+
+stress_options options(std::vector<std::string> &storage, std::vector<char *> &argv,
+                       std::vector<std::string> args)
+{
+    storage = args;
+    storage.insert(storage.begin(), "magpie-stress");
+    for (auto &a : storage)
+        argv.push_back(a.data());
+    stress_options o;
+    char err[256];
+    EXPECT_EQ(stress_args_parse((int)argv.size(), argv.data(), &o, err, sizeof(err)),
+              STRESS_ARGS_RUN)
+        << err;
+    return o;
+}
+
+std::string temp_path(const char *suffix)
+{
+    return "/tmp/magpie-report-test-" + std::to_string(getpid()) + suffix;
+}
+
+size_t count(const std::string &s, const std::string &what)
+{
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1))
+        n++;
+    return n;
+}
+
+} // namespace
+
+TEST(Report, NetworkJsonAndSvg)
+{
+    std::vector<std::string> storage;
+    std::vector<char *> argv;
+    stress_options o = options(storage, argv, {"--verify", "--label", "a \"quoted\" <label>"});
+    network_result r{};
+    r.latency = hist_new();
+    for (uint64_t i = 1; i <= 1000; i++)
+        hist_record(r.latency, i * 1000);
+    r.ops = 1000;
+    r.op_counts[OP_GET] = 600;
+    r.op_counts[OP_SET] = 400;
+    r.elapsed_s = 2.0;
+    r.verified = true;
+    r.verify.reads_checked = 600;
+    stress_second seconds[2] = {{1.0, 1.0, 500, 0, 400000, 990000, 1000000},
+                                {2.0, 1.0, 500, 0, 600000, 995000, 1000000}};
+    r.series = seconds;
+    r.series_count = 2;
+
+    std::string json = temp_path(".json"), svg = temp_path(".svg");
+    ASSERT_EQ(report_network_json(json.c_str(), &o, &r), 0);
+    std::string text = test_read_file(json);
+    EXPECT_EQ(count(text, "{"), count(text, "}")) << text;
+    EXPECT_EQ(count(text, "["), count(text, "]")) << text;
+    for (const char *key : {"\"mode\": \"network\"", "\"ops_per_sec\": 500", "\"p99.99\"",
+                            "\"lost_updates\": 0", "\"series\"", "\"p99_us\": 990",
+                            "\"label\": \"a \\\"quoted\\\" <label>\"", "\"command\""})
+        EXPECT_NE(text.find(key), std::string::npos) << key << " in\n" << text;
+    EXPECT_EQ(count(text, "\"t_s\""), 2u);
+
+    ASSERT_EQ(svg_network(svg.c_str(), &o, &r), 0);
+    std::string chart = test_read_file(svg);
+    EXPECT_EQ(chart.rfind("<?xml", 0), 0u);
+    EXPECT_NE(chart.find("</svg>"), std::string::npos);
+    EXPECT_NE(chart.find("&quot;quoted&quot; &lt;label&gt;"), std::string::npos);
+    EXPECT_EQ(count(chart, "<polyline"), 3u);                        // ops/s, p50, p99
+    EXPECT_NE(chart.find("latency (\xc2\xb5s)"), std::string::npos); // p99 below 1 ms
+
+    EXPECT_LT(report_network_json("/nonexistent-dir/x.json", &o, &r), 0);
+    EXPECT_LT(svg_network("/nonexistent-dir/x.svg", &o, &r), 0);
+    r.series = nullptr; // not ours
+    hist_free(r.latency);
+    unlink(json.c_str());
+    unlink(svg.c_str());
+}
+
+TEST(Report, SweepJsonAndSvg)
+{
+    std::vector<std::string> storage;
+    std::vector<char *> argv;
+    stress_options o =
+        options(storage, argv, {"--inprocess", "--threads", "1,2", "--shards", "1,16"});
+    std::vector<sweep_point> points;
+    for (int d = 0; d < o.dist_count; d++)
+        for (int s = 0; s < o.shard_count; s++)
+            for (int t = 0; t < o.thread_count; t++) {
+                sweep_point p{};
+                p.threads = o.threads[t];
+                p.shards = o.shards[s];
+                p.dist = o.dists[d];
+                p.ops = 1000000u * (uint64_t)(t + 1);
+                p.elapsed_s = 1.0;
+                p.locks = {p.ops, 100u * (uint64_t)t, 5000u * (uint64_t)t};
+                points.push_back(p);
+            }
+    sweep_result r{points.data(), points.size(), false};
+    std::string json = temp_path("-sweep.json"), svg = temp_path("-sweep.svg");
+    ASSERT_EQ(report_sweep_json(json.c_str(), &o, &r), 0);
+    std::string text = test_read_file(json);
+    EXPECT_EQ(count(text, "\"shards\""), 8u);
+    EXPECT_NE(text.find("\"lock_contended\": 100"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"dist\": \"hot:0.9\""), std::string::npos) << text;
+    ASSERT_EQ(svg_sweep(svg.c_str(), &o, &r), 0);
+    std::string chart = test_read_file(svg);
+    EXPECT_EQ(count(chart, "<polyline"), 4u); // 2 shard counts x 2 distributions
+    EXPECT_NE(chart.find("16 shards, hot:0.9"), std::string::npos);
+    EXPECT_NE(chart.find(">threads<"), std::string::npos);
+    unlink(json.c_str());
+    unlink(svg.c_str());
+}

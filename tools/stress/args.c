@@ -1,0 +1,402 @@
+#include "tools/stress/args.h"
+
+#include "core/compiler.h"
+#include "tools/stress/verify.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum option_id {
+    OPT_HOST,
+    OPT_PORT,
+    OPT_CLIENTS,
+    OPT_THREADS,
+    OPT_PIPELINE,
+    OPT_DURATION,
+    OPT_REQUESTS,
+    OPT_KEYS,
+    OPT_DIST,
+    OPT_MIX,
+    OPT_VALUE_SIZE,
+    OPT_RATE,
+    OPT_JSON,
+    OPT_SVG,
+    OPT_LABEL,
+    OPT_QUIET,
+    OPT_VERIFY,
+    OPT_INPROCESS,
+    OPT_SHARDS,
+    OPT_SEED,
+    OPT_HELP,
+    OPT_COUNT
+};
+
+static const struct {
+    const char *name;
+    bool has_value;
+} option_table[OPT_COUNT] = {
+    [OPT_HOST] = {"host", true},
+    [OPT_PORT] = {"port", true},
+    [OPT_CLIENTS] = {"clients", true},
+    [OPT_THREADS] = {"threads", true},
+    [OPT_PIPELINE] = {"pipeline", true},
+    [OPT_DURATION] = {"duration", true},
+    [OPT_REQUESTS] = {"requests", true},
+    [OPT_KEYS] = {"keys", true},
+    [OPT_DIST] = {"dist", true},
+    [OPT_MIX] = {"mix", true},
+    [OPT_VALUE_SIZE] = {"value-size", true},
+    [OPT_RATE] = {"rate", true},
+    [OPT_JSON] = {"json", true},
+    [OPT_SVG] = {"svg", true},
+    [OPT_LABEL] = {"label", true},
+    [OPT_QUIET] = {"quiet", false},
+    [OPT_VERIFY] = {"verify", false},
+    [OPT_INPROCESS] = {"inprocess", false},
+    [OPT_SHARDS] = {"shards", true},
+    [OPT_SEED] = {"seed", true},
+    [OPT_HELP] = {"help", false},
+};
+
+struct parse_state {
+    char *err;
+    size_t err_size;
+    bool given[OPT_COUNT];
+};
+
+static int fail(struct parse_state *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static int fail(struct parse_state *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->err, st->err_size, fmt, ap);
+    va_end(ap);
+    return -EINVAL;
+}
+
+/* An unsigned integer with an optional k/m/g suffix (powers of 1000 for
+ * counts, 1024 for sizes), within [min, max]. */
+static int parse_count(struct parse_state *st, const char *opt, const char *text, uint64_t min,
+                       uint64_t max, uint64_t unit, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*text < '0' || *text > '9')
+        return fail(st, "--%s: '%s' is not a number in %llu..%llu", opt, text,
+                    (unsigned long long)min, (unsigned long long)max);
+    unsigned long long v = strtoull(text, &end, 10);
+    uint64_t mult = 1;
+    if (*end == 'k' || *end == 'K')
+        mult = unit, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = unit * unit, end++;
+    else if (*end == 'g' || *end == 'G')
+        mult = unit * unit * unit, end++;
+    if (errno || *end != '\0' || (v && mult > UINT64_MAX / v) || v * mult < min || v * mult > max)
+        return fail(st, "--%s: '%s' is not a number in %llu..%llu", opt, text,
+                    (unsigned long long)min, (unsigned long long)max);
+    *out = v * mult;
+    return 0;
+}
+
+static int parse_int(struct parse_state *st, const char *opt, const char *text, int min, int max,
+                     int *out)
+{
+    uint64_t v;
+    if (parse_count(st, opt, text, (uint64_t)min, (uint64_t)max, 1000, &v) < 0)
+        return -EINVAL;
+    *out = (int)v;
+    return 0;
+}
+
+/*
+ * Splits a comma-separated list into items[] (pointers into buf, a copy of
+ * text); an empty item is an error, so "1,,2" is not silently "1,2".
+ */
+static int split_list(struct parse_state *st, const char *opt, const char *text, char *buf,
+                      size_t buf_size, char **items, int *count)
+{
+    if (strlen(text) >= buf_size)
+        return fail(st, "--%s: list too long", opt);
+    strcpy(buf, text);
+    *count = 0;
+    for (char *item = buf;;) {
+        char *comma = strchr(item, ',');
+        if (comma)
+            *comma = '\0';
+        if (*item == '\0')
+            return fail(st, "--%s: empty item in '%s'", opt, text);
+        if (*count == STRESS_LIST_MAX)
+            return fail(st, "--%s: at most %d values", opt, STRESS_LIST_MAX);
+        items[(*count)++] = item;
+        if (!comma)
+            return 0;
+        item = comma + 1;
+    }
+}
+
+static int parse_int_list(struct parse_state *st, const char *opt, const char *text, int min,
+                          int max, int *list, int *count)
+{
+    char buf[256], *items[STRESS_LIST_MAX];
+    if (split_list(st, opt, text, buf, sizeof(buf), items, count) < 0)
+        return -EINVAL;
+    for (int i = 0; i < *count; i++)
+        if (parse_int(st, opt, items[i], min, max, &list[i]) < 0)
+            return -EINVAL;
+    return 0;
+}
+
+static int parse_dist_list(struct parse_state *st, const char *text, struct stress_options *o)
+{
+    char buf[256], *items[STRESS_LIST_MAX];
+    if (split_list(st, "dist", text, buf, sizeof(buf), items, &o->dist_count) < 0)
+        return -EINVAL;
+    for (int i = 0; i < o->dist_count; i++)
+        if (keydist_parse(items[i], &o->dists[i]) < 0)
+            return fail(st,
+                        "--dist: '%s' is not uniform, zipf:S (0 < S <= 10) or hot:P "
+                        "(0 <= P <= 1)",
+                        items[i]);
+    return 0;
+}
+
+int stress_parse_duration(const char *text, uint64_t *out_ns)
+{
+    char *end;
+    errno = 0;
+    if ((*text < '0' || *text > '9') && *text != '.')
+        return -EINVAL;
+    double v = strtod(text, &end);
+    double scale;
+    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+        scale = 1e9;
+    else if (strcmp(end, "ms") == 0)
+        scale = 1e6;
+    else if (strcmp(end, "us") == 0)
+        scale = 1e3;
+    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+        scale = 60e9;
+    else if (strcmp(end, "h") == 0)
+        scale = 3600e9;
+    else
+        return -EINVAL;
+    if (errno || end == text || !isfinite(v) || v <= 0 || v * scale > 1e9 * 86400 * 7 ||
+        v * scale < 1e6)
+        return -EINVAL;
+    *out_ns = (uint64_t)(v * scale);
+    return 0;
+}
+
+static int apply_option(struct parse_state *st, enum option_id id, const char *v,
+                        struct stress_options *o)
+{
+    const char *name = option_table[id].name;
+    uint64_t n;
+    switch (id) {
+    case OPT_HOST:
+        if (!*v)
+            return fail(st, "--host: empty");
+        o->host = v;
+        return 0;
+    case OPT_PORT:
+        return parse_int(st, name, v, 1, 65535, &o->port);
+    case OPT_CLIENTS:
+        return parse_int(st, name, v, 1, 100000, &o->clients);
+    case OPT_THREADS:
+        return parse_int_list(st, name, v, 1, 1024, o->threads, &o->thread_count);
+    case OPT_SHARDS:
+        if (parse_int_list(st, name, v, 1, 1 << 16, o->shards, &o->shard_count) < 0)
+            return -EINVAL;
+        for (int i = 0; i < o->shard_count; i++)
+            if (o->shards[i] & (o->shards[i] - 1))
+                return fail(st, "--shards: %d is not a power of two", o->shards[i]);
+        return 0;
+    case OPT_PIPELINE:
+        return parse_int(st, name, v, 1, 100000, &o->pipeline);
+    case OPT_DURATION:
+        if (stress_parse_duration(v, &o->duration_ns) < 0)
+            return fail(st,
+                        "--duration: '%s' is not a duration like 10s, 500ms, 2m "
+                        "(1ms..7 days)",
+                        v);
+        return 0;
+    case OPT_REQUESTS:
+        return parse_count(st, name, v, 1, UINT64_C(1) << 50, 1000, &o->requests);
+    case OPT_KEYS:
+        return parse_count(st, name, v, 1, UINT64_C(1) << 40, 1000, &o->keys);
+    case OPT_DIST:
+        return parse_dist_list(st, v, o);
+    case OPT_MIX: {
+        char why[160];
+        if (op_mix_parse(v, &o->mix, why, sizeof(why)) < 0)
+            return fail(st, "--mix: %s", why);
+        return 0;
+    }
+    case OPT_VALUE_SIZE:
+        if (parse_count(st, name, v, 1, 64 << 20, 1024, &n) < 0)
+            return -EINVAL;
+        o->value_size = (size_t)n;
+        return 0;
+    case OPT_RATE: {
+        char *end;
+        errno = 0;
+        double r = strtod(v, &end);
+        if (errno || end == v || *end || !isfinite(r) || r < 0 || r > 1e9)
+            return fail(st, "--rate: '%s' is not a rate in requests/s (0..1e9)", v);
+        o->rate = r;
+        return 0;
+    }
+    case OPT_JSON:
+        o->json_path = v;
+        return 0;
+    case OPT_SVG:
+        o->svg_path = v;
+        return 0;
+    case OPT_LABEL:
+        o->label = v;
+        return 0;
+    case OPT_SEED:
+        return parse_count(st, name, v, 0, UINT64_MAX, 1, &o->seed);
+    case OPT_QUIET:
+        o->quiet = true;
+        return 0;
+    case OPT_VERIFY:
+        o->verify = true;
+        return 0;
+    case OPT_INPROCESS:
+        o->inprocess = true;
+        return 0;
+    case OPT_HELP:
+    case OPT_COUNT:
+        break;
+    }
+    return 0;
+}
+
+/* Options that make sense in one mode only are refused in the other, so a
+ * typo does not silently run a different experiment. */
+static int check_mode(struct parse_state *st, struct stress_options *o)
+{
+    static const enum option_id network_only[] = {OPT_HOST, OPT_PORT,   OPT_CLIENTS, OPT_PIPELINE,
+                                                  OPT_RATE, OPT_VERIFY, OPT_REQUESTS};
+    if (o->inprocess) {
+        for (size_t i = 0; i < sizeof(network_only) / sizeof(network_only[0]); i++)
+            if (st->given[network_only[i]])
+                return fail(st, "--%s does not apply to --inprocess",
+                            option_table[network_only[i]].name);
+        if (!st->given[OPT_THREADS])
+            o->thread_count = 4, o->threads[0] = 1, o->threads[1] = 2, o->threads[2] = 4,
+            o->threads[3] = 8;
+        if (!st->given[OPT_DURATION])
+            o->duration_ns = 2000000000ull;
+        if (!st->given[OPT_DIST])
+            o->dist_count = 2, o->dists[1] = (struct keydist_spec){KEYDIST_HOT, 0.9};
+        return 0;
+    }
+    if (st->given[OPT_SHARDS])
+        return fail(st, "--shards only applies to --inprocess");
+    if (o->thread_count != 1)
+        return fail(st, "--threads: the network mode takes one thread count");
+    if (o->dist_count != 1)
+        return fail(st, "--dist: the network mode takes one distribution");
+    if (st->given[OPT_DURATION] && st->given[OPT_REQUESTS])
+        return fail(st, "use either --duration or --requests, not both");
+    if (o->threads[0] > o->clients) {
+        if (st->given[OPT_THREADS])
+            return fail(st, "--threads %d is more than --clients %d", o->threads[0], o->clients);
+        o->threads[0] = o->clients;
+    }
+    if (o->verify && !st->given[OPT_MIX])
+        o->mix = (struct op_mix){{50, 25, 25, 0}, 100};
+    if (o->verify && o->keys > VERIFY_MAX_KEYS)
+        return fail(st, "--verify reads every key back at the end: --keys at most %u",
+                    VERIFY_MAX_KEYS);
+    if (o->verify && o->mix.weight[OP_DEL])
+        return fail(st, "--verify does not support del in --mix (a deleted key has no "
+                        "order to check reads against)");
+    return 0;
+}
+
+static void set_defaults(struct stress_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->host = "127.0.0.1";
+    o->port = 6379;
+    o->clients = 50;
+    o->threads[0] = 4;
+    o->thread_count = 1;
+    o->shards[0] = 1, o->shards[1] = 16, o->shards[2] = 256;
+    o->shard_count = 3;
+    o->dists[0] = (struct keydist_spec){KEYDIST_UNIFORM, 0};
+    o->dist_count = 1;
+    o->pipeline = 1;
+    o->duration_ns = 10000000000ull;
+    o->keys = 10000;
+    o->mix = (struct op_mix){{80, 20, 0, 0}, 100};
+    o->value_size = 32;
+    o->seed = 0x6d61677069650001ull;
+}
+
+static int find_option(const char *name, size_t len)
+{
+    for (int i = 0; i < OPT_COUNT; i++)
+        if (strlen(option_table[i].name) == len && strncmp(option_table[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+enum stress_args_status stress_args_parse(int argc, char **argv, struct stress_options *out,
+                                          char *err, size_t err_size)
+{
+    struct parse_state st = {err, err_size, {false}};
+    struct stress_options o;
+    set_defaults(&o);
+    err[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            fail(&st, "unexpected argument '%s' (options start with --)", arg);
+            return STRESS_ARGS_ERROR;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        int id = find_option(name, name_len);
+        if (id < 0) {
+            fail(&st, "unknown option '--%.*s'", (int)name_len, name);
+            return STRESS_ARGS_ERROR;
+        }
+        if (id == OPT_HELP)
+            return STRESS_ARGS_HELP;
+        const char *value = NULL;
+        if (option_table[id].has_value) {
+            if (eq)
+                value = eq + 1;
+            else if (i + 1 < argc)
+                value = argv[++i];
+            else {
+                fail(&st, "--%s needs a value", option_table[id].name);
+                return STRESS_ARGS_ERROR;
+            }
+        } else if (eq) {
+            fail(&st, "--%s takes no value", option_table[id].name);
+            return STRESS_ARGS_ERROR;
+        }
+        if (st.given[id]) {
+            fail(&st, "--%s given twice", option_table[id].name);
+            return STRESS_ARGS_ERROR;
+        }
+        st.given[id] = true;
+        if (apply_option(&st, (enum option_id)id, value, &o) < 0)
+            return STRESS_ARGS_ERROR;
+    }
+    if (check_mode(&st, &o) < 0)
+        return STRESS_ARGS_ERROR;
+    o.argc = argc;
+    o.argv = argv;
+    *out = o;
+    return STRESS_ARGS_RUN;
+}

@@ -1,0 +1,393 @@
+#include "tools/stress/client.h"
+
+#include "core/clock.h"
+#include "tools/stress/sync_client.h"
+#include "tools/stress/verify.h"
+#include "tools/stress/workload.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_EVENTS  256
+#define DRAIN_NS    (10 * 1000000000ull) /* how long to wait for the last replies */
+#define MAX_WAIT_NS (100 * 1000000ull)   /* re-check the stop flag this often */
+
+void client_run_init(struct client_run *run, const struct stress_options *opts)
+{
+    memset(run, 0, sizeof(*run));
+    run->opts = opts;
+    keydist_init(&run->dist, &opts->dists[0], opts->keys);
+    run->end_ns = UINT64_MAX;
+    pthread_mutex_init(&run->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&run->finished_cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void client_run_destroy(struct client_run *run)
+{
+    pthread_mutex_destroy(&run->lock);
+    pthread_cond_destroy(&run->finished_cond);
+}
+
+void client_run_stop(struct client_run *run)
+{
+    atomic_store_explicit(&run->stop, 1, memory_order_relaxed); /* a plain flag */
+}
+
+bool client_run_wait(struct client_run *run, int threads, uint64_t deadline_ns)
+{
+    struct timespec ts = {(time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u)};
+    pthread_mutex_lock(&run->lock);
+    while (run->finished < threads &&
+           pthread_cond_timedwait(&run->finished_cond, &run->lock, &ts) != ETIMEDOUT) {
+    }
+    bool all = run->finished >= threads;
+    pthread_mutex_unlock(&run->lock);
+    return all;
+}
+
+uint64_t client_thread_ops(struct client_thread *t)
+{
+    return atomic_load_explicit(&t->ops, memory_order_relaxed);
+}
+
+uint64_t client_thread_errors(struct client_thread *t)
+{
+    return atomic_load_explicit(&t->errors, memory_order_relaxed);
+}
+
+/* Counters only this thread writes: a relaxed load and store, no RMW. */
+static void bump(ATOMIC(uint64_t) * counter)
+{
+    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+/* ---------------------------------------------------------------- sending */
+
+static void send_request(struct client_thread *t, struct stress_conn *c, uint64_t intended_ns,
+                         uint64_t now)
+{
+    const struct stress_options *o = t->run->opts;
+    enum stress_op op = op_mix_pick(&o->mix, &t->rng);
+    uint64_t key = keydist_next(&t->run->dist, &t->rng);
+    char name[KEY_NAME_MAX];
+    static const char *const verbs[OP_COUNT] = {"GET", "SET", "INCR", "DEL"};
+    const char *argv[3] = {verbs[op], name, t->value};
+    size_t lens[3] = {strlen(verbs[op]), key_name(op, key, name), o->value_size};
+
+    struct inflight *slot = conn_push(c);
+    *slot = (struct inflight){key, intended_ns, now, 0, op};
+    if (c->vlog) {
+        uint64_t order = verify_log_next_order(c->vlog);
+        slot->tag = order;
+        if (op == OP_SET) {
+            slot->tag = verify_log_set_sent(c->vlog, key, order, now);
+            lens[2] =
+                verify_value_encode(t->value, t->value_cap, key, c->id, slot->tag, o->value_size);
+        }
+    }
+    if (request_append(&c->out, op == OP_SET ? 3 : 2, argv, lens) < 0) {
+        fprintf(stderr, "magpie-stress: out of memory\n");
+        abort();
+    }
+    if (t->limited)
+        t->quota--;
+}
+
+static bool may_send(const struct client_thread *t)
+{
+    return !t->limited || t->quota > 0;
+}
+
+/* Fills the connection's window; returns when it next wants to send. */
+static uint64_t fill(struct client_thread *t, struct stress_conn *c, uint64_t now)
+{
+    if (t->interval_ns == 0) {
+        while (!conn_window_full(c) && may_send(t))
+            send_request(t, c, now, now);
+        return UINT64_MAX;
+    }
+    while (!conn_window_full(c) && may_send(t) && c->next_intended_ns <= now) {
+        send_request(t, c, c->next_intended_ns, now);
+        c->next_intended_ns += t->interval_ns;
+    }
+    return conn_window_full(c) ? UINT64_MAX : c->next_intended_ns;
+}
+
+/* ---------------------------------------------------------------- receiving */
+
+static void lose_connection(struct client_thread *t, struct stress_conn *c)
+{
+    struct inflight req;
+    while (conn_pop(c, &req)) {
+        t->unanswered++;
+        if (c->vlog && req.op == OP_INCR)
+            verify_log_incr(c->vlog, req.key, false, 0);
+    }
+    t->conn_errors++;
+    conn_close(c); /* closing also removes it from the epoll set */
+}
+
+static bool reply_expected(int op, const struct stress_reply *r)
+{
+    switch (op) {
+    case OP_GET:
+        return r->type == SREPLY_BULK || r->type == SREPLY_NIL;
+    case OP_SET:
+        return r->type == SREPLY_STATUS && r->len == 2 && memcmp(r->str, "OK", 2) == 0;
+    default:
+        return r->type == SREPLY_INTEGER;
+    }
+}
+
+static void log_verify(struct stress_conn *c, const struct inflight *req,
+                       const struct stress_reply *r, uint64_t now)
+{
+    switch (req->op) {
+    case OP_SET:
+        verify_log_set_acked(c->vlog, req->tag, now);
+        break;
+    case OP_GET:
+        verify_log_get(c->vlog, req->key, req->tag, req->send_ns, now,
+                       r->type == SREPLY_BULK ? r->str : NULL, r->len);
+        break;
+    case OP_INCR:
+        verify_log_incr(c->vlog, req->key, true, r->integer);
+        break;
+    }
+}
+
+/* Returns false when the connection had to be closed. */
+static bool on_reply(struct client_thread *t, struct stress_conn *c, const struct stress_reply *r,
+                     uint64_t now)
+{
+    struct inflight req;
+    if (!conn_pop(c, &req)) {
+        t->protocol_errors++; /* a reply nobody asked for */
+        if (c->vlog)
+            verify_log_protocol_error(c->vlog);
+        return false;
+    }
+    hist_record(t->latency, now > req.intended_ns ? now - req.intended_ns : 0);
+    bump(&t->ops);
+    t->op_counts[req.op]++;
+    bool error = r->type == SREPLY_ERROR;
+    if (error) {
+        bump(&t->errors);
+        if (!t->first_error[0])
+            snprintf(t->first_error, sizeof(t->first_error), "%s: %.*s", op_name(req.op),
+                     (int)(r->len < 120 ? r->len : 120), r->str);
+    } else if (!reply_expected(req.op, r)) {
+        t->protocol_errors++;
+        error = true;
+    }
+    if (c->vlog) {
+        if (error)
+            verify_log_protocol_error(c->vlog); /* under --verify, any error is one */
+        else
+            log_verify(c, &req, r, now);
+    }
+    return true;
+}
+
+static void on_readable(struct client_thread *t, struct stress_conn *c)
+{
+    long n = conn_read(c);
+    /* Taken after the read: a reply's timestamp must not precede its arrival
+     * (verify.h relies on it), and it is what the latency ends with. */
+    uint64_t now = clock_mono_ns();
+    if (n > 0)
+        t->finish_ns = now;
+    struct stress_reply r;
+    int got;
+    while ((got = conn_next_reply(c, &r)) > 0) {
+        if (!on_reply(t, c, &r, now)) {
+            lose_connection(t, c);
+            return;
+        }
+    }
+    if (got < 0) {
+        t->protocol_errors++;
+        if (c->vlog)
+            verify_log_protocol_error(c->vlog);
+        lose_connection(t, c);
+    } else if (n < 0) {
+        lose_connection(t, c);
+    }
+}
+
+static void flush(struct client_thread *t, struct stress_conn *c)
+{
+    int rc = conn_flush(c);
+    if (rc < 0) {
+        lose_connection(t, c);
+        return;
+    }
+    bool want_out = rc == 1;
+    if (want_out != c->want_out) {
+        struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0u), .data.ptr = c};
+        epoll_ctl(t->epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
+        c->want_out = want_out;
+    }
+}
+
+/* ---------------------------------------------------------------- the loop */
+
+static int wait_events(int epoll_fd, struct epoll_event *events, uint64_t now, uint64_t until)
+{
+    uint64_t wait = until > now ? until - now : 0;
+    if (wait > MAX_WAIT_NS)
+        wait = MAX_WAIT_NS;
+    struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+    int n = epoll_pwait2(epoll_fd, events, MAX_EVENTS, &ts, NULL);
+    if (n < 0 && errno == ENOSYS) /* kernels before 5.11: millisecond resolution */
+        n = epoll_wait(epoll_fd, events, MAX_EVENTS, (int)((wait + 999999) / 1000000));
+    return n;
+}
+
+static bool time_to_stop(struct client_thread *t, uint64_t now)
+{
+    return !may_send(t) || now >= t->run->end_ns ||
+           atomic_load_explicit(&t->run->stop, memory_order_relaxed);
+}
+
+static void *client_thread_main(void *arg)
+{
+    struct client_thread *t = arg;
+    struct epoll_event events[MAX_EVENTS];
+    bool sending = true;
+    uint64_t drain_deadline = 0;
+    for (;;) {
+        uint64_t now = clock_mono_ns(), wake = UINT64_MAX, in_flight = 0;
+        int live = 0;
+        if (sending && time_to_stop(t, now)) {
+            sending = false;
+            drain_deadline = now + DRAIN_NS;
+        }
+        for (int i = 0; i < t->conn_count; i++) {
+            struct stress_conn *c = &t->conns[i];
+            if (c->dead)
+                continue;
+            if (sending) {
+                uint64_t next = fill(t, c, now);
+                wake = next < wake ? next : wake;
+            }
+            if (conn_has_output(c))
+                flush(t, c);
+            if (!c->dead) {
+                live++;
+                in_flight += c->ring_count;
+            }
+        }
+        if (live == 0 || (!sending && (in_flight == 0 || now >= drain_deadline)))
+            break;
+        uint64_t until = sending ? (wake < t->run->end_ns ? wake : t->run->end_ns) : drain_deadline;
+        int n = wait_events(t->epoll_fd, events, now, until);
+        for (int i = 0; i < n; i++) {
+            struct stress_conn *c = events[i].data.ptr;
+            if (!c->dead && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+                on_readable(t, c);
+            if (!c->dead && (events[i].events & EPOLLOUT))
+                flush(t, c);
+        }
+    }
+    for (int i = 0; i < t->conn_count; i++)
+        if (!t->conns[i].dead && t->conns[i].ring_count)
+            lose_connection(t, &t->conns[i]); /* gave up waiting for its replies */
+    pthread_mutex_lock(&t->run->lock);
+    t->run->finished++;
+    pthread_cond_broadcast(&t->run->finished_cond);
+    pthread_mutex_unlock(&t->run->lock);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- set-up */
+
+int client_thread_init(struct client_thread *t, struct client_run *run, int index, int conn_count,
+                       uint32_t first_id, struct verify_log *vlogs, char *err, size_t err_size)
+{
+    const struct stress_options *o = run->opts;
+    memset(t, 0, sizeof(*t));
+    t->run = run;
+    t->index = index;
+    t->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    t->latency = hist_new();
+    t->conns = calloc((size_t)conn_count, sizeof(*t->conns));
+    t->value_cap =
+        o->value_size > VERIFY_VALUE_HEADER_MAX ? o->value_size : VERIFY_VALUE_HEADER_MAX;
+    t->value = malloc(t->value_cap);
+    if (t->epoll_fd < 0 || !t->latency || !t->conns || !t->value) {
+        snprintf(err, err_size, "out of memory");
+        return -ENOMEM;
+    }
+    rng_seed(&t->rng, o->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(index + 1)));
+    for (size_t i = 0; i < t->value_cap; i++)
+        t->value[i] = (char)('a' + rng_below(&t->rng, 26));
+    if (o->rate > 0)
+        t->interval_ns = (uint64_t)(1e9 * o->clients / o->rate);
+    for (int i = 0; i < conn_count; i++) {
+        int fd = stress_connect(o->host, o->port, err, err_size);
+        if (fd < 0)
+            return fd;
+        struct stress_conn *c = &t->conns[i];
+        if (conn_init(c, fd, first_id + (uint32_t)i, o->pipeline) < 0) {
+            snprintf(err, err_size, "out of memory");
+            return -ENOMEM;
+        }
+        t->conn_count++;
+        c->vlog = vlogs ? &vlogs[first_id + (uint32_t)i] : NULL;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        if (epoll_ctl(t->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            snprintf(err, err_size, "epoll_ctl: %s", strerror(errno));
+            return -errno;
+        }
+    }
+    return 0;
+}
+
+int client_thread_start(struct client_thread *t)
+{
+    for (int i = 0; i < t->conn_count; i++) /* spread the --rate slots */
+        t->conns[i].next_intended_ns =
+            t->run->start_ns + (uint64_t)(rng_unit(&t->rng) * (double)t->interval_ns);
+    t->finish_ns = t->run->start_ns;
+    /* Ctrl-C is for the main thread, which stops the run and reports. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = pthread_create(&t->thread, NULL, client_thread_main, t);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return -rc;
+}
+
+void client_thread_join(struct client_thread *t)
+{
+    pthread_join(t->thread, NULL);
+}
+
+void client_thread_free(struct client_thread *t)
+{
+    if (!t->run)
+        return; /* never initialized */
+    for (int i = 0; i < t->conn_count; i++)
+        conn_free(&t->conns[i]);
+    free(t->conns);
+    free(t->value);
+    hist_free(t->latency);
+    if (t->epoll_fd >= 0)
+        close(t->epoll_fd);
+    memset(t, 0, sizeof(*t));
+    t->epoll_fd = -1;
+}

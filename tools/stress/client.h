@@ -1,0 +1,88 @@
+/*
+ * The network load generator's threads. Each thread owns a share of the
+ * connections and drives them from its own epoll loop: it keeps up to
+ * --pipeline requests in flight per connection (closed loop), or sends each
+ * request at its scheduled slot (--rate, open loop, latency measured from
+ * the slot so a stalled server cannot hide behind requests never sent),
+ * records every reply's latency in its own histogram, and under --verify logs
+ * every request to its connection's verify log. Threads share nothing while
+ * running but the read-only run description and the stop flag.
+ */
+#ifndef MAGPIE_STRESS_CLIENT_H
+#define MAGPIE_STRESS_CLIENT_H
+
+#include "core/compiler.h"
+#include "tools/stress/args.h"
+#include "tools/stress/conn.h"
+#include "tools/stress/dist.h"
+#include "tools/stress/histogram.h"
+#include "tools/stress/rng.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+struct verify_log;
+
+/* What every thread of a run shares. */
+struct client_run {
+    const struct stress_options *opts;
+    struct keydist dist;
+    uint64_t start_ns;
+    uint64_t end_ns;  /* stop sending at this time; UINT64_MAX with --requests */
+    ATOMIC(int) stop; /* set by client_run_stop (Ctrl-C) */
+    pthread_mutex_t lock;
+    pthread_cond_t finished_cond; /* signalled when a thread finishes */
+    int finished;                 /* threads finished, under lock */
+};
+
+struct client_thread {
+    struct client_run *run;
+    int index;
+    pthread_t thread;
+    int epoll_fd;
+    struct stress_conn *conns;
+    int conn_count;
+    struct rng rng;
+    char *value; /* SET payload scratch */
+    size_t value_cap;
+    bool limited;         /* --requests: stop when quota reaches 0 */
+    uint64_t quota;       /* requests left to send */
+    uint64_t interval_ns; /* --rate: slot spacing per connection */
+
+    /* Read live by the sampler (relaxed atomics, written by this thread). */
+    struct hist *latency;
+    ATOMIC(uint64_t) ops;
+    ATOMIC(uint64_t) errors;
+
+    /* Read after the thread was joined. */
+    uint64_t op_counts[OP_COUNT];
+    uint64_t protocol_errors; /* malformed or unexpected replies */
+    uint64_t conn_errors;     /* connections lost */
+    uint64_t unanswered;      /* requests whose reply never came */
+    uint64_t finish_ns;
+    char first_error[160]; /* the first error reply, for the report */
+};
+
+void client_run_init(struct client_run *run, const struct stress_options *opts);
+void client_run_destroy(struct client_run *run);
+void client_run_stop(struct client_run *run);
+/* Waits until every one of `threads` threads finished or until deadline_ns
+ * (monotonic); returns true when all finished. */
+bool client_run_wait(struct client_run *run, int threads, uint64_t deadline_ns);
+
+/*
+ * Connects conn_count connections with client ids first_id, first_id+1, ...;
+ * vlogs (NULL unless --verify) is indexed by client id. Returns 0 or -errno
+ * with a message in err.
+ */
+int client_thread_init(struct client_thread *t, struct client_run *run, int index, int conn_count,
+                       uint32_t first_id, struct verify_log *vlogs, char *err, size_t err_size);
+/* The run's start_ns/end_ns must be set. 0 or -errno. */
+int client_thread_start(struct client_thread *t);
+void client_thread_join(struct client_thread *t);
+void client_thread_free(struct client_thread *t);
+
+uint64_t client_thread_ops(struct client_thread *t);
+uint64_t client_thread_errors(struct client_thread *t);
+
+#endif

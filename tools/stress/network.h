@@ -1,0 +1,66 @@
+/*
+ * The network mode from start to finish: set up (--verify deletes its keys),
+ * connect every client, run the threads while sampling once a second for
+ * the live progress line and the per-second series, collect the figures,
+ * and under --verify read every key back and run the checker.
+ */
+#ifndef MAGPIE_STRESS_NETWORK_H
+#define MAGPIE_STRESS_NETWORK_H
+
+#include "tools/stress/args.h"
+#include "tools/stress/histogram.h"
+#include "tools/stress/verify.h"
+#include "tools/stress/workload.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One point of the per-second series. */
+struct stress_second {
+    double t_s;  /* end of the interval, seconds since the start */
+    double dt_s; /* its length */
+    uint64_t ops;
+    uint64_t errors;
+    uint64_t p50_ns;
+    uint64_t p99_ns;
+    uint64_t max_ns;
+};
+
+struct network_result {
+    uint64_t ops;
+    uint64_t errors;          /* error replies */
+    uint64_t protocol_errors; /* malformed or unexpected replies */
+    uint64_t conn_errors;     /* connections lost */
+    uint64_t unanswered;      /* requests whose reply never came */
+    uint64_t op_counts[OP_COUNT];
+    double elapsed_s;
+    struct hist *latency; /* nanoseconds, from the intended send time */
+    struct stress_second *series;
+    size_t series_count, series_cap;
+    char first_error[160];
+    bool interrupted;
+
+    bool verified; /* --verify ran its check */
+    struct verify_result verify;
+    uint64_t verify_final_errors; /* failed reads while reading keys back */
+};
+
+/* 0, or -errno with a message in err (cannot connect, out of memory). */
+int network_run(const struct stress_options *o, struct network_result *out, char *err,
+                size_t err_size);
+void network_result_free(struct network_result *r);
+/* The verify line's protocol errors: error replies, malformed or unexpected
+ * replies, lost connections and failed reads of the final check. */
+uint64_t network_verify_protocol_errors(const struct network_result *r);
+/* --verify found something: exit non-zero. */
+bool network_verify_failed(const struct network_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,128 @@
+#include "tools/stress/workload.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const op_names[OP_COUNT] = {"get", "set", "incr", "del"};
+
+const char *op_name(enum stress_op op)
+{
+    return (unsigned)op < OP_COUNT ? op_names[op] : "?";
+}
+
+/* One "name:weight" entry of len bytes at entry. Returns the op or -EINVAL. */
+static int parse_op_entry(const char *entry, size_t len, uint32_t *weight, char *err,
+                          size_t err_size)
+{
+    const char *colon = memchr(entry, ':', len);
+    if (!colon) {
+        snprintf(err, err_size, "'%.*s' is not op:weight", (int)len, entry);
+        return -EINVAL;
+    }
+    size_t name_len = (size_t)(colon - entry);
+    int op = -1;
+    for (int i = 0; i < OP_COUNT; i++)
+        if (strlen(op_names[i]) == name_len && strncasecmp(entry, op_names[i], name_len) == 0)
+            op = i;
+    if (op < 0) {
+        snprintf(err, err_size, "unknown operation '%.*s' (known: get, set, incr, del)",
+                 (int)name_len, entry);
+        return -EINVAL;
+    }
+    char digits[16];
+    size_t digits_len = len - name_len - 1;
+    bool ok = digits_len > 0 && digits_len < sizeof(digits);
+    unsigned long w = 0;
+    if (ok) {
+        memcpy(digits, colon + 1, digits_len);
+        digits[digits_len] = '\0';
+        char *end;
+        errno = 0;
+        w = strtoul(digits, &end, 10);
+        ok = !errno && *end == '\0' && digits[0] >= '0' && digits[0] <= '9' && w <= 1000000;
+    }
+    if (!ok) {
+        snprintf(err, err_size, "bad weight in '%.*s' (an integer 0..1000000)", (int)len, entry);
+        return -EINVAL;
+    }
+    *weight = (uint32_t)w;
+    return op;
+}
+
+int op_mix_parse(const char *text, struct op_mix *out, char *err, size_t err_size)
+{
+    struct op_mix mix;
+    memset(&mix, 0, sizeof(mix));
+    bool seen[OP_COUNT] = {false};
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        uint32_t weight;
+        int op = parse_op_entry(p, len, &weight, err, err_size);
+        if (op < 0)
+            return -EINVAL;
+        if (seen[op]) {
+            snprintf(err, err_size, "operation '%s' appears twice", op_names[op]);
+            return -EINVAL;
+        }
+        seen[op] = true;
+        mix.weight[op] = weight;
+        mix.total += weight;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (mix.total == 0) {
+        snprintf(err, err_size, "operation mix '%s' has no positive weight", text);
+        return -EINVAL;
+    }
+    *out = mix;
+    return 0;
+}
+
+const char *op_mix_format(const struct op_mix *mix, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < OP_COUNT; i++) {
+        if (!mix->weight[i])
+            continue;
+        int n = snprintf(out + used, size - used, "%s%s:%u", used ? "," : "", op_names[i],
+                         mix->weight[i]);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    return out;
+}
+
+enum stress_op op_mix_pick(const struct op_mix *mix, struct rng *r)
+{
+    uint32_t x = (uint32_t)rng_below(r, mix->total);
+    for (int i = 0; i < OP_COUNT; i++) {
+        if (x < mix->weight[i])
+            return (enum stress_op)i;
+        x -= mix->weight[i];
+    }
+    abort(); /* total is the sum of the weights */
+}
+
+size_t key_name_counter(uint64_t n, char out[KEY_NAME_MAX])
+{
+    return (size_t)snprintf(out, KEY_NAME_MAX, "counter:%llu", (unsigned long long)n);
+}
+
+size_t key_name_string(uint64_t n, char out[KEY_NAME_MAX])
+{
+    return (size_t)snprintf(out, KEY_NAME_MAX, "key:%llu", (unsigned long long)n);
+}
+
+size_t key_name(enum stress_op op, uint64_t n, char out[KEY_NAME_MAX])
+{
+    return op == OP_INCR ? key_name_counter(n, out) : key_name_string(n, out);
+}
