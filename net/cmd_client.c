@@ -1,0 +1,406 @@
+/*
+ * CLIENT: ID, INFO, LIST, KILL (old and new forms), SETNAME, GETNAME,
+ * SETINFO, NO-EVICT, NO-TOUCH, HELP. Other connections are reached only
+ * through the registry, under its lock.
+ */
+#include "net/commands.h"
+#include "net/conn.h"
+#include "net/server.h"
+#include "net/text.h"
+
+#include "core/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+bool client_name_valid(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '!' || s[i] > '~')
+            return false;
+    return true;
+}
+
+bool client_set_field(struct conn *c, char **field, const char *s, size_t len)
+{
+    char *copy = NULL;
+    if (len) {
+        copy = malloc(len + 1);
+        if (!copy)
+            return false;
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+    }
+    char *old = NULL;
+    LOCK_GUARD (&c->server->clients.lock) {
+        old = *field;
+        *field = copy;
+    }
+    free(old);
+    return true;
+}
+
+/* One CLIENT LIST line, in Redis 7.0's fields and order (CLIENT SETINFO is
+ * accepted, but 7.0 has no lib-name / lib-ver fields to show it in). Caller
+ * holds the registry lock. */
+static void describe(struct text *t, struct conn *c, const struct conn *self,
+                     const struct cmd_ctx *ctx)
+{
+    uint64_t now = clock_mono_ms();
+    uint64_t last = atomic_load_explicit(&c->last_interaction_ms, memory_order_relaxed);
+    uint64_t qbuf = atomic_load_explicit(&c->qbuf, memory_order_relaxed);
+    uint64_t qcap = atomic_load_explicit(&c->qbuf_cap, memory_order_relaxed);
+    uint64_t obl = atomic_load_explicit(&c->obl, memory_order_relaxed);
+    const struct command *cmd = atomic_load_explicit(&c->last_cmd, memory_order_relaxed);
+    const char *cmdname = cmd ? cmd->name : "NULL";
+    char flags[8];
+    int nf = 0;
+    if (c == self && c->close_after_reply)
+        flags[nf++] = 'c';
+    if (c == self && c->no_evict)
+        flags[nf++] = 'e';
+    if (c->is_unix)
+        flags[nf++] = 'U';
+    if (nf == 0)
+        flags[nf++] = 'N';
+    flags[nf] = '\0';
+    uint64_t argv_mem = 0;
+    if (c == self)
+        for (int i = 0; i < ctx->argc; i++)
+            argv_mem += ctx->argv[i].len;
+    bool writing = atomic_load_explicit(&c->waiting_write, memory_order_relaxed);
+    text_printf(t,
+                "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d sub=0 "
+                "psub=0 ssub=0 multi=-1 qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=0 "
+                "rbs=%d rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=%s cmd=%s "
+                "user=default redir=-1 resp=%d\n",
+                (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
+                (unsigned long long)((now - (uint64_t)c->created_ms) / 1000),
+                (unsigned long long)((now > last ? now - last : 0) / 1000), flags,
+                atomic_load_explicit(&c->db, memory_order_relaxed), (unsigned long long)qbuf,
+                (unsigned long long)(qcap > qbuf ? qcap - qbuf : 0), (unsigned long long)argv_mem,
+                OUTBUF_BLOCK_SIZE, (unsigned long long)obl, (unsigned long long)obl,
+                (unsigned long long)(sizeof(*c) + qcap + obl), writing ? "rw" : "r", cmdname,
+                atomic_load_explicit(&c->resp, memory_order_relaxed));
+}
+
+static void reply_text(struct cmd_ctx *c, struct text *t)
+{
+    if (t->oom)
+        reply_error(c->reply, "ERR out of memory");
+    else
+        reply_verbatim(c->reply, "txt", t->buf ? t->buf : "", t->len);
+    text_free(t);
+}
+
+static void client_id(struct cmd_ctx *c)
+{
+    reply_int(c->reply, (long long)conn_of(c)->id);
+}
+
+static void client_info(struct cmd_ctx *c)
+{
+    struct conn *self = conn_of(c);
+    struct text t = {0};
+    LOCK_GUARD (&self->server->clients.lock) {
+        describe(&t, self, self, c);
+    }
+    reply_text(c, &t);
+}
+
+static void client_list(struct cmd_ctx *c)
+{
+    struct conn *self = conn_of(c);
+    bool none = false;
+    long long *ids = NULL;
+    int nids = 0;
+    if (c->argc == 4 && arg_is(c, 2, "TYPE")) {
+        if (arg_is(c, 3, "master") || arg_is(c, 3, "replica") || arg_is(c, 3, "slave") ||
+            arg_is(c, 3, "pubsub")) {
+            none = true; /* no such clients here (yet) */
+        } else if (!arg_is(c, 3, "normal")) {
+            char type[64];
+            arg_copy(c, 3, type, sizeof(type));
+            reply_errorf(c->reply, "ERR Unknown client type '%s'", type);
+            return;
+        }
+    } else if (c->argc > 3 && arg_is(c, 2, "ID")) {
+        ids = calloc((size_t)c->argc, sizeof(*ids));
+        if (!ids) {
+            reply_error(c->reply, "ERR out of memory");
+            return;
+        }
+        for (int j = 3; j < c->argc; j++) {
+            if (!arg_to_ll(c, j, &ids[nids]) || ids[nids] <= 0) {
+                free(ids);
+                reply_error(c->reply, "ERR Invalid client ID");
+                return;
+            }
+            nids++;
+        }
+    } else if (c->argc != 2) {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    struct text t = {0};
+    LOCK_GUARD (&self->server->clients.lock) {
+        for (struct conn *o = self->server->clients.head; o && !none; o = o->next) {
+            bool wanted = nids == 0;
+            for (int k = 0; k < nids && !wanted; k++)
+                wanted = (uint64_t)ids[k] == o->id;
+            if (wanted)
+                describe(&t, o, self, c);
+        }
+    }
+    free(ids);
+    reply_text(c, &t);
+}
+
+struct kill_filter {
+    long long id;
+    char addr[CONN_ADDR_MAX];
+    char laddr[CONN_ADDR_MAX];
+    bool has_addr, has_laddr, skipme, none_type;
+};
+
+/* Parses CLIENT KILL's new form; false after replying an error. */
+static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
+{
+    for (int i = 2; i < c->argc; i += 2) {
+        bool more = c->argc > i + 1;
+        if (arg_is(c, i, "id") && more) {
+            if (!arg_to_ll(c, i + 1, &f->id) || f->id < 1) {
+                reply_error(c->reply, "ERR client-id should be greater than 0");
+                return false;
+            }
+        } else if (arg_is(c, i, "type") && more) {
+            if (arg_is(c, i + 1, "master") || arg_is(c, i + 1, "replica") ||
+                arg_is(c, i + 1, "slave") || arg_is(c, i + 1, "pubsub")) {
+                f->none_type = true;
+            } else if (!arg_is(c, i + 1, "normal")) {
+                char type[64];
+                arg_copy(c, i + 1, type, sizeof(type));
+                reply_errorf(c->reply, "ERR Unknown client type '%s'", type);
+                return false;
+            }
+        } else if (arg_is(c, i, "addr") && more) {
+            arg_copy(c, i + 1, f->addr, sizeof(f->addr));
+            f->has_addr = true;
+        } else if (arg_is(c, i, "laddr") && more) {
+            arg_copy(c, i + 1, f->laddr, sizeof(f->laddr));
+            f->has_laddr = true;
+        } else if (arg_is(c, i, "user") && more) {
+            if (!arg_is(c, i + 1, "default")) {
+                char user[128];
+                arg_copy(c, i + 1, user, sizeof(user));
+                reply_errorf(c->reply, "ERR No such user '%s'", user);
+                return false;
+            }
+        } else if (arg_is(c, i, "skipme") && more) {
+            if (arg_is(c, i + 1, "yes"))
+                f->skipme = true;
+            else if (arg_is(c, i + 1, "no"))
+                f->skipme = false;
+            else {
+                reply_error(c->reply, "ERR syntax error");
+                return false;
+            }
+        } else {
+            reply_error(c->reply, "ERR syntax error");
+            return false;
+        }
+    }
+    return true;
+}
+
+static void client_kill(struct cmd_ctx *c)
+{
+    struct conn *self = conn_of(c);
+    struct kill_filter f = {.skipme = true};
+    bool old_form = c->argc == 3;
+    if (old_form) {
+        arg_copy(c, 2, f.addr, sizeof(f.addr));
+        f.has_addr = true;
+        f.skipme = false;
+    } else if (!parse_kill_filter(c, &f)) {
+        return;
+    }
+    long long killed = 0;
+    LOCK_GUARD (&self->server->clients.lock) {
+        for (struct conn *o = self->server->clients.head; o && !f.none_type; o = o->next) {
+            if ((f.has_addr && strcmp(o->addr, f.addr) != 0) ||
+                (f.has_laddr && strcmp(o->laddr, f.laddr) != 0) ||
+                (f.id && o->id != (uint64_t)f.id) || (o == self && f.skipme))
+                continue;
+            if (o == self)
+                self->close_after_reply = true; /* after this reply */
+            else
+                conn_request_kill(o, CONN_KILL_CLIENT);
+            killed++;
+        }
+    }
+    if (!old_form)
+        reply_int(c->reply, killed);
+    else if (killed == 0)
+        reply_error(c->reply, "ERR No such client");
+    else
+        reply_ok(c->reply);
+}
+
+static void client_setname(struct cmd_ctx *c)
+{
+    if (!client_name_valid(c->argv[2].ptr, c->argv[2].len)) {
+        reply_error(c->reply, "ERR Client names cannot contain spaces, newlines or special "
+                              "characters.");
+        return;
+    }
+    struct conn *self = conn_of(c);
+    if (!client_set_field(self, &self->name, c->argv[2].ptr, c->argv[2].len))
+        reply_error(c->reply, "ERR out of memory");
+    else
+        reply_ok(c->reply);
+}
+
+static void client_getname(struct cmd_ctx *c)
+{
+    struct conn *self = conn_of(c);
+    if (self->name) /* only this task writes it */
+        reply_bulk_cstr(c->reply, self->name);
+    else
+        reply_null(c->reply);
+}
+
+static void client_setinfo(struct cmd_ctx *c)
+{
+    struct conn *self = conn_of(c);
+    char **field;
+    char attr[64];
+    arg_copy(c, 2, attr, sizeof(attr));
+    if (arg_is(c, 2, "lib-name"))
+        field = &self->lib_name;
+    else if (arg_is(c, 2, "lib-ver"))
+        field = &self->lib_ver;
+    else {
+        reply_errorf(c->reply, "ERR Unrecognized option '%s'", attr);
+        return;
+    }
+    if (!client_name_valid(c->argv[3].ptr, c->argv[3].len)) {
+        reply_errorf(c->reply, "ERR %s cannot contain spaces, newlines or special characters.",
+                     attr);
+        return;
+    }
+    if (!client_set_field(self, field, c->argv[3].ptr, c->argv[3].len))
+        reply_error(c->reply, "ERR out of memory");
+    else
+        reply_ok(c->reply);
+}
+
+static void set_switch(struct cmd_ctx *c, bool *flag)
+{
+    if (arg_is(c, 2, "on"))
+        *flag = true;
+    else if (arg_is(c, 2, "off"))
+        *flag = false;
+    else {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    reply_ok(c->reply);
+}
+
+static void client_no_evict(struct cmd_ctx *c)
+{
+    set_switch(c, &conn_of(c)->no_evict);
+}
+
+static void client_no_touch(struct cmd_ctx *c)
+{
+    set_switch(c, &conn_of(c)->no_touch);
+}
+
+static void client_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GETNAME",
+        "    Return the name of the current connection.",
+        "ID",
+        "    Return the ID of the current connection.",
+        "INFO",
+        "    Return information about the current client connection.",
+        "KILL <ip:port>",
+        "    Kill connection made from <ip:port>.",
+        "KILL <option> <value> [<option> <value> [...]]",
+        "    Kill connections. Options are:",
+        "    * ADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made from the specified address",
+        "    * LADDR (<ip:port>|<unixsocket>:0)",
+        "      Kill connections made to specified local address",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Kill connections by type.",
+        "    * USER <username>",
+        "      Kill connections authenticated by <username>.",
+        "    * SKIPME (YES|NO)",
+        "      Skip killing current connection (default: yes).",
+        "LIST [options ...]",
+        "    Return information about client connections. Options:",
+        "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+        "      Return clients of specified type.",
+        "SETNAME <name>",
+        "    Assign the name <name> to the current connection.",
+        "SETINFO <option> <value>",
+        "    Set client meta attr. Options are:",
+        "    * LIB-NAME: the client lib name.",
+        "    * LIB-VER: the client lib version.",
+        "NO-EVICT (ON|OFF)",
+        "    Protect current client connection from eviction.",
+        "NO-TOUCH (ON|OFF)",
+        "    Will not touch LRU/LFU stats when this mode is on.",
+        "HELP",
+        "    Prints this help.",
+    };
+    reply_array(c->reply, ARRAY_SIZE(lines));
+    for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+        reply_simple(c->reply, lines[i]);
+}
+
+#define CONN_FLAGS  (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+#define ADMIN_FLAGS (CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+
+static const struct command client_subcommands[] = {
+    {"client|id", client_id, 2, CONN_FLAGS, 0, 0, 0, "connection",
+     "Returns the client ID for the current connection", "5.0.0", NULL},
+    {"client|info", client_info, 2, CONN_FLAGS, 0, 0, 0, "connection",
+     "Returns information about the current client connection.", "6.2.0", NULL},
+    {"client|list", client_list, -2, ADMIN_FLAGS, 0, 0, 0, "connection",
+     "Get the list of client connections", "2.4.0", NULL},
+    {"client|kill", client_kill, -3, ADMIN_FLAGS, 0, 0, 0, "connection",
+     "Kill the connection of a client", "2.4.0", NULL},
+    {"client|setname", client_setname, 3, CONN_FLAGS, 0, 0, 0, "connection",
+     "Set the current connection name", "2.6.9", NULL},
+    {"client|getname", client_getname, 2, CONN_FLAGS, 0, 0, 0, "connection",
+     "Get the current connection name", "2.6.9", NULL},
+    {"client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
+     "Set client or connection specific info", "7.2.0", NULL},
+    {"client|no-evict", client_no_evict, 3, ADMIN_FLAGS, 0, 0, 0, "connection",
+     "Set client eviction mode for the current connection", "7.0.0", NULL},
+    {"client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",
+     "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
+     "access.",
+     "7.2.0", NULL},
+    {"client|help", client_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "connection",
+     "Show helpful text about the different subcommands", "5.0.0", NULL},
+    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct command client_commands[] = {
+    {"client", command_run_subcommand, -2, CMD_SENTINEL, 0, 0, 0, "connection",
+     "A container for client connection commands", "2.4.0", client_subcommands},
+};
+
+int cmd_client_register(void)
+{
+    return command_table_register(client_commands, 1);
+}

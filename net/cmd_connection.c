@@ -1,0 +1,185 @@
+/*
+ * Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH. Replies are
+ * Redis 7.0's byte for byte (HELLO's map included, reporting the Redis
+ * version Magpie behaves like).
+ */
+#include "net/commands.h"
+#include "net/conn.h"
+#include "net/server.h"
+#include "net/version.h"
+
+#include <string.h>
+
+static void ping_command(struct cmd_ctx *c)
+{
+    if (c->argc > 2) {
+        reply_error(c->reply, "ERR wrong number of arguments for 'ping' command");
+        return;
+    }
+    if (c->argc == 2)
+        reply_bulk(c->reply, c->argv[1].ptr, c->argv[1].len);
+    else
+        reply_simple(c->reply, "PONG");
+}
+
+static void echo_command(struct cmd_ctx *c)
+{
+    reply_bulk(c->reply, c->argv[1].ptr, c->argv[1].len);
+}
+
+static void quit_command(struct cmd_ctx *c)
+{
+    reply_ok(c->reply);
+    conn_of(c)->close_after_reply = true;
+}
+
+static void reset_command(struct cmd_ctx *c)
+{
+    struct conn *conn = conn_of(c);
+    c->db = 0;
+    conn_set_protocol(conn, 2);
+    client_set_field(conn, &conn->name, NULL, 0);
+    conn->no_evict = conn->no_touch = false;
+    /* Back to the default user, which must authenticate again if it has a
+     * password. */
+    conn_set_authenticated(conn, !server_auth_required(conn->server));
+    reply_simple(c->reply, "RESET");
+}
+
+/* Checks a username/password pair against the only user there is, "default"
+ * (password: requirepass; any password when requirepass is empty). */
+static bool authenticate(struct conn *conn, const struct resp_arg *user,
+                         const struct resp_arg *pass)
+{
+    if (user->len != 7 || memcmp(user->ptr, "default", 7) != 0)
+        return false;
+    if (!server_auth_required(conn->server))
+        return true;
+    return config_password_matches(conn->server->config, pass->ptr, pass->len);
+}
+
+static void auth_command(struct cmd_ctx *c)
+{
+    struct conn *conn = conn_of(c);
+    if (c->argc > 3) {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    static const struct resp_arg default_user = {"default", 7, NULL};
+    const struct resp_arg *user = &default_user, *pass = &c->argv[1];
+    if (c->argc == 2) {
+        if (!server_auth_required(conn->server)) {
+            reply_error(c->reply, "ERR AUTH <password> called without any password configured for "
+                                  "the default user. Are you sure your configuration is correct?");
+            return;
+        }
+    } else {
+        user = &c->argv[1];
+        pass = &c->argv[2];
+    }
+    if (authenticate(conn, user, pass)) {
+        conn_set_authenticated(conn, true);
+        reply_ok(c->reply);
+    } else {
+        reply_error(c->reply, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+}
+
+static void hello_command(struct cmd_ctx *c)
+{
+    struct conn *conn = conn_of(c);
+    long long version = 0;
+    int next = 1;
+    if (c->argc >= 2) {
+        if (!arg_to_ll(c, next++, &version)) {
+            reply_error(c->reply, "ERR Protocol version is not an integer or out of range");
+            return;
+        }
+        if (version < 2 || version > 3) {
+            reply_error(c->reply, "NOPROTO unsupported protocol version");
+            return;
+        }
+    }
+    const struct resp_arg *user = NULL, *pass = NULL, *name = NULL;
+    for (int j = next; j < c->argc; j++) {
+        int more = c->argc - 1 - j;
+        if (arg_is(c, j, "AUTH") && more >= 2) {
+            user = &c->argv[j + 1];
+            pass = &c->argv[j + 2];
+            j += 2;
+        } else if (arg_is(c, j, "SETNAME") && more >= 1) {
+            name = &c->argv[j + 1];
+            j++;
+        } else {
+            char opt[128];
+            arg_copy(c, j, opt, sizeof(opt));
+            reply_errorf(c->reply, "ERR Syntax error in HELLO option '%s'", opt);
+            return;
+        }
+    }
+    if (user) {
+        if (!authenticate(conn, user, pass)) {
+            reply_error(c->reply, "WRONGPASS invalid username-password pair or user is disabled.");
+            return;
+        }
+        conn_set_authenticated(conn, true);
+    }
+    if (!conn->authenticated && server_auth_required(conn->server)) {
+        reply_error(c->reply,
+                    "NOAUTH HELLO must be called with the client already authenticated, otherwise "
+                    "the HELLO AUTH <user> <pass> option can be used to authenticate the client "
+                    "and select the RESP protocol version at the same time");
+        return;
+    }
+    if (name) {
+        if (!client_name_valid(name->ptr, name->len)) {
+            reply_error(c->reply,
+                        "ERR Client names cannot contain spaces, newlines or special characters.");
+            return;
+        }
+        client_set_field(conn, &conn->name, name->ptr, name->len);
+    }
+    if (version)
+        conn_set_protocol(conn, (int)version);
+    reply_map(c->reply, 7);
+    reply_bulk_cstr(c->reply, "server");
+    reply_bulk_cstr(c->reply, "redis");
+    reply_bulk_cstr(c->reply, "version");
+    reply_bulk_cstr(c->reply, MAGPIE_REDIS_VERSION);
+    reply_bulk_cstr(c->reply, "proto");
+    reply_int(c->reply, c->reply->proto);
+    reply_bulk_cstr(c->reply, "id");
+    reply_int(c->reply, (long long)conn->id);
+    reply_bulk_cstr(c->reply, "mode");
+    reply_bulk_cstr(c->reply, "standalone");
+    reply_bulk_cstr(c->reply, "role");
+    reply_bulk_cstr(c->reply, "master");
+    reply_bulk_cstr(c->reply, "modules");
+    reply_array(c->reply, 0);
+}
+
+static const struct command connection_commands[] = {
+    {"ping", ping_command, -1, CMD_FAST | CMD_SENTINEL, 0, 0, 0, "connection", "Ping the server",
+     "1.0.0", NULL},
+    {"echo", echo_command, 2, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "connection",
+     "Echo the given string", "1.0.0", NULL},
+    {"quit", quit_command, -1,
+     CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0, 0, 0,
+     "connection", "Close the connection", "1.0.0", NULL},
+    {"reset", reset_command, 1,
+     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY, 0, 0, 0,
+     "connection", "Reset the connection", "6.2.0", NULL},
+    {"hello", hello_command, -1,
+     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
+         CMD_ALLOW_BUSY,
+     0, 0, 0, "connection", "Handshake with Redis", "6.0.0", NULL},
+    {"auth", auth_command, -2,
+     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
+         CMD_ALLOW_BUSY,
+     0, 0, 0, "connection", "Authenticate to the server", "1.0.0", NULL},
+};
+
+int cmd_connection_register(void)
+{
+    return command_table_register(connection_commands, (int)ARRAY_SIZE(connection_commands));
+}

@@ -1,0 +1,360 @@
+/*
+ * INFO, with Redis 7's sections and field names (so monitoring tools and
+ * client libraries parse it), plus `# Scheduler`: the pool's work-stealing
+ * counters, the reactor's, and the keyspace's per-shard lock contention.
+ */
+#include "net/commands.h"
+#include "net/conn.h"
+#include "net/server.h"
+#include "net/text.h"
+#include "net/version.h"
+
+#include "core/clock.h"
+#include "core/pool.h"
+#include "store/keyspace.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define MAX_SHARD_LINES 256
+
+enum section {
+    SEC_SERVER,
+    SEC_CLIENTS,
+    SEC_MEMORY,
+    SEC_PERSISTENCE,
+    SEC_STATS,
+    SEC_REPLICATION,
+    SEC_CPU,
+    SEC_SCHEDULER,
+    SEC_COMMANDSTATS,
+    SEC_KEYSPACE,
+    SEC_COUNT
+};
+
+static const char *const section_names[SEC_COUNT] = {
+    "server",      "clients", "memory",    "persistence",  "stats",
+    "replication", "cpu",     "scheduler", "commandstats", "keyspace",
+};
+
+static void human_bytes(char *buf, size_t size, double n)
+{
+    static const char *const units[] = {"B", "K", "M", "G", "T", "P"};
+    int u = 0;
+    while (n >= 1024 && u < 5) {
+        n /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, size, "%.0fB", n);
+    else
+        snprintf(buf, size, "%.2f%s", n, units[u]);
+}
+
+static void server_section(struct text *t, struct server *s)
+{
+    struct utsname un;
+    uname(&un);
+    int64_t now_us = clock_unix_us();
+    uint64_t uptime = (clock_mono_ms() - s->start_mono_ms) / 1000;
+    text_printf(t,
+                "redis_version:%s\r\nmagpie_version:%s\r\nredis_git_sha1:00000000\r\n"
+                "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\n"
+                "os:%s %s %s\r\narch_bits:%d\r\nmonotonic_clock:POSIX clock_gettime\r\n"
+                "multiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:%d.%d.%d\r\n"
+                "process_id:%d\r\nprocess_supervised:no\r\nrun_id:%s\r\ntcp_port:%lld\r\n"
+                "server_time_usec:%lld\r\nuptime_in_seconds:%llu\r\nuptime_in_days:%llu\r\n"
+                "hz:%lld\r\nconfigured_hz:%lld\r\nexecutable:%s\r\nconfig_file:%s\r\n"
+                "io_threads_active:0\r\n",
+                MAGPIE_REDIS_VERSION, MAGPIE_VERSION, un.sysname, un.release, un.machine,
+                (int)(sizeof(void *) * 8),
+#ifdef __GNUC__
+                __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__,
+#else
+                0, 0, 0,
+#endif
+                (int)getpid(), s->run_id, config_number(s->config, CONFIG_PORT), (long long)now_us,
+                (unsigned long long)uptime, (unsigned long long)(uptime / 86400),
+                config_number(s->config, CONFIG_HZ), config_number(s->config, CONFIG_HZ),
+                s->executable, s->config_file);
+}
+
+static void clients_section(struct text *t, struct server *s)
+{
+    uint64_t max_in = 0, max_out = 0;
+    int count = 0;
+    LOCK_GUARD (&s->clients.lock) {
+        for (struct conn *c = s->clients.head; c; c = c->next) {
+            uint64_t in = atomic_load_explicit(&c->qbuf, memory_order_relaxed);
+            uint64_t out = atomic_load_explicit(&c->obl, memory_order_relaxed);
+            max_in = in > max_in ? in : max_in;
+            max_out = out > max_out ? out : max_out;
+            count++;
+        }
+    }
+    text_printf(t,
+                "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%lld\r\n"
+                "client_recent_max_input_buffer:%llu\r\nclient_recent_max_output_buffer:%llu\r\n"
+                "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                count, config_number(s->config, CONFIG_MAXCLIENTS), (unsigned long long)max_in,
+                (unsigned long long)max_out);
+}
+
+static uint64_t rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (f) {
+        if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+            resident = 0;
+        fclose(f);
+    }
+    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void memory_section(struct text *t, struct server *s)
+{
+    (void)s;
+    struct mallinfo2 mi = mallinfo2();
+    uint64_t used = mi.uordblks + mi.hblkhd;
+    uint64_t rss = rss_bytes();
+    uint64_t total = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    char h_used[32], h_rss[32], h_total[32];
+    human_bytes(h_used, sizeof(h_used), (double)used);
+    human_bytes(h_rss, sizeof(h_rss), (double)rss);
+    human_bytes(h_total, sizeof(h_total), (double)total);
+    text_printf(t,
+                "used_memory:%llu\r\nused_memory_human:%s\r\nused_memory_rss:%llu\r\n"
+                "used_memory_rss_human:%s\r\ntotal_system_memory:%llu\r\n"
+                "total_system_memory_human:%s\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
+                "maxmemory_policy:noeviction\r\nmem_fragmentation_ratio:%.2f\r\n"
+                "mem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+                (unsigned long long)used, h_used, (unsigned long long)rss, h_rss,
+                (unsigned long long)total, h_total, used ? (double)rss / (double)used : 0.0);
+}
+
+static void persistence_section(struct text *t, struct server *s)
+{
+    text_printf(t,
+                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
+                "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n"
+                "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
+                "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\naof_enabled:0\r\n"
+                "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
+                "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
+                "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_last_write_status:ok\r\n",
+                (long long)atomic_load_explicit(&s->lastsave_unix, memory_order_relaxed));
+}
+
+static unsigned long long counter(ATOMIC(uint64_t) * c)
+{
+    return (unsigned long long)atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static void stats_section(struct text *t, struct server *s)
+{
+    struct keyspace_stats ks;
+    keyspace_stats(s->ks, &ks);
+    struct server_counters *k = &s->counters;
+    text_printf(t,
+                "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
+                "instantaneous_ops_per_sec:%.0f\r\ntotal_net_input_bytes:%llu\r\n"
+                "total_net_output_bytes:%llu\r\ninstantaneous_input_kbps:%.2f\r\n"
+                "instantaneous_output_kbps:%.2f\r\nrejected_connections:%llu\r\n"
+                "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:%llu\r\n"
+                "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
+                "evicted_clients:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
+                "pubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+                "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\n"
+                "total_writes_processed:%llu\r\nclient_query_buffer_limit_disconnections:%llu\r\n"
+                "client_output_buffer_limit_disconnections:%llu\r\n",
+                counter(&k->connections_received), (unsigned long long)stats_total_calls(s->stats),
+                stats_rate(s->stats, METRIC_COMMANDS), counter(&k->net_input_bytes),
+                counter(&k->net_output_bytes), stats_rate(s->stats, METRIC_NET_INPUT) / 1024,
+                stats_rate(s->stats, METRIC_NET_OUTPUT) / 1024, counter(&k->rejected_connections),
+                (unsigned long long)ks.expired_keys, (unsigned long long)ks.keyspace_hits,
+                (unsigned long long)ks.keyspace_misses, counter(&k->error_replies),
+                counter(&k->reads_processed), counter(&k->writes_processed),
+                counter(&k->client_query_limit_closes), counter(&k->client_output_limit_closes));
+}
+
+static void replication_section(struct text *t, struct server *s)
+{
+    text_printf(t,
+                "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
+                "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
+                "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
+                "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\n"
+                "repl_backlog_histlen:0\r\n",
+                s->run_id);
+}
+
+static double seconds(struct timeval tv)
+{
+    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void cpu_section(struct text *t)
+{
+    struct rusage self, children;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    text_printf(t,
+                "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"
+                "used_cpu_user_children:%.6f\r\n",
+                seconds(self.ru_stime), seconds(self.ru_utime), seconds(children.ru_stime),
+                seconds(children.ru_utime));
+}
+
+static void scheduler_section(struct text *t, struct server *s)
+{
+    struct pool_stats ps;
+    struct reactor_stats rs;
+    struct lock_stats total;
+    pool_stats(s->pool, &ps);
+    reactor_get_stats(s->reactor, &rs);
+    keyspace_lock_stats(s->ks, &total);
+    text_printf(t,
+                "workers:%d\r\ntasks_run:%llu\r\nsteals:%llu\r\nmigrations:%llu\r\nparks:%llu\r\n"
+                "polls:%llu\r\n",
+                s->workers, (unsigned long long)ps.total.tasks_run,
+                (unsigned long long)ps.total.steals, (unsigned long long)ps.total.migrations,
+                (unsigned long long)ps.total.parks, (unsigned long long)ps.total.polls);
+    for (int w = 0; w < ps.workers && w < 64; w++)
+        text_printf(t, "worker_%d:tasks_run=%llu,steals=%llu,migrations=%llu,parks=%llu\r\n", w,
+                    (unsigned long long)ps.per_worker[w].tasks_run,
+                    (unsigned long long)ps.per_worker[w].steals,
+                    (unsigned long long)ps.per_worker[w].migrations,
+                    (unsigned long long)ps.per_worker[w].parks);
+    text_printf(t,
+                "reactor_events:%llu\r\nreactor_stale_events:%llu\r\nreactor_wakeups:%llu\r\n"
+                "reactor_timers_fired:%llu\r\nshards:%d\r\nlock_acquisitions:%llu\r\n"
+                "lock_contended:%llu\r\nlock_wait_us:%llu\r\n",
+                (unsigned long long)rs.events, (unsigned long long)rs.stale_events,
+                (unsigned long long)rs.wakeups, (unsigned long long)rs.timers_fired,
+                keyspace_shards(s->ks), (unsigned long long)total.acquisitions,
+                (unsigned long long)total.contended, (unsigned long long)(total.wait_ns / 1000));
+    int shards = keyspace_shards(s->ks);
+    for (int i = 0; i < shards && i < MAX_SHARD_LINES; i++) {
+        struct lock_stats ls;
+        keyspace_shard_lock_stats(s->ks, i, &ls);
+        text_printf(t, "shard_%d:acquisitions=%llu,contended=%llu,wait_us=%llu\r\n", i,
+                    (unsigned long long)ls.acquisitions, (unsigned long long)ls.contended,
+                    (unsigned long long)(ls.wait_ns / 1000));
+    }
+}
+
+static void commandstats_section(struct text *t, struct server *s)
+{
+    int n = stats_entry_count(s->stats);
+    for (int e = 0; e < n; e++) {
+        struct command_counters cc;
+        stats_read(s->stats, e, &cc);
+        if (!cc.calls && !cc.rejected_calls && !cc.failed_calls)
+            continue;
+        const char *name = command_at(e)->name;
+        text_printf(t,
+                    "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+                    "failed_calls=%llu\r\n",
+                    name, (unsigned long long)cc.calls, (unsigned long long)cc.usec,
+                    cc.calls ? (double)cc.usec / (double)cc.calls : 0.0,
+                    (unsigned long long)cc.rejected_calls, (unsigned long long)cc.failed_calls);
+    }
+}
+
+static void keyspace_section(struct text *t, struct server *s)
+{
+    int dbs = keyspace_databases(s->ks);
+    for (int db = 0; db < dbs; db++) {
+        struct keyspace_db_stats st;
+        keyspace_db_stats(s->ks, db, &st);
+        if (st.keys)
+            text_printf(t, "db%d:keys=%llu,expires=%llu,avg_ttl=0\r\n", db,
+                        (unsigned long long)st.keys, (unsigned long long)st.expires);
+    }
+}
+
+static const char *const section_titles[SEC_COUNT] = {
+    "Server",      "Clients", "Memory",    "Persistence",  "Stats",
+    "Replication", "CPU",     "Scheduler", "Commandstats", "Keyspace",
+};
+
+static void info_command(struct cmd_ctx *c)
+{
+    struct server *s = conn_of(c)->server;
+    bool want[SEC_COUNT] = {false};
+    bool defaults = c->argc == 1;
+    for (int j = 1; j < c->argc; j++) {
+        bool all = arg_is(c, j, "all") || arg_is(c, j, "everything");
+        if (arg_is(c, j, "default") || all)
+            defaults = true;
+        if (all)
+            want[SEC_COMMANDSTATS] = true;
+        for (int k = 0; k < SEC_COUNT; k++)
+            if (arg_is(c, j, section_names[k]))
+                want[k] = true;
+    }
+    for (int k = 0; defaults && k < SEC_COUNT; k++)
+        if (k != SEC_COMMANDSTATS)
+            want[k] = true;
+    struct text t = {0};
+    bool first = true;
+    for (int k = 0; k < SEC_COUNT; k++) {
+        if (!want[k])
+            continue;
+        text_printf(&t, "%s# %s\r\n", first ? "" : "\r\n", section_titles[k]);
+        first = false;
+        switch (k) {
+        case SEC_SERVER:
+            server_section(&t, s);
+            break;
+        case SEC_CLIENTS:
+            clients_section(&t, s);
+            break;
+        case SEC_MEMORY:
+            memory_section(&t, s);
+            break;
+        case SEC_PERSISTENCE:
+            persistence_section(&t, s);
+            break;
+        case SEC_STATS:
+            stats_section(&t, s);
+            break;
+        case SEC_REPLICATION:
+            replication_section(&t, s);
+            break;
+        case SEC_CPU:
+            cpu_section(&t);
+            break;
+        case SEC_SCHEDULER:
+            scheduler_section(&t, s);
+            break;
+        case SEC_COMMANDSTATS:
+            commandstats_section(&t, s);
+            break;
+        case SEC_KEYSPACE:
+            keyspace_section(&t, s);
+            break;
+        }
+    }
+    if (t.oom)
+        reply_error(c->reply, "ERR out of memory");
+    else
+        reply_verbatim(c->reply, "txt", t.buf ? t.buf : "", t.len);
+    text_free(&t);
+}
+
+static const struct command info_commands[] = {
+    {"info", info_command, -1, CMD_LOADING | CMD_STALE | CMD_SENTINEL, 0, 0, 0, "server",
+     "Get information and statistics about the server", "1.0.0", NULL},
+};
+
+int cmd_info_register(void)
+{
+    return command_table_register(info_commands, 1);
+}

@@ -1,0 +1,293 @@
+/*
+ * Server commands: CONFIG (GET with glob patterns, SET, RESETSTAT, HELP),
+ * TIME, LASTSAVE, SHUTDOWN, DEBUG (SLEEP, HELP). DBSIZE and SELECT are
+ * store/'s.
+ */
+#include "net/commands.h"
+#include "net/conn.h"
+#include "core/glob.h"
+#include "net/server.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/keyspace.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static bool has_glob(const struct resp_arg *a)
+{
+    for (size_t i = 0; i < a->len; i++)
+        if (strchr("*?[\\", a->ptr[i]))
+            return true;
+    return false;
+}
+
+/* CONFIG GET pattern [pattern ...]: each parameter once; a pattern without
+ * glob characters is a lookup, and Redis replies with the name as asked. */
+static void config_get(struct cmd_ctx *c)
+{
+    struct server *s = conn_of(c)->server;
+    const struct resp_arg *asked[CONFIG_COUNT] = {NULL};
+    bool matched[CONFIG_COUNT] = {false};
+    size_t n = 0;
+    for (int j = 2; j < c->argc; j++) {
+        const struct resp_arg *a = &c->argv[j];
+        if (!has_glob(a)) {
+            int id = config_lookup(a->ptr, a->len);
+            if (id >= 0 && !matched[id]) {
+                matched[id] = true;
+                asked[id] = a;
+                n++;
+            }
+            continue;
+        }
+        for (int id = 0; id < CONFIG_COUNT; id++) {
+            const char *name = config_name((enum config_id)id);
+            if (!matched[id] && glob_match(a->ptr, a->len, name, strlen(name), true)) {
+                matched[id] = true;
+                n++;
+            }
+        }
+    }
+    reply_map(c->reply, n);
+    char value[CONFIG_STRING_MAX];
+    for (int id = 0; id < CONFIG_COUNT; id++) {
+        if (!matched[id])
+            continue;
+        if (asked[id])
+            reply_bulk(c->reply, asked[id]->ptr, asked[id]->len);
+        else
+            reply_bulk_cstr(c->reply, config_name((enum config_id)id));
+        size_t len = config_format(s->config, (enum config_id)id, value, sizeof(value));
+        reply_bulk(c->reply, value, len);
+    }
+}
+
+static void config_set_cmd(struct cmd_ctx *c)
+{
+    struct server *s = conn_of(c)->server;
+    if (c->argc % 2) {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    int n = c->argc - 2;
+    const char **args = calloc((size_t)n, sizeof(*args));
+    bool ok = args != NULL;
+    for (int i = 0; ok && i < n; i++) {
+        char *copy = malloc(c->argv[i + 2].len + 1);
+        ok = copy != NULL;
+        if (ok) {
+            memcpy(copy, c->argv[i + 2].ptr, c->argv[i + 2].len);
+            copy[c->argv[i + 2].len] = '\0';
+            args[i] = copy;
+        }
+    }
+    char err[CONFIG_ERROR_MAX + 128];
+    if (!ok)
+        reply_error(c->reply, "ERR out of memory");
+    else if (config_set_many(s->config, n, args, err) != 0)
+        reply_error(c->reply, err);
+    else {
+        server_config_changed(s);
+        reply_ok(c->reply);
+    }
+    for (int i = 0; args && i < n; i++)
+        free((void *)args[i]);
+    free(args);
+}
+
+static void config_resetstat(struct cmd_ctx *c)
+{
+    struct server *s = conn_of(c)->server;
+    stats_reset(s->stats);
+    struct server_counters *k = &s->counters;
+    ATOMIC(uint64_t) * all[] = {&k->connections_received,
+                                &k->rejected_connections,
+                                &k->net_input_bytes,
+                                &k->net_output_bytes,
+                                &k->error_replies,
+                                &k->reads_processed,
+                                &k->writes_processed,
+                                &k->client_query_limit_closes,
+                                &k->client_output_limit_closes};
+    for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+        atomic_store_explicit(all[i], 0, memory_order_relaxed);
+    keyspace_lock_stats_reset(s->ks);
+    reply_ok(c->reply);
+}
+
+static void config_rewrite_cmd(struct cmd_ctx *c)
+{
+    struct server *s = conn_of(c)->server;
+    if (!s->config_file[0]) {
+        reply_error(c->reply, "ERR The server is running without a config file");
+        return;
+    }
+    int rc = config_rewrite(s->config, s->config_file);
+    if (rc) {
+        log_warning("CONFIG REWRITE failed: %s", strerror(-rc));
+        reply_errorf(c->reply, "ERR Rewriting config file: %s", strerror(-rc));
+        return;
+    }
+    log_notice("CONFIG REWRITE executed with success.");
+    reply_ok(c->reply);
+}
+
+static void reply_help(struct cmd_ctx *c, const char *const *lines, size_t n)
+{
+    reply_array(c->reply, n);
+    for (size_t i = 0; i < n; i++)
+        reply_simple(c->reply, lines[i]);
+}
+
+static void config_help(struct cmd_ctx *c)
+{
+    static const char *const lines[] = {
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    };
+    reply_help(c, lines, ARRAY_SIZE(lines));
+}
+
+static void time_command(struct cmd_ctx *c)
+{
+    int64_t us = clock_unix_us();
+    reply_array(c->reply, 2);
+    reply_bulk_ll(c->reply, us / 1000000);
+    reply_bulk_ll(c->reply, us % 1000000);
+}
+
+static void lastsave_command(struct cmd_ctx *c)
+{
+    reply_int(c->reply,
+              atomic_load_explicit(&conn_of(c)->server->lastsave_unix, memory_order_relaxed));
+}
+
+static void shutdown_command(struct cmd_ctx *c)
+{
+    bool save = false, nosave = false;
+    for (int j = 1; j < c->argc; j++) {
+        if (arg_is(c, j, "nosave"))
+            nosave = true;
+        else if (arg_is(c, j, "save"))
+            save = true;
+        else if (arg_is(c, j, "now") || arg_is(c, j, "force"))
+            continue;
+        else if (arg_is(c, j, "abort") && c->argc == 2) {
+            reply_error(c->reply, "ERR No shutdown in progress.");
+            return;
+        } else {
+            reply_error(c->reply, "ERR syntax error");
+            return;
+        }
+    }
+    if (save && nosave) {
+        reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    /* As Redis: no reply; the connection ends with the process. */
+    server_request_shutdown(conn_of(c)->server);
+    conn_of(c)->close_after_reply = true;
+}
+
+/* enable-debug-command: no (Redis's default), yes, or local (loopback and
+ * unix socket clients only). */
+static bool debug_allowed(struct conn *conn)
+{
+    long long mode = config_number(conn->server->config, CONFIG_ENABLE_DEBUG_COMMAND);
+    if (mode == CONFIG_DEBUG_YES)
+        return true;
+    if (mode != CONFIG_DEBUG_LOCAL)
+        return false;
+    return conn->is_unix || strncmp(conn->addr, "127.0.0.1:", 10) == 0 ||
+           strncmp(conn->addr, "[::1]:", 6) == 0;
+}
+
+static void debug_command(struct cmd_ctx *c)
+{
+    if (!debug_allowed(conn_of(c))) {
+        reply_error(c->reply,
+                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+                    "\"local\", you can run it from a local connection, otherwise you need to set "
+                    "this option in the configuration file, and then restart the server.");
+        return;
+    }
+    if (arg_is(c, 1, "sleep") && c->argc == 3) {
+        char buf[64];
+        arg_copy(c, 2, buf, sizeof(buf));
+        char *end;
+        double seconds = strtod(buf, &end);
+        if (*end || seconds < 0) {
+            reply_error(c->reply, "ERR value is not a valid float");
+            return;
+        }
+        /* Blocks this worker only, like Redis blocks its one thread. */
+        struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+        nanosleep(&ts, NULL);
+        reply_ok(c->reply);
+    } else if (arg_is(c, 1, "help") && c->argc == 2) {
+        static const char *const lines[] = {
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+            "HELP",
+            "    Prints this help.",
+        };
+        reply_help(c, lines, ARRAY_SIZE(lines));
+    } else {
+        char sub[128];
+        arg_copy(c, 1, sub, sizeof(sub));
+        reply_errorf(
+            c->reply,
+            "ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", sub);
+    }
+}
+
+#define CONFIG_FLAGS (CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+
+static const struct command config_subcommands[] = {
+    {"config|get", config_get, -3, CONFIG_FLAGS, 0, 0, 0, "server",
+     "Get the values of configuration parameters", "2.0.0", NULL},
+    {"config|set", config_set_cmd, -4, CONFIG_FLAGS | CMD_MAY_REPLICATE, 0, 0, 0, "server",
+     "Set configuration parameters to the given values", "2.0.0", NULL},
+    {"config|resetstat", config_resetstat, 2, CONFIG_FLAGS, 0, 0, 0, "server",
+     "Reset the stats returned by INFO", "2.0.0", NULL},
+    {"config|rewrite", config_rewrite_cmd, 2, CONFIG_FLAGS, 0, 0, 0, "server",
+     "Overwrite the configuration file", "2.8.0", NULL},
+    {"config|help", config_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
+     "Show helpful text about the different subcommands", "5.0.0", NULL},
+    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+};
+
+static const struct command server_commands[] = {
+    {"config", command_run_subcommand, -2, 0, 0, 0, 0, "server",
+     "A container for server configuration commands", "2.0.0", config_subcommands},
+    {"time", time_command, 1, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
+     "Return the current server time", "2.6.0", NULL},
+    {"lastsave", lastsave_command, 1, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
+     "Get the UNIX time stamp of the last successful save to disk", "1.0.0", NULL},
+    {"shutdown", shutdown_command, -1,
+     CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL |
+         CMD_ALLOW_BUSY,
+     0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server",
+     "1.0.0", NULL},
+    {"debug", debug_command, -2, CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, 0, 0, 0,
+     "server", "A container for debugging commands", "1.0.0", NULL},
+};
+
+int cmd_server_register(void)
+{
+    return command_table_register(server_commands, (int)ARRAY_SIZE(server_commands));
+}

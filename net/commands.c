@@ -1,0 +1,37 @@
+#include "net/commands.h"
+#include "net/config_internal.h"
+
+#include <string.h>
+#include <strings.h>
+
+int net_commands_register(void)
+{
+    int rc = cmd_connection_register();
+    if (rc == 0)
+        rc = cmd_client_register();
+    if (rc == 0)
+        rc = cmd_server_register();
+    if (rc == 0)
+        rc = cmd_info_register();
+    if (rc == 0)
+        rc = cmd_command_register();
+    return rc;
+}
+
+bool arg_is(const struct cmd_ctx *c, int i, const char *s)
+{
+    size_t len = strlen(s);
+    return c->argv[i].len == len && strncasecmp(c->argv[i].ptr, s, len) == 0;
+}
+
+void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size)
+{
+    size_t n = c->argv[i].len < size - 1 ? c->argv[i].len : size - 1;
+    memcpy(buf, c->argv[i].ptr, n);
+    buf[n] = '\0';
+}
+
+bool arg_to_ll(const struct cmd_ctx *c, int i, long long *out)
+{
+    return config__parse_ll(c->argv[i].ptr, c->argv[i].len, out);
+}

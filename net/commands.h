@@ -1,0 +1,40 @@
+/*
+ * The connection and server commands net/ adds to the command table (PING,
+ * HELLO, AUTH, CLIENT, CONFIG, INFO, COMMAND, ...), and small helpers their
+ * handlers share. Subcommands are named "container|sub" (store/command.h). Handlers follow
+ * store/command.h: one function per command, exactly one reply, never suspend; their session is
+ * conn_of(c).
+ */
+#ifndef MAGPIE_NET_COMMANDS_H
+#define MAGPIE_NET_COMMANDS_H
+
+#include "store/command.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Registers every net/ command (after the store's, so these win). 0 or -ENOMEM. */
+int net_commands_register(void);
+
+/* Per-file tables, registered by net_commands_register. */
+int cmd_connection_register(void);
+int cmd_client_register(void);
+int cmd_server_register(void);
+int cmd_info_register(void);
+int cmd_command_register(void);
+
+/* argv[i] equals s, case-insensitively. */
+bool arg_is(const struct cmd_ctx *c, int i, const char *s);
+/* argv[i] as a NUL-terminated copy, truncated to size-1. */
+void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size);
+/* Strict decimal (Redis's string2ll). */
+bool arg_to_ll(const struct cmd_ctx *c, int i, long long *out);
+struct conn;
+/* CLIENT SETNAME's rule: no spaces, newlines or other special characters. */
+bool client_name_valid(const char *s, size_t len);
+/* Replaces one of c's name fields (name, lib_name, lib_ver) with a copy of s
+ * (len 0: unset) under the registry lock, where other clients read it.
+ * Returns false when out of memory. */
+bool client_set_field(struct conn *c, char **field, const char *s, size_t len);
+
+#endif

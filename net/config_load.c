@@ -1,0 +1,170 @@
+/*
+ * Loading the configuration at startup, the way redis-server does it: the
+ * config file's lines, then the command-line options turned into more lines
+ * (`--port 7777 --bind a b` becomes `port "7777"` and `bind "a" "b"`), all
+ * parsed by one loop. That is why an error in an option is reported "at line
+ * N" with the option quoted, exactly as redis-server prints it.
+ */
+#include "net/config.h"
+#include "net/config_internal.h"
+#include "net/version.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 64
+
+static void format_error(char *err, size_t errlen, int linenum, const char *line,
+                         const char *reason)
+{
+    snprintf(err, errlen,
+             "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n"
+             "Reading the configuration file, at line %d\n"
+             ">>> '%s'\n"
+             "%s\n",
+             MAGPIE_VERSION, linenum, line, reason);
+}
+
+/* Trims Redis's " \t\r\n" from both ends, in place. */
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Applies one line; on failure writes the reason into reason[]. */
+static int load_line(struct config *c, char *line, char reason[CONFIG_ERROR_MAX])
+{
+    char **argv;
+    int argc = config_split_args(line, &argv, NULL);
+    if (argc < 0) {
+        snprintf(reason, CONFIG_ERROR_MAX, "Unbalanced quotes in configuration line");
+        return -EINVAL;
+    }
+    int rc = 0;
+    if (argc > 0) {
+        int id = config_lookup(argv[0], strlen(argv[0]));
+        if (id < 0) {
+            snprintf(reason, CONFIG_ERROR_MAX, "Bad directive or wrong number of arguments");
+            rc = -EINVAL;
+        } else {
+            rc = config_set(c, (enum config_id)id, argc - 1, (const char *const *)argv + 1, false,
+                            reason);
+        }
+    }
+    config_free_args(argv, NULL, argc);
+    return rc;
+}
+
+int config_load_text(struct config *c, const char *text, char *err, size_t errlen)
+{
+    char *copy = strdup(text);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory reading the configuration\n");
+        return -ENOMEM;
+    }
+    int rc = 0, linenum = 0;
+    char *next = copy;
+    while (rc == 0 && next) {
+        char *line = next;
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        linenum++;
+        line = trim(line);
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        char reason[CONFIG_ERROR_MAX];
+        rc = load_line(c, line, reason);
+        if (rc)
+            format_error(err, errlen, linenum, line, reason);
+    }
+    free(copy);
+    return rc;
+}
+
+/* Appends to a growing string; false when out of memory. */
+static bool append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t ncap = (*len + n + 1) * 2;
+        char *p = realloc(*buf, ncap);
+        if (!p)
+            return false;
+        *buf = p;
+        *cap = ncap;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return true;
+}
+
+static bool read_stream(FILE *f, char **buf, size_t *len, size_t *cap)
+{
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (!append(buf, len, cap, chunk, n))
+            return false;
+    return !ferror(f);
+}
+
+int config_load_args(struct config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = -ENOMEM;
+    int i = 1;
+    bool ok = append(&text, &len, &cap, "", 0);
+    /* A first argument that is not an option names the config file ("-": stdin). */
+    if (ok && argc > 1 && argv[1][0] != '-') {
+        FILE *f = fopen(argv[1], "r");
+        if (!f) {
+            snprintf(err, errlen, "Fatal error, can't open config file '%s': %s\n", argv[1],
+                     strerror(errno));
+            free(text);
+            return -EINVAL;
+        }
+        ok = read_stream(f, &text, &len, &cap);
+        fclose(f);
+        i = 2;
+    }
+    bool from_stdin = false;
+    for (int k = i; k < argc; k++)
+        if (strcmp(argv[k], "-") == 0)
+            from_stdin = true;
+    if (ok && from_stdin)
+        ok = read_stream(stdin, &text, &len, &cap);
+    /* Options: "--name" starts a line, anything else is a value of the current one. */
+    for (; ok && i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-") == 0)
+            continue;
+        if (a[0] == '-' && a[1] == '-' && a[2]) {
+            ok = append(&text, &len, &cap, "\n", 1) &&
+                 append(&text, &len, &cap, a + 2, strlen(a + 2)) &&
+                 append(&text, &len, &cap, " ", 1);
+        } else {
+            size_t need = strlen(a) * 4 + 4;
+            char *quoted = malloc(need);
+            ok = quoted && config__append_quoted(quoted, 0, need, a) > 0 &&
+                 append(&text, &len, &cap, quoted, strlen(quoted)) &&
+                 append(&text, &len, &cap, " ", 1);
+            free(quoted);
+        }
+    }
+    if (ok)
+        rc = config_load_text(c, text, err, errlen);
+    else
+        snprintf(err, errlen, "out of memory reading the configuration\n");
+    free(text);
+    return rc;
+}

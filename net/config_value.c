@@ -1,0 +1,184 @@
+/*
+ * Parsing and validating parameter values, with Redis 7's messages: numbers
+ * and ranges, memory units, booleans, enums, save points, output buffer
+ * limits. Nothing here changes the configuration.
+ */
+#include "net/config_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const config__class_names[3] = {"normal", "slave", "pubsub"};
+
+/* Joins args with single spaces into a fresh string (NULL when out of memory). */
+static char *join_args(int argc, const char *const *argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+static int parse_save(struct parsed *out, int argc, const char *const *argv, const char **why)
+{
+    char *joined = join_args(argc, argv);
+    char **words = NULL;
+    int n = joined ? config_split_args(joined, &words, NULL) : -1;
+    free(joined);
+    bool ok = n >= 0 && n % 2 == 0;
+    for (int i = 0; ok && i < n; i++) {
+        long long v;
+        ok = config__parse_ll(words[i], strlen(words[i]), &v) && v >= 0 && v <= INT_MAX;
+    }
+    if (ok) {
+        const char *const *w = (const char *const *)words;
+        out->string = join_args(n, w);
+        ok = out->string != NULL;
+    }
+    if (n >= 0)
+        config_free_args(words, NULL, n);
+    if (!ok)
+        *why = "Invalid save parameters";
+    return ok ? 0 : -EINVAL;
+}
+
+static int parse_output_limit(struct parsed *out, int argc, const char *const *argv,
+                              const char **why)
+{
+    char *joined = join_args(argc, argv);
+    char **words = NULL;
+    int n = joined ? config_split_args(joined, &words, NULL) : -1;
+    free(joined);
+    int rc = 0;
+    if (n < 0 || n % 4 != 0) {
+        *why = "Wrong number of arguments in buffer limit configuration.";
+        rc = -EINVAL;
+    }
+    for (int i = 0; rc == 0 && i < n; i += 4) {
+        int cls = -1;
+        for (int k = 0; k < 3; k++)
+            if (strcasecmp(words[i], config__class_names[k]) == 0)
+                cls = k;
+        if (strcasecmp(words[i], "replica") == 0)
+            cls = CONFIG_CLASS_REPLICA;
+        if (cls < 0) {
+            *why = "Invalid client class specified in buffer limit configuration.";
+            rc = -EINVAL;
+            break;
+        }
+        long long hard, soft, seconds;
+        if (config_parse_memory(words[i + 1], &hard) || config_parse_memory(words[i + 2], &soft) ||
+            !config__parse_ll(words[i + 3], strlen(words[i + 3]), &seconds) || seconds < 0) {
+            *why = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            rc = -EINVAL;
+            break;
+        }
+        out->limits[cls][0] = hard;
+        out->limits[cls][1] = soft;
+        out->limits[cls][2] = seconds;
+        out->limit_given[cls] = true;
+    }
+    if (n >= 0)
+        config_free_args(words, NULL, n);
+    return rc;
+}
+
+static int parse_number(const struct param *p, const char *s, long long *v, const char **why,
+                        char err[CONFIG_ERROR_MAX])
+{
+    if (p->type == TYPE_MEMORY) {
+        if (config_parse_memory(s, v)) {
+            *why = "argument must be a memory value";
+            return -EINVAL;
+        }
+    } else if (p->type == TYPE_OCTAL) {
+        char *end;
+        errno = 0;
+        *v = strtoll(s, &end, 8);
+        if (!*s || *end || errno) {
+            *why = "argument couldn't be parsed into an integer";
+            return -EINVAL;
+        }
+    } else if (!config__parse_ll(s, strlen(s), v)) {
+        *why = "argument couldn't be parsed into an integer";
+        return -EINVAL;
+    }
+    if (*v < p->min || *v > p->max) {
+        snprintf(err, CONFIG_ERROR_MAX, "argument must be between %lld and %lld inclusive", p->min,
+                 p->max);
+        *why = err;
+        return -EINVAL;
+    }
+    if (p->type == TYPE_POW2 && *v != 0 && (*v & (*v - 1)) != 0) {
+        *why = "argument must be 0 or a power of two";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Validates argv for parameter p; on failure *why holds the reason. */
+int config__parse_value(const struct param *p, int argc, const char *const *argv,
+                        struct parsed *out, const char **why, char err[CONFIG_ERROR_MAX])
+{
+    memset(out, 0, sizeof(*out));
+    switch (p->type) {
+    case TYPE_LIST:
+        if (argc > MAX_BIND) {
+            *why = "Too many bind addresses specified.";
+            return -EINVAL;
+        }
+        out->string = join_args(argc, argv);
+        return out->string ? 0 : -ENOMEM;
+    case TYPE_SAVE:
+        return parse_save(out, argc, argv, why);
+    case TYPE_OUTPUT_LIMIT:
+        return parse_output_limit(out, argc, argv, why);
+    default:
+        break;
+    }
+    if (argc != 1) {
+        *why = "wrong number of arguments";
+        return -EINVAL;
+    }
+    const char *s = argv[0];
+    switch (p->type) {
+    case TYPE_BOOL:
+        if (strcasecmp(s, "yes") && strcasecmp(s, "no")) {
+            *why = "argument must be 'yes' or 'no'";
+            return -EINVAL;
+        }
+        out->number = strcasecmp(s, "yes") == 0;
+        return 0;
+    case TYPE_ENUM:
+        for (int i = 0; p->enum_names[i]; i++) {
+            if (strcasecmp(s, p->enum_names[i]) == 0) {
+                out->number = i;
+                return 0;
+            }
+        }
+        snprintf(err, CONFIG_ERROR_MAX, "argument(s) must be one of the following: ");
+        for (int i = 0; p->enum_names[i]; i++)
+            snprintf(err + strlen(err), CONFIG_ERROR_MAX - strlen(err), "%s%s", i ? ", " : "",
+                     p->enum_names[i]);
+        *why = err;
+        return -EINVAL;
+    case TYPE_STRING:
+        out->string = strdup(s);
+        return out->string ? 0 : -ENOMEM;
+    default:
+        return parse_number(p, s, &out->number, why, err);
+    }
+}

@@ -1,0 +1,283 @@
+/*
+ * The connection task: its life from accept to release, and what it waits
+ * for between turns (net/conn_turn.c does the reading, executing, writing).
+ * The reactor ORs the readiness it saw into c->ready and wakes the task.
+ *
+ * Teardown order, which is what makes a disconnect mid-command or mid-reply
+ * leak nothing and touch nothing freed: the task leaves the registry (no one
+ * can find it any more), finishes; on_done hands the socket to reactor_close;
+ * the reactor calls conn_release once no event, timer or poll can refer to
+ * the connection, and that frees everything.
+ */
+#include "net/conn.h"
+#include "net/conn_internal.h"
+#include "net/server.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/pool.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static void on_socket_event(void *ctx, uint32_t events)
+{
+    struct conn *c = ctx;
+    /* Relaxed: task_wake's release publishes the bits to the task's next run. */
+    atomic_fetch_or_explicit(&c->ready, events, memory_order_relaxed);
+    task_wake(&c->task);
+}
+
+void conn_request_kill(struct conn *c, enum conn_kill_reason reason)
+{
+    int none = CONN_KILL_NONE;
+    atomic_compare_exchange_strong_explicit(&c->kill, &none, (int)reason, memory_order_relaxed,
+                                            memory_order_relaxed);
+    task_wake(&c->task);
+}
+
+static bool killed(const struct conn *c)
+{
+    return atomic_load_explicit(&c->kill, memory_order_relaxed) != CONN_KILL_NONE;
+}
+
+/* Runs on the polling thread. The connection is alive until conn_release,
+ * which runs on the same thread and stops this timer first. */
+static void idle_timer_fired(struct reactor_timer *t)
+{
+    struct conn *c = container_of(t, struct conn, idle_timer);
+    struct server *s = c->server;
+    long long timeout = config_number(s->config, CONFIG_TIMEOUT);
+    uint64_t now = clock_mono_ms();
+    uint64_t idle = now - atomic_load_explicit(&c->last_interaction_ms, memory_order_relaxed);
+    if (timeout <= 0 || idle > (uint64_t)timeout * 1000) {
+        atomic_store_explicit(&c->idle_timer_armed, false, memory_order_relaxed);
+        if (timeout > 0)
+            conn_request_kill(c, CONN_KILL_TIMEOUT);
+        return;
+    }
+    reactor_timer_start(s->reactor, t, (uint64_t)timeout * 1000 - idle + 1);
+}
+
+void conn_arm_idle_timer(struct conn *c)
+{
+    long long timeout = config_number(c->server->config, CONFIG_TIMEOUT);
+    if (timeout <= 0 || atomic_exchange_explicit(&c->idle_timer_armed, true, memory_order_relaxed))
+        return;
+    if (reactor_timer_start(c->server->reactor, &c->idle_timer, (uint64_t)timeout * 1000 + 1))
+        atomic_store_explicit(&c->idle_timer_armed, false, memory_order_relaxed);
+}
+
+void conn_set_protocol(struct conn *c, int proto)
+{
+    c->reply.proto = proto;
+    atomic_store_explicit(&c->resp, proto, memory_order_relaxed);
+}
+
+void conn_set_authenticated(struct conn *c, bool authenticated)
+{
+    c->authenticated = authenticated;
+    resp_reader_require_auth(c->reader, !authenticated && server_auth_required(c->server));
+}
+
+static bool can_write(const struct conn *c)
+{
+    return (atomic_load_explicit(&c->ready, memory_order_relaxed) & WRITE_BITS) || killed(c);
+}
+
+static bool can_continue(const struct conn *c)
+{
+    uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
+    if (outbuf_pending(&c->out) > 0 && (ready & WRITE_BITS))
+        return true;
+    return (ready & READ_BITS) || killed(c);
+}
+
+static bool must_drain(const struct conn *c)
+{
+    size_t pending = outbuf_pending(&c->out);
+    return pending > 0 && (c->close_after_reply || c->eof || pending >= CONN_OUTPUT_HIGH_WATER);
+}
+
+static void finish(struct conn *c)
+{
+    int reason = atomic_load_explicit(&c->kill, memory_order_relaxed);
+    if (reason == CONN_KILL_TIMEOUT)
+        log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+    conn__publish(c);
+    /* The fd itself is closed by the reactor later; let the peer see the
+     * end of the connection now. */
+    shutdown(c->fd, SHUT_RDWR);
+    clients_remove(&c->server->clients, c);
+}
+
+static enum task_status conn_run(struct task *t)
+{
+    struct conn *c = container_of(t, struct conn, task);
+    TASK_BEGIN(t);
+    while (!killed(c)) {
+        conn__turn(c);
+        if (c->close_now)
+            break;
+        if (must_drain(c)) {
+            atomic_store_explicit(&c->waiting_write, true, memory_order_relaxed);
+            TASK_AWAIT(t, can_write(c));
+            atomic_store_explicit(&c->waiting_write, false, memory_order_relaxed);
+            continue;
+        }
+        if (c->close_after_reply || c->eof)
+            break;
+        if (c->budget_spent) {
+            TASK_YIELD(t);
+            continue;
+        }
+        atomic_store_explicit(&c->waiting_write, outbuf_pending(&c->out) > 0, memory_order_relaxed);
+        TASK_AWAIT(t, can_continue(c));
+    }
+    finish(c);
+    TASK_END(t);
+}
+
+/* Runs on the polling thread once no event or timer can reach c. */
+static void conn_release(void *ctx)
+{
+    struct conn *c = ctx;
+    reactor_timer_stop(c->server->reactor, &c->idle_timer);
+    resp_reader_free(c->reader);
+    outbuf_free(&c->out);
+    free(c->name);
+    free(c->lib_name);
+    free(c->lib_ver);
+    mem_free(c);
+}
+
+static void conn_done(struct task *t)
+{
+    struct conn *c = container_of(t, struct conn, task);
+    reactor_close(c->server->reactor, c->source, conn_release);
+}
+
+void conn_discard(struct conn *c)
+{
+    reactor_close(c->server->reactor, c->source, conn_release);
+}
+
+/* "ip:port" as Redis prints it ("[::1]:port" for IPv6, "path:0" for unix). */
+static void format_address(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+        snprintf(buf, size, "%s:%d", ip, ntohs(in->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+        snprintf(buf, size, "[%s]:%d", ip, ntohs(in6->sin6_port));
+    } else {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)ss;
+        snprintf(buf, size, "%s:0", un->sun_path);
+    }
+}
+
+static void set_keepalive(int fd, long long interval)
+{
+    int one = 1, idle = (int)interval, intvl = (int)(interval / 3), count = 3;
+    if (intvl == 0)
+        intvl = 1;
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+static struct conn *conn_new(struct server *s, int fd, const struct sockaddr_storage *peer)
+{
+    struct conn *c = mem_calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    struct resp_limits limits = {
+        .max_bulk_len = config_number(s->config, CONFIG_PROTO_MAX_BULK_LEN),
+        .max_inline_len = RESP_INLINE_MAX,
+    };
+    c->config_version = config_version(s->config);
+    c->reader = resp_reader_new(&limits);
+    if (!c->reader) {
+        mem_free(c);
+        return NULL;
+    }
+    c->server = s;
+    c->fd = fd;
+    outbuf_init(&c->out);
+    c->reply.out = &c->out;
+    conn_set_protocol(c, 2);
+    c->ctx.ks = s->ks;
+    c->ctx.reply = &c->reply;
+    c->ctx.client = c;
+    conn_set_authenticated(c, !server_auth_required(s));
+    c->read_more = true; /* the request may already be waiting */
+    c->id = atomic_fetch_add_explicit(&s->clients.next_id, 1, memory_order_relaxed);
+    c->is_unix = peer->ss_family == AF_UNIX;
+    struct sockaddr_storage local;
+    socklen_t local_len = sizeof(local);
+    format_address(peer, c->addr, sizeof(c->addr));
+    if (getsockname(fd, (struct sockaddr *)&local, &local_len) == 0)
+        format_address(&local, c->laddr, sizeof(c->laddr));
+    if (c->is_unix) /* the peer of a unix socket has no name: Redis shows the path */
+        snprintf(c->addr, sizeof(c->addr), "%s", c->laddr);
+    c->created_ms = (int64_t)clock_mono_ms();
+    conn__touch(c);
+    reactor_timer_init(&c->idle_timer, idle_timer_fired);
+    task_init(&c->task, conn_run);
+    c->task.on_done = conn_done;
+    return c;
+}
+
+void conn_accept(struct server *s, int fd, const struct sockaddr_storage *peer, socklen_t peer_len)
+{
+    (void)peer_len;
+    if (atomic_load_explicit(&s->state, memory_order_relaxed) != SERVER_RUNNING) {
+        close(fd);
+        return;
+    }
+    atomic_fetch_add_explicit(&s->counters.connections_received, 1, memory_order_relaxed);
+    /* Only the polling thread adds clients, so the count cannot grow between
+     * this check and the add. */
+    if (clients_count(&s->clients) >= config_number(s->config, CONFIG_MAXCLIENTS)) {
+        static const char msg[] = "-ERR max number of clients reached\r\n";
+        ssize_t ignored = write(fd, msg, sizeof(msg) - 1);
+        (void)ignored;
+        close(fd);
+        atomic_fetch_add_explicit(&s->counters.rejected_connections, 1, memory_order_relaxed);
+        return;
+    }
+    long long keepalive = config_number(s->config, CONFIG_TCP_KEEPALIVE);
+    if (peer->ss_family != AF_UNIX && keepalive > 0)
+        set_keepalive(fd, keepalive);
+    struct conn *c = conn_new(s, fd, peer);
+    if (!c) {
+        log_warning("Out of memory accepting a client");
+        close(fd);
+        return;
+    }
+    int rc = reactor_add(s->reactor, fd, REACTOR_READABLE | REACTOR_WRITABLE | REACTOR_EDGE,
+                         on_socket_event, c, &c->source);
+    if (rc) {
+        log_warning("Registering client fd %d: %s", fd, strerror(-rc));
+        close(fd);
+        resp_reader_free(c->reader);
+        mem_free(c);
+        return;
+    }
+    log_verbose("Accepted %s", c->addr);
+    clients_add_and_spawn(s, c);
+    conn_arm_idle_timer(c);
+}

@@ -1,0 +1,19 @@
+/*
+ * Shared by net/conn*.c only.
+ */
+#ifndef MAGPIE_NET_CONN_INTERNAL_H
+#define MAGPIE_NET_CONN_INTERNAL_H
+
+#include "net/conn.h"
+
+#define READ_BITS  (REACTOR_READABLE | REACTOR_HANGUP | REACTOR_ERROR)
+#define WRITE_BITS (REACTOR_WRITABLE | REACTOR_ERROR)
+
+/* Records activity now (idle timeout, CLIENT LIST idle=). */
+void conn__touch(struct conn *c);
+/* One turn: run buffered commands, read more within the budget, flush. */
+void conn__turn(struct conn *c);
+/* Publishes what CLIENT LIST and INFO show of c, and its byte counters. */
+void conn__publish(struct conn *c);
+
+#endif

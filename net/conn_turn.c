@@ -1,0 +1,254 @@
+/*
+ * One turn of a connection: execute what is buffered, read and execute more
+ * within the budget, write the replies (one writev per batch of segments),
+ * and enforce the query and output buffer limits. The task in conn.c decides
+ * what to wait for between turns.
+ *
+ * Readiness is edge-triggered: the task clears a bit *before* the read or
+ * write that consumes it, so an edge that arrives during the syscall is never
+ * lost. EPOLLOUT is registered (edge-triggered) from the start, which is the
+ * same as arming it after a short write: its edge fires only when a send
+ * buffer that filled up drains, and costs no epoll_ctl per short write.
+ */
+#include "net/conn.h"
+#include "net/conn_internal.h"
+#include "net/server.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define IOV_BATCH 64
+
+void conn__touch(struct conn *c)
+{
+    atomic_store_explicit(&c->last_interaction_ms, clock_mono_ms(), memory_order_relaxed);
+}
+
+/* CONFIG SET may have changed a limit: apply it before parsing more. */
+static void refresh_limits(struct conn *c)
+{
+    uint64_t version = config_version(c->server->config);
+    if (version == c->config_version)
+        return;
+    c->config_version = version;
+    struct resp_limits limits = {
+        .max_bulk_len = config_number(c->server->config, CONFIG_PROTO_MAX_BULK_LEN),
+        .max_inline_len = RESP_INLINE_MAX,
+    };
+    resp_reader_set_limits(c->reader, &limits);
+    resp_reader_require_auth(c->reader, !c->authenticated && server_auth_required(c->server));
+}
+
+static void protocol_error(struct conn *c)
+{
+    if (resp_reader_oom(c->reader)) {
+        log_warning("Out of memory parsing a request from client id=%llu addr=%s",
+                    (unsigned long long)c->id, c->addr);
+        c->close_now = true;
+        return;
+    }
+    const char *msg = resp_reader_error(c->reader);
+    log_verbose("Protocol error (%s) from client: id=%llu addr=%s", msg, (unsigned long long)c->id,
+                c->addr);
+    reply_error(&c->reply, msg);
+    atomic_fetch_add_explicit(&c->server->counters.error_replies, 1, memory_order_relaxed);
+    c->close_after_reply = true;
+}
+
+/* client-output-buffer-limit for the normal class, checked as Redis does:
+ * over the hard limit, or over the soft limit for soft_seconds. */
+static void check_output_limits(struct conn *c)
+{
+    struct config_output_limit l = config_get_output_limit(c->server->config, CONFIG_CLASS_NORMAL);
+    size_t pending = outbuf_pending(&c->out);
+    bool over = l.hard_bytes > 0 && pending > (size_t)l.hard_bytes;
+    if (l.soft_bytes > 0 && pending > (size_t)l.soft_bytes) {
+        int64_t now = (int64_t)clock_mono_ms();
+        if (c->soft_limit_since_ms == 0)
+            c->soft_limit_since_ms = now;
+        else if (now - c->soft_limit_since_ms >= l.soft_seconds * 1000)
+            over = true;
+    } else {
+        c->soft_limit_since_ms = 0;
+    }
+    if (over && !c->close_now) {
+        log_warning("Client id=%llu addr=%s scheduled to be closed ASAP for overcoming of output "
+                    "buffer limits.",
+                    (unsigned long long)c->id, c->addr);
+        atomic_fetch_add_explicit(&c->server->counters.client_output_limit_closes, 1,
+                                  memory_order_relaxed);
+        c->close_now = true;
+    }
+}
+
+/*
+ * Executes buffered commands until the reader needs more input (returns
+ * true), or the budget or the output high-water mark says to stop, or the
+ * connection is closing (returns false).
+ */
+static bool run_commands(struct conn *c, int *executed)
+{
+    struct conn_clock clk = {0};
+    for (;;) {
+        if (c->close_now || c->close_after_reply)
+            return false;
+        if (*executed >= CONN_BUDGET_COMMANDS ||
+            outbuf_pending(&c->out) >= CONN_OUTPUT_HIGH_WATER) {
+            c->budget_spent = true;
+            return false;
+        }
+        struct resp_command cmd;
+        enum resp_status st = resp_reader_next(c->reader, &cmd);
+        if (st == RESP_NEED_MORE)
+            return true;
+        if (st == RESP_ERROR) {
+            protocol_error(c);
+            return false;
+        }
+        if (clk.start_mono_ns == 0)
+            conn_clock_start(c, &clk);
+        conn_execute(c, &cmd, &clk);
+        (*executed)++;
+        if (reply_oom(&c->reply)) {
+            log_warning("Out of memory replying to client id=%llu addr=%s",
+                        (unsigned long long)c->id, c->addr);
+            c->close_now = true;
+        }
+        check_output_limits(c);
+    }
+}
+
+/* One read into the reader's space. Returns bytes read, 0 when nothing is
+ * available now, -1 when the connection is over (EOF, error, limits). */
+static ssize_t read_some(struct conn *c)
+{
+    uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
+    if (!c->read_more && !(ready & READ_BITS))
+        return 0;
+    /* Consumed before the read, so an edge during it is not lost. */
+    uint32_t seen = atomic_fetch_and_explicit(&c->ready, ~READ_BITS, memory_order_relaxed);
+    char *space;
+    size_t len;
+    if (resp_reader_space(c->reader, &space, &len) < 0) {
+        log_warning("Out of memory reading from client id=%llu addr=%s", (unsigned long long)c->id,
+                    c->addr);
+        c->close_now = true;
+        return -1;
+    }
+    ssize_t n;
+    do
+        n = read(c->fd, space, len);
+    while (n < 0 && errno == EINTR);
+    if (n > 0) {
+        resp_reader_commit(c->reader, (size_t)n);
+        /* A short read drained the data that was there, and new data brings a
+         * new edge; but an end of stream already signalled brings none, so
+         * after a hangup keep reading until read() reports it. */
+        c->read_more = (size_t)n == len || (seen & (REACTOR_HANGUP | REACTOR_ERROR));
+        c->turn_read_bytes += (uint64_t)n;
+        conn__touch(c);
+        atomic_store_explicit(&c->qbuf, resp_reader_pending(c->reader), memory_order_relaxed);
+        atomic_store_explicit(&c->qbuf_cap, resp_reader_capacity(c->reader), memory_order_relaxed);
+        long long limit = config_number(c->server->config, CONFIG_CLIENT_QUERY_BUFFER_LIMIT);
+        if (resp_reader_pending(c->reader) > (size_t)limit) {
+            log_warning("Closing client that reached max query buffer length: id=%llu addr=%s "
+                        "(qbuf=%zu)",
+                        (unsigned long long)c->id, c->addr, resp_reader_pending(c->reader));
+            atomic_fetch_add_explicit(&c->server->counters.client_query_limit_closes, 1,
+                                      memory_order_relaxed);
+            c->close_now = true;
+            return -1;
+        }
+        return n;
+    }
+    c->read_more = false;
+    if (n == 0) {
+        c->eof = true;
+        return -1;
+    }
+    if (errno == EAGAIN)
+        return 0;
+    log_verbose("Reading from client id=%llu addr=%s: %s", (unsigned long long)c->id, c->addr,
+                strerror(errno));
+    c->close_now = true;
+    return -1;
+}
+
+/* Writes pending output with one writev per batch of segments, until done or
+ * the socket is full. */
+static void flush(struct conn *c)
+{
+    uint64_t written = 0;
+    while (outbuf_pending(&c->out) > 0 && !c->close_now) {
+        struct iovec iov[IOV_BATCH];
+        int n = outbuf_iov(&c->out, iov, IOV_BATCH);
+        if (n <= 0)
+            break;
+        size_t want = 0;
+        for (int i = 0; i < n; i++)
+            want += iov[i].iov_len;
+        atomic_fetch_and_explicit(&c->ready, ~REACTOR_WRITABLE, memory_order_relaxed);
+        ssize_t w = writev(c->fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN) {
+                log_verbose("Error writing to client id=%llu addr=%s: %s",
+                            (unsigned long long)c->id, c->addr, strerror(errno));
+                c->close_now = true;
+            }
+            break;
+        }
+        outbuf_consume(&c->out, (size_t)w);
+        written += (uint64_t)w;
+        if ((size_t)w < want)
+            break; /* the socket is full */
+    }
+    if (written) {
+        conn__touch(c);
+        atomic_fetch_add_explicit(&c->server->counters.net_output_bytes, written,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->server->counters.writes_processed, 1, memory_order_relaxed);
+    }
+}
+
+/* What CLIENT LIST and INFO show, published once per turn. */
+void conn__publish(struct conn *c)
+{
+    atomic_store_explicit(&c->qbuf, resp_reader_pending(c->reader), memory_order_relaxed);
+    atomic_store_explicit(&c->qbuf_cap, resp_reader_capacity(c->reader), memory_order_relaxed);
+    atomic_store_explicit(&c->obl, outbuf_pending(&c->out), memory_order_relaxed);
+    if (c->turn_read_bytes) {
+        atomic_fetch_add_explicit(&c->server->counters.net_input_bytes, c->turn_read_bytes,
+                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->server->counters.reads_processed, 1, memory_order_relaxed);
+        c->turn_read_bytes = 0;
+    }
+}
+
+/* One turn: execute what is buffered, read and execute more within the
+ * budget, then write the replies. */
+void conn__turn(struct conn *c)
+{
+    int executed = 0;
+    c->budget_spent = false;
+    refresh_limits(c);
+    while (!c->close_now && !c->close_after_reply && !c->eof) {
+        if (!run_commands(c, &executed))
+            break;
+        if (c->turn_read_bytes >= CONN_BUDGET_BYTES) {
+            c->budget_spent = true;
+            break;
+        }
+        if (read_some(c) <= 0)
+            break;
+    }
+    flush(c);
+    check_output_limits(c);
+    conn__publish(c);
+}

@@ -1,0 +1,36 @@
+#include "net/text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void text_printf(struct text *t, const char *fmt, ...)
+{
+    while (!t->oom) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap + (size_t)n + 1) * 2;
+        char *p = realloc(t->buf, cap);
+        if (!p) {
+            t->oom = true;
+            return;
+        }
+        t->buf = p;
+        t->cap = cap;
+    }
+}
+
+void text_free(struct text *t)
+{
+    free(t->buf);
+    t->buf = NULL;
+    t->len = t->cap = 0;
+}

@@ -1,0 +1,224 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "net/config.h"
+
+namespace
+{
+
+struct Config : ::testing::Test {
+    struct config *c = nullptr;
+    char err[4096];
+    void SetUp() override
+    {
+        c = config_new();
+        ASSERT_NE(c, nullptr);
+    }
+    void TearDown() override
+    {
+        config_free(c);
+    }
+    std::string get(enum config_id id)
+    {
+        char buf[CONFIG_STRING_MAX];
+        size_t n = config_format(c, id, buf, sizeof(buf));
+        return std::string(buf, n);
+    }
+    int load(std::vector<std::string> args)
+    {
+        args.insert(args.begin(), "magpie-server");
+        std::vector<char *> argv;
+        for (auto &a : args)
+            argv.push_back(&a[0]);
+        return config_load_args(c, (int)argv.size(), argv.data(), err, sizeof(err));
+    }
+    std::string set_many(std::vector<const char *> args)
+    {
+        char e[CONFIG_ERROR_MAX + 128];
+        if (config_set_many(c, (int)args.size(), args.data(), e) == 0)
+            return "OK";
+        return e;
+    }
+};
+
+TEST_F(Config, DefaultsAreRedisDefaults)
+{
+    EXPECT_EQ(get(CONFIG_PORT), "6379");
+    EXPECT_EQ(get(CONFIG_BIND), "127.0.0.1 -::1");
+    EXPECT_EQ(get(CONFIG_DATABASES), "16");
+    EXPECT_EQ(get(CONFIG_MAXCLIENTS), "10000");
+    EXPECT_EQ(get(CONFIG_TIMEOUT), "0");
+    EXPECT_EQ(get(CONFIG_TCP_BACKLOG), "511");
+    EXPECT_EQ(get(CONFIG_LOGLEVEL), "notice");
+    EXPECT_EQ(get(CONFIG_CLIENT_QUERY_BUFFER_LIMIT), "1073741824");
+    EXPECT_EQ(get(CONFIG_PROTO_MAX_BULK_LEN), "536870912");
+    EXPECT_EQ(get(CONFIG_CLIENT_OUTPUT_BUFFER_LIMIT),
+              "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    EXPECT_EQ(get(CONFIG_APPENDONLY), "no");
+    EXPECT_GE(config_number(c, CONFIG_THREADS), 1);
+}
+
+TEST_F(Config, FileWithCommentsQuotesAndUnits)
+{
+    const char *text = "# a comment\n"
+                       "  port 6380  \n"
+                       "\n"
+                       "bind 127.0.0.1 \"::1\"\n"
+                       "requirepass 'p w\\'d'\n"
+                       "client-query-buffer-limit 512mb\n"
+                       "proto-max-bulk-len 2GB\n"
+                       "LogLevel warning\n"
+                       "client-output-buffer-limit normal 1mb 2k 5\n";
+    ASSERT_EQ(0, config_load_text(c, text, err, sizeof(err))) << err;
+    EXPECT_EQ(config_number(c, CONFIG_PORT), 6380);
+    EXPECT_EQ(get(CONFIG_BIND), "127.0.0.1 ::1");
+    EXPECT_EQ(get(CONFIG_REQUIREPASS), "p w'd");
+    EXPECT_EQ(config_number(c, CONFIG_CLIENT_QUERY_BUFFER_LIMIT), 512LL << 20);
+    EXPECT_EQ(config_number(c, CONFIG_PROTO_MAX_BULK_LEN), 2LL << 30);
+    EXPECT_EQ(get(CONFIG_LOGLEVEL), "warning");
+    EXPECT_EQ(get(CONFIG_CLIENT_OUTPUT_BUFFER_LIMIT),
+              "normal 1048576 2000 5 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    EXPECT_TRUE(config_password_matches(c, "p w'd", 5));
+    EXPECT_FALSE(config_password_matches(c, "p w'", 4));
+}
+
+TEST_F(Config, CommandLineOptionsOverrideTheFile)
+{
+    ASSERT_EQ(0, load({"--port", "7000", "--bind", "10.0.0.1", "10.0.0.2", "--timeout", "30"}))
+        << err;
+    EXPECT_EQ(config_number(c, CONFIG_PORT), 7000);
+    EXPECT_EQ(get(CONFIG_BIND), "10.0.0.1 10.0.0.2");
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 30);
+}
+
+TEST_F(Config, ErrorsNameTheLineLikeRedisServer)
+{
+    EXPECT_NE(0, load({"--port", "7777", "--foo", "bar"}));
+    EXPECT_NE(std::string(err).find("Reading the configuration file, at line 3\n"
+                                    ">>> 'foo \"bar\"'\n"
+                                    "Bad directive or wrong number of arguments\n"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(std::string(err).find("*** FATAL CONFIG FILE ERROR"), std::string::npos);
+
+    EXPECT_NE(0, load({"--port", "70000"}));
+    EXPECT_NE(std::string(err).find(">>> 'port \"70000\"'\n"
+                                    "argument must be between 0 and 65535 inclusive\n"),
+              std::string::npos)
+        << err;
+    EXPECT_NE(0, load({"--port", "abc"}));
+    EXPECT_NE(std::string(err).find("argument couldn't be parsed into an integer"),
+              std::string::npos);
+    EXPECT_NE(0, load({"--port"}));
+    EXPECT_NE(std::string(err).find(">>> 'port'\nwrong number of arguments\n"), std::string::npos)
+        << err;
+    EXPECT_NE(0, load({"--client-query-buffer-limit", "1zb"}));
+    EXPECT_NE(std::string(err).find("argument must be a memory value"), std::string::npos);
+    EXPECT_NE(0, load({"--loglevel", "bogus"}));
+    EXPECT_NE(std::string(err).find(
+                  "argument(s) must be one of the following: debug, verbose, notice, warning"),
+              std::string::npos);
+    EXPECT_NE(0, load({"--maxclients", "0"}));
+    EXPECT_NE(std::string(err).find("argument must be between 1 and 4294967295 inclusive"),
+              std::string::npos);
+    EXPECT_NE(0, load({"/nonexistent/magpie.conf"}));
+    EXPECT_NE(std::string(err).find("can't open config file '/nonexistent/magpie.conf'"),
+              std::string::npos);
+}
+
+TEST_F(Config, UnbalancedQuotes)
+{
+    EXPECT_NE(0, config_load_text(c, "requirepass \"abc\n", err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("Unbalanced quotes in configuration line"), std::string::npos);
+    EXPECT_NE(0, config_load_text(c, "requirepass \"abc\"x\n", err, sizeof(err)));
+}
+
+TEST_F(Config, SplitArgsEscapes)
+{
+    char **argv;
+    size_t *lens;
+    int argc = config_split_args("set \"a\\x41\\n\" 'it\\'s' \"\" plain", &argv, &lens);
+    ASSERT_EQ(argc, 5);
+    EXPECT_EQ(std::string(argv[1], lens[1]), "aA\n");
+    EXPECT_EQ(std::string(argv[2], lens[2]), "it's");
+    EXPECT_EQ(std::string(argv[3], lens[3]), "");
+    EXPECT_EQ(std::string(argv[4], lens[4]), "plain");
+    config_free_args(argv, lens, argc);
+}
+
+TEST_F(Config, MemoryUnits)
+{
+    long long v;
+    ASSERT_EQ(0, config_parse_memory("1gb", &v));
+    EXPECT_EQ(v, 1LL << 30);
+    ASSERT_EQ(0, config_parse_memory("1G", &v));
+    EXPECT_EQ(v, 1000000000LL);
+    ASSERT_EQ(0, config_parse_memory("512mb", &v));
+    EXPECT_EQ(v, 512LL << 20);
+    ASSERT_EQ(0, config_parse_memory("3k", &v));
+    EXPECT_EQ(v, 3000);
+    ASSERT_EQ(0, config_parse_memory("100", &v));
+    EXPECT_EQ(v, 100);
+    EXPECT_NE(0, config_parse_memory("-5", &v));
+    EXPECT_NE(0, config_parse_memory("1zb", &v));
+    EXPECT_NE(0, config_parse_memory("", &v));
+    EXPECT_NE(0, config_parse_memory("99999999999gb", &v));
+}
+
+TEST_F(Config, SetManyMatchesRedisMessages)
+{
+    EXPECT_EQ(set_many({"timeout", "5", "loglevel", "verbose"}), "OK");
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 5);
+    EXPECT_EQ(get(CONFIG_LOGLEVEL), "verbose");
+    EXPECT_EQ(set_many({"port", "abc"}), "ERR CONFIG SET failed (possibly related to argument "
+                                         "'port') - argument couldn't be parsed into an integer");
+    EXPECT_EQ(set_many({"databases", "3"}), "ERR CONFIG SET failed (possibly related to argument "
+                                            "'databases') - can't set immutable config");
+    EXPECT_EQ(set_many({"foo", "1"}), "ERR Unknown option or number of arguments for CONFIG SET - "
+                                      "'foo'");
+    EXPECT_EQ(set_many({"timeout", "1", "timeout", "2"}),
+              "ERR CONFIG SET failed (possibly related to argument 'timeout') - duplicate "
+              "parameter");
+    EXPECT_EQ(set_many({"timeout", "05"}), "ERR CONFIG SET failed (possibly related to argument "
+                                           "'timeout') - argument couldn't be parsed into an "
+                                           "integer");
+    EXPECT_EQ(set_many({"appendonly", "maybe"}),
+              "ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must "
+              "be 'yes' or 'no'");
+    EXPECT_EQ(set_many({"client-output-buffer-limit", "normal 1 2"}),
+              "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') "
+              "- Wrong number of arguments in buffer limit configuration.");
+    EXPECT_EQ(set_many({"client-output-buffer-limit", "foo 1 2 3"}),
+              "ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') "
+              "- Invalid client class specified in buffer limit configuration.");
+    EXPECT_EQ(set_many({"save", "1 2 3"}),
+              "ERR CONFIG SET failed (possibly related to argument 'save') - Invalid save "
+              "parameters");
+    // A failure in a later pair leaves the earlier one unapplied.
+    EXPECT_NE(set_many({"timeout", "9", "maxclients", "0"}), "OK");
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 5);
+    EXPECT_EQ(set_many({"hz", "1000"}), "OK");
+    EXPECT_EQ(get(CONFIG_HZ), "500");
+    EXPECT_EQ(set_many({"client-output-buffer-limit", "replica 1 1 1"}), "OK");
+    EXPECT_EQ(get(CONFIG_CLIENT_OUTPUT_BUFFER_LIMIT),
+              "normal 0 0 0 slave 1 1 1 pubsub 33554432 8388608 60");
+    EXPECT_EQ(set_many({"save", "10 2 20 5"}), "OK");
+    EXPECT_EQ(get(CONFIG_SAVE), "10 2 20 5");
+}
+
+TEST_F(Config, ShardsMustBeAPowerOfTwo)
+{
+    EXPECT_EQ(0, config_load_text(c, "shards 16\n", err, sizeof(err))) << err;
+    EXPECT_EQ(config_number(c, CONFIG_SHARDS), 16);
+    EXPECT_NE(0, config_load_text(c, "shards 12\n", err, sizeof(err)));
+}
+
+TEST_F(Config, LookupIsCaseInsensitive)
+{
+    EXPECT_EQ(config_lookup("MaxClients", 10), CONFIG_MAXCLIENTS);
+    EXPECT_EQ(config_lookup("nope", 4), -1);
+}
+
+} // namespace
