@@ -77,6 +77,8 @@ static int start_rehash(struct table *t, int8_t exp)
     return 0;
 }
 
+static void shrink_if_sparse(struct table *t);
+
 bool table_rehash(struct table *t, int n)
 {
     if (!table_is_rehashing(t))
@@ -112,7 +114,10 @@ bool table_rehash(struct table *t, int n)
     t->exp[0] = t->exp[1];
     reset_half(t, 1);
     t->rehash_idx = -1;
-    return false;
+    /* Keys removed while the rehash ran could not start a shrink (one rehash
+     * at a time): check now, or a table emptied mid-rehash stays large. */
+    shrink_if_sparse(t);
+    return table_is_rehashing(t);
 }
 
 struct entry *table_find(struct table *t, uint64_t hash, const char *key, size_t len,

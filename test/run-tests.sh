@@ -24,7 +24,8 @@ run_gtest() {
     rc=$?
     grep -v '^\[==========\]\|^\[----------\]' "$log/$name.log" | tail -n 40
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$log/$name.log")
-    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) tests\{0,1\}, listed below:.*/\1/p' "$log/$name.log")
+    # --gtest_brief prints one "[  FAILED  ] Suite.Test (N ms)" line per failure
+    f=$(grep -c '^\[  FAILED  \] .* ([0-9]* ms)$' "$log/$name.log")
     p=${p:-0} f=${f:-0}
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         echo "   $name exited with status $rc before reporting a failure"
