@@ -1,6 +1,6 @@
 /*
  * Server commands: CONFIG (GET with glob patterns, SET, RESETSTAT, HELP),
- * TIME, LASTSAVE, SHUTDOWN, DEBUG (SLEEP, HELP). DBSIZE and SELECT are
+ * TIME, LASTSAVE, SHUTDOWN, DEBUG (OBJECT, SLEEP, HELP). DBSIZE and SELECT are
  * store/'s.
  */
 #include "net/commands.h"
@@ -215,6 +215,25 @@ static bool debug_allowed(struct conn *conn)
            strncmp(conn->addr, "[::1]:", 6) == 0;
 }
 
+/* DEBUG OBJECT key: Redis's status line; serializedlength as
+ * keyspace_object_info() documents it. */
+static void debug_object(struct cmd_ctx *c)
+{
+    struct keyspace_object_info info;
+    if (keyspace_object_info(c->ks, c->db, c->argv[2].ptr, c->argv[2].len, c->now_ms, &info)) {
+        reply_error(c->reply, "ERR no such key");
+        return;
+    }
+    char line[256];
+    snprintf(line, sizeof(line),
+             "Value at:%p refcount:%lld encoding:%s serializedlength:%llu lru:%u "
+             "lru_seconds_idle:%llu",
+             (void *)info.address, info.refcount, info.encoding,
+             (unsigned long long)info.serialized_length, (unsigned)info.lru,
+             (unsigned long long)info.idle_seconds);
+    reply_simple(c->reply, line);
+}
+
 static void debug_command(struct cmd_ctx *c)
 {
     if (!debug_allowed(conn_of(c))) {
@@ -237,9 +256,13 @@ static void debug_command(struct cmd_ctx *c)
         struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
         nanosleep(&ts, NULL);
         reply_ok(c->reply);
+    } else if (arg_is(c, 1, "object") && c->argc == 3) {
+        debug_object(c);
     } else if (arg_is(c, 1, "help") && c->argc == 2) {
         static const char *const lines[] = {
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "OBJECT <key>",
+            "    Show low level info about `key` and associated value.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
             "HELP",
@@ -265,7 +288,7 @@ static const struct command config_subcommands[] = {
     {"config|resetstat", config_resetstat, 2, CONFIG_FLAGS, 0, 0, 0, "server",
      "Reset the stats returned by INFO", "2.0.0", NULL},
     {"config|rewrite", config_rewrite_cmd, 2, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Overwrite the configuration file", "2.8.0", NULL},
+     "Rewrite the configuration file with the in memory configuration", "2.8.0", NULL},
     {"config|help", config_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
      "Show helpful text about the different subcommands", "5.0.0", NULL},
     {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},

@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Registers every net/ command (after the store's, so these win). 0 or -ENOMEM. */
 int net_commands_register(void);
 
@@ -37,4 +41,7 @@ bool client_name_valid(const char *s, size_t len);
  * Returns false when out of memory. */
 bool client_set_field(struct conn *c, char **field, const char *s, size_t len);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

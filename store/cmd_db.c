@@ -29,8 +29,7 @@ void dbsize_command(struct cmd_ctx *c)
         return;
     }
     uint64_t keys = 0;
-    SHARD_SET_GUARD(&set)
-    {
+    SHARD_SET_GUARD (&set) {
         uint32_t first = keyspace_db_first_shard(c->ks, c->db);
         for (int i = 0; i < c->ks->shards_per_db; i++) {
             struct shard *s = keyspace_shard(c->ks, first + (uint32_t)i);
@@ -70,8 +69,7 @@ static void flush_dbs(struct cmd_ctx *c, int first_db, int n_dbs)
         reply_error(c->reply, ERR_OOM);
         return;
     }
-    SHARD_SET_GUARD(&set)
-    {
+    SHARD_SET_GUARD (&set) {
         for (uint32_t i = 0; i < n; i++) {
             struct shard *s = keyspace_shard(ks, first + i);
             shard_assume_held(s);
@@ -132,8 +130,7 @@ void swapdb_command(struct cmd_ctx *c)
         reply_error(c->reply, ERR_OOM);
         return;
     }
-    SHARD_SET_GUARD(&set)
-    {
+    SHARD_SET_GUARD (&set) {
         uint32_t first_a = keyspace_db_first_shard(ks, a);
         uint32_t first_b = keyspace_db_first_shard(ks, b);
         for (int i = 0; i < ks->shards_per_db; i++) {

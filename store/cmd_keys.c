@@ -15,8 +15,7 @@ static void del_generic(struct cmd_ctx *c)
         return;
     struct entry *gone = NULL; /* detached entries, chained through next */
     long long deleted = 0;
-    SHARD_SET_GUARD(&mk.set)
-    {
+    SHARD_SET_GUARD (&mk.set) {
         for (int i = 0; i < mk.n; i++) {
             struct key *k = &mk.keys[i];
             shard_assume_held(k->shard);
@@ -24,15 +23,15 @@ static void del_generic(struct cmd_ctx *c)
             if (!do_lookup(k->shard, k, c->now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, &pos))
                 continue;
             struct entry *e = do_detach(k->shard, pos);
-            e->next = gone;
+            entry_set_next(e, gone);
             gone = e;
             deleted++;
         }
     }
     multi_keys_free(&mk);
     while (gone) {
-        struct entry *next = gone->next;
-        entry_free(gone);
+        struct entry *next = entry_next(gone);
+        entry_retire(gone);
         gone = next;
     }
     reply_int(c->reply, deleted);
@@ -55,8 +54,7 @@ static void count_generic(struct cmd_ctx *c, unsigned flags)
     if (!multi_keys_init(&mk, c, 1, c->argc - 1, 1))
         return;
     long long found = 0;
-    SHARD_SET_GUARD(&mk.set)
-    {
+    SHARD_SET_GUARD (&mk.set) {
         for (int i = 0; i < mk.n; i++) {
             struct key *k = &mk.keys[i];
             shard_assume_held(k->shard);
@@ -83,10 +81,10 @@ void type_command(struct cmd_ctx *c)
     struct key k;
     cmd_key(c, 1, &k);
     const char *name = "none";
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
         if (e)
-            name = value_type_name(e->type);
+            name = value_type_name(entry_type(e));
     }
     reply_simple(c->reply, name);
 }

@@ -57,12 +57,11 @@ static bool snapshot_pair(struct cmd_ctx *c, struct string_snapshot snap[2])
         shard_set_add(&set, k[i].shard_id); /* two ids fit inline: cannot fail */
     }
     bool wrongtype = false;
-    SHARD_SET_GUARD(&set)
-    {
+    SHARD_SET_GUARD (&set) {
         for (int i = 0; i < 2; i++) {
             shard_assume_held(k[i].shard);
             struct entry *e = do_lookup(k[i].shard, &k[i], c->now_ms, LOOKUP_READ, NULL);
-            if (e && e->type != VALUE_STRING)
+            if (e && entry_type(e) != VALUE_STRING)
                 wrongtype = true;
             else if (e)
                 do_string_snapshot(k[i].shard, e, &snap[i]);

@@ -4,7 +4,8 @@
  * command and subcommand out in one array, numbers them for per-command
  * stats, and builds an open-addressing table keyed by a case-insensitive
  * hash of the name, so a lookup is one hash of argv[0] and usually one
- * comparison. After freezing nothing changes, so lookups take no lock.
+ * comparison. It also links every command to its generated metadata
+ * (command_meta_of). After freezing nothing changes, so lookups take no lock.
  */
 #include "store/command.h"
 
@@ -26,6 +27,7 @@ static struct command *table; /* frozen: commands, subcommands, terminators */
 static int table_len;
 static const struct command **by_index; /* frozen: every real command, by stable index */
 static int *index_of;                   /* frozen: table position -> index (-1: terminator) */
+static const struct command_meta **meta_by_index; /* frozen: generated metadata, or NULL */
 static int command_total;
 static const struct command **slots; /* frozen: open addressing on top-level names */
 static uint32_t slot_mask;
@@ -101,11 +103,12 @@ void command_table_freeze(void)
     table = calloc((size_t)table_len + 1, sizeof(*table));
     by_index = calloc((size_t)table_len + 1, sizeof(*by_index));
     index_of = calloc((size_t)table_len + 1, sizeof(*index_of));
+    meta_by_index = calloc((size_t)table_len + 1, sizeof(*meta_by_index));
     uint32_t nslots = 16;
     while (nslots < (uint32_t)pending_count * 2)
         nslots *= 2;
     slots = calloc(nslots, sizeof(*slots));
-    if (!table || !by_index || !index_of || !slots) {
+    if (!table || !by_index || !index_of || !meta_by_index || !slots) {
         /* Startup cannot continue without its command table. */
         abort();
     }
@@ -130,6 +133,8 @@ void command_table_freeze(void)
         index_of[pos++] = -1; /* the zeroed terminator */
     }
     assert(pos == table_len);
+    for (int i = 0; i < command_total; i++)
+        meta_by_index[i] = command_meta_find(by_index[i]->name);
     for (int i = 0; i < pending_count; i++)
         insert_slot(&table[i]);
     free(pending);
@@ -159,6 +164,12 @@ int command_index(const struct command *cmd)
     if (!frozen || cmd < table || cmd >= table + table_len)
         return -1;
     return index_of[cmd - table];
+}
+
+const struct command_meta *command_meta_of(const struct command *cmd)
+{
+    int index = command_index(cmd);
+    return index >= 0 ? meta_by_index[index] : NULL;
 }
 
 int command_count(void)

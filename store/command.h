@@ -44,7 +44,13 @@ enum command_flag {
     CMD_SENTINEL = 1u << 13,
     CMD_ALLOW_BUSY = 1u << 14,
     CMD_NO_MULTI = 1u << 15,
+    CMD_SKIP_SLOWLOG = 1u << 16,
+    CMD_NO_MANDATORY_KEYS = 1u << 17,
+    CMD_NO_ASYNC_LOADING = 1u << 18,
+    CMD_MOVABLE_KEYS = 1u << 19,
 };
+/* COMMAND INFO hides these two, as Redis does. */
+#define CMD_HIDDEN_FLAGS (CMD_MAY_REPLICATE | CMD_SENTINEL)
 
 struct cmd_ctx {
     struct keyspace *ks;
@@ -112,6 +118,197 @@ const struct command *command_dispatch(struct cmd_ctx *c);
 /* The fn of a container command (OBJECT): runs the subcommand named by
  * argv[1], so a caller that did lookup + arity + fn gets the same result. */
 void command_run_subcommand(struct cmd_ctx *c);
+
+/*
+ * Command metadata: what COMMAND INFO and COMMAND DOCS report beyond the
+ * registration above (ACL categories, tips, key specs, and the documentation:
+ * complexity, history, argument tree, doc flags). The entries are generated
+ * from a real redis-server by tools/gen-command-meta.py into
+ * store/command_meta_data.c; command_table_freeze() links every registered
+ * command to the entry of the same name. A command Redis does not have
+ * (CLIENT SETINFO in 7.0) has none, and is described from its registration.
+ *
+ * Every enum below lists its names in the order Redis prints them, which is
+ * the order of the name tables in store/command_meta.c.
+ */
+enum acl_category {
+    ACL_KEYSPACE = 1u << 0,
+    ACL_READ = 1u << 1,
+    ACL_WRITE = 1u << 2,
+    ACL_SET = 1u << 3,
+    ACL_SORTEDSET = 1u << 4,
+    ACL_LIST = 1u << 5,
+    ACL_HASH = 1u << 6,
+    ACL_STRING = 1u << 7,
+    ACL_BITMAP = 1u << 8,
+    ACL_HYPERLOGLOG = 1u << 9,
+    ACL_GEO = 1u << 10,
+    ACL_STREAM = 1u << 11,
+    ACL_PUBSUB = 1u << 12,
+    ACL_ADMIN = 1u << 13,
+    ACL_FAST = 1u << 14,
+    ACL_SLOW = 1u << 15,
+    ACL_BLOCKING = 1u << 16,
+    ACL_DANGEROUS = 1u << 17,
+    ACL_CONNECTION = 1u << 18,
+    ACL_TRANSACTION = 1u << 19,
+    ACL_SCRIPTING = 1u << 20,
+};
+
+/* How a key is used, per key spec (and per key in COMMAND GETKEYSANDFLAGS). */
+enum key_flag {
+    KEY_RO = 1u << 0,
+    KEY_RW = 1u << 1,
+    KEY_OW = 1u << 2,
+    KEY_RM = 1u << 3,
+    KEY_ACCESS = 1u << 4,
+    KEY_UPDATE = 1u << 5,
+    KEY_INSERT = 1u << 6,
+    KEY_DELETE = 1u << 7,
+    KEY_NOT_KEY = 1u << 8,
+    KEY_INCOMPLETE = 1u << 9,
+    KEY_VARIABLE_FLAGS = 1u << 10, /* the real flags depend on the arguments */
+};
+
+enum key_search { KEY_SEARCH_UNKNOWN = 0, KEY_SEARCH_INDEX, KEY_SEARCH_KEYWORD };
+enum key_find { KEY_FIND_UNKNOWN = 0, KEY_FIND_RANGE, KEY_FIND_KEYNUM };
+
+/* Redis 7's key specification: where the keys begin (an argument index, or
+ * after a keyword searched from `startfrom`, negative: from the end), then
+ * which arguments from there are keys (a range up to `lastkey`, negative:
+ * from the end, every `keystep`, `limit` > 1: only 1/limit of what remains;
+ * or a count at `keynumidx` followed by keys from `firstkey`). */
+struct key_spec {
+    const char *notes; /* NULL: none */
+    uint32_t flags;    /* enum key_flag */
+    uint8_t begin_search;
+    int index;           /* KEY_SEARCH_INDEX */
+    const char *keyword; /* KEY_SEARCH_KEYWORD */
+    int startfrom;
+    uint8_t find_keys;
+    int lastkey; /* KEY_FIND_RANGE */
+    int limit;
+    int keynumidx; /* KEY_FIND_KEYNUM */
+    int firstkey;
+    int keystep; /* both */
+};
+
+enum command_arg_type {
+    ARG_STRING,
+    ARG_INTEGER,
+    ARG_DOUBLE,
+    ARG_KEY,
+    ARG_PATTERN,
+    ARG_UNIX_TIME,
+    ARG_PURE_TOKEN,
+    ARG_ONEOF,
+    ARG_BLOCK,
+};
+enum command_arg_flag {
+    ARG_OPTIONAL = 1u << 0,
+    ARG_MULTIPLE = 1u << 1,
+    ARG_MULTIPLE_TOKEN = 1u << 2
+};
+enum command_doc_flag { DOC_DEPRECATED = 1u << 0, DOC_SYSCMD = 1u << 1 };
+
+/* One node of COMMAND DOCS' argument tree. */
+struct command_arg {
+    const char *name;
+    uint8_t type;       /* enum command_arg_type */
+    int key_spec_index; /* -1: not a key */
+    const char *token;  /* these four: NULL when absent */
+    const char *summary;
+    const char *since;
+    const char *deprecated_since;
+    uint32_t flags; /* enum command_arg_flag */
+    int nargs;      /* ARG_ONEOF and ARG_BLOCK: the nested arguments */
+    const struct command_arg *args;
+};
+
+struct command_history {
+    const char *version;
+    const char *changes;
+};
+
+struct command_meta {
+    const char *name; /* as registered: "get", "object|encoding" */
+    /* What Redis registers; tests check Magpie's registration against them. */
+    int arity;
+    uint32_t flags; /* enum command_flag, the ones COMMAND INFO shows */
+    int first_key, last_key, key_step;
+    uint32_t acl_categories; /* enum acl_category */
+    int ntips;
+    const char *const *tips;
+    int nkey_specs;
+    const struct key_spec *key_specs;
+    /* COMMAND DOCS; NULL / 0 when absent */
+    const char *summary, *since, *group, *complexity;
+    uint32_t doc_flags; /* enum command_doc_flag */
+    const char *deprecated_since, *replaced_by;
+    int nhistory;
+    const struct command_history *history;
+    int nargs;
+    const struct command_arg *args;
+};
+
+/* The generated table (store/command_meta_data.c), sorted by name. */
+extern const struct command_meta command_meta_table[];
+extern const int command_meta_count;
+extern const char command_meta_redis_version[];
+
+/* The generated entry for a full name ("object|encoding"); NULL if none. */
+const struct command_meta *command_meta_find(const char *name);
+/* The entry linked to a registered command at freeze time; NULL if none
+ * (or before command_table_freeze()). */
+const struct command_meta *command_meta_of(const struct command *cmd);
+
+/* A name and its bit, for the tables below (terminated by a NULL name). */
+struct command_flag_name {
+    uint32_t bit;
+    const char *name;
+};
+/* In Redis's order: command flags as COMMAND INFO shows them, ACL categories
+ * (with their '@'), key spec flags, argument flags, doc flags. */
+extern const struct command_flag_name command_flag_names[];
+extern const struct command_flag_name acl_category_names[];
+extern const struct command_flag_name key_flag_names[];
+extern const struct command_flag_name command_arg_flag_names[];
+extern const struct command_flag_name command_doc_flag_names[];
+const char *command_arg_type_name(int type);
+/* Writes the names of the bits set in `bits` as a set of simple strings. */
+void command_reply_flag_set(struct reply *r, uint32_t bits, const struct command_flag_name *names);
+
+/* The ACL categories of a command: its metadata's, or for a command without
+ * metadata, derived from its flags and group as Redis derives most. */
+uint32_t command_acl_categories(const struct command *cmd);
+
+/* Writes one COMMAND INFO entry (with its subcommands), and one COMMAND DOCS
+ * entry (the value of the name -> docs map), in Redis 7's shapes. */
+void command_reply_info(struct reply *r, const struct command *cmd);
+void command_reply_docs(struct reply *r, const struct command *cmd);
+
+/*
+ * Keys of a full command line (argv[0] is the command's name), as COMMAND
+ * GETKEYS finds them: from the key specs, or for commands whose key flags
+ * depend on the arguments (SET ... GET) from the command's own rule; a
+ * command without metadata uses first_key / last_key / key_step.
+ */
+struct command_key {
+    int pos;        /* index into argv */
+    uint32_t flags; /* enum key_flag */
+};
+/* Whether the command has key arguments at all (Redis's doesCommandHaveKeys). */
+bool command_has_keys(const struct command *cmd);
+/* Stores the keys in a malloc'ed *out (free it) and returns their count; 0
+ * when the arguments do not match the key specs (Redis then answers
+ * "Invalid arguments specified for command"); -ENOMEM. Expects the arity
+ * checked. */
+int command_get_keys(const struct command *cmd, const struct resp_arg *argv, int argc,
+                     struct command_key **out);
+/* The key specs part of it (exposed for tests): the keys the specs find in
+ * keys[] (room for nspecs * argc), or -1 when the arguments do not fit them. */
+int command_keys_from_specs(const struct key_spec *specs, int nspecs, const struct resp_arg *argv,
+                            int argc, struct command_key *keys);
 
 #ifdef __cplusplus
 }

@@ -103,6 +103,19 @@ int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, i
 /* 1 when a key was deleted, 0 when there was none. */
 int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms);
 
+/* (Added for DEBUG OBJECT.) What Redis prints about a key's value, read
+ * without touching its LRU clock. 0, or -ENOENT when the key is missing. */
+struct keyspace_object_info {
+    uintptr_t address;          /* the value's identity ("Value at:") */
+    long long refcount;         /* as OBJECT REFCOUNT answers */
+    const char *encoding;       /* as OBJECT ENCODING answers */
+    uint64_t serialized_length; /* RDB size (store/keyspace_debug.c: LZF not modelled) */
+    uint32_t lru;               /* 24-bit LRU clock, seconds */
+    uint64_t idle_seconds;      /* as OBJECT IDLETIME answers */
+};
+int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t key_len,
+                         int64_t now_ms, struct keyspace_object_info *out);
+
 #ifdef __cplusplus
 #pragma GCC diagnostic pop
 }

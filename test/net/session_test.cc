@@ -203,7 +203,8 @@ TEST_F(Session, CommandIntrospection)
     auto c = client();
     EXPECT_EQ(c->call({"COMMAND", "INFO", "ping"}),
               "*1\r\n*10\r\n$4\r\nping\r\n:-1\r\n*1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n"
-              "+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n");
+              "+@fast\r\n+@connection\r\n*2\r\n$25\r\nrequest_policy:all_shards\r\n$29\r\n"
+              "response_policy:all_succeeded\r\n*0\r\n*0\r\n");
     EXPECT_EQ(c->call({"COMMAND", "INFO", "nosuch"}), "*1\r\n$-1\r\n");
     EXPECT_EQ(c->call({"COMMAND", "GETKEYS", "nosuch", "a"}), "-ERR Invalid command specified\r\n");
     EXPECT_EQ(c->call({"COMMAND", "GETKEYS", "ping", "x"}),

@@ -1,0 +1,149 @@
+#!/bin/sh
+# Differential suite: the case files of test/diff/cases run against a real
+# redis-server 7.0.15 and against magpie-server; raw reply bytes compared
+# (test/diff/diff.py, markers and directives described in case_parser.py).
+# Usage: run-diff.sh BUILD_DIR [--self] [CASEFILE...]
+#   BUILD_DIR  the server under test is BUILD_DIR/magpie-server
+#   --self     compare redis-server with a second redis-server instead
+#              (validates the case files and their ~ markers)
+#   CASEFILE   run only these (default: test/diff/cases/*.txt)
+# DIFF_VERBOSE=1 prints every passing step too.
+# Ends with: RESULT <passed> <failed>   (one test per compared step)
+build=${1:-build}
+[ $# -gt 0 ] && shift
+self=0
+if [ "$1" = "--self" ]; then
+    self=1
+    shift
+fi
+here=$(cd "$(dirname "$0")/../.." && pwd)
+server="$build/magpie-server"
+redis=/usr/bin/redis-server
+python=/usr/bin/python3
+work=$(mktemp -d /tmp/magpie-diff-XXXXXX)
+pids=""
+
+cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail_setup() {
+    echo "not ok - $1"
+    [ -n "$2" ] && echo "$2" | sed 's/^/    /'
+    echo "RESULT 0 1"
+    exit 0
+}
+
+if [ ! -x "$redis" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing redis-server"
+        # The package starts a system service on 6379; we use our own ports.
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >"$work/apt.log" 2>&1
+        if command -v systemctl >/dev/null; then
+            systemctl disable --now redis-server >/dev/null 2>&1
+        fi
+    fi
+    if [ ! -x "$redis" ]; then
+        echo "skipped: $redis missing (apt-get install redis-server as root)"
+        echo "RESULT 0 0"
+        exit 0
+    fi
+fi
+[ -x "$python" ] || fail_setup "$python missing"
+if [ "$self" = 0 ] && [ ! -x "$server" ]; then
+    fail_setup "$server not found; build it first (make build/magpie-server)"
+fi
+
+free_port() {
+    "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_ping PORT PID: 0 once the server answers PING.
+wait_ping() {
+    "$python" - "$1" "$2" <<'EOF'
+import os, socket, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+end = time.time() + 10
+while time.time() < end:
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=1)
+        s.sendall(b"PING\r\n")
+        if s.recv(64).startswith(b"+PONG"):
+            sys.exit(0)
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit(1)
+    time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+# start VAR LABEL PROGRAM ARGS...: starts a server on a free port (retried
+# if the port was taken meanwhile) and stores the port in VAR.
+start() {
+    var=$1 label=$2
+    shift 2
+    for _ in 1 2 3; do
+        p=$(free_port)
+        "$@" --port "$p" >"$work/$label.log" 2>&1 &
+        spid=$!
+        if wait_ping "$p" "$spid"; then
+            pids="$pids $spid"
+            eval "$var=$p"
+            return 0
+        fi
+        kill "$spid" 2>/dev/null
+        wait "$spid" 2>/dev/null
+    done
+    return 1
+}
+
+redis_args="--save '' --appendonly no --bind 127.0.0.1 --protected-mode no"
+start ref_port redis sh -c "exec $redis $redis_args \"\$@\"" redis ||
+    fail_setup "redis-server does not start" "$(cat "$work/redis.log")"
+if [ "$self" = 1 ]; then
+    start test_port redis2 sh -c "exec $redis $redis_args \"\$@\"" redis ||
+        fail_setup "second redis-server does not start" "$(cat "$work/redis2.log")"
+    test_name=redis2
+else
+    start test_port magpie "$server" --threads 2 ||
+        fail_setup "magpie-server does not start" "$(cat "$work/magpie.log")"
+    test_name=magpie
+fi
+
+if [ $# -eq 0 ]; then
+    set -- "$here"/test/diff/cases/*.txt
+fi
+"$python" "$here/test/diff/diff.py" --ref "$ref_port" --test "$test_port" \
+    --test-name "$test_name" ${DIFF_VERBOSE:+--verbose} "$@" >"$work/out" 2>&1
+rc=$?
+grep -v '^RESULT ' "$work/out"
+set -- $(grep '^RESULT [0-9]* [0-9]*$' "$work/out" | tail -1)
+passed=${2:-0} failed=${3:-0}
+if [ "$rc" -ne 0 ]; then
+    echo "not ok - diff.py exited with status $rc"
+    failed=$((failed + 1))
+fi
+# A server that died during the run, or a sanitizer report, is a failure
+# even if every reply matched.
+for p in $pids; do
+    if ! kill -0 "$p" 2>/dev/null; then
+        echo "not ok - a server (pid $p) died during the run"
+        tail -n 30 "$work"/*.log
+        failed=$((failed + 1))
+    fi
+done
+if grep -l "Sanitizer" "$work"/*.log >/dev/null 2>&1; then
+    echo "not ok - sanitizer report"
+    grep -h -A30 "Sanitizer" "$work"/*.log | head -80
+    failed=$((failed + 1))
+fi
+echo "RESULT $passed $failed"
+exit 0
