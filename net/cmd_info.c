@@ -161,6 +161,8 @@ static void stats_section(struct text *t, struct server *s)
     struct keyspace_stats ks;
     keyspace_stats(s->ks, &ks);
     struct server_counters *k = &s->counters;
+    struct stats_io io;
+    stats_io_read(s->stats, &io);
     text_printf(t,
                 "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
                 "instantaneous_ops_per_sec:%.0f\r\ntotal_net_input_bytes:%llu\r\n"
@@ -174,12 +176,13 @@ static void stats_section(struct text *t, struct server *s)
                 "total_writes_processed:%llu\r\nclient_query_buffer_limit_disconnections:%llu\r\n"
                 "client_output_buffer_limit_disconnections:%llu\r\n",
                 counter(&k->connections_received), (unsigned long long)stats_total_calls(s->stats),
-                stats_rate(s->stats, METRIC_COMMANDS), counter(&k->net_input_bytes),
-                counter(&k->net_output_bytes), stats_rate(s->stats, METRIC_NET_INPUT) / 1024,
+                stats_rate(s->stats, METRIC_COMMANDS), (unsigned long long)io.net_input_bytes,
+                (unsigned long long)io.net_output_bytes,
+                stats_rate(s->stats, METRIC_NET_INPUT) / 1024,
                 stats_rate(s->stats, METRIC_NET_OUTPUT) / 1024, counter(&k->rejected_connections),
                 (unsigned long long)ks.expired_keys, (unsigned long long)ks.keyspace_hits,
                 (unsigned long long)ks.keyspace_misses, counter(&k->error_replies),
-                counter(&k->reads_processed), counter(&k->writes_processed),
+                (unsigned long long)io.reads_processed, (unsigned long long)io.writes_processed,
                 counter(&k->client_query_limit_closes), counter(&k->client_output_limit_closes));
 }
 

@@ -104,14 +104,8 @@ static void config_resetstat(struct cmd_ctx *c)
     struct server *s = conn_of(c)->server;
     stats_reset(s->stats);
     struct server_counters *k = &s->counters;
-    ATOMIC(uint64_t) * all[] = {&k->connections_received,
-                                &k->rejected_connections,
-                                &k->net_input_bytes,
-                                &k->net_output_bytes,
-                                &k->error_replies,
-                                &k->reads_processed,
-                                &k->writes_processed,
-                                &k->client_query_limit_closes,
+    ATOMIC(uint64_t) * all[] = {&k->connections_received, &k->rejected_connections,
+                                &k->error_replies, &k->client_query_limit_closes,
                                 &k->client_output_limit_closes};
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         atomic_store_explicit(all[i], 0, memory_order_relaxed);

@@ -8,27 +8,6 @@
 
 #include "core/clock.h"
 
-#include <sys/uio.h>
-
-/*
- * Whether the reply that starts `offset` bytes into the pending output is an
- * error. Looks at a bounded number of segments: a reply behind more than that
- * (a batch of many large values) counts as not failed.
- */
-static bool reply_is_error(const struct outbuf *out, size_t offset)
-{
-    if (outbuf_pending(out) <= offset)
-        return false;
-    struct iovec iov[16];
-    int n = outbuf_iov(out, iov, 16);
-    for (int i = 0; i < n; i++) {
-        if (offset < iov[i].iov_len)
-            return ((const char *)iov[i].iov_base)[offset] == '-';
-        offset -= iov[i].iov_len;
-    }
-    return false;
-}
-
 static void count_error(struct conn *c)
 {
     atomic_fetch_add_explicit(&c->server->counters.error_replies, 1, memory_order_relaxed);
@@ -67,12 +46,12 @@ void conn_execute(struct conn *c, const struct resp_command *rc, struct conn_clo
     }
 
     atomic_store_explicit(&c->last_cmd, cmd, memory_order_relaxed);
-    size_t before = outbuf_pending(&c->out);
+    unsigned long errors_before = c->out.errors;
     uint64_t start = clk->mono_ns;
     cmd->fn(ctx);
     clk->mono_ns = clock_mono_ns();
     uint64_t usec = (clk->mono_ns - start) / 1000;
-    bool failed = reply_is_error(&c->out, before);
+    bool failed = c->out.errors != errors_before;
     stats_count_call(s->stats, entry, usec, failed);
     if (failed)
         count_error(c);

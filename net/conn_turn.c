@@ -211,9 +211,7 @@ static void flush(struct conn *c)
     }
     if (written) {
         conn__touch(c);
-        atomic_fetch_add_explicit(&c->server->counters.net_output_bytes, written,
-                                  memory_order_relaxed);
-        atomic_fetch_add_explicit(&c->server->counters.writes_processed, 1, memory_order_relaxed);
+        stats_count_write(c->server->stats, written);
     }
 }
 
@@ -224,9 +222,7 @@ void conn__publish(struct conn *c)
     atomic_store_explicit(&c->qbuf_cap, resp_reader_capacity(c->reader), memory_order_relaxed);
     atomic_store_explicit(&c->obl, outbuf_pending(&c->out), memory_order_relaxed);
     if (c->turn_read_bytes) {
-        atomic_fetch_add_explicit(&c->server->counters.net_input_bytes, c->turn_read_bytes,
-                                  memory_order_relaxed);
-        atomic_fetch_add_explicit(&c->server->counters.reads_processed, 1, memory_order_relaxed);
+        stats_count_read(c->server->stats, c->turn_read_bytes);
         c->turn_read_bytes = 0;
     }
 }

@@ -69,10 +69,10 @@ static void cron(struct reactor_timer *t)
     sample_clock_offset(s);
     keyspace_expiry_tick(s->ks);
     stats_sample(s->stats, METRIC_COMMANDS, stats_total_calls(s->stats), now);
-    stats_sample(s->stats, METRIC_NET_INPUT,
-                 atomic_load_explicit(&s->counters.net_input_bytes, memory_order_relaxed), now);
-    stats_sample(s->stats, METRIC_NET_OUTPUT,
-                 atomic_load_explicit(&s->counters.net_output_bytes, memory_order_relaxed), now);
+    struct stats_io io;
+    stats_io_read(s->stats, &io);
+    stats_sample(s->stats, METRIC_NET_INPUT, io.net_input_bytes, now);
+    stats_sample(s->stats, METRIC_NET_OUTPUT, io.net_output_bytes, now);
     if (atomic_load_explicit(&s->state, memory_order_relaxed) == SERVER_RUNNING)
         reactor_timer_start(s->reactor, t, cron_period_ms(s));
 }

@@ -29,11 +29,7 @@ enum stats_metric { METRIC_COMMANDS, METRIC_NET_INPUT, METRIC_NET_OUTPUT, METRIC
 struct server_counters {
     ATOMIC(uint64_t) connections_received;
     ATOMIC(uint64_t) rejected_connections;
-    ATOMIC(uint64_t) net_input_bytes;
-    ATOMIC(uint64_t) net_output_bytes;
     ATOMIC(uint64_t) error_replies;
-    ATOMIC(uint64_t) reads_processed;
-    ATOMIC(uint64_t) writes_processed;
     ATOMIC(uint64_t) client_query_limit_closes;
     ATOMIC(uint64_t) client_output_limit_closes;
 };
@@ -53,6 +49,19 @@ void stats_count_rejected(struct stats *s, int entry);
 void stats_read(const struct stats *s, int entry, struct command_counters *out);
 uint64_t stats_total_calls(const struct stats *s);
 void stats_reset(struct stats *s);
+
+/* Socket traffic, counted per worker like the command counters: a turn of
+ * every connection counts its reads and writes, so shared counters would
+ * bounce a cache line between cores on every request. */
+struct stats_io {
+    uint64_t net_input_bytes;
+    uint64_t net_output_bytes;
+    uint64_t reads_processed;
+    uint64_t writes_processed;
+};
+void stats_count_read(struct stats *s, uint64_t bytes);
+void stats_count_write(struct stats *s, uint64_t bytes);
+void stats_io_read(const struct stats *s, struct stats_io *out);
 
 /* Rates: the cron samples cumulative totals; the rate is the mean per second
  * over the last STATS_SAMPLES samples. */
