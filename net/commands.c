@@ -1,6 +1,8 @@
 #include "net/commands.h"
 #include "net/config_internal.h"
 
+#include "core/strconv.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -33,5 +35,5 @@ void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size)
 
 bool arg_to_ll(const struct cmd_ctx *c, int i, long long *out)
 {
-    return config__parse_ll(c->argv[i].ptr, c->argv[i].len, out);
+    return strconv_parse_ll(c->argv[i].ptr, c->argv[i].len, out);
 }

@@ -16,49 +16,6 @@
 #include <strings.h>
 
 /*
- * Redis's string2ll: optional '-', then digits with no leading zero (except
- * "0" itself), nothing else; no '+', no spaces. Overflow fails.
- */
-bool config__parse_ll(const char *s, size_t len, long long *out)
-{
-    if (len == 0 || len > 20)
-        return false;
-    size_t i = 0;
-    bool negative = false;
-    if (s[0] == '-') {
-        negative = true;
-        if (++i == len)
-            return false;
-    }
-    if (s[i] == '0') {
-        if (len == 1) {
-            *out = 0;
-            return true;
-        }
-        return false;
-    }
-    unsigned long long v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        unsigned digit = (unsigned)(s[i] - '0');
-        if (v > (ULLONG_MAX - digit) / 10)
-            return false;
-        v = v * 10 + digit;
-    }
-    if (negative) {
-        if (v > (unsigned long long)LLONG_MAX + 1)
-            return false;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX)
-            return false;
-        *out = (long long)v;
-    }
-    return true;
-}
-
-/*
  * Memory values as redis.conf writes them: a number and an optional unit,
  * where the "b" suffix means powers of two (1kb = 1024) and a bare letter
  * means powers of ten (1k = 1000). Negative values are refused.

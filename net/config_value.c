@@ -5,6 +5,8 @@
  */
 #include "net/config_internal.h"
 
+#include "core/strconv.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,7 +43,7 @@ static int parse_save(struct parsed *out, int argc, const char *const *argv, con
     bool ok = n >= 0 && n % 2 == 0;
     for (int i = 0; ok && i < n; i++) {
         long long v;
-        ok = config__parse_ll(words[i], strlen(words[i]), &v) && v >= 0 && v <= INT_MAX;
+        ok = strconv_parse_ll(words[i], strlen(words[i]), &v) && v >= 0 && v <= INT_MAX;
     }
     if (ok) {
         const char *const *w = (const char *const *)words;
@@ -81,7 +83,7 @@ static int parse_output_limit(struct parsed *out, int argc, const char *const *a
         }
         long long hard, soft, seconds;
         if (config_parse_memory(words[i + 1], &hard) || config_parse_memory(words[i + 2], &soft) ||
-            !config__parse_ll(words[i + 3], strlen(words[i + 3]), &seconds) || seconds < 0) {
+            !strconv_parse_ll(words[i + 3], strlen(words[i + 3]), &seconds) || seconds < 0) {
             *why = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
             rc = -EINVAL;
             break;
@@ -112,7 +114,7 @@ static int parse_number(const struct param *p, const char *s, long long *v, cons
             *why = "argument couldn't be parsed into an integer";
             return -EINVAL;
         }
-    } else if (!config__parse_ll(s, strlen(s), v)) {
+    } else if (!strconv_parse_ll(s, strlen(s), v)) {
         *why = "argument couldn't be parsed into an integer";
         return -EINVAL;
     }

@@ -15,6 +15,8 @@
  */
 #include "proto/resp_internal.h"
 
+#include "core/strconv.h"
+
 #include "core/compiler.h"
 
 #include <limits.h>
@@ -31,41 +33,6 @@ enum step {
     STEP_MORE, /* wait for more bytes */
     STEP_FAIL, /* r->error is set */
 };
-
-bool resp__parse_ll(const char *s, size_t len, long long *out)
-{
-    /* Redis's string2ll: no sign but '-', no leading zeros, no spaces, at
-     * most 20 characters, "0" but not "-0". */
-    if (len == 0 || len >= 21)
-        return false;
-    if (len == 1 && s[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    size_t i = 0;
-    bool negative = s[0] == '-';
-    if (negative && ++i == len)
-        return false;
-    if (s[i] < '1' || s[i] > '9')
-        return false;
-    unsigned long long v = 0;
-    for (; i < len; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9 || v > (ULLONG_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    if (negative) {
-        if (v > (unsigned long long)LLONG_MAX + 1)
-            return false;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX)
-            return false;
-        *out = (long long)v;
-    }
-    return true;
-}
 
 /* ---------------------------------------------------------------- fast path */
 
@@ -175,7 +142,7 @@ static enum step read_count(struct resp_reader *r)
     if ((size_t)cr + 1 >= r->end)
         return STEP_MORE; /* the line's second byte is not here yet */
     long long count;
-    if (!resp__parse_ll(r->buf + r->start + 1, (size_t)cr - r->start - 1, &count) ||
+    if (!strconv_parse_ll(r->buf + r->start + 1, (size_t)cr - r->start - 1, &count) ||
         count > RESP_MAX_MULTIBULK) {
         resp__fail(r, "ERR Protocol error: invalid multibulk length");
         return STEP_FAIL;
@@ -245,7 +212,7 @@ static enum step read_bulk_len(struct resp_reader *r)
     if (r->buf[r->pos] != '$')
         return fail_expected_dollar(r, r->buf[r->pos]);
     long long len;
-    if (!resp__parse_ll(r->buf + r->pos + 1, (size_t)cr - r->pos - 1, &len) || len < 0 ||
+    if (!strconv_parse_ll(r->buf + r->pos + 1, (size_t)cr - r->pos - 1, &len) || len < 0 ||
         len > r->limits.max_bulk_len) {
         resp__fail(r, "ERR Protocol error: invalid bulk length");
         return STEP_FAIL;

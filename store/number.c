@@ -1,5 +1,7 @@
 #include "store/number.h"
 
+#include "core/strconv.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -8,39 +10,7 @@
 
 bool number_parse_ll(const char *s, size_t len, long long *out)
 {
-    /* An empty string, or one longer than any int64, is not a number. */
-    if (len == 0 || len >= NUMBER_LL_BUF)
-        return false;
-    if (len == 1 && s[0] == '0') {
-        *out = 0;
-        return true;
-    }
-    size_t i = 0;
-    bool negative = s[0] == '-';
-    if (negative && ++i == len)
-        return false;
-    /* No leading zeros, so every number has exactly one spelling. */
-    if (s[i] < '1' || s[i] > '9')
-        return false;
-    unsigned long long v = 0;
-    for (; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        unsigned digit = (unsigned)(s[i] - '0');
-        if (v > (UINT64_MAX - digit) / 10)
-            return false;
-        v = v * 10 + digit;
-    }
-    if (negative) {
-        if (v > (unsigned long long)INT64_MAX + 1)
-            return false;
-        *out = v == (unsigned long long)INT64_MAX + 1 ? INT64_MIN : -(long long)v;
-    } else {
-        if (v > INT64_MAX)
-            return false;
-        *out = (long long)v;
-    }
-    return true;
+    return strconv_parse_ll(s, len, out);
 }
 
 bool number_parse_ld(const char *s, size_t len, long double *out)
