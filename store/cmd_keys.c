@@ -23,15 +23,15 @@ static void del_generic(struct cmd_ctx *c)
             if (!do_lookup(k->shard, k, c->now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, &pos))
                 continue;
             struct entry *e = do_detach(k->shard, pos);
-            entry_set_next(e, gone);
+            e->next = gone;
             gone = e;
             deleted++;
         }
     }
     multi_keys_free(&mk);
     while (gone) {
-        struct entry *next = entry_next(gone);
-        entry_retire(gone);
+        struct entry *next = gone->next;
+        entry_free(gone);
         gone = next;
     }
     reply_int(c->reply, deleted);
@@ -81,10 +81,10 @@ void type_command(struct cmd_ctx *c)
     struct key k;
     cmd_key(c, 1, &k);
     const char *name = "none";
-    SHARD_GUARD (k.shard) {
+    LOCK_GUARD (&k.shard->lock) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
         if (e)
-            name = value_type_name(entry_type(e));
+            name = value_type_name(e->type);
     }
     reply_simple(c->reply, name);
 }
