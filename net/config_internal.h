@@ -51,7 +51,6 @@ enum param_type config__param_type(enum config_id id);
 int config__parse_value(const struct param *p, int argc, const char *const *argv,
                         struct parsed *out, const char **why, char err[CONFIG_ERROR_MAX]);
 
-
 /* Appends s in double quotes with C escapes; returns the new length or 0. */
 size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s);
 

@@ -121,5 +121,4 @@ void resp__line_reset(struct resp_reader *r, size_t at);
 typedef int (*resp_emit_fn)(void *ctx, size_t offset, size_t len);
 int resp__split_inline(char *line, size_t len, resp_emit_fn emit, void *ctx);
 
-
 #endif

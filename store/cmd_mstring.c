@@ -30,8 +30,7 @@ void mget_command(struct cmd_ctx *c)
         reply_error(c->reply, ERR_OOM);
         goto out;
     }
-    SHARD_SET_GUARD(&set)
-    {
+    SHARD_SET_GUARD (&set) {
         for (int i = 0; i < n; i++) {
             shard_assume_held(keys[i].shard);
             struct entry *e = do_lookup(keys[i].shard, &keys[i], c->now_ms, LOOKUP_READ, NULL);
@@ -142,8 +141,7 @@ static void mset_generic(struct cmd_ctx *c, bool nx)
         return;
     }
     bool exists = false, oom = false;
-    SHARD_SET_GUARD(&set)
-    {
+    SHARD_SET_GUARD (&set) {
         for (int i = 0; nx && i < n && !exists; i++) {
             shard_assume_held(items[i].key.shard);
             exists = do_lookup(items[i].key.shard, &items[i].key, c->now_ms, LOOKUP_WRITE, NULL);
