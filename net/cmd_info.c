@@ -219,9 +219,11 @@ static void scheduler_section(struct text *t, struct server *s)
     struct pool_stats ps;
     struct reactor_stats rs;
     struct lock_stats total;
+    struct keyspace_stats ks;
     pool_stats(s->pool, &ps);
     reactor_get_stats(s->reactor, &rs);
     keyspace_lock_stats(s->ks, &total);
+    keyspace_stats(s->ks, &ks);
     text_printf(t,
                 "workers:%d\r\ntasks_run:%llu\r\nsteals:%llu\r\nmigrations:%llu\r\nparks:%llu\r\n"
                 "polls:%llu\r\n",
@@ -237,11 +239,13 @@ static void scheduler_section(struct text *t, struct server *s)
     text_printf(t,
                 "reactor_events:%llu\r\nreactor_stale_events:%llu\r\nreactor_wakeups:%llu\r\n"
                 "reactor_timers_fired:%llu\r\nshards:%d\r\nlock_acquisitions:%llu\r\n"
-                "lock_contended:%llu\r\nlock_wait_us:%llu\r\n",
+                "lock_contended:%llu\r\nlock_wait_us:%llu\r\nlockfree_reads:%llu\r\n"
+                "read_fallbacks:%llu\r\n",
                 (unsigned long long)rs.events, (unsigned long long)rs.stale_events,
                 (unsigned long long)rs.wakeups, (unsigned long long)rs.timers_fired,
                 keyspace_shards(s->ks), (unsigned long long)total.acquisitions,
-                (unsigned long long)total.contended, (unsigned long long)(total.wait_ns / 1000));
+                (unsigned long long)total.contended, (unsigned long long)(total.wait_ns / 1000),
+                (unsigned long long)ks.lockfree_reads, (unsigned long long)ks.read_fallbacks);
     int shards = keyspace_shards(s->ks);
     for (int i = 0; i < shards && i < MAX_SHARD_LINES; i++) {
         struct lock_stats ls;

@@ -88,7 +88,7 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const 
     cmd_key(c, 1, &k);
     enum expire_outcome outcome = EXPIRE_SKIPPED;
     struct entry *gone = NULL;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, &pos);
         if (!e || !expire_condition_holds(flags, entry_expire_at(e), when))
@@ -99,7 +99,7 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const 
         else if (!do_set_expire(k.shard, pos, e, when))
             outcome = EXPIRE_OOM;
     }
-    entry_free(gone);
+    entry_retire(gone);
     if (outcome == EXPIRE_OOM)
         reply_error(c->reply, ERR_OOM);
     else
@@ -132,12 +132,18 @@ static void ttl_generic(struct cmd_ctx *c, bool ms, bool absolute)
     struct key k;
     cmd_key(c, 1, &k);
     int64_t when = ENTRY_NO_TTL;
-    bool found = false;
-    LOCK_GUARD (&k.shard->lock) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
-        if (e) {
-            found = true;
-            when = entry_expire_at(e);
+    struct entry_view v;
+    enum peek_result peek = peek_fields(&k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, &v);
+    bool found = peek == PEEK_HIT;
+    if (found)
+        when = v.expire_at;
+    if (peek == PEEK_LOCK) {
+        SHARD_GUARD (k.shard) {
+            struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
+            if (e) {
+                found = true;
+                when = entry_expire_at(e);
+            }
         }
     }
     if (!found) {
@@ -181,7 +187,7 @@ void persist_command(struct cmd_ctx *c)
     struct key k;
     cmd_key(c, 1, &k);
     bool removed = false;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, &pos);
         if (e && entry_expire_at(e) != ENTRY_NO_TTL) {

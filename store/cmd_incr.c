@@ -16,11 +16,12 @@ enum incr_outcome { INCR_OK, INCR_WRONGTYPE, INCR_NOT_NUMBER, INCR_OVERFLOW, INC
  * decimal string). */
 static bool entry_as_ll(const struct entry *e, long long *out)
 {
-    if (e->encoding == ENCODING_INT) {
-        *out = e->val.num;
+    union value_payload val = entry_payload(e);
+    if (entry_encoding(e) == ENCODING_INT) {
+        *out = val.num;
         return true;
     }
-    return number_parse_ll(e->val.str->data, e->val.str->len, out);
+    return number_parse_ll(val.str->data, val.str->len, out);
 }
 
 static enum incr_outcome do_incr(struct shard *s, const struct key *k, long long incr,
@@ -28,7 +29,7 @@ static enum incr_outcome do_incr(struct shard *s, const struct key *k, long long
 {
     struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
     long long value = 0;
-    if (e && e->type != VALUE_STRING)
+    if (e && entry_type(e) != VALUE_STRING)
         return INCR_WRONGTYPE;
     if (e && !entry_as_ll(e, &value))
         return INCR_NOT_NUMBER;
@@ -51,7 +52,7 @@ static void incr_generic(struct cmd_ctx *c, long long incr)
     cmd_key(c, 1, &k);
     long long result = 0;
     enum incr_outcome outcome = INCR_OOM; /* set under the lock */
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         outcome = do_incr(k.shard, &k, incr, c->now_ms, &result);
     }
     switch (outcome) {
@@ -107,11 +108,12 @@ void decrby_command(struct cmd_ctx *c)
 
 static bool entry_as_ld(const struct entry *e, long double *out)
 {
-    if (e->encoding == ENCODING_INT) {
-        *out = (long double)e->val.num;
+    union value_payload val = entry_payload(e);
+    if (entry_encoding(e) == ENCODING_INT) {
+        *out = (long double)val.num;
         return true;
     }
-    return number_parse_ld(e->val.str->data, e->val.str->len, out);
+    return number_parse_ld(val.str->data, val.str->len, out);
 }
 
 /*
@@ -124,7 +126,7 @@ static enum incr_outcome do_incrbyfloat(struct shard *s, const struct key *k, bo
 {
     struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
     long double value = 0;
-    if (e && e->type != VALUE_STRING)
+    if (e && entry_type(e) != VALUE_STRING)
         return INCR_WRONGTYPE;
     if ((e && !entry_as_ld(e, &value)) || !incr_ok)
         return INCR_NOT_NUMBER;
@@ -153,7 +155,7 @@ void incrbyfloat_command(struct cmd_ctx *c)
     char buf[FLOAT_BUF];
     int len = 0;
     enum incr_outcome outcome = INCR_OOM; /* set under the lock */
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         outcome = do_incrbyfloat(k.shard, &k, incr_ok, incr, c->now_ms, buf, &len);
     }
     switch (outcome) {

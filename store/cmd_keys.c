@@ -1,9 +1,10 @@
 /*
  * DEL, UNLINK, EXISTS, TOUCH, TYPE. The multi-key ones lock all their shards
- * together, so DEL a b is atomic and EXISTS a b counts a consistent state.
- * Deleted entries are unlinked under the locks and freed after they are
- * released (so UNLINK and DEL both keep big frees out of the critical
- * section; UNLINK does not need a background thread for that).
+ * together, so DEL a b is atomic and EXISTS a b counts a consistent state
+ * (the readers also try without the locks first: store/cmd_util.h).
+ * Deleted entries are unlinked under the locks and retired after they are
+ * released (core/ebr frees them once no lock-free reader can hold them, in
+ * batches; UNLINK does not need a background thread for that).
  */
 #include "store/cmd_util.h"
 #include "store/commands.h"
@@ -23,15 +24,15 @@ static void del_generic(struct cmd_ctx *c)
             if (!do_lookup(k->shard, k, c->now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, &pos))
                 continue;
             struct entry *e = do_detach(k->shard, pos);
-            e->next = gone;
+            entry_set_next(e, gone);
             gone = e;
             deleted++;
         }
     }
     multi_keys_free(&mk);
     while (gone) {
-        struct entry *next = gone->next;
-        entry_free(gone);
+        struct entry *next = entry_next(gone);
+        entry_retire(gone);
         gone = next;
     }
     reply_int(c->reply, deleted);
@@ -47,13 +48,27 @@ void unlink_command(struct cmd_ctx *c)
     del_generic(c);
 }
 
-/* EXISTS and TOUCH: count the live keys (a repeated key counts each time). */
+static bool count_visit(void *ctx, int i, const struct entry_view *v)
+{
+    (void)i;
+    *(long long *)ctx += v->e != NULL;
+    return true;
+}
+
+/* EXISTS and TOUCH: count the live keys (a repeated key counts each time),
+ * without the locks when no writer interferes. */
 static void count_generic(struct cmd_ctx *c, unsigned flags)
 {
     struct multi_keys mk;
     if (!multi_keys_init(&mk, c, 1, c->argc - 1, 1))
         return;
     long long found = 0;
+    if (peek_many(mk.keys, mk.n, c->now_ms, flags, count_visit, &found)) {
+        multi_keys_free(&mk);
+        reply_int(c->reply, found);
+        return;
+    }
+    found = 0;
     SHARD_SET_GUARD (&mk.set) {
         for (int i = 0; i < mk.n; i++) {
             struct key *k = &mk.keys[i];
@@ -81,10 +96,16 @@ void type_command(struct cmd_ctx *c)
     struct key k;
     cmd_key(c, 1, &k);
     const char *name = "none";
-    LOCK_GUARD (&k.shard->lock) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
-        if (e)
-            name = value_type_name(e->type);
+    struct entry_view v;
+    enum peek_result r = peek_fields(&k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, &v);
+    if (r == PEEK_HIT) {
+        name = value_type_name((int)ENTRY_META_TYPE(v.meta));
+    } else if (r == PEEK_LOCK) {
+        SHARD_GUARD (k.shard) {
+            struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
+            if (e)
+                name = value_type_name(entry_type(e));
+        }
     }
     reply_simple(c->reply, name);
 }

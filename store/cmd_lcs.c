@@ -61,7 +61,7 @@ static bool snapshot_pair(struct cmd_ctx *c, struct string_snapshot snap[2])
         for (int i = 0; i < 2; i++) {
             shard_assume_held(k[i].shard);
             struct entry *e = do_lookup(k[i].shard, &k[i], c->now_ms, LOOKUP_READ, NULL);
-            if (e && e->type != VALUE_STRING)
+            if (e && entry_type(e) != VALUE_STRING)
                 wrongtype = true;
             else if (e)
                 do_string_snapshot(k[i].shard, e, &snap[i]);

@@ -30,7 +30,7 @@ enum move_outcome { MOVE_DONE, MOVE_NO_SOURCE, MOVE_TARGET_EXISTS, MOVE_OOM };
 
 /*
  * Moves src's value (and TTL, and LRU) to a new entry for dst, replacing dst
- * unless `nx`. *garbage collects what to free after unlocking.
+ * unless `nx`. *garbage collects what to retire after unlocking.
  */
 static enum move_outcome do_rename(const struct key *src, const struct key *dst, bool nx,
                                    int64_t now_ms, struct entry **garbage)
@@ -54,18 +54,18 @@ static enum move_outcome do_rename(const struct key *src, const struct key *dst,
     }
     if (dst_exists) {
         struct entry *old = do_detach_key(dst->shard, dst);
-        old->next = *garbage;
+        entry_set_next(old, *garbage);
         *garbage = old;
     }
     struct entry *shell = do_detach_key(src->shard, src);
+    do_write_begin_sync(src->shard); /* ne takes shell's LRU clock */
     struct value v;
     entry_value(shell, &v);
-    entry_set_value(ne, &v);
-    ne->lru = shell->lru;
+    entry_set_value(ne, &v, entry_lru(shell));
     if (when != ENTRY_NO_TTL)
         entry_set_expire_at(ne, when);
     do_link_entry(dst->shard, dst, ne);
-    entry_free_shell(shell);
+    entry_retire_shell(shell); /* lock-free readers may still hold it */
     return MOVE_DONE;
 }
 
@@ -78,7 +78,7 @@ static void rename_generic(struct cmd_ctx *c, bool nx)
     struct entry *garbage = NULL;
     if (same_key(&c->argv[1], &c->argv[2])) {
         /* Nothing moves, but a missing key is still an error. */
-        LOCK_GUARD (&src.shard->lock) {
+        SHARD_GUARD (src.shard) {
             bool found = do_lookup(src.shard, &src, c->now_ms, LOOKUP_WRITE, NULL);
             outcome = found ? (nx ? MOVE_TARGET_EXISTS : MOVE_DONE) : MOVE_NO_SOURCE;
         }
@@ -90,7 +90,7 @@ static void rename_generic(struct cmd_ctx *c, bool nx)
         }
         shard_set_free(&set);
     }
-    entry_free(garbage);
+    entry_retire(garbage);
     if (outcome == MOVE_NO_SOURCE)
         reply_error(c->reply, ERR_NO_KEY);
     else if (outcome == MOVE_OOM)
@@ -187,11 +187,10 @@ static enum move_outcome do_copy(const struct key *src, const struct key *dst, b
     }
     if (dst_exists) {
         struct entry *old = do_detach_key(dst->shard, dst);
-        old->next = *garbage;
+        entry_set_next(old, *garbage);
         *garbage = old;
     }
-    entry_set_value(ne, &copy);
-    ne->lru = entry_lru_clock(now_ms);
+    entry_set_value(ne, &copy, entry_lru_clock(now_ms));
     if (when != ENTRY_NO_TTL)
         entry_set_expire_at(ne, when);
     do_link_entry(dst->shard, dst, ne);
@@ -228,7 +227,7 @@ void copy_command(struct cmd_ctx *c)
         outcome = do_copy(&src, &dst, replace, c->now_ms, &garbage);
     }
     shard_set_free(&set);
-    entry_free(garbage);
+    entry_retire(garbage);
     if (outcome == MOVE_OOM)
         reply_error(c->reply, ERR_OOM);
     else

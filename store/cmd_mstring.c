@@ -2,7 +2,8 @@
  * MGET, MSET, MSETNX: several keys, possibly on several shards, read or
  * written atomically. All shards involved are locked together (ascending,
  * de-duplicated: store/multilock.h), so no reader sees half of an MSET and an
- * MGET is a consistent snapshot.
+ * MGET is a consistent snapshot. A short MGET reads without the locks when
+ * no writer interferes, re-checking every shard to keep that guarantee.
  *
  * MSET must not fail halfway: entries and values are allocated before the
  * locks are taken and every shard's table is reserved before the first key
@@ -14,6 +15,16 @@
 
 #include "core/alloc.h"
 
+/* MGET's visit: the string's snapshot (nil for a missing key or another type). */
+static bool mget_visit(void *ctx, int i, const struct entry_view *v)
+{
+    struct string_snapshot *snaps = ctx;
+    if (!v->e || ENTRY_META_TYPE(v->meta) != VALUE_STRING)
+        return true;
+    return view_string_snapshot(v, &snaps[i]);
+}
+
+/* Without the locks when it can (peek_many: still one consistent snapshot). */
 void mget_command(struct cmd_ctx *c)
 {
     int n = c->argc - 1;
@@ -30,13 +41,17 @@ void mget_command(struct cmd_ctx *c)
         reply_error(c->reply, ERR_OOM);
         goto out;
     }
-    SHARD_SET_GUARD (&set) {
-        for (int i = 0; i < n; i++) {
-            shard_assume_held(keys[i].shard);
-            struct entry *e = do_lookup(keys[i].shard, &keys[i], c->now_ms, LOOKUP_READ, NULL);
-            /* MGET answers nil for a key of another type, not WRONGTYPE. */
-            if (e && e->type == VALUE_STRING)
-                do_string_snapshot(keys[i].shard, e, &snaps[i]);
+    if (!peek_many(keys, n, c->now_ms, LOOKUP_READ, mget_visit, snaps)) {
+        for (int i = 0; i < n; i++)
+            snapshot_release(&snaps[i]); /* whatever the attempt took */
+        SHARD_SET_GUARD (&set) {
+            for (int i = 0; i < n; i++) {
+                shard_assume_held(keys[i].shard);
+                struct entry *e = do_lookup(keys[i].shard, &keys[i], c->now_ms, LOOKUP_READ, NULL);
+                /* MGET answers nil for a key of another type, not WRONGTYPE. */
+                if (e && entry_type(e) == VALUE_STRING)
+                    do_string_snapshot(keys[i].shard, e, &snaps[i]);
+            }
         }
     }
     reply_array(c->reply, (size_t)n);
@@ -103,8 +118,7 @@ static void do_mset_apply(struct mset_item *items, int n, int64_t now_ms)
             do_set_expire(s, pos, e, ENTRY_NO_TTL); /* cannot fail: removes */
             do_replace_value(s, e, &it->value, now_ms);
         } else {
-            entry_set_value(it->spare, &it->value);
-            it->spare->lru = entry_lru_clock(now_ms);
+            entry_set_value(it->spare, &it->value, entry_lru_clock(now_ms));
             do_link_entry(s, &it->key, it->spare);
             it->spare = NULL;
         }

@@ -24,14 +24,16 @@ static void object_generic(struct cmd_ctx *c, enum object_field field)
     bool found = false;
     const char *encoding = NULL;
     long long number = 0;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
         if (!e)
             break;
         found = true;
-        encoding = value_encoding_name(e->encoding);
+        struct value v;
+        entry_value(e, &v);
+        encoding = value_encoding_name(v.encoding);
         if (field == OBJECT_REFCOUNT)
-            number = e->encoding == ENCODING_INT && e->val.num >= 0 && e->val.num < SHARED_INTEGERS
+            number = v.encoding == ENCODING_INT && v.p.num >= 0 && v.p.num < SHARED_INTEGERS
                          ? SHARED_REFCOUNT
                          : 1;
         else if (field == OBJECT_IDLETIME)

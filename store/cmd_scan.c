@@ -100,7 +100,7 @@ void keys_command(struct cmd_ctx *c)
         struct shard *s = keyspace_shard(c->ks, first + (uint32_t)i);
         /* Small replies are copied into the output under the lock; a shard
          * is walked in one hold so that no key is reported twice. */
-        LOCK_GUARD (&s->lock) {
+        SHARD_GUARD (s) {
             table_foreach(&s->table, keys_visit, &w);
         }
     }
@@ -130,7 +130,7 @@ static void scan_visit(void *ctx, struct entry *e)
             w->expired[w->n_expired++] = e;
         return;
     }
-    if (w->type && !arg_is(w->type, value_type_name(e->type)))
+    if (w->type && !arg_is(w->type, value_type_name(entry_type(e))))
         return;
     const char *key = entry_key(e);
     if (w->pattern && !glob_match(w->pattern->ptr, w->pattern->len, key, e->key_len, false))
@@ -212,7 +212,7 @@ void scan_command(struct cmd_ctx *c)
     uint64_t next = 0;
     for (;;) {
         struct shard *s = keyspace_shard(ks, keyspace_db_first_shard(ks, c->db) + local);
-        LOCK_GUARD (&s->lock) {
+        SHARD_GUARD (s) {
             do {
                 table_cursor = table_scan(&s->table, table_cursor, scan_visit, &w);
             } while (table_cursor && budget-- > 0 && w.visited < count && !w.keys.oom);
@@ -280,7 +280,7 @@ void randomkey_command(struct cmd_ctx *c)
     for (int i = 0; i < ks->shards_per_db && !found && !key.oom; i++) {
         struct shard *s =
             keyspace_shard(ks, first + (start + (uint32_t)i) % (uint32_t)ks->shards_per_db);
-        LOCK_GUARD (&s->lock) {
+        SHARD_GUARD (s) {
             found = do_random_key(s, c->now_ms, &key);
         }
     }

@@ -139,7 +139,7 @@ static enum set_outcome do_set(struct shard *s, const struct key *k, unsigned fl
     struct entry *e;
     if (flags & OPT_GET) {
         e = do_lookup(s, k, now_ms, LOOKUP_READ, &pos);
-        if (e && e->type != VALUE_STRING)
+        if (e && entry_type(e) != VALUE_STRING)
             return SET_WRONGTYPE;
         if (e)
             do_string_snapshot(s, e, old);
@@ -173,7 +173,7 @@ static void set_generic(struct cmd_ctx *c, unsigned flags, int val_i, int64_t wh
     cmd_key(c, 1, &k);
     struct string_snapshot old = {0};
     enum set_outcome outcome = SET_OOM; /* set under the lock */
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         outcome = do_set(k.shard, &k, flags, &v, when, c->now_ms, &old);
     }
     if (outcome != SET_DONE)
@@ -194,18 +194,21 @@ static void set_generic(struct cmd_ctx *c, unsigned flags, int val_i, int64_t wh
     }
 }
 
+/* Without the lock when it can (cmd_util.h), else as every other command. */
 void get_command(struct cmd_ctx *c)
 {
     struct key k;
     cmd_key(c, 1, &k);
     struct string_snapshot snap = {0};
     bool wrongtype = false;
-    LOCK_GUARD (&k.shard->lock) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
-        if (e && e->type != VALUE_STRING)
-            wrongtype = true;
-        else if (e)
-            do_string_snapshot(k.shard, e, &snap);
+    if (peek_string_snapshot(&k, c->now_ms, &snap, &wrongtype) == PEEK_LOCK) {
+        SHARD_GUARD (k.shard) {
+            struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
+            if (e && entry_type(e) != VALUE_STRING)
+                wrongtype = true;
+            else if (e)
+                do_string_snapshot(k.shard, e, &snap);
+        }
     }
     if (wrongtype)
         reply_error(c->reply, ERR_WRONGTYPE);
@@ -259,17 +262,17 @@ void getdel_command(struct cmd_ctx *c)
     struct string_snapshot snap = {0};
     struct entry *gone = NULL;
     bool wrongtype = false;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, &pos);
-        if (e && e->type != VALUE_STRING) {
+        if (e && entry_type(e) != VALUE_STRING) {
             wrongtype = true;
         } else if (e) {
             do_string_snapshot(k.shard, e, &snap);
             gone = do_detach(k.shard, pos);
         }
     }
-    entry_free(gone);
+    entry_retire(gone);
     if (wrongtype)
         reply_error(c->reply, ERR_WRONGTYPE);
     else
@@ -294,12 +297,12 @@ void getex_command(struct cmd_ctx *c)
     struct string_snapshot snap = {0};
     struct entry *gone = NULL;
     bool wrongtype = false, oom = false, time_error = false;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, &pos);
         if (!e)
             break;
-        if (e->type != VALUE_STRING) {
+        if (entry_type(e) != VALUE_STRING) {
             wrongtype = true;
             break;
         }
@@ -317,7 +320,7 @@ void getex_command(struct cmd_ctx *c)
         else if (flags & OPT_PERSIST)
             do_set_expire(k.shard, pos, e, ENTRY_NO_TTL);
     }
-    entry_free(gone);
+    entry_retire(gone);
     if (wrongtype) {
         reply_error(c->reply, ERR_WRONGTYPE);
     } else if (oom) {

@@ -40,7 +40,7 @@ void append_command(struct cmd_ctx *c)
     bool have_fresh = false;
     size_t total = 0;
     enum edit_outcome outcome = EDIT_OK;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL);
         if (!e) {
             /* A new key holds the argument as SET would store it. */
@@ -57,11 +57,11 @@ void append_command(struct cmd_ctx *c)
             total = arg->len;
             break;
         }
-        if (e->type != VALUE_STRING) {
+        if (entry_type(e) != VALUE_STRING) {
             outcome = EDIT_WRONGTYPE;
             break;
         }
-        size_t len = value_string_len(e->encoding, e->val);
+        size_t len = value_string_len(entry_encoding(e), entry_payload(e));
         if ((unsigned long long)len + arg->len > (unsigned long long)STRING_MAX_LEN) {
             outcome = EDIT_TOO_BIG;
             break;
@@ -80,18 +80,48 @@ void append_command(struct cmd_ctx *c)
         reply_int(c->reply, (long long)total);
 }
 
+struct strlen_answer {
+    long long len;
+    bool wrongtype;
+};
+
+static bool strlen_visit(void *ctx, int i, const struct entry_view *v)
+{
+    (void)i;
+    struct strlen_answer *a = ctx;
+    if (!v->e)
+        return true;
+    int encoding = (int)ENTRY_META_ENCODING(v->meta);
+    if (ENTRY_META_TYPE(v->meta) != VALUE_STRING) {
+        a->wrongtype = true;
+        return true;
+    }
+    if (encoding == ENCODING_RAW_GROWABLE)
+        return false; /* its length changes in place: under the lock */
+    a->len = (long long)value_string_len(encoding, v->val);
+    return true;
+}
+
 void strlen_command(struct cmd_ctx *c)
 {
     struct key k;
     cmd_key(c, 1, &k);
+    struct strlen_answer a = {0, false};
+    if (peek_many(&k, 1, c->now_ms, LOOKUP_READ, strlen_visit, &a)) {
+        if (a.wrongtype)
+            reply_error(c->reply, ERR_WRONGTYPE);
+        else
+            reply_int(c->reply, a.len);
+        return;
+    }
     long long len = 0;
     bool wrongtype = false;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
-        if (e && e->type != VALUE_STRING)
+        if (e && entry_type(e) != VALUE_STRING)
             wrongtype = true;
         else if (e)
-            len = (long long)value_string_len(e->encoding, e->val);
+            len = (long long)value_string_len(entry_encoding(e), entry_payload(e));
     }
     if (wrongtype)
         reply_error(c->reply, ERR_WRONGTYPE);
@@ -108,9 +138,9 @@ void getrange_command(struct cmd_ctx *c)
     cmd_key(c, 1, &k);
     struct string_snapshot snap = {0};
     bool wrongtype = false;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
-        if (e && e->type != VALUE_STRING)
+        if (e && entry_type(e) != VALUE_STRING)
             wrongtype = true;
         else if (e)
             do_string_snapshot(k.shard, e, &snap);
@@ -163,14 +193,14 @@ void setrange_command(struct cmd_ctx *c)
     cmd_key(c, 1, &k);
     size_t total = 0;
     enum edit_outcome outcome = EDIT_OK;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL);
-        if (e && e->type != VALUE_STRING) {
+        if (e && entry_type(e) != VALUE_STRING) {
             outcome = EDIT_WRONGTYPE;
             break;
         }
         if (arg->len == 0) { /* nothing to write: the current length */
-            total = e ? value_string_len(e->encoding, e->val) : 0;
+            total = e ? value_string_len(entry_encoding(e), entry_payload(e)) : 0;
             break;
         }
         if ((unsigned long long)offset + arg->len > (unsigned long long)STRING_MAX_LEN) {

@@ -1,7 +1,9 @@
 #include "store/cmd_util.h"
 
 #include "core/alloc.h"
+#include "core/ebr.h"
 
+#include <assert.h>
 #include <limits.h>
 
 bool arg_ll(struct cmd_ctx *c, int i, long long *out)
@@ -44,23 +46,100 @@ void reply_invalid_expire(struct cmd_ctx *c, const char *name)
     reply_errorf(c->reply, "ERR invalid expire time in '%s' command", name);
 }
 
+/* The snapshot of a string value (encoding, payload) whose buffer stays
+ * valid and unchanged while this runs. */
+static void string_snapshot(int encoding, union value_payload val, struct string_snapshot *out)
+{
+    out->present = true;
+    if (encoding == ENCODING_INT) {
+        out->is_int = true;
+        out->num = val.num;
+        out->buf = NULL;
+    } else if (val.str->len <= SNAPSHOT_INLINE) {
+        out->is_int = false;
+        out->buf = NULL;
+        out->inline_len = val.str->len;
+        memcpy(out->inline_data, val.str->data, val.str->len);
+    } else {
+        out->is_int = false;
+        out->buf = bytes_ref(val.str);
+    }
+}
+
 void do_string_snapshot(struct shard *s, const struct entry *e, struct string_snapshot *out)
 {
     (void)s;
-    out->present = true;
-    if (e->encoding == ENCODING_INT) {
-        out->is_int = true;
-        out->num = e->val.num;
-        out->buf = NULL;
-    } else if (e->val.str->len <= SNAPSHOT_INLINE) {
-        out->is_int = false;
-        out->buf = NULL;
-        out->inline_len = e->val.str->len;
-        memcpy(out->inline_data, e->val.str->data, e->val.str->len);
-    } else {
-        out->is_int = false;
-        out->buf = bytes_ref(e->val.str);
+    string_snapshot(entry_encoding(e), entry_payload(e), out);
+}
+
+bool view_string_snapshot(const struct entry_view *v, struct string_snapshot *out)
+{
+    int encoding = (int)ENTRY_META_ENCODING(v->meta);
+    if (encoding == ENCODING_RAW_GROWABLE)
+        return false;
+    /* Any other buffer is immutable, and allocated while the section lasts
+     * (the table's reference is dropped through core/ebr). */
+    string_snapshot(encoding, v->val, out);
+    return true;
+}
+
+enum peek_result peek_string_snapshot(const struct key *k, int64_t now_ms,
+                                      struct string_snapshot *out, bool *wrongtype)
+{
+    struct entry_view v;
+    ebr_enter();
+    enum peek_result r = shard_peek(k->shard, k, now_ms, LOOKUP_READ, &v);
+    if (r == PEEK_HIT) {
+        if (ENTRY_META_TYPE(v.meta) != VALUE_STRING)
+            *wrongtype = true;
+        else if (!view_string_snapshot(&v, out))
+            r = PEEK_LOCK;
     }
+    ebr_exit();
+    shard_count_peek(k->shard, r);
+    return r;
+}
+
+enum peek_result peek_fields(const struct key *k, int64_t now_ms, unsigned flags,
+                             struct entry_view *view)
+{
+    ebr_enter();
+    enum peek_result r = shard_peek(k->shard, k, now_ms, flags, view);
+    ebr_exit();
+    shard_count_peek(k->shard, r);
+    return r;
+}
+
+bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, peek_visit_fn visit,
+               void *ctx)
+{
+    assert(n > 0 && !(flags & (LOOKUP_WRITE | LOOKUP_NOSTATS)));
+    if (n > PEEK_MANY_MAX)
+        return false; /* not counted: these never try */
+    uint64_t seqs[PEEK_MANY_MAX];
+    uint64_t hits = 0;
+    bool ok = true;
+    ebr_enter();
+    for (int i = 0; i < n && ok; i++) {
+        struct entry_view v;
+        enum peek_result r = shard_peek(keys[i].shard, &keys[i], now_ms, flags, &v);
+        ok = r != PEEK_LOCK;
+        if (ok) {
+            seqs[i] = v.seq;
+            hits += r == PEEK_HIT;
+            ok = visit(ctx, i, &v);
+        }
+    }
+    /* Each snapshot held when it was taken; if no shard changed since, they
+     * all held at this moment, together. */
+    for (int i = 0; i < n && ok; i++)
+        ok = shard_peek_valid(keys[i].shard, seqs[i]);
+    ebr_exit();
+    if (ok)
+        shard_count_peeks(keys[0].shard, hits, (uint64_t)n - hits);
+    else
+        shard_count_peek(keys[0].shard, PEEK_LOCK);
+    return ok;
 }
 
 void snapshot_release(struct string_snapshot *snap)

@@ -93,6 +93,42 @@ struct string_snapshot {
 /* Takes the snapshot (a new reference). The entry must be a string. */
 void do_string_snapshot(struct shard *s, const struct entry *e, struct string_snapshot *out)
     REQUIRES(&s->lock);
+/* The same from a lock-free lookup (shard_peek) of a string, inside its EBR
+ * section. False, taking nothing, for a value that may change in place
+ * (ENCODING_RAW_GROWABLE): read it under the lock. */
+bool view_string_snapshot(const struct entry_view *v, struct string_snapshot *out);
+/*
+ * GET's read without the lock: the snapshot of key k's string, or
+ * *wrongtype, counted as a hit or a miss (PEEK_HIT / PEEK_MISS). PEEK_LOCK:
+ * no answer (nothing taken, nothing counted but the fallback): run the
+ * locked path.
+ */
+enum peek_result peek_string_snapshot(const struct key *k, int64_t now_ms,
+                                      struct string_snapshot *out, bool *wrongtype);
+
+/*
+ * Lock-free reads for the other read commands (store/shard.h explains the
+ * scheme). Both count a hit or miss per key (flags must be LOOKUP_READ, with
+ * or without LOOKUP_NOTOUCH) when they answer, and a fallback when they
+ * do not; then the caller runs its locked path, which counts its own.
+ *
+ * peek_fields: one key, for answers made of the entry's fields alone (type,
+ * expiry, an integer): the view is a consistent snapshot, but its buffer
+ * must not be dereferenced (the read section is closed).
+ *
+ * peek_many: up to PEEK_MANY_MAX keys whose snapshots hold at one instant,
+ * as under all their locks: visit(ctx, i, view) runs for every key inside
+ * the read section (so it may copy a buffer; view->e is NULL for a missing
+ * key) and may refuse (false: e.g. a growable buffer); then every shard is
+ * re-checked. False when any key needed the lock, a visit refused or a
+ * shard changed: the caller drops whatever visit took and locks.
+ */
+enum peek_result peek_fields(const struct key *k, int64_t now_ms, unsigned flags,
+                             struct entry_view *view);
+#define PEEK_MANY_MAX 16
+typedef bool (*peek_visit_fn)(void *ctx, int i, const struct entry_view *view);
+bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, peek_visit_fn visit,
+               void *ctx);
 /* Replies the bulk value (or null when !present) and drops the reference. */
 void reply_snapshot(struct reply *r, struct string_snapshot *snap);
 void snapshot_release(struct string_snapshot *snap);

@@ -1,6 +1,7 @@
 #include "store/entry.h"
 
 #include "core/alloc.h"
+#include "core/ebr.h"
 
 #include <assert.h>
 
@@ -11,20 +12,18 @@ size_t entry_alloc_size(size_t key_len, bool ttl_slot)
 
 struct entry *entry_new(const char *key, size_t key_len, bool ttl_slot)
 {
-    if (key_len > UINT32_MAX)
+    if (key_len > ENTRY_KEY_LEN_MAX)
         return NULL;
     struct entry *e = mem_alloc(entry_alloc_size(key_len, ttl_slot));
     if (!e)
         return NULL;
-    e->next = NULL;
-    e->val.str = NULL;
+    atomic_init(&e->next, NULL);
+    atomic_init(&e->payload, 0); /* value_payload.str = NULL */
     e->key_len = (uint32_t)key_len;
-    e->type = VALUE_STRING;
-    e->encoding = ENCODING_RAW;
     e->has_ttl_slot = ttl_slot;
-    e->lru = 0;
+    atomic_init(&e->meta, ENTRY_META(VALUE_STRING, ENCODING_RAW, 0));
     if (ttl_slot) {
-        entry_set_expire_at(e, ENTRY_NO_TTL);
+        atomic_init(entry__when(e), ENTRY_NO_TTL);
         entry_set_ttl_index(e, ENTRY_NO_INDEX);
     }
     memcpy((char *)entry_key(e), key, key_len);
@@ -40,8 +39,26 @@ void entry_free(struct entry *e)
 {
     if (!e)
         return;
-    value_release(e->type, e->encoding, e->val);
+    struct value v;
+    entry_value(e, &v);
+    value_release(v.type, v.encoding, v.p);
     mem_free(e);
+}
+
+static void free_entry(void *e)
+{
+    entry_free(e);
+}
+
+void entry_retire(struct entry *e)
+{
+    if (e)
+        ebr_retire(e, free_entry);
+}
+
+void entry_retire_shell(struct entry *e)
+{
+    ebr_retire(e, mem_free);
 }
 
 struct entry *entry_with_ttl_slot(struct entry *e)
@@ -50,11 +67,20 @@ struct entry *entry_with_ttl_slot(struct entry *e)
     struct entry *n = entry_new(entry_key(e), e->key_len, true);
     if (!n)
         return NULL;
-    n->next = e->next;
-    n->val = e->val;
-    n->type = e->type;
-    n->encoding = e->encoding;
-    n->lru = e->lru;
-    mem_free(e);
+    atomic_init(&n->next, entry_next(e));
+    atomic_init(&n->payload, atomic_load_explicit(&e->payload, memory_order_relaxed));
+    atomic_init(&n->meta, entry_meta(e));
     return n;
+}
+
+void entry__touch(struct entry *e, uint32_t clock)
+{
+    uint32_t m = entry_meta(e);
+    /* A failed CAS reloads m: retry while the clock still differs (another
+     * toucher may have stored the same clock, a writer a whole new word). */
+    while (ENTRY_META_LRU(m) != clock &&
+           !atomic_compare_exchange_weak_explicit(
+               &e->meta, &m, (m & ~(ENTRY_LRU_MAX << 7)) | ((clock & ENTRY_LRU_MAX) << 7),
+               memory_order_relaxed, memory_order_relaxed)) {
+    }
 }

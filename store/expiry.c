@@ -25,7 +25,7 @@ bool expiry_cycle_slice(struct keyspace *ks, struct expiry_cycle *cy)
     while (cy->shards_left > 0 && samples < EXPIRY_SLICE_SAMPLES) {
         struct shard *s = keyspace_shard(ks, st->next_shard);
         uint32_t checked = 0, expired = 0;
-        LOCK_GUARD (&s->lock) {
+        SHARD_GUARD (s) {
             checked = do_expire_sample(s, cy->now_ms, EXPIRY_SAMPLE, &expired);
         }
         samples++;

@@ -53,13 +53,17 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     ks->shard_bits = bits;
     ks->total_shards = (uint32_t)cfg.databases * (uint32_t)cfg.shards;
     ks->shards = aligned_alloc(CACHE_LINE, ks->total_shards * sizeof(struct shard));
-    if (!ks->shards) {
+    ks->read_stats = aligned_alloc(CACHE_LINE, sizeof(struct read_stats));
+    if (!ks->shards || !ks->read_stats) {
+        free(ks->shards);
+        free(ks->read_stats);
         free(ks);
         errno = ENOMEM;
         return NULL;
     }
+    read_stats_init(ks->read_stats);
     for (uint32_t i = 0; i < ks->total_shards; i++)
-        shard_init(&ks->shards[i]);
+        shard_init(&ks->shards[i], ks->read_stats);
     ks->expiry.ks = ks;
     atomic_init(&ks->expiry.tick_pending, false);
     atomic_init(&ks->expiry.stop, false);
@@ -73,9 +77,12 @@ void keyspace_free(struct keyspace *ks)
 {
     if (!ks)
         return;
+    /* Retired entries and values do not point into the keyspace: they may
+     * be freed later by whichever thread retired them. */
     for (uint32_t i = 0; i < ks->total_shards; i++)
         shard_destroy(&ks->shards[i]);
     free(ks->shards);
+    free(ks->read_stats);
     free(ks);
 }
 
@@ -99,7 +106,7 @@ void keyspace_db_stats(struct keyspace *ks, int db, struct keyspace_db_stats *ou
     uint32_t first = keyspace_db_first_shard(ks, db);
     for (int i = 0; i < ks->shards_per_db; i++) {
         struct shard *s = keyspace_shard(ks, first + (uint32_t)i);
-        LOCK_GUARD (&s->lock) {
+        SHARD_GUARD (s) {
             out->keys += do_key_count(s);
             out->expires += do_ttl_count(s);
         }
@@ -141,10 +148,10 @@ void keyspace_lock_stats_reset(struct keyspace *ks)
 void keyspace_stats(struct keyspace *ks, struct keyspace_stats *out)
 {
     memset(out, 0, sizeof(*out));
-    for (uint32_t i = 0; i < ks->total_shards; i++) {
-        struct shard *s = &ks->shards[i];
-        out->expired_keys += atomic_load_explicit(&s->expired, memory_order_relaxed);
-        out->keyspace_hits += atomic_load_explicit(&s->hits, memory_order_relaxed);
-        out->keyspace_misses += atomic_load_explicit(&s->misses, memory_order_relaxed);
-    }
+    for (uint32_t i = 0; i < ks->total_shards; i++)
+        out->expired_keys += atomic_load_explicit(&ks->shards[i].expired, memory_order_relaxed);
+    out->keyspace_hits = read_stats_sum(ks->read_stats, READ_STAT_HIT);
+    out->keyspace_misses = read_stats_sum(ks->read_stats, READ_STAT_MISS);
+    out->lockfree_reads = read_stats_sum(ks->read_stats, READ_STAT_LOCK_FREE);
+    out->read_fallbacks = read_stats_sum(ks->read_stats, READ_STAT_FALLBACK);
 }

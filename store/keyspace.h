@@ -3,7 +3,9 @@
  * shard one lock plus one incrementally rehashed table. A seeded keyed hash of
  * the key picks the shard, so hostile keys cannot flood one. Shared by every
  * connection on every worker; only store/ touches the shard locks, and only
- * through LOCK_GUARD.
+ * through SHARD_GUARD / SHARD_SET_GUARD. Reads of single keys (GET, MGET,
+ * EXISTS, ...) usually take no lock at all (store/shard.h): a thread that
+ * calls in here registers with core/ebr on first use.
  *
  * This header is the interface net/ and tools/ use; the table, the value
  * types and the do_* helpers (which expect the shard lock held) are private
@@ -60,6 +62,8 @@ struct keyspace_stats {
     uint64_t expired_keys;
     uint64_t keyspace_hits;
     uint64_t keyspace_misses;
+    uint64_t lockfree_reads; /* lookups answered without the shard lock */
+    uint64_t read_fallbacks; /* lock-free attempts that took the lock instead */
 };
 void keyspace_stats(struct keyspace *ks, struct keyspace_stats *out);
 

@@ -42,8 +42,8 @@ static uint64_t rdb_int_size(long long v)
 
 static uint64_t rdb_string_size(const struct entry *e)
 {
-    union value_payload val = e->val;
-    if (e->encoding == ENCODING_INT) {
+    union value_payload val = entry_payload(e);
+    if (entry_encoding(e) == ENCODING_INT) {
         uint64_t n = rdb_int_size(val.num);
         if (n)
             return n;
@@ -64,7 +64,7 @@ int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t ke
     struct key k;
     key_locate(ks, db, key, key_len, &k);
     int rc = -ENOENT;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
         if (!e)
             break;
@@ -78,7 +78,7 @@ int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t ke
                             : 1;
         /* Only strings exist so far; each new type adds its RDB size here. */
         out->serialized_length = v.type == VALUE_STRING ? rdb_string_size(e) : 0;
-        out->lru = e->lru;
+        out->lru = entry_lru(e);
         out->idle_seconds = entry_idle_seconds(e, now_ms);
     }
     return rc;

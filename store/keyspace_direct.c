@@ -1,10 +1,11 @@
 /*
  * The direct store API (keyspace.h): GET / SET / DEL without the command
  * table, for magpie-stress and the benchmark. Same locking and expiry rules
- * as the commands.
+ * as the commands; GET reads without the lock when it can, as the command does.
  */
 #include "store/keyspace_impl.h"
 
+#include "core/ebr.h"
 #include "store/number.h"
 
 #include <errno.h>
@@ -18,7 +19,7 @@ int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, c
     if (value_string_from_arg(val, val_len, NULL, &v) != 0)
         return -ENOMEM;
     int rc = 0;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos);
         if (e) {
@@ -33,6 +34,27 @@ int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, c
     return rc;
 }
 
+/* The reference, or a fallback to the lock, from a lock-free lookup. */
+static enum peek_result peek_get(const struct key *k, int64_t now_ms, struct value *v)
+{
+    struct entry_view view;
+    ebr_enter();
+    enum peek_result r = shard_peek(k->shard, k, now_ms, LOOKUP_READ, &view);
+    if (r == PEEK_HIT) {
+        v->type = (uint8_t)ENTRY_META_TYPE(view.meta);
+        v->encoding = (uint8_t)ENTRY_META_ENCODING(view.meta);
+        v->p = view.val;
+        bool buffer = v->type == VALUE_STRING && v->encoding != ENCODING_INT;
+        if (buffer && v->encoding == ENCODING_RAW_GROWABLE)
+            r = PEEK_LOCK; /* may change in place: see store/strbuf.h */
+        else if (buffer)
+            bytes_ref(v->p.str); /* alive while the section lasts */
+    }
+    ebr_exit();
+    shard_count_peek(k->shard, r);
+    return r;
+}
+
 int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms,
                  struct bytes **out)
 {
@@ -40,15 +62,20 @@ int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, i
     key_locate(ks, db, key, key_len, &k);
     struct value v = {.type = VALUE_STRING};
     int rc = -ENOENT;
-    LOCK_GUARD (&k.shard->lock) {
-        struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ, NULL);
-        if (e && e->type != VALUE_STRING) {
-            rc = -EINVAL;
-        } else if (e) {
-            entry_value(e, &v);
-            if (v.encoding != ENCODING_INT)
-                bytes_ref(v.p.str);
-            rc = 0;
+    enum peek_result peek = peek_get(&k, now_ms, &v);
+    if (peek == PEEK_HIT)
+        rc = v.type == VALUE_STRING ? 0 : -EINVAL;
+    if (peek == PEEK_LOCK) {
+        SHARD_GUARD (k.shard) {
+            struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ, NULL);
+            if (e && entry_type(e) != VALUE_STRING) {
+                rc = -EINVAL;
+            } else if (e) {
+                entry_value(e, &v);
+                if (v.encoding != ENCODING_INT)
+                    bytes_ref(v.p.str);
+                rc = 0;
+            }
         }
     }
     if (rc != 0)
@@ -68,12 +95,12 @@ int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, i
     struct key k;
     key_locate(ks, db, key, key_len, &k);
     struct entry *gone = NULL;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         if (do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos))
             gone = do_detach(k.shard, pos);
     }
-    /* Freed after unlocking: a big value's free() does not hold up the shard. */
-    entry_free(gone);
+    /* Retired after unlocking: lock-free readers may still hold it. */
+    entry_retire(gone);
     return gone ? 1 : 0;
 }

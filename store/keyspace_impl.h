@@ -50,7 +50,8 @@ struct keyspace {
     int shards_per_db;
     int shard_bits;
     uint32_t total_shards;
-    struct shard *shards; /* [databases * shards_per_db], cache-line aligned */
+    struct shard *shards;          /* [databases * shards_per_db], cache-line aligned */
+    struct read_stats *read_stats; /* hits and misses, per thread (cache-line aligned) */
     struct expiry_state expiry;
 };
 

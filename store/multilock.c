@@ -99,8 +99,12 @@ void shard_set_lock(struct shard_set *set)
         lock_acquire(&keyspace_shard(set->ks, set->ids[i])->lock);
 }
 
+/* Ends every shard's write section (store/shard.h) before any lock is
+ * released, so lock-free readers see all of the command's changes or none. */
 void shard_set_unlock(struct shard_set *set)
 {
+    for (uint32_t i = 0; i < set->count; i++)
+        do_write_end(keyspace_shard(set->ks, set->ids[i]));
     for (uint32_t i = set->count; i-- > 0;)
         lock_release(&keyspace_shard(set->ks, set->ids[i])->lock);
 }

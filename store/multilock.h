@@ -5,8 +5,9 @@
  * A shard set collects the global shard numbers involved; the guard sorts and
  * de-duplicates them and takes the locks in ascending order, so two commands
  * can never wait for each other in a cycle. While the guard is held no
- * reader can observe a partial result: every reader of any of those keys
- * needs one of the held locks.
+ * reader can observe a partial result: every locked reader of any of those
+ * keys needs one of the held locks, and lock-free readers see every shard
+ * of the set as being written (odd sequence counter) until the guard ends.
  *
  *     struct shard_set set;
  *     shard_set_init(&set, ks);

@@ -1,17 +1,18 @@
 #include "store/shard.h"
 
+#include "core/ebr.h"
 #include "store/hash.h"
 
 #include <assert.h>
 #include <errno.h>
 
-void shard_init(struct shard *s) NO_THREAD_SAFETY
+void shard_init(struct shard *s, struct read_stats *stats) NO_THREAD_SAFETY
 {
     lock_init(&s->lock);
+    atomic_init(&s->seq, 0);
     table_init(&s->table);
     ttl_index_init(&s->ttl);
-    atomic_init(&s->hits, 0);
-    atomic_init(&s->misses, 0);
+    s->stats = stats;
     atomic_init(&s->expired, 0);
 }
 
@@ -20,6 +21,43 @@ void shard_destroy(struct shard *s) NO_THREAD_SAFETY
     ttl_index_free(&s->ttl);
     table_clear(&s->table);
     lock_destroy(&s->lock);
+}
+
+void do_write_begin(struct shard *s)
+{
+    /* Only lock holders store seq, so this load is exact. */
+    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    if (seq & 1)
+        return;
+    atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
+    /* Orders the odd value before every change that follows: a reader that
+     * sees any of them sees seq changed when it re-checks (its acquire fence
+     * pairs with this one). */
+    atomic_thread_fence(memory_order_release);
+}
+
+void do_write_begin_sync(struct shard *s)
+{
+    do_write_begin(s);
+    /*
+     * The one field lock-free readers write is the LRU clock (entry_touch).
+     * A writer about to copy it elsewhere fences here, after making seq odd:
+     * then either it sees a reader's touch, or that reader (which fences
+     * seq_cst after touching, shard_peek) sees seq move and retries under
+     * the lock. A touch is never lost.
+     */
+    atomic_thread_fence(memory_order_seq_cst);
+}
+
+void do_write_end(struct shard *s)
+{
+    uint64_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+    if (!(seq & 1))
+        return;
+    /* Release: a reader that loads the new even value (acquire) sees every
+     * change of the section, and the contents of every buffer and entry it
+     * published. */
+    atomic_store_explicit(&s->seq, seq + 1, memory_order_release);
 }
 
 void do_stat_add(struct shard *s, ATOMIC(uint64_t) * counter, uint64_t n)
@@ -32,6 +70,7 @@ void do_stat_add(struct shard *s, ATOMIC(uint64_t) * counter, uint64_t n)
 /* Unlinks the entry and drops it from the TTL index. */
 static struct entry *do_unlink(struct shard *s, struct table_pos pos) REQUIRES(&s->lock)
 {
+    do_write_begin(s);
     struct entry *e = table_unlink(&s->table, pos);
     if (e->has_ttl_slot && entry_ttl_index(e) != ENTRY_NO_INDEX)
         ttl_index_remove(&s->ttl, e);
@@ -45,28 +84,34 @@ struct entry *do_detach(struct shard *s, struct table_pos pos)
 
 void do_delete(struct shard *s, struct table_pos pos)
 {
-    entry_free(do_unlink(s, pos));
+    entry_retire(do_unlink(s, pos));
+}
+
+/* table_find, which may move a bucket of an ongoing rehash first. */
+static struct entry *do_find(struct shard *s, const struct key *k, struct table_pos *pos)
+    REQUIRES(&s->lock)
+{
+    if (table_is_rehashing(&s->table))
+        do_write_begin(s);
+    return table_find(&s->table, k->hash, k->ptr, k->len, pos);
 }
 
 struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
                         struct table_pos *pos)
 {
     struct table_pos found;
-    struct entry *e = table_find(&s->table, k->hash, k->ptr, k->len, &found);
+    struct entry *e = do_find(s, k, &found);
     if (e && expire_passed(entry_expire_at(e), now_ms)) {
         do_delete(s, found);
         do_stat_add(s, &s->expired, 1);
         e = NULL;
     }
     if (!(flags & (LOOKUP_WRITE | LOOKUP_NOSTATS)))
-        do_stat_add(s, e ? &s->hits : &s->misses, 1);
+        read_stats_add(s->stats, e ? READ_STAT_HIT : READ_STAT_MISS, 1);
     if (!e)
         return NULL;
-    if (!(flags & LOOKUP_NOTOUCH)) {
-        uint32_t clock = entry_lru_clock(now_ms);
-        if (e->lru != clock) /* keep the cache line clean when nothing changes */
-            e->lru = clock;
-    }
+    if (!(flags & LOOKUP_NOTOUCH))
+        entry_touch(e, entry_lru_clock(now_ms));
     if (pos)
         *pos = found;
     return e;
@@ -81,16 +126,16 @@ struct entry *do_insert(struct shard *s, const struct key *k, const struct value
     struct entry *e = entry_new(k->ptr, k->len, ttl);
     if (!e)
         return NULL;
-    entry_set_value(e, v);
-    e->lru = entry_lru_clock(now_ms);
+    entry_set_value(e, v, entry_lru_clock(now_ms));
+    if (ttl)
+        entry_set_expire_at(e, when); /* before linking: readers see it at once */
+    do_write_begin(s);
     if (table_insert(&s->table, k->hash, e) != 0) {
         entry_free_shell(e);
         return NULL;
     }
-    if (ttl) {
-        entry_set_expire_at(e, when);
+    if (ttl)
         ttl_index_add(&s->ttl, e);
-    }
     return e;
 }
 
@@ -103,6 +148,7 @@ int do_reserve_link(struct shard *s, bool with_ttl)
 
 void do_link_entry(struct shard *s, const struct key *k, struct entry *e)
 {
+    do_write_begin(s);
     int rc = table_insert(&s->table, k->hash, e);
     assert(rc == 0); /* do_reserve_link ran under this lock hold */
     (void)rc;
@@ -115,7 +161,7 @@ void do_link_entry(struct shard *s, const struct key *k, struct entry *e)
 struct entry *do_detach_key(struct shard *s, const struct key *k)
 {
     struct table_pos pos;
-    struct entry *e = table_find(&s->table, k->hash, k->ptr, k->len, &pos);
+    struct entry *e = do_find(s, k, &pos);
     assert(e);
     (void)e;
     return do_unlink(s, pos);
@@ -123,10 +169,12 @@ struct entry *do_detach_key(struct shard *s, const struct key *k)
 
 void do_replace_value(struct shard *s, struct entry *e, const struct value *v, int64_t now_ms)
 {
-    (void)s;
-    value_release(e->type, e->encoding, e->val);
-    entry_set_value(e, v);
-    e->lru = entry_lru_clock(now_ms);
+    do_write_begin(s);
+    struct value old;
+    entry_value(e, &old);
+    entry_set_value(e, v, entry_lru_clock(now_ms));
+    /* Lock-free readers may still be copying the old value. */
+    value_retire(old.type, old.encoding, old.p);
 }
 
 int do_reserve_expire(struct shard *s, struct entry *e)
@@ -138,10 +186,14 @@ int do_reserve_expire(struct shard *s, struct entry *e)
 
 struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry *e, int64_t when)
 {
-    assert(*pos.link == e);
+    assert(atomic_load_explicit(pos.link, memory_order_relaxed) == e);
     if (when == ENTRY_NO_TTL) {
-        if (e->has_ttl_slot) {
-            if (entry_ttl_index(e) != ENTRY_NO_INDEX)
+        if (!e->has_ttl_slot)
+            return e;
+        bool indexed = entry_ttl_index(e) != ENTRY_NO_INDEX;
+        if (indexed || entry_expire_at(e) != ENTRY_NO_TTL) {
+            do_write_begin(s);
+            if (indexed)
                 ttl_index_remove(&s->ttl, e);
             entry_set_expire_at(e, ENTRY_NO_TTL);
         }
@@ -150,12 +202,15 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
     if (do_reserve_expire(s, e) != 0)
         return NULL;
     if (!e->has_ttl_slot) {
+        do_write_begin_sync(s); /* the copy takes e's LRU clock */
         struct entry *moved = entry_with_ttl_slot(e);
         if (!moved)
             return NULL;
         table_replace(pos, moved);
+        entry_retire_shell(e);
         e = moved;
     }
+    do_write_begin(s);
     if (entry_ttl_index(e) == ENTRY_NO_INDEX)
         ttl_index_add(&s->ttl, e);
     entry_set_expire_at(e, when);
@@ -164,17 +219,18 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
 
 void do_take_contents(struct shard *s, struct shard_contents *out)
 {
-    out->table = s->table;
+    do_write_begin(s);
+    table_init(&out->table);
+    table_move(&out->table, &s->table);
     out->ttl = s->ttl;
-    table_init(&s->table);
     ttl_index_init(&s->ttl);
 }
 
 void do_swap_contents(struct shard *a, struct shard *b)
 {
-    struct table t = a->table;
-    a->table = b->table;
-    b->table = t;
+    do_write_begin(a);
+    do_write_begin(b);
+    table_swap(&a->table, &b->table);
     struct ttl_index ix = a->ttl;
     a->ttl = b->ttl;
     b->ttl = ix;
@@ -182,6 +238,7 @@ void do_swap_contents(struct shard *a, struct shard *b)
 
 void shard_contents_free(struct shard_contents *c)
 {
+    ebr_synchronize();
     ttl_index_free(&c->ttl);
     table_clear(&c->table);
 }
@@ -206,7 +263,7 @@ uint32_t do_expire_sample(struct shard *s, int64_t now_ms, uint32_t max_checks, 
         struct key k = {.ptr = entry_key(e), .len = e->key_len};
         k.hash = hash_key(k.ptr, k.len);
         struct table_pos pos;
-        struct entry *found = table_find(&s->table, k.hash, k.ptr, k.len, &pos);
+        struct entry *found = do_find(s, &k, &pos);
         assert(found == e);
         (void)found;
         do_delete(s, pos);

@@ -1,19 +1,34 @@
 /*
- * One shard: a lock, the hash table of its keys, the index of its keys with a
- * TTL, and its hit/miss/expired counters. Every function here named do_*
- * expects the caller to hold shard->lock (clang checks the REQUIRES
- * annotations); the lock is only ever taken through LOCK_GUARD or the
- * multi-shard guard in store/multilock.h.
+ * One shard: a lock, a sequence counter, the hash table of its keys, the
+ * index of its keys with a TTL, and its expired counter. Every function here
+ * named do_* expects the caller to hold shard->lock (clang checks the
+ * REQUIRES annotations); the lock is only ever taken through SHARD_GUARD or
+ * the multi-shard guard in store/multilock.h.
  *
  * This is where Redis's per-key semantics live: lazy expiry (a lookup of an
  * expired key deletes it and reports it missing), the LRU clock, keyspace
  * hits and misses, and keeping the TTL index in step with the table.
+ *
+ * Reads without the lock (shard_peek, store/shard_read.c). Writers keep
+ * their locks; readers of single keys take none and write nothing shared.
+ * The sequence counter `seq` tells them whether what they read is a state
+ * some writer left behind: it is odd from the first change a locked section
+ * makes that a reader could see (do_write_begin: unlinking or linking an
+ * entry, a rehash step, a new value or expiry, swapping tables) until the
+ * section ends (SHARD_GUARD / SHARD_SET_GUARD call do_write_end before
+ * unlocking). So a multi-key command looks atomic to lock-free readers too:
+ * its shards stay odd until all its changes are done. A reader that saw the
+ * same even value before and after its reads read a consistent snapshot;
+ * otherwise it takes the lock. Memory that readers may still hold (unlinked
+ * entries, replaced values and bucket arrays) is retired through core/ebr,
+ * never freed directly.
  */
 #ifndef MAGPIE_STORE_SHARD_H
 #define MAGPIE_STORE_SHARD_H
 
 #include "core/lock.h"
 #include "store/entry.h"
+#include "store/read_stats.h"
 #include "store/table.h"
 #include "store/ttl_index.h"
 
@@ -28,15 +43,17 @@ extern "C" {
  * guarded_by on a sibling field in C, so REQUIRES on the functions does it). */
 struct shard {
     struct lock lock;
+    /* Odd while a locked section changes what lock-free readers see (above).
+     * Written under the lock only; read by anyone. 64 bits: never wraps. */
+    ATOMIC(uint64_t) seq;
     struct table table;
     struct ttl_index ttl;
+    struct read_stats *stats; /* the keyspace's hit/miss counters (per thread) */
     /* Written only under the lock (load + store, no RMW), read relaxed by INFO. */
-    ATOMIC(uint64_t) hits;
-    ATOMIC(uint64_t) misses;
     ATOMIC(uint64_t) expired;
 } CACHE_ALIGNED;
 
-void shard_init(struct shard *s);
+void shard_init(struct shard *s, struct read_stats *stats);
 /* Frees every key; nobody may use the shard any more. */
 void shard_destroy(struct shard *s);
 
@@ -47,6 +64,43 @@ static inline void shard_assume_held(const struct shard *s)
 {
     (void)s;
 }
+
+/*
+ * Marks the start of a change lock-free readers could trip over (seq odd),
+ * if this lock hold has not already; every do_* below that changes the table,
+ * a value or an expiry calls it first. do_write_end (run by the guards just
+ * before unlocking) makes seq even again.
+ */
+void do_write_begin(struct shard *s) REQUIRES(&s->lock);
+void do_write_end(struct shard *s) REQUIRES(&s->lock);
+/* do_write_begin before copying an entry's LRU clock, the one field lock-free
+ * readers also write (shard.c says why). */
+void do_write_begin_sync(struct shard *s) REQUIRES(&s->lock);
+
+#ifndef __cplusplus
+/*
+ * LOCK_GUARD for a shard: the same scope rules (no suspension inside), and
+ * it ends the shard's write section before the lock is released. Every
+ * single-shard critical section uses it. (A plain LOCK_GUARD that changed
+ * something would leave seq odd: readers would then take the lock until the
+ * next guarded section on the shard ends, slower but still correct.)
+ */
+struct shard_guard_ {
+    struct shard *s;
+    int active;
+};
+
+static inline void shard_guard_exit_(struct shard_guard_ *g) NO_THREAD_SAFETY
+{
+    do_write_end(g->s);
+}
+
+#define SHARD_GUARD_(sh, g)                                                                        \
+    LOCK_GUARD (&(sh)->lock)                                                                       \
+        for (struct shard_guard_ g __attribute__((cleanup(shard_guard_exit_))) = {(sh), 1};        \
+             g.active; g.active = 0)
+#define SHARD_GUARD(sh) SHARD_GUARD_(sh, CONCAT(shard_guard_, __COUNTER__))
+#endif
 
 /* Where a key lives: computed once per key per command (store/keyspace_impl.h). */
 struct key {
@@ -101,14 +155,14 @@ void do_link_entry(struct shard *s, const struct key *k, struct entry *e) REQUIR
  * same lock hold): positions from earlier lookups may be stale by now. */
 struct entry *do_detach_key(struct shard *s, const struct key *k) REQUIRES(&s->lock);
 
-/* Replaces the value of a live entry (the old one is released) and touches it. */
+/* Replaces the value of a live entry (the old one is retired: value_retire) and touches it. */
 void do_replace_value(struct shard *s, struct entry *e, const struct value *v, int64_t now_ms)
     REQUIRES(&s->lock);
 
-/* Unlinks and frees the entry at pos. */
+/* Unlinks the entry at pos and retires it (entry_retire). */
 void do_delete(struct shard *s, struct table_pos pos) REQUIRES(&s->lock);
-/* Unlinks the entry at pos and returns it, for freeing after the lock is
- * dropped (UNLINK, big values) or moving its value elsewhere (RENAME, MOVE). */
+/* Unlinks the entry at pos and returns it, for retiring after the lock is
+ * dropped (entry_retire) or moving it or its value elsewhere (RENAME, MOVE). */
 struct entry *do_detach(struct shard *s, struct table_pos pos) REQUIRES(&s->lock);
 
 /*
@@ -131,7 +185,8 @@ struct shard_contents {
 void do_take_contents(struct shard *s, struct shard_contents *out) REQUIRES(&s->lock);
 /* Exchanges the keys of two shards (SWAPDB); both locks held. */
 void do_swap_contents(struct shard *a, struct shard *b) REQUIRES(&a->lock) REQUIRES(&b->lock);
-/* Frees contents taken out of a shard (no lock needed: nobody else sees them). */
+/* Frees contents taken out of a shard, no lock held: waits for the lock-free
+ * readers that may still walk them (ebr_synchronize), then frees at once. */
 void shard_contents_free(struct shard_contents *c);
 
 /*
@@ -149,6 +204,47 @@ uint64_t do_ttl_count(const struct shard *s) REQUIRES(&s->lock);
 /* Bumps a counter of this shard: the caller holds the lock, so a relaxed
  * load and store suffice (the only concurrent access is a relaxed read). */
 void do_stat_add(struct shard *s, ATOMIC(uint64_t) * counter, uint64_t n) REQUIRES(&s->lock);
+
+/* ---- lock-free reads (store/shard_read.c) ---- */
+
+/* What a lock-free lookup saw: a consistent snapshot of the entry's fields. */
+struct entry_view {
+    struct entry *e; /* NULL: missing */
+    uint32_t meta;   /* ENTRY_META(type, encoding, lru) */
+    union value_payload val;
+    int64_t expire_at;
+    uint64_t seq; /* the shard's sequence value the snapshot is valid for */
+};
+
+enum peek_result {
+    PEEK_MISS, /* the key is missing */
+    PEEK_HIT,  /* *view holds the entry's fields */
+    PEEK_LOCK, /* no answer without the lock: a writer was busy, a rehash
+                * runs, the key is expired (the locked lookup reclaims it),
+                * a chain was long */
+};
+
+/*
+ * Looks the key up without the lock and without writing anything shared
+ * (except moving the entry's LRU clock at its 1-second resolution, unless
+ * LOOKUP_NOTOUCH). Counts no hit or miss: the caller does, once it has the
+ * answer it will reply (shard_count_peek), so that a fallback to the
+ * locked path is not counted twice. Call inside an EBR read section (core/
+ * ebr.h), and keep it open while dereferencing view->val; a buffer of
+ * ENCODING_RAW_GROWABLE may change in place and must not be read.
+ */
+enum peek_result shard_peek(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
+                            struct entry_view *view);
+/* Whether nothing changed in the shard since a shard_peek's snapshot (for
+ * commands reading several keys: all their snapshots are then from one
+ * instant). */
+bool shard_peek_valid(struct shard *s, uint64_t seq);
+/* Counts a single-key read that used shard_peek (and LOOKUP_READ): a
+ * keyspace hit or miss answered without the lock, or a fallback (PEEK_LOCK:
+ * the locked lookup counts the hit or miss). */
+void shard_count_peek(struct shard *s, enum peek_result r);
+/* Counts a multi-key read answered without the lock. */
+void shard_count_peeks(struct shard *s, uint64_t hits, uint64_t misses);
 
 #ifdef __cplusplus
 }

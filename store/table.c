@@ -1,6 +1,7 @@
-#include "store/table.h"
+#include "store/table_internal.h"
 
 #include "core/alloc.h"
+#include "core/ebr.h"
 #include "store/hash.h"
 
 #include <assert.h>
@@ -8,27 +9,61 @@
 
 #define SHRINK_FILL_PERCENT 10 /* shrink below this load (Redis's HASHTABLE_MIN_FILL) */
 
-static inline uint64_t half_size(const struct table *t, int half)
+static inline void *array_base(uintptr_t w)
 {
-    return t->exp[half] < 0 ? 0 : (uint64_t)1 << t->exp[half];
+    return ((void **)array_slots(w))[-1];
 }
 
-static inline uint64_t half_mask(const struct table *t, int half)
+static size_t array_bytes(uint64_t n)
 {
-    return half_size(t, half) - 1;
+    return sizeof(void *) + ARRAY_ALIGN + n * sizeof(ATOMIC(struct entry *));
+}
+
+static uintptr_t array_new(int8_t exp)
+{
+    uint64_t n = (uint64_t)1 << exp;
+    char *base = mem_calloc(1, array_bytes(n));
+    if (!base)
+        return 0;
+    uintptr_t slots = ((uintptr_t)base + sizeof(void *) + EXP_MASK) & ~EXP_MASK;
+    ((void **)slots)[-1] = base;
+    /* The slots are NULL as calloc left them (an atomic pointer has a
+     * pointer's representation on every compiler we build with): no pass
+     * over a big array under the shard lock. */
+    return slots | (uintptr_t)exp;
+}
+
+static void array_free(uintptr_t w)
+{
+    if (w)
+        mem_free(array_base(w));
+}
+
+static inline void set_array(struct table *t, int half, uintptr_t a)
+{
+    /* Release: the links in the array are visible to a reader that loads
+     * the word (acquire). */
+    atomic_store_explicit(&t->arrays[half], a, memory_order_release);
+}
+
+static inline void link_set(ATOMIC(struct entry *) * link, struct entry *e)
+{
+    /* Release: a lock-free reader that loads the link (acquire) sees the
+     * entry it leads to fully built, whichever entry that is. */
+    atomic_store_explicit(link, e, memory_order_release);
 }
 
 static void reset_half(struct table *t, int half)
 {
-    t->buckets[half] = NULL;
+    set_array(t, half, 0);
     t->used[half] = 0;
-    t->exp[half] = -1;
 }
 
 void table_init(struct table *t)
 {
-    reset_half(t, 0);
-    reset_half(t, 1);
+    atomic_init(&t->arrays[0], 0);
+    atomic_init(&t->arrays[1], 0);
+    t->used[0] = t->used[1] = 0;
     t->rehash_idx = -1;
 }
 
@@ -37,21 +72,53 @@ void table_clear(struct table *t)
     for (int half = 0; half < 2; half++) {
         uint64_t size = half_size(t, half);
         for (uint64_t i = 0; i < size; i++) {
-            struct entry *e = t->buckets[half][i];
+            struct entry *e = link_get(bucket(t, half, i));
             while (e) {
-                struct entry *next = e->next;
+                struct entry *next = entry_next(e);
                 entry_free(e);
                 e = next;
             }
         }
-        mem_free(t->buckets[half]);
+        array_free(array_of(t, half));
+        reset_half(t, half);
     }
-    table_init(t);
+    t->rehash_idx = -1;
+}
+
+void table_move(struct table *dst, struct table *src)
+{
+    assert(table_count(dst) == 0 && !array_of(dst, 0) && !array_of(dst, 1));
+    for (int half = 0; half < 2; half++) {
+        set_array(dst, half, array_of(src, half));
+        dst->used[half] = src->used[half];
+        reset_half(src, half);
+    }
+    dst->rehash_idx = src->rehash_idx;
+    src->rehash_idx = -1;
+}
+
+void table_swap(struct table *a, struct table *b)
+{
+    for (int half = 0; half < 2; half++) {
+        uintptr_t x = array_of(a, half);
+        uint64_t used = a->used[half];
+        set_array(a, half, array_of(b, half));
+        a->used[half] = b->used[half];
+        set_array(b, half, x);
+        b->used[half] = used;
+    }
+    int64_t idx = a->rehash_idx;
+    a->rehash_idx = b->rehash_idx;
+    b->rehash_idx = idx;
 }
 
 uint64_t table_bucket_bytes(const struct table *t)
 {
-    return (half_size(t, 0) + half_size(t, 1)) * sizeof(struct entry *);
+    uint64_t bytes = 0;
+    for (int half = 0; half < 2; half++)
+        if (array_of(t, half))
+            bytes += array_bytes(half_size(t, half));
+    return bytes;
 }
 
 /* The smallest exponent whose table holds n keys at load factor <= 1. */
@@ -66,12 +133,11 @@ static int8_t exp_for(uint64_t n)
 /* Starts moving everything into a fresh array of 2^exp buckets. */
 static int start_rehash(struct table *t, int8_t exp)
 {
-    assert(!table_is_rehashing(t) && t->exp[0] >= 0);
-    struct entry **b = mem_calloc((size_t)1 << exp, sizeof(*b));
+    assert(!table_is_rehashing(t) && array_of(t, 0));
+    uintptr_t b = array_new(exp);
     if (!b)
         return -ENOMEM;
-    t->buckets[1] = b;
-    t->exp[1] = exp;
+    set_array(t, 1, b);
     t->used[1] = 0;
     t->rehash_idx = 0;
     return 0;
@@ -87,33 +153,37 @@ bool table_rehash(struct table *t, int n)
     uint64_t mask1 = half_mask(t, 1);
     while (n-- > 0 && t->used[0] != 0) {
         assert((uint64_t)t->rehash_idx < half_size(t, 0));
-        while (!t->buckets[0][t->rehash_idx]) {
+        ATOMIC(struct entry *) *from = bucket(t, 0, (uint64_t)t->rehash_idx);
+        while (!link_get(from)) {
             t->rehash_idx++;
             if (--empty_visits == 0)
                 return true;
+            from = bucket(t, 0, (uint64_t)t->rehash_idx);
         }
-        struct entry *e = t->buckets[0][t->rehash_idx];
+        struct entry *e = link_get(from);
         while (e) {
-            struct entry *next = e->next;
-            uint64_t idx = hash_key(entry_key(e), e->key_len) & mask1;
-            e->next = t->buckets[1][idx];
-            t->buckets[1][idx] = e;
+            struct entry *next = entry_next(e);
+            ATOMIC(struct entry *) *to = bucket(t, 1, hash_key(entry_key(e), e->key_len) & mask1);
+            entry_set_next(e, link_get(to));
+            link_set(to, e);
             t->used[0]--;
             t->used[1]++;
             e = next;
         }
-        t->buckets[0][t->rehash_idx] = NULL;
+        link_set(from, NULL);
         t->rehash_idx++;
     }
     if (t->used[0] != 0)
         return true;
-    /* Everything moved: the new array becomes the table. */
-    mem_free(t->buckets[0]);
-    t->buckets[0] = t->buckets[1];
+    /* Everything moved: the new array becomes the table, and the old one
+     * goes once no reader can still be walking it. */
+    uintptr_t old = array_of(t, 0);
+    set_array(t, 0, array_of(t, 1));
     t->used[0] = t->used[1];
-    t->exp[0] = t->exp[1];
     reset_half(t, 1);
     t->rehash_idx = -1;
+    ebr_retire(array_base(old), mem_free);
+    ebr_flush(); /* an array can be big: free it now if no reader lags */
     /* Keys removed while the rehash ran could not start a shrink (one rehash
      * at a time): check now, or a table emptied mid-rehash stays large. */
     shrink_if_sparse(t);
@@ -128,36 +198,71 @@ struct entry *table_find(struct table *t, uint64_t hash, const char *key, size_t
     table_rehash(t, 1);
     int halves = table_is_rehashing(t) ? 2 : 1;
     for (int half = 0; half < halves; half++) {
-        struct entry **link = &t->buckets[half][hash & half_mask(t, half)];
-        for (; *link; link = &(*link)->next) {
-            if (entry_key_equals(*link, key, len)) {
+        ATOMIC(struct entry *) *link = bucket(t, half, hash & half_mask(t, half));
+        for (struct entry *e; (e = link_get(link)) != NULL; link = &e->next) {
+            if (entry_key_equals(e, key, len)) {
                 if (pos) {
                     pos->link = link;
                     pos->half = half;
                 }
-                return *link;
+                return e;
             }
         }
     }
     return NULL;
 }
 
+/*
+ * The reader's side: acquire loads of arrays and links (they pair with the
+ * writer's release stores, so every entry reached is fully built), no
+ * stores, and a bound on the walk: a chain that a writer relinks under us
+ * (an unlinked entry whose next now leads into a list of garbage, say)
+ * could otherwise be followed for long. Entries and arrays reached stay
+ * allocated while the caller's EBR section lasts.
+ *
+ * While a rehash runs it answers -EAGAIN: readers then take the locked
+ * path, whose lookups move the rehash along (one bucket each, as writers
+ * do). Looking in both arrays lock-free would work too, but nothing would
+ * then finish a rehash that the last write before a read-only period left
+ * half done, and every read would pay for two arrays.
+ */
+int table_peek(const struct table *t, uint64_t hash, const char *key, size_t len,
+               struct entry **out)
+{
+    struct table *m = (struct table *)t;
+    /* Relaxed: only a hint; a rehash starting after this is caught by the
+     * caller's validation (the shard's sequence counter). */
+    if (atomic_load_explicit(&m->arrays[1], memory_order_relaxed) != 0)
+        return -EAGAIN;
+    uintptr_t a = atomic_load_explicit(&m->arrays[0], memory_order_acquire);
+    struct entry *e = NULL;
+    if (a)
+        e = atomic_load_explicit(&array_slots(a)[hash & (array_size(a) - 1)], memory_order_acquire);
+    for (int steps = 0; e; e = atomic_load_explicit(&e->next, memory_order_acquire)) {
+        if (++steps > TABLE_PEEK_MAX_STEPS)
+            return -EAGAIN;
+        if (entry_key_equals(e, key, len))
+            break;
+    }
+    *out = e;
+    return 0;
+}
+
 int table_reserve(struct table *t)
 {
-    if (t->exp[0] >= 0)
+    if (array_of(t, 0))
         return 0;
-    struct entry **b = mem_calloc((size_t)1 << TABLE_MIN_EXP, sizeof(*b));
+    uintptr_t b = array_new(TABLE_MIN_EXP);
     if (!b)
         return -ENOMEM;
-    t->buckets[0] = b;
-    t->exp[0] = TABLE_MIN_EXP;
+    set_array(t, 0, b);
     return 0;
 }
 
 int table_insert(struct table *t, uint64_t hash, struct entry *e)
 {
     table_rehash(t, 1);
-    if (t->exp[0] < 0) {
+    if (!array_of(t, 0)) {
         if (table_reserve(t) != 0)
             return -ENOMEM;
     } else if (!table_is_rehashing(t) && t->used[0] >= half_size(t, 0)) {
@@ -166,15 +271,15 @@ int table_insert(struct table *t, uint64_t hash, struct entry *e)
         (void)start_rehash(t, exp_for(t->used[0] + 1));
     }
     int half = table_is_rehashing(t) ? 1 : 0;
-    struct entry **bucket = &t->buckets[half][hash & half_mask(t, half)];
-    e->next = *bucket;
-    *bucket = e;
+    ATOMIC(struct entry *) *head = bucket(t, half, hash & half_mask(t, half));
+    entry_set_next(e, link_get(head));
+    link_set(head, e);
     t->used[half]++;
     return 0;
 }
 
-/* An emptied table keeps its minimum 4 buckets (32 bytes): then an insert
- * into a table that has held keys never needs memory (see table_reserve). */
+/* An emptied table keeps its minimum 4 buckets: then an insert into a table
+ * that has held keys never needs memory (see table_reserve). */
 static void shrink_if_sparse(struct table *t)
 {
     if (table_is_rehashing(t))
@@ -186,10 +291,11 @@ static void shrink_if_sparse(struct table *t)
 
 struct entry *table_unlink(struct table *t, struct table_pos pos)
 {
-    struct entry *e = *pos.link;
+    struct entry *e = link_get(pos.link);
     assert(e && t->used[pos.half] > 0);
-    *pos.link = e->next;
-    e->next = NULL;
+    link_set(pos.link, entry_next(e));
+    /* e keeps its next: a reader standing on e still finds the rest of the
+     * chain (or is told to retry by the shard's sequence counter). */
     t->used[pos.half]--;
     shrink_if_sparse(t);
     return e;
@@ -197,107 +303,5 @@ struct entry *table_unlink(struct table *t, struct table_pos pos)
 
 void table_replace(struct table_pos pos, struct entry *e)
 {
-    *pos.link = e;
-}
-
-static uint64_t reverse_bits(uint64_t v)
-{
-    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-    return __builtin_bswap64(v);
-}
-
-/* The next cursor after `v` for a table with `mask`: increment the bits
- * covered by the mask starting from the most significant one. */
-static uint64_t cursor_next(uint64_t v, uint64_t mask)
-{
-    v |= ~mask;
-    v = reverse_bits(v);
-    v++;
-    return reverse_bits(v);
-}
-
-static void visit_bucket(struct entry *e, table_scan_fn fn, void *ctx)
-{
-    for (; e; e = e->next)
-        fn(ctx, e);
-}
-
-/*
- * Why this returns every key present for the whole scan: bucket i of a table
- * of size 2^n holds the keys whose low n hash bits are i. The cursor counts
- * with its bits reversed, so the buckets already visited in a small table are
- * exactly the prefixes of those already visited in any larger one (and vice
- * versa): after a grow, no unvisited key sits in a visited bucket; after a
- * shrink, some buckets are visited twice (duplicates, which SCAN allows).
- * While rehashing, keys live in either array, so both are visited: the bucket
- * of the smaller one and every bucket of the larger one that it expands to.
- */
-uint64_t table_scan(struct table *t, uint64_t cursor, table_scan_fn fn, void *ctx)
-{
-    if (table_count(t) == 0)
-        return 0;
-    if (!table_is_rehashing(t)) {
-        uint64_t mask = half_mask(t, 0);
-        visit_bucket(t->buckets[0][cursor & mask], fn, ctx);
-        return cursor_next(cursor, mask);
-    }
-    int small = t->exp[0] <= t->exp[1] ? 0 : 1;
-    int large = 1 - small;
-    uint64_t small_mask = half_mask(t, small);
-    uint64_t large_mask = half_mask(t, large);
-    visit_bucket(t->buckets[small][cursor & small_mask], fn, ctx);
-    do {
-        visit_bucket(t->buckets[large][cursor & large_mask], fn, ctx);
-        cursor = cursor_next(cursor, large_mask);
-    } while (cursor & (small_mask ^ large_mask));
-    return cursor;
-}
-
-void table_foreach(struct table *t, table_scan_fn fn, void *ctx)
-{
-    for (int half = 0; half < 2; half++) {
-        uint64_t size = half_size(t, half);
-        for (uint64_t i = 0; i < size; i++)
-            visit_bucket(t->buckets[half][i], fn, ctx);
-    }
-}
-
-uint64_t table_rng_next(uint64_t *state)
-{
-    uint64_t x = *state ? *state : 0x9E3779B97F4A7C15ULL;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *state = x;
-    return x;
-}
-
-struct entry *table_random(struct table *t, uint64_t *rng)
-{
-    if (table_count(t) == 0)
-        return NULL;
-    struct entry *head = NULL;
-    if (table_is_rehashing(t)) {
-        /* Buckets of [0] below rehash_idx are empty: skip them. */
-        uint64_t size0 = half_size(t, 0);
-        uint64_t span = size0 + half_size(t, 1) - (uint64_t)t->rehash_idx;
-        while (!head) {
-            uint64_t i = (uint64_t)t->rehash_idx + table_rng_next(rng) % span;
-            head = i < size0 ? t->buckets[0][i] : t->buckets[1][i - size0];
-        }
-    } else {
-        uint64_t mask = half_mask(t, 0);
-        while (!head)
-            head = t->buckets[0][table_rng_next(rng) & mask];
-    }
-    /* A uniform pick inside the chain. */
-    uint64_t len = 0;
-    for (struct entry *e = head; e; e = e->next)
-        len++;
-    uint64_t pick = table_rng_next(rng) % len;
-    while (pick--)
-        head = head->next;
-    return head;
+    link_set(pos.link, e);
 }

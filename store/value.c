@@ -1,5 +1,6 @@
 #include "store/value.h"
 
+#include "core/ebr.h"
 #include "store/number.h"
 
 #include <assert.h>
@@ -50,6 +51,19 @@ void value_release(int type, int encoding, union value_payload p)
         assert(p.obj == NULL);
         return;
     }
+}
+
+static void unref_buffer(void *b)
+{
+    bytes_unref(b);
+}
+
+void value_retire(int type, int encoding, union value_payload p)
+{
+    if (type == VALUE_STRING && string_has_buffer(encoding) && p.str)
+        ebr_retire(p.str, unref_buffer);
+    else
+        value_release(type, encoding, p);
 }
 
 int value_duplicate(const struct value *src, struct value *out)

@@ -9,7 +9,9 @@
  *
  * A published string buffer is never modified: a writer builds a new buffer
  * and swaps the pointer under the shard lock, so a reader holding a reference
- * (GET encoding after unlocking) keeps a consistent, immutable value.
+ * (GET encoding after unlocking) keeps a consistent, immutable value. The one
+ * exception is ENCODING_RAW_GROWABLE (store/strbuf.h), which lock-free
+ * readers therefore never dereference.
  */
 #ifndef MAGPIE_STORE_VALUE_H
 #define MAGPIE_STORE_VALUE_H
@@ -64,6 +66,10 @@ const char *value_encoding_name(int encoding);
 
 /* Drops what the payload owns. */
 void value_release(int type, int encoding, union value_payload p);
+/* value_release for a value that was in a table: lock-free readers may still
+ * be copying it, so the drop waits for them (core/ebr.h). Not inside a read
+ * section. */
+void value_retire(int type, int encoding, union value_payload p);
 /* A copy for COPY: strings share the immutable buffer (one more reference).
  * Returns 0 or -ENOMEM. */
 int value_duplicate(const struct value *src, struct value *out);

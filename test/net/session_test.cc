@@ -190,6 +190,18 @@ TEST_F(Session, InfoSectionsAndScheduler)
     EXPECT_NE(info_field(all, "tasks_run"), "");
     EXPECT_NE(info_field(all, "steals"), "");
     EXPECT_NE(info_field(all, "shard_0"), "");
+    // GET reads lock-free: a hit and a miss show up in the read counters.
+    std::string before = c->call({"INFO", "scheduler"});
+    c->call({"SET", "lockfree:k", "v"});
+    EXPECT_EQ(c->call({"GET", "lockfree:k"}), "$1\r\nv\r\n");
+    EXPECT_EQ(c->call({"GET", "lockfree:missing"}), "$-1\r\n");
+    std::string after = c->call({"INFO", "scheduler"});
+    auto reads = [](const std::string &info) {
+        return std::stoull(info_field(info, "lockfree_reads")) +
+               std::stoull(info_field(info, "read_fallbacks"));
+    };
+    EXPECT_EQ(reads(after) - reads(before), 2u);
+    c->call({"DEL", "lockfree:k"});
     EXPECT_NE(all.find("cmdstat_ping:calls=1,"), std::string::npos);
     std::string keyspace = c->call({"INFO", "keyspace"});
     EXPECT_EQ(keyspace, "$12\r\n# Keyspace\r\n\r\n");

@@ -1,6 +1,7 @@
 #!/bin/sh
-# SHARD_SET_GUARD (store/multilock.h) obeys the same compile-time rule as
-# LOCK_GUARD: a suspension inside it must not compile, after it must.
+# SHARD_SET_GUARD (store/multilock.h) and SHARD_GUARD (store/shard.h) obey
+# the same compile-time rule as LOCK_GUARD: a suspension inside them must not
+# compile, after them it must.
 #   nocompile/fail_*.c  must be rejected with the lock rule's message;
 #   nocompile/ok_*.c    must compile with the project's warning flags.
 # Usage: run-shard-guard-nocompile.sh [BUILD_DIR]. Compiles with gcc and

@@ -15,7 +15,7 @@ int store_test_put_type(struct keyspace *ks, int db, const char *key, size_t len
     key_locate(ks, db, key, len, &k);
     struct value v = {.p.obj = NULL, .type = (uint8_t)type, .encoding = 0};
     int rc = 0;
-    LOCK_GUARD (&k.shard->lock) {
+    SHARD_GUARD (k.shard) {
         struct table_pos pos;
         struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos);
         if (e) {

@@ -37,8 +37,10 @@ TEST(Inprocess, SweepRunsEveryCombination)
         EXPECT_GT(p.ops, 0u);
         EXPECT_EQ(p.errors, 0u);
         EXPECT_GT(p.elapsed_s, 0.0);
-        // Every operation takes its shard's lock at least once.
-        EXPECT_GE(p.locks.acquisitions, p.ops);
+        // Writes (set, incr, del: 3 of every 5 operations, drawn at random)
+        // take their shard's lock; GETs read lock-free and lock only when
+        // they fall back. So at least about 3/5 of the operations locked.
+        EXPECT_GE(p.locks.acquisitions, p.ops / 2);
         EXPECT_LE(p.locks.contended, p.locks.acquisitions);
         if (p.threads == 1) {
             EXPECT_EQ(p.locks.contended, 0u); // nobody to contend with

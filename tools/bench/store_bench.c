@@ -11,7 +11,12 @@
  *          8). "10k" keys fit in the caches: it measures the store's own
  *          path; "1M" (the memory run's keyspace) adds a cache miss or three
  *          per command. "direct" is GET through keyspace_get (no command
- *          table, no reply).
+ *          table, no reply). "MIX" is 90% GET and 10% SET on the same keys
+ *          (lock-free readers next to locked writers).
+ *
+ * GET (and MGET, EXISTS, STRLEN, TTL, TYPE) read without the shard lock
+ * when no writer interferes (store/shard_read.c): a read writes nothing
+ * another core reads, so it can scale like the private baseline below.
  *
  * baseline: lock + unlock per operation of a private pthread mutex (no
  *          sharing: what the machine can scale to) and of one of 8 shared
@@ -30,6 +35,7 @@
 #include "store/keyspace.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,7 +57,7 @@
 static char keys[MEM_KEYS][KEY_LEN + 1];
 static const char value[VALUE_LEN + 1] = "0123456789abcdef0123456789ABCDEF";
 
-enum op { OP_GET, OP_SET };
+enum op { OP_GET, OP_SET, OP_MIX };
 enum mode { MODE_COMMAND, MODE_DIRECT };
 
 struct run {
@@ -82,19 +88,25 @@ static void *worker(void *arg)
     outbuf_init(&out);
     struct reply reply = {&out, 2};
     struct resp_arg argv[3] = {
-        {r->op == OP_GET ? "GET" : "SET", 3, NULL},
+        {r->op == OP_SET ? "SET" : "GET", 3, NULL},
         {NULL, KEY_LEN, NULL},
         {value, VALUE_LEN, NULL},
     };
     struct cmd_ctx c = {
-        .ks = r->ks, .argc = r->op == OP_GET ? 2 : 3, .argv = argv, .reply = &reply};
+        .ks = r->ks, .argc = r->op == OP_SET ? 3 : 2, .argv = argv, .reply = &reply};
     uint64_t seed = r->seed, ops = 0;
     while (!atomic_load_explicit(r->go, memory_order_acquire))
         ;
     while (!atomic_load_explicit(r->stop, memory_order_relaxed)) {
         /* Check the clock flag every 256 operations only. */
         for (int i = 0; i < 256; i++) {
-            const char *key = keys[r->hot ? 0 : xorshift(&seed) % r->nkeys];
+            uint64_t x = xorshift(&seed);
+            const char *key = keys[r->hot ? 0 : x % r->nkeys];
+            if (r->op == OP_MIX) {
+                bool set = (x >> 32) % 10 == 0;
+                argv[0].ptr = set ? "SET" : "GET";
+                c.argc = set ? 3 : 2;
+            }
             if (r->mode == MODE_DIRECT) {
                 struct bytes *b;
                 if (keyspace_get(r->ks, 0, key, KEY_LEN, 0, &b) == 0)
@@ -333,10 +345,14 @@ int main(void)
         }
         bench_ops(ks, HOT_SET, "10k uniform", shard_counts[i], shard_counts[i] == 8 ? &get1 : NULL,
                   &get2);
-        if (shard_counts[i] == 8)
+        if (shard_counts[i] == 8) {
             print_row("GET", "10k uniform", 8, "direct",
                       measure(ks, HOT_SET, OP_GET, MODE_DIRECT, false, 1),
                       measure(ks, HOT_SET, OP_GET, MODE_DIRECT, false, 2));
+            print_row("MIX", "10k uniform", 8, "command",
+                      measure(ks, HOT_SET, OP_MIX, MODE_COMMAND, false, 1),
+                      measure(ks, HOT_SET, OP_MIX, MODE_COMMAND, false, 2));
+        }
         keyspace_free(ks);
     }
     for (int op = OP_GET; op <= OP_SET; op++)
