@@ -104,6 +104,15 @@ int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, c
  * missing; -EINVAL when the key holds another type; -ENOMEM. */
 int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms,
                  struct bytes **out);
+/*
+ * Copies the string value into buf (cap bytes) and sets *len to its length:
+ * 0; -ENOENT when missing; -EINVAL when the key holds another type; -ENOSPC
+ * when cap is too small (*len is then the length needed). A short value is
+ * copied without writing any shared memory, the way GET replies, so this is
+ * the call that measures what the server's GET costs.
+ */
+int keyspace_get_copy(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms,
+                      void *buf, size_t cap, size_t *len);
 /* 1 when a key was deleted, 0 when there was none. */
 int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms);
 

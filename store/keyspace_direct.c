@@ -6,9 +6,11 @@
 #include "store/keyspace_impl.h"
 
 #include "core/ebr.h"
+#include "store/cmd_util.h"
 #include "store/number.h"
 
 #include <errno.h>
+#include <string.h>
 
 int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, const void *val,
                  size_t val_len, int64_t now_ms)
@@ -88,6 +90,35 @@ int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, i
     }
     *out = v.p.str;
     return 0;
+}
+
+int keyspace_get_copy(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms,
+                      void *buf, size_t cap, size_t *len)
+{
+    struct key k;
+    key_locate(ks, db, key, key_len, &k);
+    struct string_snapshot snap = {0};
+    bool wrongtype = false;
+    if (peek_string_snapshot(&k, now_ms, &snap, &wrongtype) == PEEK_LOCK) {
+        SHARD_GUARD (k.shard) {
+            struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ, NULL);
+            if (e && entry_type(e) != VALUE_STRING)
+                wrongtype = true;
+            else if (e)
+                do_string_snapshot(k.shard, e, &snap);
+        }
+    }
+    if (wrongtype)
+        return -EINVAL;
+    if (!snap.present)
+        return -ENOENT;
+    char digits[NUMBER_LL_BUF];
+    const char *data = snapshot_data(&snap, digits, len);
+    int rc = *len <= cap ? 0 : -ENOSPC;
+    if (rc == 0)
+        memcpy(buf, data, *len);
+    snapshot_release(&snap);
+    return rc;
 }
 
 int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, int64_t now_ms)

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <string>
+#include <vector>
 
 #include "core/bytes.h"
 #include "store/keyspace.h"
@@ -36,6 +37,30 @@ TEST(Keyspace, ConfigDefaultsAndValidation)
     EXPECT_EQ(errno, EINVAL);
     struct keyspace_config negative = {-1, 4, 1};
     EXPECT_EQ(keyspace_new(&negative), nullptr);
+}
+
+TEST(Keyspace, DirectGetCopy)
+{
+    struct keyspace_config cfg = {1, 4, 1};
+    struct keyspace *ks = keyspace_new(&cfg);
+    const int64_t now = 1000;
+    char buf[16];
+    size_t len = 99;
+    EXPECT_EQ(keyspace_get_copy(ks, 0, "k", 1, now, buf, sizeof(buf), &len), -ENOENT);
+    ASSERT_EQ(keyspace_set(ks, 0, "k", 1, "value", 5, now), 0);
+    ASSERT_EQ(keyspace_get_copy(ks, 0, "k", 1, now, buf, sizeof(buf), &len), 0);
+    EXPECT_EQ(std::string(buf, len), "value");
+    ASSERT_EQ(keyspace_set(ks, 0, "n", 1, "-42", 3, now), 0); // stored as an int
+    ASSERT_EQ(keyspace_get_copy(ks, 0, "n", 1, now, buf, sizeof(buf), &len), 0);
+    EXPECT_EQ(std::string(buf, len), "-42");
+    std::string big(5000, 'x'); // long enough to be referenced, not inlined
+    ASSERT_EQ(keyspace_set(ks, 0, "big", 3, big.data(), big.size(), now), 0);
+    EXPECT_EQ(keyspace_get_copy(ks, 0, "big", 3, now, buf, sizeof(buf), &len), -ENOSPC);
+    EXPECT_EQ(len, big.size());
+    std::vector<char> large(big.size());
+    ASSERT_EQ(keyspace_get_copy(ks, 0, "big", 3, now, large.data(), large.size(), &len), 0);
+    EXPECT_EQ(std::string(large.data(), len), big);
+    keyspace_free(ks);
 }
 
 TEST(Keyspace, DirectApi)
