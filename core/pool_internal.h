@@ -65,12 +65,15 @@ struct worker {
     /* Owner-only fields: no other thread reads them. */
     struct pool *pool;
     int index;
-    struct task *lifo; /* the task this worker woke last: it runs next */
-    int lifo_streak;   /* consecutive runs taken from the LIFO slot */
-    uint32_t tick;     /* loop turns, for the maintenance interval */
-    uint64_t rng;      /* xorshift state: random steal victims */
-    bool searching;    /* counted in idle.state as searching */
-    bool sleeping;     /* guarded by pool->idle.lock: on the sleepers list */
+    struct task *lifo;                     /* the task this worker woke last: it runs next */
+    int lifo_streak;                       /* consecutive runs taken from the LIFO slot */
+    uint32_t tick;                         /* loop turns, for the maintenance interval */
+    uint64_t rng;                          /* xorshift state: random steal victims */
+    bool searching;                        /* counted in idle.state as searching */
+    bool polling;                          /* inside driver.poll: woken tasks go to the batch */
+    struct task *batch_first, *batch_last; /* tasks woken by one poll, in order */
+    size_t batch_len;
+    bool sleeping; /* guarded by pool->idle.lock: on the sleepers list */
     pthread_t thread;
     CACHE_ALIGNED ATOMIC(uint32_t) park_state; /* enum park_state; also the futex word */
     CACHE_ALIGNED struct worker_counters counters;

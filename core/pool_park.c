@@ -59,15 +59,49 @@ static void consume_wakeup(struct worker *w)
     atomic_exchange_explicit(&w->park_state, PARK_EMPTY, memory_order_acquire);
 }
 
+/*
+ * The tasks one poll woke, queued in the order their events came: the first
+ * runs next on this worker (a lone request stays on the thread that read it),
+ * the rest go to the back of the global queue, where any worker takes them
+ * oldest first. Left on this worker's deque they would run newest first, and
+ * under a steady stream of I/O the earliest connections of every batch would
+ * wait behind all later ones: the deque's LIFO order suits fork-join work,
+ * not fairness between clients.
+ */
+static void flush_poll_batch(struct pool *p, struct worker *w)
+{
+    struct task *first = w->batch_first, *last = w->batch_last;
+    size_t n = w->batch_len;
+    w->batch_first = w->batch_last = NULL;
+    w->batch_len = 0;
+    if (n == 0)
+        return;
+    struct task *rest = first->next;
+    first->next = NULL;
+    pool__schedule(p, first, true);
+    if (n > 1) {
+        inject__push_chain(&p->inject, rest, last, n - 1);
+        idle__notify(p);
+    }
+}
+
+static void poll_driver(struct pool *p, struct worker *w, int timeout_ms)
+{
+    counter__add(&w->counters.polls, 1);
+    w->polling = true;
+    p->driver.poll(p->driver.ctx, timeout_ms);
+    w->polling = false;
+    flush_poll_batch(p, w);
+}
+
 void park__wait(struct pool *p, struct worker *w)
 {
     counter__add(&w->counters.parks, 1);
     if (p->has_driver && driver_try_take(p)) {
         if (announce_sleep(w, PARK_IN_DRIVER)) {
-            counter__add(&w->counters.polls, 1);
             /* Returns on I/O (which may wake tasks onto this worker) or when
              * park__unpark calls driver.unpark. */
-            p->driver.poll(p->driver.ctx, -1);
+            poll_driver(p, w, -1);
         }
         consume_wakeup(w);
         driver_give(p);
@@ -97,7 +131,6 @@ void park__poll_driver_now(struct pool *p, struct worker *w)
 {
     if (!p->has_driver || !driver_try_take(p))
         return;
-    counter__add(&w->counters.polls, 1);
-    p->driver.poll(p->driver.ctx, 0);
+    poll_driver(p, w, 0);
     driver_give(p);
 }

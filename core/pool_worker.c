@@ -14,9 +14,11 @@
  *   5. otherwise it parks.
  *
  * Where a task goes: spawned on a worker, onto its deque; woken on a worker,
- * into its LIFO slot (the previous occupant moves to the deque); spawned or
- * woken off the pool, to the global queue; yielded, to the global queue too,
- * behind all the work that is already queued.
+ * into its LIFO slot (the previous occupant moves to the deque); woken by the
+ * I/O driver, the first of a poll's tasks into the LIFO slot and the rest to
+ * the global queue in the order the events came (see pool_park.c); spawned
+ * or woken off the pool, to the global queue; yielded, to the global queue
+ * too, behind all the work that is already queued.
  */
 #include "core/pool_internal.h"
 
@@ -57,6 +59,16 @@ void pool__schedule(struct pool *p, struct task *t, bool lifo)
     if (w == NULL) {
         inject__push(&p->inject, t);
         idle__notify(p);
+    } else if (lifo && w->polling) {
+        /* Woken by the I/O driver: queued in arrival order after the poll
+         * (park__flush_poll_batch). */
+        t->next = NULL;
+        if (w->batch_last != NULL)
+            w->batch_last->next = t;
+        else
+            w->batch_first = t;
+        w->batch_last = t;
+        w->batch_len++;
     } else if (lifo) {
         /* Not stealable, so no one needs waking unless a task moves out. */
         struct task *previous = w->lifo;

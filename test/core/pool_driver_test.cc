@@ -25,6 +25,7 @@ struct FakeDriver {
     std::mutex mutex;
     std::condition_variable cv;
     std::vector<counter_task *> events;
+    std::vector<order_task *> order_events; // signalled in the order posted
     bool unparked = false;
     std::atomic<int> in_poll{0};
     std::atomic<int> blocked{0}; // a worker is inside poll(-1)
@@ -50,15 +51,17 @@ struct FakeDriver {
             concurrent_polls++;
         (timeout_ms == 0 ? nonblocking_polls : blocking_polls)++;
         std::vector<counter_task *> ready;
+        std::vector<order_task *> ordered;
         {
             std::unique_lock<std::mutex> lock(mutex);
             if (timeout_ms != 0) {
                 blocked = 1;
-                cv.wait(lock, [&] { return unparked || !events.empty(); });
+                cv.wait(lock, [&] { return unparked || !events.empty() || !order_events.empty(); });
                 blocked = 0;
             }
             unparked = false;
             ready.swap(events);
+            ordered.swap(order_events);
         }
         in_poll = 0;
         for (counter_task *t : ready) {
@@ -66,6 +69,8 @@ struct FakeDriver {
                 wakes_on_worker++;
             counter_task_signal(t);
         }
+        for (order_task *t : ordered)
+            order_task_signal(t);
     }
     void unpark()
     {
@@ -170,6 +175,48 @@ TEST(PoolDriver, BusyWorkersPollWithoutBlocking)
     fib_parallel(p, 15, &counts); // about 2,000 tasks: dozens of maintenance turns
     EXPECT_GT(d.nonblocking_polls.load(), 0);
     EXPECT_EQ(d.concurrent_polls.load(), 0);
+    pool_destroy(p);
+}
+
+// Tasks woken by one poll run in the order their events came: the first on
+// the polling worker at once, the others oldest first. (A worker's own deque
+// is LIFO, which would run a batch newest first and, under a steady stream
+// of I/O, keep the first clients of every batch waiting behind later ones.)
+TEST(PoolDriver, TasksWokenByOnePollRunInEventOrder)
+{
+    FakeDriver d;
+    struct pool *p = make_pool(1, &d);
+    constexpr int n = 8;
+    ATOMIC(int) next{0};
+    ATOMIC(int) log[n];
+    for (auto &slot : log)
+        slot = -1;
+    std::vector<order_task> tasks(n);
+    for (int i = 0; i < n; i++) {
+        order_task_init(&tasks[i], i, &next, log);
+        pool_spawn(p, &tasks[i].task);
+    }
+    // Every task ran once and waits for its flag; the worker blocks in poll.
+    ASSERT_TRUE(eventually([&] {
+        for (auto &t : tasks)
+            if (task_state_of(&t.task) != TASK_IDLE)
+                return false;
+        return d.blocked == 1;
+    }));
+    {
+        std::lock_guard<std::mutex> lock(d.mutex);
+        for (auto &t : tasks)
+            d.order_events.push_back(&t);
+        d.cv.notify_all();
+    }
+    ASSERT_TRUE(eventually([&] {
+        for (auto &slot : log)
+            if (slot.load() < 0)
+                return false;
+        return true;
+    }));
+    for (int i = 0; i < n; i++)
+        EXPECT_EQ(log[i].load(), i) << "position " << i;
     pool_destroy(p);
 }
 

@@ -199,6 +199,32 @@ long counter_task_overlaps(struct counter_task *c)
     return atomic_load(&c->overlaps);
 }
 
+/* ---------------------------------------------------------------- order */
+
+static enum task_status order_run(struct task *t)
+{
+    struct order_task *o = container_of(t, struct order_task, task);
+    TASK_BEGIN(t);
+    TASK_AWAIT(t, atomic_load(&o->flag));
+    atomic_store(&o->log[atomic_fetch_add(o->next, 1)], o->id);
+    TASK_END(t);
+}
+
+void order_task_init(struct order_task *o, int id, ATOMIC(int) * next, ATOMIC(int) * log)
+{
+    task_init(&o->task, order_run);
+    o->id = id;
+    atomic_init(&o->flag, 0);
+    o->next = next;
+    o->log = log;
+}
+
+void order_task_signal(struct order_task *o)
+{
+    atomic_store(&o->flag, 1);
+    task_wake(&o->task);
+}
+
 /* ---------------------------------------------------------------- state */
 
 static enum task_status flag_body(struct task *t)

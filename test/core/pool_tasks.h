@@ -60,6 +60,20 @@ long yield_fairness_run(struct pool *p, int yielders, long max_yields);
  * the third never ran within max_bounces. */
 long lifo_pingpong_run(struct pool *p, long max_bounces);
 
+/* ---- run order: each task logs its id when its flag is set ---- */
+
+struct order_task {
+    struct task task;
+    int id;
+    ATOMIC(int) flag;
+    ATOMIC(int) * next; /* shared cursor into log */
+    ATOMIC(int) * log;  /* ids in run order; the test starts it at -1 */
+};
+
+void order_task_init(struct order_task *o, int id, ATOMIC(int) * next, ATOMIC(int) * log);
+/* flag = 1, then task_wake. */
+void order_task_signal(struct order_task *o);
+
 /* ---- task state tests ---- */
 
 /* Awaits `flag`; counts its runs. */
