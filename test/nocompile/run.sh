@@ -4,11 +4,13 @@
 #             compiler output names LOCK_GUARD and says the lock "must be
 #             released before suspending" (not some unrelated error).
 #   ok_*.c    must compile cleanly with the project's warning flags.
-# Usage: run.sh CC. Each case is compiled with CC and, where installed, with
-# the other of gcc/clang. Prints one line per case and compiler, then
-# `RESULT <passed> <failed>`.
+# Usage: run.sh CC [CASE_DIR]. Runs the cases in CASE_DIR (default
+# test/nocompile; test/store/nocompile holds the store's shard guards). Each
+# case is compiled with CC and, where installed, with the other of gcc/clang.
+# Prints one line per case and compiler, then `RESULT <passed> <failed>`.
 cd "$(dirname "$0")/../.." || exit 1
 cc=${1:-cc}
+cases=${2:-test/nocompile}
 
 # The warning flags, read from the GNUmakefile so they cannot drift.
 warn=$(sed -n 's/^WARN *:= *//p' GNUmakefile)
@@ -25,7 +27,7 @@ passed=0 failed=0
 for compiler in $compilers; do
     flags="-std=gnu11 -O2 $cwarn -I. -D_GNU_SOURCE -pthread"
     if $compiler --version 2>/dev/null | grep -qi clang; then flags="$flags -Wthread-safety"; fi
-    for src in test/nocompile/fail_*.c test/nocompile/ok_*.c; do
+    for src in "$cases"/fail_*.c "$cases"/ok_*.c; do
         name=$(basename "$src" .c)
         # shellcheck disable=SC2086
         if $compiler $flags -c "$src" -o /dev/null >"$out" 2>&1; then compiled=1; else compiled=0; fi
