@@ -111,9 +111,13 @@ int reactor_add(struct reactor *r, int fd, uint32_t interest, reactor_fn fn, voi
     s->fn = fn;
     s->ctx = ctx;
     s->release = NULL;
+    /* Before the fd is in epoll: a poller on another thread may dispatch its
+     * first event at once, and the callback may look at *out (the listener
+     * reads its socket's fd through it). */
+    *out = s;
     uint32_t generation = atomic_load_explicit(&s->generation, memory_order_relaxed) + 1;
-    /* Release: the dispatcher's acquire load of this generation sees fd, fn
-     * and ctx as written above. */
+    /* Release: the dispatcher's acquire load of this generation sees fd, fn,
+     * ctx and *out as written above. */
     atomic_store_explicit(&s->generation, generation, memory_order_release);
     struct epoll_event ev = {.events = epoll_events_for(interest),
                              .data.u64 = event_data(s, generation)};
@@ -125,10 +129,10 @@ int reactor_add(struct reactor *r, int fd, uint32_t interest, reactor_fn fn, voi
         s->next_free = r->free_head;
         r->free_head = s->index;
         pthread_mutex_unlock(&r->lock);
+        *out = NULL;
         return rc;
     }
     stat_add(&r->stats.registered, 1);
-    *out = s;
     return 0;
 }
 

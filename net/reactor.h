@@ -70,7 +70,9 @@ void reactor_free(struct reactor *r);
 /*
  * Registers fd for `interest` (REACTOR_READABLE | REACTOR_WRITABLE, and
  * REACTOR_EDGE for edge-triggered). From any thread. Returns 0 and sets *out,
- * or -errno (the fd is then left open and unregistered).
+ * or -errno (the fd is then left open and unregistered). *out is set before
+ * the fd can produce an event, so the callback may read it even when another
+ * thread's poll dispatches the first event before reactor_add returns.
  */
 int reactor_add(struct reactor *r, int fd, uint32_t interest, reactor_fn fn, void *ctx,
                 struct reactor_source **out);

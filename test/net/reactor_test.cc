@@ -317,4 +317,63 @@ TEST_F(Reactor, ConcurrentRegistrationAndCloseWhilePolling)
     EXPECT_EQ(st.registered, 0u);
 }
 
+// The listener's callback reads its own source through the slot reactor_add
+// filled. A poller on another thread can dispatch the first event before
+// reactor_add returns, so the slot must be written before the fd is armed
+// (TSan reported this as a race in the server; without TSan the callback
+// could see a null source).
+struct SlotReader {
+    struct reactor_source *slot = nullptr;
+    int fd = -1;
+    std::atomic<int> seen_null{0};
+    std::atomic<int> seen_wrong_fd{0};
+    std::atomic<int> calls{0};
+    std::atomic<bool> released{false};
+};
+
+void read_own_slot(void *ctx, uint32_t)
+{
+    auto *sr = static_cast<SlotReader *>(ctx);
+    struct reactor_source *s = sr->slot;
+    if (!s)
+        sr->seen_null++;
+    else if (reactor_source_fd(s) != sr->fd)
+        sr->seen_wrong_fd++;
+    sr->calls++;
+}
+
+void slot_reader_release(void *ctx)
+{
+    static_cast<SlotReader *>(ctx)->released = true;
+}
+
+TEST_F(Reactor, CallbackMayReadTheSourceSlotFromItsFirstEvent)
+{
+    std::atomic<bool> stop{false};
+    std::thread poller([&] {
+        while (!stop)
+            reactor_poll(r, 1);
+    });
+    const int rounds = (int)test_scaled(300, 30);
+    for (int i = 0; i < rounds; i++) {
+        int fds[2];
+        ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds));
+        ASSERT_EQ(1, write(fds[1], "x", 1)); // readable the moment it is added
+        SlotReader sr;
+        sr.fd = fds[0];
+        ASSERT_EQ(0, reactor_add(r, fds[0], REACTOR_READABLE | REACTOR_EDGE, read_own_slot, &sr,
+                                 &sr.slot));
+        while (sr.calls.load() == 0)
+            std::this_thread::yield();
+        reactor_close(r, sr.slot, slot_reader_release); // closes fds[0] later
+        while (!sr.released.load())                     // sr must outlive any dispatch
+            std::this_thread::yield();
+        EXPECT_EQ(sr.seen_null.load(), 0);
+        EXPECT_EQ(sr.seen_wrong_fd.load(), 0);
+        close(fds[1]);
+    }
+    stop = true;
+    poller.join();
+}
+
 } // namespace
