@@ -23,6 +23,7 @@
 struct listen_socket {
     struct listener *owner;
     struct reactor_source *source;
+    int fd;
     bool is_unix;
 };
 
@@ -31,7 +32,11 @@ struct listener {
     listener_accept_fn on_accept;
     void *ctx;
     struct listen_socket sockets[MAX_SOCKETS];
-    int count;
+    int count; /* opened; final before the first one is registered */
+    /* Registered with the reactor, a prefix of sockets[]. The first socket can
+     * accept (and pause on EMFILE, on the polling thread) while the main
+     * thread still registers the others. */
+    ATOMIC(int) registered;
     char *unix_path;
     struct reactor_timer retry;
     ATOMIC(bool) closed;
@@ -40,7 +45,9 @@ struct listener {
 
 static void set_interest_all(struct listener *l, uint32_t interest)
 {
-    for (int i = 0; i < l->count; i++)
+    /* Acquire: pairs with register_sockets, so each source counted is set. */
+    int n = atomic_load_explicit(&l->registered, memory_order_acquire);
+    for (int i = 0; i < n; i++)
         reactor_set_interest(l->reactor, l->sockets[i].source, interest);
 }
 
@@ -68,7 +75,7 @@ static void on_readable(void *ctx, uint32_t events)
     struct listen_socket *ls = ctx;
     struct listener *l = ls->owner;
     (void)events;
-    int fd = reactor_source_fd(ls->source);
+    int fd = ls->fd;
     for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
         struct sockaddr_storage peer;
         socklen_t len = sizeof(peer);
@@ -188,17 +195,23 @@ static bool optional_failure(int err)
            err == -ENOPROTOOPT || err == -ESOCKTNOSUPPORT || err == -EPFNOSUPPORT;
 }
 
-static int add_socket(struct listener *l, int fd, bool is_unix)
+static void remember_socket(struct listener *l, int fd, bool is_unix)
 {
-    struct listen_socket *ls = &l->sockets[l->count];
-    ls->owner = l;
-    ls->is_unix = is_unix;
-    int rc = reactor_add(l->reactor, fd, REACTOR_READABLE, on_readable, ls, &ls->source);
-    if (rc) {
-        close(fd);
-        return rc;
+    l->sockets[l->count++] = (struct listen_socket){.owner = l, .fd = fd, .is_unix = is_unix};
+}
+
+/* Only once every socket is open: from the first registration on, a polling
+ * worker may be accepting. */
+static int register_sockets(struct listener *l)
+{
+    for (int i = 0; i < l->count; i++) {
+        struct listen_socket *ls = &l->sockets[i];
+        int rc = reactor_add(l->reactor, ls->fd, REACTOR_READABLE, on_readable, ls, &ls->source);
+        if (rc)
+            return rc;
+        /* Release: pairs with set_interest_all's acquire. */
+        atomic_store_explicit(&l->registered, i + 1, memory_order_release);
     }
-    l->count++;
     return 0;
 }
 
@@ -227,7 +240,7 @@ int listener_open(struct reactor *r, const struct listener_config *config, struc
             snprintf(err, errlen, "Failed listening on port %d (TCP), aborting.", config->port);
             rc = fd;
         } else {
-            rc = add_socket(l, fd, false);
+            remember_socket(l, fd, false);
         }
     }
     if (rc == 0 && config->unixsocket && config->unixsocket[0]) {
@@ -237,15 +250,19 @@ int listener_open(struct reactor *r, const struct listener_config *config, struc
             snprintf(err, errlen, "Failed opening Unix socket: %s: %s", step, strerror(-fd));
             rc = fd;
         } else {
+            remember_socket(l, fd, true);
             l->unix_path = strdup(config->unixsocket);
-            rc = l->unix_path ? add_socket(l, fd, true) : -ENOMEM;
-            if (!l->unix_path)
-                close(fd);
+            rc = l->unix_path ? 0 : -ENOMEM;
         }
     }
     if (rc == 0 && l->count == 0) {
         snprintf(err, errlen, "Configured to not listen anywhere, exiting.");
         rc = -EINVAL;
+    }
+    if (rc == 0) {
+        rc = register_sockets(l);
+        if (rc)
+            snprintf(err, errlen, "Registering the listening sockets: %s", strerror(-rc));
     }
     if (rc) {
         listener_close(l);
@@ -262,8 +279,13 @@ void listener_close(struct listener *l)
     if (atomic_exchange_explicit(&l->closed, true, memory_order_acq_rel))
         return;
     reactor_timer_stop(l->reactor, &l->retry);
-    for (int i = 0; i < l->count; i++)
-        reactor_close(l->reactor, l->sockets[i].source, NULL);
+    int registered = atomic_load_explicit(&l->registered, memory_order_relaxed);
+    for (int i = 0; i < l->count; i++) {
+        if (i < registered)
+            reactor_close(l->reactor, l->sockets[i].source, NULL);
+        else
+            close(l->sockets[i].fd);
+    }
     if (l->unix_path)
         unlink(l->unix_path);
 }

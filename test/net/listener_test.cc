@@ -1,12 +1,14 @@
 // The listener driven by reactor_poll directly.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -119,6 +121,39 @@ TEST_F(Listener, NothingToListenOn)
 {
     EXPECT_NE(0, open({}, 6379));
     EXPECT_EQ(std::string(err), "Configured to not listen anywhere, exiting.");
+}
+
+// In the server the pool is already polling when the listener opens, so the
+// first socket can accept while the others are still being registered. Run
+// under TSan, this caught the accept callback reading its socket's source
+// before reactor_add had stored it.
+TEST_F(Listener, AcceptsWhileAnotherThreadPollsDuringOpen)
+{
+    int port = testing_server::free_port();
+    std::string path = "/tmp/magpie-listener-race-" + std::to_string(getpid()) + ".sock";
+    std::atomic<bool> stop{false};
+    std::atomic<size_t> accepted_count{0};
+    std::thread poller([&] {
+        while (!stop) {
+            reactor_poll(r, 1);
+            accepted_count = accepted.fds.size(); // the poller owns `accepted` until joined
+        }
+    });
+    std::thread connector([&] { // keeps knocking until the port listens
+        testing_server::RespClient c;
+        for (int i = 0; i < 5000 && !c.connect(port); i++)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (accepted_count.load() == 0 && std::chrono::steady_clock::now() < give_up)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    int rc = open({"127.0.0.1"}, port, path.c_str());
+    connector.join();
+    stop = true;
+    poller.join();
+    ASSERT_EQ(0, rc) << err;
+    EXPECT_EQ(listener_count(l), 2);
+    EXPECT_GE(accepted.fds.size(), 1u);
 }
 
 // Out of descriptors: the listener pauses instead of spinning on a socket that
