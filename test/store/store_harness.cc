@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "proto/reply.h"
+#include "proto/resp.h"
 #include "store/value.h"
 
 void store_commands_init()
@@ -16,58 +17,26 @@ void store_commands_init()
     });
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
+// The server's own inline parser (Redis's sdssplitargs quoting), so a test
+// writes a command as a redis-cli user would, and a line with bad quoting
+// fails the test instead of being read some other way.
 std::vector<std::string> split_command(const std::string &line)
 {
+    struct resp_reader *reader = resp_reader_new(nullptr);
+    if (!reader)
+        throw std::runtime_error("resp_reader_new failed");
+    std::string wire = line + "\r\n";
+    struct resp_command cmd;
+    bool fed = resp_reader_feed(reader, wire.data(), wire.size()) == 0;
+    enum resp_status st = fed ? resp_reader_next(reader, &cmd) : RESP_ERROR;
     std::vector<std::string> out;
-    size_t i = 0, n = line.size();
-    while (i < n) {
-        while (i < n && line[i] == ' ')
-            i++;
-        if (i == n)
-            break;
-        std::string arg;
-        if (line[i] == '"') {
-            for (i++; i < n && line[i] != '"'; i++) {
-                if (line[i] != '\\' || i + 1 == n) {
-                    arg += line[i];
-                    continue;
-                }
-                char e = line[++i];
-                if (e == 'r')
-                    arg += '\r';
-                else if (e == 'n')
-                    arg += '\n';
-                else if (e == 't')
-                    arg += '\t';
-                else if (e == 'x' && i + 2 < n && hex_digit(line[i + 1]) >= 0 &&
-                         hex_digit(line[i + 2]) >= 0) {
-                    arg += (char)(hex_digit(line[i + 1]) * 16 + hex_digit(line[i + 2]));
-                    i += 2;
-                } else
-                    arg += e;
-            }
-            i++; // closing quote
-        } else if (line[i] == '\'') {
-            for (i++; i < n && line[i] != '\''; i++)
-                arg += line[i];
-            i++;
-        } else {
-            while (i < n && line[i] != ' ')
-                arg += line[i++];
-        }
-        out.push_back(arg);
-    }
+    if (st == RESP_COMMAND)
+        for (int i = 0; i < cmd.argc; i++)
+            out.emplace_back(cmd.argv[i].ptr, cmd.argv[i].len);
+    std::string error = !fed ? "out of memory" : st == RESP_ERROR ? resp_reader_error(reader) : "";
+    resp_reader_free(reader);
+    if (st == RESP_ERROR)
+        throw std::invalid_argument("split_command(" + line + "): " + error);
     return out;
 }
 

@@ -30,8 +30,9 @@ int each_failure_point(const std::function<void(Store &)> &setup, const std::str
         // allocation that fails (a failing reply closes the connection).
         s.run("PING_WARMUP");
         std::string before = snapshot(s);
+        std::vector<std::string> argv = split_command(line); // allocates: not the command's
         mem_fail_after(n);
-        std::string reply = s.run(line);
+        std::string reply = s.run_argv(argv);
         long injected = mem_failures_injected();
         mem_fail_reset();
         if (injected == 0) {
@@ -164,8 +165,9 @@ TEST(StoreOom, TableGrowthFailureLosesNothing)
     for (int i = 0; i < n; i++) {
         // Integer values need no buffer: the entry is allocation 0, a growth
         // of the bucket array would be allocation 1, which fails.
+        std::vector<std::string> argv = {"SET", "key:" + std::to_string(i), std::to_string(i)};
         mem_fail_after(1);
-        std::string r = s.run("SET key:" + std::to_string(i) + " " + std::to_string(i));
+        std::string r = s.run_argv(argv);
         mem_fail_reset();
         ASSERT_EQ(r, "+OK\r\n") << i;
     }
