@@ -200,17 +200,7 @@ void get_command(struct cmd_ctx *c)
     struct key k;
     cmd_key(c, 1, &k);
     struct string_snapshot snap = {0};
-    bool wrongtype = false;
-    if (peek_string_snapshot(&k, c->now_ms, &snap, &wrongtype) == PEEK_LOCK) {
-        SHARD_GUARD (k.shard) {
-            struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
-            if (e && entry_type(e) != VALUE_STRING)
-                wrongtype = true;
-            else if (e)
-                do_string_snapshot(k.shard, e, &snap);
-        }
-    }
-    if (wrongtype)
+    if (!read_string(&k, c->now_ms, &snap))
         reply_error(c->reply, ERR_WRONGTYPE);
     else
         reply_snapshot(c->reply, &snap);

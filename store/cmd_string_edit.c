@@ -31,6 +31,19 @@ static enum edit_outcome do_write_at(struct shard *s, struct entry *e, size_t of
     return EDIT_OK;
 }
 
+/* APPEND's and SETRANGE's reply: the string's new length, or the error. */
+static void reply_edit(struct cmd_ctx *c, enum edit_outcome outcome, size_t total)
+{
+    if (outcome == EDIT_WRONGTYPE)
+        reply_error(c->reply, ERR_WRONGTYPE);
+    else if (outcome == EDIT_TOO_BIG)
+        reply_error(c->reply, ERR_TOO_BIG);
+    else if (outcome == EDIT_OOM)
+        reply_error(c->reply, ERR_OOM);
+    else
+        reply_int(c->reply, (long long)total);
+}
+
 void append_command(struct cmd_ctx *c)
 {
     struct key k;
@@ -70,14 +83,7 @@ void append_command(struct cmd_ctx *c)
     }
     if (have_fresh)
         value_release(fresh.type, fresh.encoding, fresh.p);
-    if (outcome == EDIT_WRONGTYPE)
-        reply_error(c->reply, ERR_WRONGTYPE);
-    else if (outcome == EDIT_TOO_BIG)
-        reply_error(c->reply, ERR_TOO_BIG);
-    else if (outcome == EDIT_OOM)
-        reply_error(c->reply, ERR_OOM);
-    else
-        reply_int(c->reply, (long long)total);
+    reply_edit(c, outcome, total);
 }
 
 struct strlen_answer {
@@ -137,15 +143,10 @@ void getrange_command(struct cmd_ctx *c)
     struct key k;
     cmd_key(c, 1, &k);
     struct string_snapshot snap = {0};
-    bool wrongtype = false;
-    SHARD_GUARD (k.shard) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, NULL);
-        if (e && entry_type(e) != VALUE_STRING)
-            wrongtype = true;
-        else if (e)
-            do_string_snapshot(k.shard, e, &snap);
-    }
-    if (wrongtype) {
+    bool ok = false;
+    SHARD_GUARD (k.shard)
+        ok = do_read_string(k.shard, &k, c->now_ms, &snap);
+    if (!ok) {
         reply_error(c->reply, ERR_WRONGTYPE);
         return;
     }
@@ -226,12 +227,5 @@ void setrange_command(struct cmd_ctx *c)
         }
         outcome = do_write_at(k.shard, e, (size_t)offset, arg->ptr, arg->len, c->now_ms, &total);
     }
-    if (outcome == EDIT_WRONGTYPE)
-        reply_error(c->reply, ERR_WRONGTYPE);
-    else if (outcome == EDIT_TOO_BIG)
-        reply_error(c->reply, ERR_TOO_BIG);
-    else if (outcome == EDIT_OOM)
-        reply_error(c->reply, ERR_OOM);
-    else
-        reply_int(c->reply, (long long)total);
+    reply_edit(c, outcome, total);
 }

@@ -100,6 +100,28 @@ enum peek_result peek_string_snapshot(const struct key *k, int64_t now_ms,
     return r;
 }
 
+bool do_read_string(struct shard *s, const struct key *k, int64_t now_ms,
+                    struct string_snapshot *out)
+{
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_READ, NULL);
+    if (e && entry_type(e) != VALUE_STRING)
+        return false;
+    if (e)
+        do_string_snapshot(s, e, out);
+    return true;
+}
+
+bool read_string(const struct key *k, int64_t now_ms, struct string_snapshot *out)
+{
+    bool wrongtype = false;
+    if (peek_string_snapshot(k, now_ms, out, &wrongtype) != PEEK_LOCK)
+        return !wrongtype;
+    bool ok = false;
+    SHARD_GUARD (k->shard)
+        ok = do_read_string(k->shard, k, now_ms, out);
+    return ok;
+}
+
 enum peek_result peek_fields(const struct key *k, int64_t now_ms, unsigned flags,
                              struct entry_view *view)
 {

@@ -105,6 +105,14 @@ bool view_string_snapshot(const struct entry_view *v, struct string_snapshot *ou
  */
 enum peek_result peek_string_snapshot(const struct key *k, int64_t now_ms,
                                       struct string_snapshot *out, bool *wrongtype);
+/*
+ * Key k's string under its shard lock: false when it holds another type,
+ * else true with *out taken (out->present false for a missing key).
+ */
+bool do_read_string(struct shard *s, const struct key *k, int64_t now_ms,
+                    struct string_snapshot *out) REQUIRES(&s->lock);
+/* The same, without the lock when it can (peek_string_snapshot). */
+bool read_string(const struct key *k, int64_t now_ms, struct string_snapshot *out);
 
 /*
  * Lock-free reads for the other read commands (store/shard.h explains the

@@ -98,17 +98,7 @@ int keyspace_get_copy(struct keyspace *ks, int db, const void *key, size_t key_l
     struct key k;
     key_locate(ks, db, key, key_len, &k);
     struct string_snapshot snap = {0};
-    bool wrongtype = false;
-    if (peek_string_snapshot(&k, now_ms, &snap, &wrongtype) == PEEK_LOCK) {
-        SHARD_GUARD (k.shard) {
-            struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ, NULL);
-            if (e && entry_type(e) != VALUE_STRING)
-                wrongtype = true;
-            else if (e)
-                do_string_snapshot(k.shard, e, &snap);
-        }
-    }
-    if (wrongtype)
+    if (!read_string(&k, now_ms, &snap))
         return -EINVAL;
     if (!snap.present)
         return -ENOENT;
