@@ -20,20 +20,12 @@ int keyspace_set(struct keyspace *ks, int db, const void *key, size_t key_len, c
     struct value v;
     if (value_string_from_arg(val, val_len, NULL, &v) != 0)
         return -ENOMEM;
-    int rc = 0;
-    SHARD_GUARD (k.shard) {
-        struct table_pos pos;
-        struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos);
-        if (e) {
-            do_replace_value(k.shard, e, &v, now_ms);
-            do_set_expire(k.shard, pos, e, ENTRY_NO_TTL);
-        } else if (!do_insert(k.shard, &k, &v, ENTRY_NO_TTL, now_ms)) {
-            rc = -ENOMEM;
-        }
-    }
-    if (rc != 0)
+    bool stored = false;
+    SHARD_GUARD (k.shard)
+        stored = do_put(k.shard, &k, &v, now_ms);
+    if (!stored)
         value_release(v.type, v.encoding, v.p);
-    return rc;
+    return stored ? 0 : -ENOMEM;
 }
 
 /* The reference, or a fallback to the lock, from a lock-free lookup. */

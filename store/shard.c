@@ -177,6 +177,17 @@ void do_replace_value(struct shard *s, struct entry *e, const struct value *v, i
     value_retire(old.type, old.encoding, old.p);
 }
 
+bool do_put(struct shard *s, const struct key *k, const struct value *v, int64_t now_ms)
+{
+    struct table_pos pos;
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, &pos);
+    if (!e)
+        return do_insert(s, k, v, ENTRY_NO_TTL, now_ms) != NULL;
+    do_set_expire(s, pos, e, ENTRY_NO_TTL); /* removing a TTL cannot fail */
+    do_replace_value(s, e, v, now_ms);
+    return true;
+}
+
 int do_reserve_expire(struct shard *s, struct entry *e)
 {
     if (e->has_ttl_slot && entry_ttl_index(e) != ENTRY_NO_INDEX)

@@ -155,6 +155,14 @@ void do_link_entry(struct shard *s, const struct key *k, struct entry *e) REQUIR
  * same lock hold): positions from earlier lookups may be stale by now. */
 struct entry *do_detach_key(struct shard *s, const struct key *k) REQUIRES(&s->lock);
 
+/*
+ * Stores v under k as a SET without options does: a live key gets the new
+ * value and loses its TTL, a missing one is inserted. False when out of
+ * memory (nothing changed, v still the caller's); else v is the table's.
+ */
+bool do_put(struct shard *s, const struct key *k, const struct value *v, int64_t now_ms)
+    REQUIRES(&s->lock);
+
 /* Replaces the value of a live entry (the old one is retired: value_retire) and touches it. */
 void do_replace_value(struct shard *s, struct entry *e, const struct value *v, int64_t now_ms)
     REQUIRES(&s->lock);
