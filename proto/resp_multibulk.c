@@ -129,18 +129,32 @@ static enum step multibulk_fast(struct resp_reader *r, struct resp_command *out,
 
 /* ---------------------------------------------------------------- slow path */
 
+/*
+ * The CR ending the header line (a count or a bulk length) that starts at
+ * `from`, once the line and its LF are buffered. Else -1 with *step set:
+ * STEP_MORE, or STEP_FAIL with the error `too_big` once the line is longer
+ * than the inline limit.
+ */
+static long header_line_end(struct resp_reader *r, size_t from, const char *too_big,
+                            enum step *step)
+{
+    long cr = resp__find_line_end(r, from, '\r');
+    if (cr >= 0 && (size_t)cr + 1 < r->end)
+        return cr;
+    *step = STEP_MORE; /* no CR yet, or the line's LF is not here yet */
+    if (cr < 0 && r->end - from > r->limits.max_inline_len) {
+        resp__fail(r, too_big);
+        *step = STEP_FAIL;
+    }
+    return -1;
+}
+
 static enum step read_count(struct resp_reader *r)
 {
-    long cr = resp__find_line_end(r, r->start, '\r');
-    if (cr < 0) {
-        if (r->end - r->start > r->limits.max_inline_len) {
-            resp__fail(r, "ERR Protocol error: too big mbulk count string");
-            return STEP_FAIL;
-        }
-        return STEP_MORE;
-    }
-    if ((size_t)cr + 1 >= r->end)
-        return STEP_MORE; /* the line's second byte is not here yet */
+    enum step step;
+    long cr = header_line_end(r, r->start, "ERR Protocol error: too big mbulk count string", &step);
+    if (cr < 0)
+        return step;
     long long count;
     if (!strconv_parse_ll(r->buf + r->start + 1, (size_t)cr - r->start - 1, &count) ||
         count > RESP_MAX_MULTIBULK) {
@@ -199,16 +213,10 @@ static enum step start_big(struct resp_reader *r)
 
 static enum step read_bulk_len(struct resp_reader *r)
 {
-    long cr = resp__find_line_end(r, r->pos, '\r');
-    if (cr < 0) {
-        if (r->end - r->pos > r->limits.max_inline_len) {
-            resp__fail(r, "ERR Protocol error: too big bulk count string");
-            return STEP_FAIL;
-        }
-        return STEP_MORE;
-    }
-    if ((size_t)cr + 1 >= r->end)
-        return STEP_MORE;
+    enum step step;
+    long cr = header_line_end(r, r->pos, "ERR Protocol error: too big bulk count string", &step);
+    if (cr < 0)
+        return step;
     if (r->buf[r->pos] != '$')
         return fail_expected_dollar(r, r->buf[r->pos]);
     long long len;
