@@ -226,9 +226,7 @@ static void command_help(struct cmd_ctx *c)
         "HELP",
         "    Prints this help.",
     };
-    reply_array(c->reply, ARRAY_SIZE(lines));
-    for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
-        reply_simple(c->reply, lines[i]);
+    reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
 
 #define INTROSPECTION (CMD_LOADING | CMD_STALE | CMD_SENTINEL)

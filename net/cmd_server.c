@@ -130,13 +130,6 @@ static void config_rewrite_cmd(struct cmd_ctx *c)
     reply_ok(c->reply);
 }
 
-static void reply_help(struct cmd_ctx *c, const char *const *lines, size_t n)
-{
-    reply_array(c->reply, n);
-    for (size_t i = 0; i < n; i++)
-        reply_simple(c->reply, lines[i]);
-}
-
 static void config_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
@@ -152,7 +145,7 @@ static void config_help(struct cmd_ctx *c)
         "HELP",
         "    Prints this help.",
     };
-    reply_help(c, lines, ARRAY_SIZE(lines));
+    reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
 
 static void time_command(struct cmd_ctx *c)
@@ -262,7 +255,7 @@ static void debug_command(struct cmd_ctx *c)
             "HELP",
             "    Prints this help.",
         };
-        reply_help(c, lines, ARRAY_SIZE(lines));
+        reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
     } else {
         char sub[128];
         arg_copy(c, 1, sub, sizeof(sub));

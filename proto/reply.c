@@ -95,6 +95,13 @@ void reply_simple(struct reply *r, const char *s)
     append_line(r, '+', s, strlen(s));
 }
 
+void reply_simple_lines(struct reply *r, const char *const *lines, size_t n)
+{
+    reply_array(r, n);
+    for (size_t i = 0; i < n; i++)
+        reply_simple(r, lines[i]);
+}
+
 void reply_ok(struct reply *r)
 {
     if (drop_scalar(r))

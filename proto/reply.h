@@ -95,6 +95,8 @@ static inline bool reply_oom(const struct reply *r)
 /* +OK style. The text should not contain CR or LF (they become spaces). */
 void reply_simple(struct reply *r, const char *s);
 void reply_ok(struct reply *r);
+/* An array of n simple strings: the reply of the HELP subcommands. */
+void reply_simple_lines(struct reply *r, const char *const *lines, size_t n);
 /* An error line: `msg` is the whole message after "-", code included:
  * reply_error(r, "ERR syntax error"), reply_error(r, "WRONGTYPE Operation ...").
  * CR and LF in msg are replaced by spaces, as Redis does. */

@@ -99,7 +99,5 @@ void object_help_command(struct cmd_ctx *c)
         "HELP",
         "    Prints this help.",
     };
-    reply_array(c->reply, sizeof(lines) / sizeof(lines[0]));
-    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
-        reply_simple(c->reply, lines[i]);
+    reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
