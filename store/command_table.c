@@ -81,7 +81,6 @@ void command_table_register_store(void)
     if (registered)
         return;
     registered = true;
-    int rc = command_table_register(store_commands,
-                                    (int)(sizeof(store_commands) / sizeof(store_commands[0])));
+    int rc = command_table_register(store_commands, (int)(ARRAY_SIZE(store_commands)));
     (void)rc; /* only fails when out of memory at startup */
 }

@@ -21,15 +21,14 @@ static const char *const encoding_names[] = {
 
 const char *value_type_name(int type)
 {
-    if (type < 0 || (size_t)type >= sizeof(type_names) / sizeof(type_names[0]) || !type_names[type])
+    if (type < 0 || (size_t)type >= ARRAY_SIZE(type_names) || !type_names[type])
         return "none";
     return type_names[type];
 }
 
 const char *value_encoding_name(int encoding)
 {
-    if (encoding < 0 || (size_t)encoding >= sizeof(encoding_names) / sizeof(encoding_names[0]) ||
-        !encoding_names[encoding])
+    if (encoding < 0 || (size_t)encoding >= ARRAY_SIZE(encoding_names) || !encoding_names[encoding])
         return "unknown";
     return encoding_names[encoding];
 }

@@ -284,7 +284,7 @@ static int check_mode(struct parse_state *st, struct stress_options *o)
     static const enum option_id network_only[] = {OPT_HOST, OPT_PORT,   OPT_CLIENTS, OPT_PIPELINE,
                                                   OPT_RATE, OPT_VERIFY, OPT_REQUESTS};
     if (o->inprocess) {
-        for (size_t i = 0; i < sizeof(network_only) / sizeof(network_only[0]); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(network_only); i++)
             if (st->given[network_only[i]])
                 return fail(st, "--%s does not apply to --inprocess",
                             option_table[network_only[i]].name);

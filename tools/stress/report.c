@@ -78,10 +78,10 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
     if (r->first_error[0])
         fprintf(f, "first error reply: %s\n", r->first_error);
     fprintf(f, "\nlatency (%s):\n", o->rate > 0 ? "from the intended send time" : "from send");
-    for (size_t i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
         fprintf(f, " %9s", percentiles[i].label);
     fprintf(f, " %9s %9s\n", "max", "mean");
-    for (size_t i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++) {
+    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++) {
         report_format_ns(a, sizeof(a), hist_percentile(r->latency, percentiles[i].q));
         fprintf(f, " %9s", a);
     }
@@ -177,7 +177,7 @@ int report_network_json(const char *path, const struct stress_options *o,
     json_uint(&j, "unanswered", r->unanswered);
     json_bool(&j, "interrupted", r->interrupted);
     json_object(&j, "latency_us");
-    for (size_t i = 0; i < sizeof(percentiles) / sizeof(percentiles[0]); i++)
+    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
         json_double(&j, percentiles[i].label,
                     (double)hist_percentile(r->latency, percentiles[i].q) / 1e3);
     json_double(&j, "max", (double)hist_max(r->latency) / 1e3);
