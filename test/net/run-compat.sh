@@ -9,15 +9,8 @@
 build=${1:-build}
 server="$build/magpie-server"
 passed=0 failed=0
-work=$(mktemp -d /tmp/magpie-compat-XXXXXX)
-pids=""
-
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    for p in $pids; do wait "$p" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../../tools/servers.sh"
+servers_begin magpie-compat
 
 ok() { passed=$((passed + 1)); echo "ok - $1"; }
 not_ok() { failed=$((failed + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "    $l"; done; }
@@ -30,10 +23,7 @@ finish() { echo "RESULT $passed $failed"; exit 0; }
 have_py_redis() { /usr/bin/python3 -c 'import redis' 2>/dev/null; }
 
 if ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null || ! have_py_redis; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing redis-tools and python3-redis"
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-tools python3-redis) >"$work/apt.log" 2>&1
-    fi
+    apt_install redis-tools python3-redis
 fi
 if ! command -v redis-cli >/dev/null || ! command -v redis-benchmark >/dev/null || ! have_py_redis; then
     echo "skipped: redis-cli, redis-benchmark or python3-redis missing (install redis-tools python3-redis)"
@@ -44,36 +34,7 @@ if [ ! -x "$server" ]; then
     finish
 fi
 
-free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# start_server VAR ARGS...: starts a server on a free port, stores the port in VAR.
-start_server() {
-    var=$1
-    shift
-    for attempt in 1 2 3; do
-        p=$(free_port)
-        "$server" --port "$p" "$@" >"$work/server-$p.log" 2>&1 &
-        spid=$!
-        i=0
-        while [ $i -lt 300 ]; do
-            if redis-cli -p "$p" ${AUTH:+-a "$AUTH" --no-auth-warning} PING 2>/dev/null | grep -q PONG; then
-                pids="$pids $spid"
-                eval "$var=$p"
-                return 0
-            fi
-            kill -0 "$spid" 2>/dev/null || break
-            sleep 0.1
-            i=$((i + 1))
-        done
-        kill "$spid" 2>/dev/null
-        wait "$spid" 2>/dev/null
-    done
-    return 1
-}
-
-if ! start_server port --threads 2; then
+if ! start_server port server-plain "$server" --threads 2; then
     not_ok "server starts" "$(cat "$work"/server-*.log)"
     finish
 fi
@@ -169,7 +130,7 @@ if [ "$(echo "$pbench" | grep -c '^"\(SET\|GET\)","[0-9.]*"')" = 2 ]; then ok "r
 
 # ---------------------------------------------------------------- redis-py
 AUTH=s3cret
-if start_server authport --threads 2 --requirepass s3cret; then ok "auth server starts"; else not_ok "auth server starts"; fi
+if start_server authport server-auth "$server" --threads 2 --requirepass s3cret; then ok "auth server starts"; else not_ok "auth server starts"; fi
 AUTH=
 py_out=$(/usr/bin/python3 - "$port" "$authport" 2>&1 <<'EOF'
 import sys, redis

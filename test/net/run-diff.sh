@@ -20,16 +20,8 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 server="$build/magpie-server"
 redis=/usr/bin/redis-server
 python=/usr/bin/python3
-work=$(mktemp -d /tmp/magpie-diff-XXXXXX)
-pids=""
-
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    for p in $pids; do wait "$p" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$here/tools/servers.sh"
+servers_begin magpie-diff
 
 fail_setup() {
     echo "not ok - $1"
@@ -38,17 +30,14 @@ fail_setup() {
     exit 0
 }
 
-if [ ! -x "$redis" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing redis-server"
-        # The package starts a system service on 6379; we use our own ports.
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >"$work/apt.log" 2>&1
-        if command -v systemctl >/dev/null; then
-            systemctl disable --now redis-server >/dev/null 2>&1
-        fi
+if [ ! -x "$redis" ] || ! command -v redis-cli >/dev/null; then
+    apt_install redis-server # with redis-tools, for redis-cli
+    # The package starts a system service on 6379; we use our own ports.
+    if [ -x "$redis" ] && command -v systemctl >/dev/null; then
+        systemctl disable --now redis-server >/dev/null 2>&1
     fi
-    if [ ! -x "$redis" ]; then
-        echo "skipped: $redis missing (apt-get install redis-server as root)"
+    if [ ! -x "$redis" ] || ! command -v redis-cli >/dev/null; then
+        echo "skipped: $redis or redis-cli missing (apt-get install redis-server as root)"
         echo "RESULT 0 0"
         exit 0
     fi
@@ -58,62 +47,15 @@ if [ "$self" = 0 ] && [ ! -x "$server" ]; then
     fail_setup "$server not found; build it first (make build/magpie-server)"
 fi
 
-free_port() {
-    "$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# wait_ping PORT PID: 0 once the server answers PING.
-wait_ping() {
-    "$python" - "$1" "$2" <<'EOF'
-import os, socket, sys, time
-port, pid = int(sys.argv[1]), int(sys.argv[2])
-end = time.time() + 10
-while time.time() < end:
-    try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=1)
-        s.sendall(b"PING\r\n")
-        if s.recv(64).startswith(b"+PONG"):
-            sys.exit(0)
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit(1)
-    time.sleep(0.05)
-sys.exit(1)
-EOF
-}
-
-# start VAR LABEL PROGRAM ARGS...: starts a server on a free port (retried
-# if the port was taken meanwhile) and stores the port in VAR.
-start() {
-    var=$1 label=$2
-    shift 2
-    for _ in 1 2 3; do
-        p=$(free_port)
-        "$@" --port "$p" >"$work/$label.log" 2>&1 &
-        spid=$!
-        if wait_ping "$p" "$spid"; then
-            pids="$pids $spid"
-            eval "$var=$p"
-            return 0
-        fi
-        kill "$spid" 2>/dev/null
-        wait "$spid" 2>/dev/null
-    done
-    return 1
-}
-
 redis_args="--save '' --appendonly no --bind 127.0.0.1 --protected-mode no"
-start ref_port redis sh -c "exec $redis $redis_args \"\$@\"" redis ||
+start_server ref_port redis sh -c "exec $redis $redis_args \"\$@\"" redis ||
     fail_setup "redis-server does not start" "$(cat "$work/redis.log")"
 if [ "$self" = 1 ]; then
-    start test_port redis2 sh -c "exec $redis $redis_args \"\$@\"" redis ||
+    start_server test_port redis2 sh -c "exec $redis $redis_args \"\$@\"" redis ||
         fail_setup "second redis-server does not start" "$(cat "$work/redis2.log")"
     test_name=redis2
 else
-    start test_port magpie "$server" --threads 2 ||
+    start_server test_port magpie "$server" --threads 2 ||
         fail_setup "magpie-server does not start" "$(cat "$work/magpie.log")"
     test_name=magpie
 fi

@@ -20,23 +20,11 @@ clients=${CLIENTS:-50}
 keyspace=${KEYSPACE:-1000000}
 pipe_keys=${PIPE_KEYS:-1000000}
 redis_server=${REDIS_SERVER:-redis-server}
-work=$(mktemp -d /tmp/magpie-bench-XXXXXX)
-pids=""
-
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    for p in $pids; do wait "$p" 2>/dev/null; done
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+. "$(dirname "$0")/../servers.sh"
+servers_begin magpie-bench
 
 need() {
-    command -v "$1" >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "installing $2 ..."
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2") \
-            >"$work/apt.log" 2>&1
-    fi
+    command -v "$1" >/dev/null 2>&1 || apt_install "$2"
     command -v "$1" >/dev/null 2>&1 || { echo "server-bench: $1 missing (install $2); skipped"; exit 0; }
 }
 need redis-benchmark redis-tools
@@ -44,33 +32,14 @@ need redis-cli redis-tools
 need "$redis_server" redis-server
 [ -x "$magpie" ] || { echo "server-bench: $magpie not found; build it first"; exit 1; }
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+did_not_start() {
+    echo "server-bench: $1 did not start:"
+    cat "$work/$1.log"
+    exit 1
 }
-
-# start NAME VAR CMD...: runs CMD with --port <free port>, waits for PONG.
-start() {
-    name=$1 var=$2
-    shift 2
-    p=$(free_port)
-    "$@" --port "$p" >"$work/$name.log" 2>&1 &
-    spid=$!
-    pids="$pids $spid"
-    i=0
-    until redis-cli -p "$p" PING 2>/dev/null | grep -q PONG; do
-        i=$((i + 1))
-        if [ $i -gt 300 ] || ! kill -0 "$spid" 2>/dev/null; then
-            echo "server-bench: $name did not start:"
-            cat "$work/$name.log"
-            exit 1
-        fi
-        sleep 0.1
-    done
-    eval "$var=$p"
-}
-
-start magpie magpie_port "$magpie" --save '' ${MAGPIE_ARGS:-}
-start redis redis_port "$redis_server" --save '' --appendonly no --bind 127.0.0.1
+start_server magpie_port magpie "$magpie" --save '' ${MAGPIE_ARGS:-} || did_not_start magpie
+start_server redis_port redis "$redis_server" --save '' --appendonly no --bind 127.0.0.1 ||
+    did_not_start redis
 echo "magpie: $magpie ($(redis-cli -p "$magpie_port" INFO server | tr -d '\r' | grep -E '^magpie_version' | cut -d: -f2)," \
     "$(redis-cli -p "$magpie_port" INFO scheduler | tr -d '\r' | grep '^workers:' | cut -d: -f2) workers) on port $magpie_port"
 echo "redis:  $($redis_server --version | cut -d' ' -f3) on port $redis_port"

@@ -1,0 +1,64 @@
+# Sourced (POSIX sh) by the scripts that start servers on free ports: the
+# client compatibility and differential suites, and the server benchmark.
+#
+#   servers_begin NAME           $work, a scratch directory; on exit every
+#                                server started here is stopped and $work removed
+#   apt_install PKG...           as root with apt-get: installs quietly (log in
+#                                $work/apt.log); otherwise does nothing
+#   free_port                    a TCP port on 127.0.0.1 that was free a moment ago
+#   start_server VAR LOG CMD...  runs CMD... --port <free port>, output to
+#                                $work/LOG.log, until it answers PING (with
+#                                $AUTH as the password when set); stores the
+#                                port in VAR and the pid in $pids. Tries
+#                                another port if the first was taken
+#                                meanwhile. Returns 1 when it never answers.
+# start_server pings with redis-cli (Debian's redis-tools).
+
+servers_begin() {
+    work=$(mktemp -d "/tmp/$1-XXXXXX")
+    pids=""
+    trap servers_cleanup EXIT
+    trap 'exit 1' INT TERM
+}
+
+servers_cleanup() {
+    for p in $pids; do kill "$p" 2>/dev/null; done
+    for p in $pids; do wait "$p" 2>/dev/null; done
+    rm -rf "$work"
+}
+
+apt_install() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 0
+    echo "installing $*"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") \
+        >>"$work/apt.log" 2>&1
+}
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_server() {
+    _var=$1 _log=$2
+    shift 2
+    for _attempt in 1 2 3; do
+        _port=$(free_port)
+        "$@" --port "$_port" >"$work/$_log.log" 2>&1 &
+        _pid=$!
+        _i=0
+        while [ $_i -lt 300 ]; do
+            if redis-cli -p "$_port" ${AUTH:+-a "$AUTH" --no-auth-warning} PING 2>/dev/null |
+                grep -q PONG; then
+                pids="$pids $_pid"
+                eval "$_var=$_port"
+                return 0
+            fi
+            kill -0 "$_pid" 2>/dev/null || break
+            sleep 0.1
+            _i=$((_i + 1))
+        done
+        kill "$_pid" 2>/dev/null
+        wait "$_pid" 2>/dev/null
+    done
+    return 1
+}
