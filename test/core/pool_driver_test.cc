@@ -15,6 +15,7 @@ extern "C" {
 #include "test/common/test_env.h"
 #include "test/core/pool_tasks.h"
 }
+#include "test/core/pool_helpers.h"
 
 namespace
 {
@@ -95,24 +96,6 @@ struct pool *make_pool(int workers, FakeDriver *driver)
     struct pool *p = pool_create(&config);
     EXPECT_NE(p, nullptr);
     return p;
-}
-
-struct pool_stats stats_of(struct pool *p)
-{
-    struct pool_stats s;
-    pool_stats(p, &s);
-    return s;
-}
-
-template <typename Cond> bool eventually(Cond cond, int seconds = 120)
-{
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!cond()) {
-        if (std::chrono::steady_clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
 }
 
 double process_cpu_ms()

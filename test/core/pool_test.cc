@@ -13,34 +13,10 @@ extern "C" {
 #include "test/common/test_env.h"
 #include "test/core/pool_tasks.h"
 }
+#include "test/core/pool_helpers.h"
 
 namespace
 {
-
-struct PoolDeleter {
-    void operator()(pool *p) const
-    {
-        pool_destroy(p);
-    }
-};
-using PoolPtr = std::unique_ptr<pool, PoolDeleter>;
-
-PoolPtr make_pool(int workers)
-{
-    pool_config config = {};
-    config.workers = workers;
-    config.driver = nullptr;
-    pool *p = pool_create(&config);
-    EXPECT_NE(p, nullptr);
-    return PoolPtr(p);
-}
-
-struct pool_stats stats_of(pool *p)
-{
-    struct pool_stats s;
-    pool_stats(p, &s);
-    return s;
-}
 
 long fib_exact(int n)
 {
@@ -51,19 +27,6 @@ long fib_exact(int n)
         b = next;
     }
     return a;
-}
-
-// Waits for cond with a generous deadline: a lost wake-up shows as a failed
-// test rather than a hung one. Not a speed assertion: it only catches hangs.
-template <typename Cond> bool eventually(Cond cond, int seconds = 120)
-{
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (!cond()) {
-        if (std::chrono::steady_clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
 }
 
 } // namespace

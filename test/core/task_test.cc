@@ -10,36 +10,10 @@ extern "C" {
 #include "core/pool.h"
 #include "test/core/pool_tasks.h"
 }
+#include "test/core/pool_helpers.h"
 
 namespace
 {
-
-struct PoolDeleter {
-    void operator()(pool *p) const
-    {
-        pool_destroy(p);
-    }
-};
-using PoolPtr = std::unique_ptr<pool, PoolDeleter>;
-
-PoolPtr make_pool(int workers)
-{
-    pool_config config = {};
-    config.workers = workers;
-    return PoolPtr(pool_create(&config));
-}
-
-// Hang detection only (a lost wake-up), never a speed assertion.
-template <typename Cond> bool eventually(Cond cond)
-{
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!cond()) {
-        if (std::chrono::steady_clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    return true;
-}
 
 int state(flag_task &f)
 {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "test/common/server.h"
+#include "test/common/eventually.h"
 
 class ServerTest : public ::testing::Test
 {
@@ -60,15 +61,9 @@ class ServerTest : public ::testing::Test
 
     // Polls `cond` for up to timeout_ms: for outcomes that settle eventually
     // (a closed client leaving the count), never for timing itself.
-    template <class F> static bool eventually(F cond, int timeout_ms = 20000)
+    template <class F> static bool eventually(F cond)
     {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (cond())
-                return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        return cond();
+        return ::eventually(cond, std::chrono::seconds(20), std::chrono::milliseconds(10));
     }
 
     // The value of `field` in INFO's text, or "".
