@@ -60,15 +60,48 @@ static const char value[VALUE_LEN + 1] = "0123456789abcdef0123456789ABCDEF";
 enum op { OP_GET, OP_SET, OP_MIX };
 enum mode { MODE_COMMAND, MODE_DIRECT };
 
+/* The start of every benchmark thread's argument (see run_timed). */
+struct timed {
+    atomic_bool *go, *stop;
+    uint64_t ops; /* written by the thread as it stops */
+};
+
+/*
+ * Runs fn on `threads` threads (at most 2), the i-th given the part at
+ * parts + i * part_size, which starts with a struct timed. Releases them
+ * together, stops them after RUN_SECONDS: millions of operations per second
+ * over all threads.
+ */
+static double run_timed(int threads, void *(*fn)(void *), void *parts, size_t part_size)
+{
+    atomic_bool go = false, stop = false;
+    pthread_t tids[2];
+    for (int t = 0; t < threads; t++) {
+        struct timed *part = (struct timed *)((char *)parts + (size_t)t * part_size);
+        part->go = &go;
+        part->stop = &stop;
+        pthread_create(&tids[t], NULL, fn, part);
+    }
+    uint64_t start = clock_mono_ns();
+    atomic_store_explicit(&go, true, memory_order_release);
+    usleep((useconds_t)(RUN_SECONDS * 1e6));
+    atomic_store_explicit(&stop, true, memory_order_relaxed);
+    uint64_t total = 0;
+    for (int t = 0; t < threads; t++) {
+        pthread_join(tids[t], NULL);
+        total += ((struct timed *)((char *)parts + (size_t)t * part_size))->ops;
+    }
+    double seconds = (double)(clock_mono_ns() - start) / 1e9;
+    return (double)total / seconds / 1e6;
+}
+
 struct run {
+    struct timed timed;
     struct keyspace *ks;
     uint32_t nkeys;
     enum op op;
     enum mode mode;
     bool hot;
-    atomic_bool *go;
-    atomic_bool *stop;
-    uint64_t ops;
     uint64_t seed;
 };
 
@@ -95,9 +128,9 @@ static void *worker(void *arg)
     struct cmd_ctx c = {
         .ks = r->ks, .argc = r->op == OP_SET ? 3 : 2, .argv = argv, .reply = &reply};
     uint64_t seed = r->seed, ops = 0;
-    while (!atomic_load_explicit(r->go, memory_order_acquire))
+    while (!atomic_load_explicit(r->timed.go, memory_order_acquire))
         ;
-    while (!atomic_load_explicit(r->stop, memory_order_relaxed)) {
+    while (!atomic_load_explicit(r->timed.stop, memory_order_relaxed)) {
         /* Check the clock flag every 256 operations only. */
         for (int i = 0; i < 256; i++) {
             uint64_t x = xorshift(&seed);
@@ -121,7 +154,7 @@ static void *worker(void *arg)
         ops += 256;
     }
     outbuf_free(&out);
-    r->ops = ops;
+    r->timed.ops = ops;
     return NULL;
 }
 
@@ -141,31 +174,20 @@ static struct keyspace *filled_keyspace(int shards)
 static double measure_once(struct keyspace *ks, uint32_t nkeys, enum op op, enum mode mode,
                            bool hot, int threads)
 {
-    atomic_bool go = false, stop = false;
     struct run runs[2];
-    pthread_t tids[2];
-    for (int t = 0; t < threads; t++) {
-        runs[t] = (struct run){
-            ks, nkeys, op, mode, hot, &go, &stop, 0, 0x9E3779B97F4A7C15ULL * (uint64_t)(t + 1)};
-        pthread_create(&tids[t], NULL, worker, &runs[t]);
-    }
-    uint64_t start = clock_mono_ns();
-    atomic_store_explicit(&go, true, memory_order_release);
-    usleep((useconds_t)(RUN_SECONDS * 1e6));
-    atomic_store_explicit(&stop, true, memory_order_relaxed);
-    uint64_t total = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join(tids[t], NULL);
-        total += runs[t].ops;
-    }
-    double seconds = (double)(clock_mono_ns() - start) / 1e9;
-    return (double)total / seconds / 1e6;
+    for (int t = 0; t < threads; t++)
+        runs[t] = (struct run){.ks = ks,
+                               .nkeys = nkeys,
+                               .op = op,
+                               .mode = mode,
+                               .hot = hot,
+                               .seed = 0x9E3779B97F4A7C15ULL * (uint64_t)(t + 1)};
+    return run_timed(threads, worker, runs, sizeof(runs[0]));
 }
 
 struct baseline {
-    atomic_bool *go, *stop;
+    struct timed timed;
     pthread_mutex_t *shared; /* NULL: use the private mutex */
-    uint64_t ops;
     char pad[64];
     pthread_mutex_t mutex;
 };
@@ -180,9 +202,9 @@ static void *baseline_worker(void *arg)
 {
     struct baseline *b = arg;
     uint64_t ops = 0, x = 1;
-    while (!atomic_load_explicit(b->go, memory_order_acquire))
+    while (!atomic_load_explicit(b->timed.go, memory_order_acquire))
         ;
-    while (!atomic_load_explicit(b->stop, memory_order_relaxed)) {
+    while (!atomic_load_explicit(b->timed.stop, memory_order_relaxed)) {
         for (int i = 0; i < 256; i++) {
             pthread_mutex_t *m = b->shared ? &shared_mutexes[x >> 61].m : &b->mutex;
             pthread_mutex_lock(m);
@@ -191,34 +213,22 @@ static void *baseline_worker(void *arg)
         }
         ops += 256;
     }
-    b->ops = ops + (x & 1);
+    b->timed.ops = ops + (x & 1);
     return NULL;
 }
 
 /* Millions of private lock/unlock pairs per second over all threads. */
 static double measure_baseline_once(int threads, bool shared)
 {
-    atomic_bool go = false, stop = false;
     struct baseline b[2];
-    pthread_t tids[2];
     for (int t = 0; t < threads; t++) {
-        b[t].go = &go;
-        b[t].stop = &stop;
         b[t].shared = shared ? &shared_mutexes[0].m : NULL;
         pthread_mutex_init(&b[t].mutex, NULL);
-        pthread_create(&tids[t], NULL, baseline_worker, &b[t]);
     }
-    uint64_t start = clock_mono_ns();
-    atomic_store_explicit(&go, true, memory_order_release);
-    usleep((useconds_t)(RUN_SECONDS * 1e6));
-    atomic_store_explicit(&stop, true, memory_order_relaxed);
-    uint64_t total = 0;
-    for (int t = 0; t < threads; t++) {
-        pthread_join(tids[t], NULL);
-        total += b[t].ops;
+    double mops = run_timed(threads, baseline_worker, b, sizeof(b[0]));
+    for (int t = 0; t < threads; t++)
         pthread_mutex_destroy(&b[t].mutex);
-    }
-    return (double)total / ((double)(clock_mono_ns() - start) / 1e9) / 1e6;
+    return mops;
 }
 
 /* The best of ROUNDS short runs: other processes on a shared machine only
