@@ -15,26 +15,10 @@ extern "C" {
 #include "core/bytes.h"
 #include "proto/reply.h"
 }
+#include "test/common/outbuf_drain.h"
 
 namespace
 {
-
-// Drains an outbuf through outbuf_iov/outbuf_consume as a socket writer would.
-std::string drain(struct outbuf *o)
-{
-    std::string s;
-    struct iovec iov[8];
-    int n;
-    while ((n = outbuf_iov(o, iov, 8)) > 0) {
-        size_t total = 0;
-        for (int i = 0; i < n; i++) {
-            s.append(static_cast<const char *>(iov[i].iov_base), iov[i].iov_len);
-            total += iov[i].iov_len;
-        }
-        outbuf_consume(o, total);
-    }
-    return s;
-}
 
 struct Encoder {
     struct outbuf out;
@@ -52,7 +36,7 @@ struct Encoder {
     std::string take()
     {
         EXPECT_FALSE(reply_oom(&r));
-        std::string s = drain(&out);
+        std::string s = outbuf_drain(&out);
         EXPECT_EQ(outbuf_pending(&out), 0u);
         return s;
     }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store_harness.h"
+#include "test/common/outbuf_drain.h"
 
 // A command with no generated metadata, registered before the table freezes
 // (static initialization runs before any test calls store_commands_init()).
@@ -34,17 +35,7 @@ template <typename Fn> static std::string reply_bytes(int proto, Fn fn)
     outbuf_init(&out);
     struct reply r = {&out, proto};
     fn(&r);
-    std::string bytes;
-    struct iovec iov[64];
-    while (outbuf_pending(&out) > 0) {
-        int n = outbuf_iov(&out, iov, 64);
-        size_t total = 0;
-        for (int i = 0; i < n; i++) {
-            bytes.append((const char *)iov[i].iov_base, iov[i].iov_len);
-            total += iov[i].iov_len;
-        }
-        outbuf_consume(&out, total);
-    }
+    std::string bytes = outbuf_drain(&out);
     outbuf_free(&out);
     return bytes;
 }

@@ -6,6 +6,7 @@
 
 #include "proto/reply.h"
 #include "proto/resp.h"
+#include "test/common/outbuf_drain.h"
 #include "store/value.h"
 
 void store_commands_init()
@@ -59,19 +60,7 @@ std::string run_on(struct keyspace *ks, int *db, int64_t now_ms,
     c.now_ms = now_ms;
     command_dispatch(&c);
     *db = c.db;
-    std::string bytes;
-    struct iovec iov[64];
-    while (outbuf_pending(&out) > 0) {
-        int n = outbuf_iov(&out, iov, 64);
-        size_t total = 0;
-        for (int i = 0; i < n; i++) {
-            bytes.append((const char *)iov[i].iov_base, iov[i].iov_len);
-            total += iov[i].iov_len;
-        }
-        if (total == 0)
-            break;
-        outbuf_consume(&out, total);
-    }
+    std::string bytes = outbuf_drain(&out);
     outbuf_free(&out);
     return bytes;
 }
