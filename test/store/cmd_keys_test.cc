@@ -86,7 +86,7 @@ TEST(CmdCopy, Basics)
     EXPECT_EQ(s.run("COPY b c DB 1"), ":1\r\n");
     EXPECT_EQ(s.run("COPY b c db 16"), "-ERR DB index is out of range\r\n");
     EXPECT_EQ(s.run("COPY b c db -1"), "-ERR DB index is out of range\r\n");
-    EXPECT_EQ(s.run("COPY b c db x"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("COPY b c db x"), kNotInteger);
     EXPECT_EQ(s.run("COPY b c db 99999999999"),
               "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
     EXPECT_EQ(s.run("COPY b c foo"), "-ERR syntax error\r\n");
@@ -118,7 +118,7 @@ TEST(CmdMove, Basics)
     EXPECT_EQ(s.run("MOVE b 0"), "-ERR source and destination objects are the same\r\n");
     EXPECT_EQ(s.run("MOVE b 16"), "-ERR DB index is out of range\r\n");
     EXPECT_EQ(s.run("MOVE b -1"), "-ERR DB index is out of range\r\n");
-    EXPECT_EQ(s.run("MOVE b x"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("MOVE b x"), kNotInteger);
     EXPECT_EQ(s.run("MOVE b 99999999999"),
               "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
     EXPECT_EQ(s.run("MOVE nk 1"), ":0\r\n");
@@ -141,7 +141,7 @@ TEST(CmdExpire, Options)
     Store s;
     EXPECT_EQ(s.run("EXPIRE nk 10"), ":0\r\n");
     EXPECT_EQ(s.run("EXPIRE nk abc foo"), "-ERR Unsupported option foo\r\n");
-    EXPECT_EQ(s.run("EXPIRE nk abc"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("EXPIRE nk abc"), kNotInteger);
     EXPECT_EQ(s.run("SET k v"), "+OK\r\n");
     EXPECT_EQ(s.run("EXPIRE k 10 nx xx"),
               "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n");
@@ -245,7 +245,7 @@ TEST(CmdSelect, Basics)
     EXPECT_EQ(s.run("GET k"), "$-1\r\n");
     EXPECT_EQ(s.run("SELECT 16"), "-ERR DB index is out of range\r\n");
     EXPECT_EQ(s.run("SELECT -1"), "-ERR DB index is out of range\r\n");
-    EXPECT_EQ(s.run("SELECT x"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("SELECT x"), kNotInteger);
     EXPECT_EQ(s.run("SELECT 99999999999"),
               "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n");
     EXPECT_EQ(s.run("SELECT 1"), "+OK\r\n");

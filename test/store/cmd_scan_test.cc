@@ -126,7 +126,7 @@ TEST(CmdScan, CursorAndOptionErrors)
     EXPECT_EQ(s.run("SCAN \" 1\""), "-ERR invalid cursor\r\n");
     EXPECT_EQ(s.run("SCAN 18446744073709551616"), "-ERR invalid cursor\r\n");
     EXPECT_EQ(s.run("SCAN 0 COUNT 0"), "-ERR syntax error\r\n");
-    EXPECT_EQ(s.run("SCAN 0 COUNT x"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("SCAN 0 COUNT x"), kNotInteger);
     EXPECT_EQ(s.run("SCAN 0 MATCH"), "-ERR syntax error\r\n");
     EXPECT_EQ(s.run("SCAN 0 FOO bar"), "-ERR syntax error\r\n");
     EXPECT_EQ(s.run("SCAN"), "-ERR wrong number of arguments for 'scan' command\r\n");

@@ -42,8 +42,8 @@ TEST(CmdSet, ExpireErrors)
     EXPECT_EQ(s.run("SET k v PX -5"), "-ERR invalid expire time in 'set' command\r\n");
     EXPECT_EQ(s.run("SET k v EXAT 0"), "-ERR invalid expire time in 'set' command\r\n");
     EXPECT_EQ(s.run("SET k v PXAT 0"), "-ERR invalid expire time in 'set' command\r\n");
-    EXPECT_EQ(s.run("SET k v ex abc"), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("SET k v ex 1.5"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("SET k v ex abc"), kNotInteger);
+    EXPECT_EQ(s.run("SET k v ex 1.5"), kNotInteger);
     EXPECT_EQ(s.run("SET k v ex 9223372036854775807"),
               "-ERR invalid expire time in 'set' command\r\n");
     EXPECT_EQ(s.run("SET k v px 9223372036854775807"),
@@ -53,8 +53,7 @@ TEST(CmdSet, ExpireErrors)
     EXPECT_EQ(s.run("SET k v ex 9223372036854775"),
               "-ERR invalid expire time in 'set' command\r\n");
     EXPECT_EQ(s.run("SET k v exat 9223372036854775"), "+OK\r\n");
-    EXPECT_EQ(s.run("SET k v px 99999999999999999999"),
-              "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("SET k v px 99999999999999999999"), kNotInteger);
     EXPECT_EQ(s.run("EXISTS k"), ":1\r\n");
 }
 
@@ -70,8 +69,7 @@ TEST(CmdSet, Get)
     EXPECT_EQ(s.run("EXISTS k2"), ":0\r\n");
     EXPECT_EQ(s.run("SET k2 v XX GET"), "$-1\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("SET l v GET"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("SET l v GET"), kWrongType);
     EXPECT_EQ(s.run("TYPE l"), "+list\r\n");
 }
 
@@ -83,8 +81,7 @@ TEST(CmdSet, WrongTypeOverwrite)
     EXPECT_EQ(s.run("TYPE l"), "+string\r\n");
     EXPECT_EQ(s.run("GET l"), "$1\r\nv\r\n");
     s.make_list("l2");
-    EXPECT_EQ(s.run("GET l2"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GET l2"), kWrongType);
 }
 
 TEST(CmdSetnx, Basics)
@@ -104,11 +101,11 @@ TEST(CmdSetex, Basics)
     EXPECT_EQ(s.run("TTL k"), ":100\r\n");
     EXPECT_EQ(s.run("SETEX k 0 v"), "-ERR invalid expire time in 'setex' command\r\n");
     EXPECT_EQ(s.run("SETEX k -5 v"), "-ERR invalid expire time in 'setex' command\r\n");
-    EXPECT_EQ(s.run("SETEX k abc v"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("SETEX k abc v"), kNotInteger);
     EXPECT_EQ(s.run("PSETEX k 0 v"), "-ERR invalid expire time in 'psetex' command\r\n");
     EXPECT_EQ(s.run("PSETEX k 100000 v"), "+OK\r\n");
     EXPECT_EQ(s.run("TTL k"), ":100\r\n");
-    EXPECT_EQ(s.run("PSETEX k abc v"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("PSETEX k abc v"), kNotInteger);
     EXPECT_EQ(s.run("SETEX k 10"), "-ERR wrong number of arguments for 'setex' command\r\n");
 }
 
@@ -122,8 +119,7 @@ TEST(CmdGetset, Basics)
     EXPECT_EQ(s.run("GETSET t x"), "$1\r\nv\r\n");
     EXPECT_EQ(s.run("TTL t"), ":-1\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("GETSET l x"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GETSET l x"), kWrongType);
 }
 
 TEST(CmdGetdel, Basics)
@@ -135,8 +131,7 @@ TEST(CmdGetdel, Basics)
     EXPECT_EQ(s.run("GETDEL k"), "$-1\r\n");
     EXPECT_EQ(s.run("EXISTS k"), ":0\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("GETDEL l"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GETDEL l"), kWrongType);
     EXPECT_EQ(s.run("SET n 123"), "+OK\r\n");
     EXPECT_EQ(s.run("GETDEL n"), "$3\r\n123\r\n");
 }
@@ -171,8 +166,7 @@ TEST(CmdGetex, Basics)
     EXPECT_EQ(s.run("GETEX k PXAT 1"), "$1\r\nv\r\n");
     EXPECT_EQ(s.run("EXISTS k"), ":0\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("GETEX l"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GETEX l"), kWrongType);
 }
 
 TEST(CmdMget, Basics)
@@ -234,8 +228,7 @@ TEST(CmdAppend, Basics)
     EXPECT_EQ(s.run("EXISTS e"), ":1\r\n");
     EXPECT_EQ(s.run("GET e"), "$0\r\n\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("APPEND l x"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("APPEND l x"), kWrongType);
 }
 
 TEST(CmdStrlen, Basics)
@@ -247,8 +240,7 @@ TEST(CmdStrlen, Basics)
     EXPECT_EQ(s.run("SET n -12345"), "+OK\r\n");
     EXPECT_EQ(s.run("STRLEN n"), ":6\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("STRLEN l"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("STRLEN l"), kWrongType);
 }
 
 TEST(CmdGetrange, Basics)
@@ -265,8 +257,8 @@ TEST(CmdGetrange, Basics)
     EXPECT_EQ(s.run("GETRANGE s -100 3"), "$4\r\nThis\r\n");
     EXPECT_EQ(s.run("GETRANGE s 100 200"), "$0\r\n\r\n");
     EXPECT_EQ(s.run("GETRANGE nokey 0 -1"), "$0\r\n\r\n");
-    EXPECT_EQ(s.run("GETRANGE s a b"), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("GETRANGE s 0 b"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("GETRANGE s a b"), kNotInteger);
+    EXPECT_EQ(s.run("GETRANGE s 0 b"), kNotInteger);
     EXPECT_EQ(s.run("SUBSTR s 0 3"), "$4\r\nThis\r\n");
     EXPECT_EQ(s.run("SET n 12345"), "+OK\r\n");
     EXPECT_EQ(s.run("GETRANGE n 1 2"), "$2\r\n23\r\n");
@@ -274,8 +266,7 @@ TEST(CmdGetrange, Basics)
     EXPECT_EQ(s.run("SET e \"\""), "+OK\r\n");
     EXPECT_EQ(s.run("GETRANGE e 0 -1"), "$0\r\n\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("GETRANGE l 0 1"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GETRANGE l 0 1"), kWrongType);
 }
 
 TEST(CmdSetrange, Basics)
@@ -306,17 +297,15 @@ TEST(CmdSetrange, Basics)
     EXPECT_EQ(s.run("SETRANGE nk 5 \"\""), ":0\r\n");
     EXPECT_EQ(s.run("EXISTS nk"), ":0\r\n");
     EXPECT_EQ(s.run("SETRANGE s 1 \"\""), ":11\r\n");
-    EXPECT_EQ(s.run("SETRANGE s a b"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("SETRANGE s a b"), kNotInteger);
     EXPECT_EQ(s.run("OBJECT ENCODING s"), "$3\r\nraw\r\n");
     EXPECT_EQ(s.run("SET n 12345"), "+OK\r\n");
     EXPECT_EQ(s.run("SETRANGE n 1 x"), ":5\r\n");
     EXPECT_EQ(s.run("GET n"), "$5\r\n1x345\r\n");
     EXPECT_EQ(s.run("OBJECT ENCODING n"), "$3\r\nraw\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("SETRANGE l 0 a"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    EXPECT_EQ(s.run("SETRANGE l 0 \"\""),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("SETRANGE l 0 a"), kWrongType);
+    EXPECT_EQ(s.run("SETRANGE l 0 \"\""), kWrongType);
 }
 
 TEST(CmdIncr, Basics)
@@ -332,24 +321,23 @@ TEST(CmdIncr, Basics)
     EXPECT_EQ(s.run("INCRBY n -20"), ":-9\r\n");
     EXPECT_EQ(s.run("DECRBY n 5"), ":-14\r\n");
     EXPECT_EQ(s.run("DECRBY n -5"), ":-9\r\n");
-    EXPECT_EQ(s.run("INCRBY n abc"), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("INCRBY n 1.5"), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("INCRBY n \" 1\""), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("INCRBY n 007"), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("INCRBY n +1"), "-ERR value is not an integer or out of range\r\n");
-    EXPECT_EQ(s.run("INCRBY n -0"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCRBY n abc"), kNotInteger);
+    EXPECT_EQ(s.run("INCRBY n 1.5"), kNotInteger);
+    EXPECT_EQ(s.run("INCRBY n \" 1\""), kNotInteger);
+    EXPECT_EQ(s.run("INCRBY n 007"), kNotInteger);
+    EXPECT_EQ(s.run("INCRBY n +1"), kNotInteger);
+    EXPECT_EQ(s.run("INCRBY n -0"), kNotInteger);
     EXPECT_EQ(s.run("SET s abc"), "+OK\r\n");
-    EXPECT_EQ(s.run("INCR s"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR s"), kNotInteger);
     EXPECT_EQ(s.run("SET z 007"), "+OK\r\n");
-    EXPECT_EQ(s.run("INCR z"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR z"), kNotInteger);
     EXPECT_EQ(s.run("SET sp \" 1\""), "+OK\r\n");
-    EXPECT_EQ(s.run("INCR sp"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR sp"), kNotInteger);
     s.make_list("l");
-    EXPECT_EQ(s.run("INCR l"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    EXPECT_EQ(s.run("INCRBY l abc"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR l"), kWrongType);
+    EXPECT_EQ(s.run("INCRBY l abc"), kNotInteger);
     EXPECT_EQ(s.run("SET e \"\""), "+OK\r\n");
-    EXPECT_EQ(s.run("INCR e"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR e"), kNotInteger);
 }
 
 TEST(CmdIncr, Overflow)
@@ -366,10 +354,9 @@ TEST(CmdIncr, Overflow)
     EXPECT_EQ(s.run("DECRBY x -9223372036854775808"), "-ERR decrement would overflow\r\n");
     EXPECT_EQ(s.run("INCRBY x 9223372036854775807"), ":9223372036854775807\r\n");
     EXPECT_EQ(s.run("INCRBY x 1"), "-ERR increment or decrement would overflow\r\n");
-    EXPECT_EQ(s.run("INCRBY y 9223372036854775808"),
-              "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCRBY y 9223372036854775808"), kNotInteger);
     EXPECT_EQ(s.run("SET big 9223372036854775808"), "+OK\r\n");
-    EXPECT_EQ(s.run("INCR big"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR big"), kNotInteger);
     EXPECT_EQ(s.run("SET t v EX 100"), "+OK\r\n");
     EXPECT_EQ(s.run("SET t 10 KEEPTTL"), "+OK\r\n");
     EXPECT_EQ(s.run("INCR t"), ":11\r\n");
@@ -400,8 +387,7 @@ TEST(CmdIncrbyfloat, Basics)
     EXPECT_EQ(s.run("SET s abc"), "+OK\r\n");
     EXPECT_EQ(s.run("INCRBYFLOAT s 1"), "-ERR value is not a valid float\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("INCRBYFLOAT l abc"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("INCRBYFLOAT l abc"), kWrongType);
     EXPECT_EQ(
         s.run("INCRBYFLOAT x 1.7976931348623157e308"),
         std::string(
@@ -453,7 +439,7 @@ TEST(CmdLcs, Basics)
     EXPECT_EQ(s.run("LCS nk nk2"), "$0\r\n\r\n");
     EXPECT_EQ(s.run("LCS nk nk2 IDX"), "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n");
     EXPECT_EQ(s.run("LCS a b MINMATCHLEN"), "-ERR syntax error\r\n");
-    EXPECT_EQ(s.run("LCS a b MINMATCHLEN x"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("LCS a b MINMATCHLEN x"), kNotInteger);
     EXPECT_EQ(s.run("LCS a b MINMATCHLEN -5 IDX"),
               "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:"
               "2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n");
@@ -481,13 +467,12 @@ TEST(CmdGetex, ErrorOrder)
     EXPECT_EQ(s.run("GETEX nokey EX abc"), "$-1\r\n");
     EXPECT_EQ(s.run("GETEX nokey PX 0"), "$-1\r\n");
     EXPECT_EQ(s.run("SET q v"), "+OK\r\n");
-    EXPECT_EQ(s.run("GETEX q EX abc"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("GETEX q EX abc"), kNotInteger);
     EXPECT_EQ(s.run("GETEX q EX 0"), "-ERR invalid expire time in 'getex' command\r\n");
     EXPECT_EQ(s.run("GETEX q PXAT -5"), "-ERR invalid expire time in 'getex' command\r\n");
     EXPECT_EQ(s.run("TTL q"), ":-1\r\n");
     s.make_list("l");
-    EXPECT_EQ(s.run("GETEX l EX abc"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GETEX l EX abc"), kWrongType);
 }
 
 TEST(CmdIncrbyfloat, EmbeddedNul)
@@ -498,7 +483,7 @@ TEST(CmdIncrbyfloat, EmbeddedNul)
     EXPECT_EQ(s.run("INCRBYFLOAT y \"2\\x00junk\""), "-ERR value is not a valid float\r\n");
     EXPECT_EQ(s.run("SET w \"5\\x00\""), "+OK\r\n");
     EXPECT_EQ(s.run("INCRBYFLOAT w 1"), "-ERR value is not a valid float\r\n");
-    EXPECT_EQ(s.run("INCR w"), "-ERR value is not an integer or out of range\r\n");
+    EXPECT_EQ(s.run("INCR w"), kNotInteger);
     EXPECT_EQ(s.run("SET e \"\""), "+OK\r\n");
     EXPECT_EQ(s.run("INCRBYFLOAT e 1"), "-ERR value is not a valid float\r\n");
 }

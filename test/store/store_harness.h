@@ -14,9 +14,14 @@
 // Registers and freezes the store's command table once per process.
 void store_commands_init();
 
-// Splits a line like redis-cli: spaces separate, "..." quotes with \r \n \t
-// \" \\ and \xHH escapes, '...' quotes literally.
+// Splits a line as the server's inline parser does (Redis's rules: "..."
+// with escapes, '...' literal); bad quoting throws std::invalid_argument.
 std::vector<std::string> split_command(const std::string &line);
+
+// The error replies many tests expect, byte for byte.
+const std::string kWrongType =
+    "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
+const std::string kNotInteger = "-ERR value is not an integer or out of range\r\n";
 
 class Store
 {

@@ -482,10 +482,8 @@ TEST(LockFreeFallback, WrongTypeIsAnsweredLockFree)
 {
     Store s;
     s.make_list("l");
-    EXPECT_EQ(s.run("GET l"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
-    EXPECT_EQ(s.run("STRLEN l"),
-              "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    EXPECT_EQ(s.run("GET l"), kWrongType);
+    EXPECT_EQ(s.run("STRLEN l"), kWrongType);
     EXPECT_EQ(s.run("MGET l"), "*1\r\n$-1\r\n");
     EXPECT_EQ(s.run("TYPE l"), "+list\r\n");
     struct keyspace_stats st;
