@@ -36,11 +36,7 @@ bool glob_match_small_nesting(const char *pattern, size_t pattern_len, const cha
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "test/fuzz/fuzz.h"
 
 enum {
     MODE_NOCASE = 1,
@@ -206,8 +202,6 @@ static bool reference_match(const unsigned char *pattern, size_t pattern_len,
     free(elements);
     return matched;
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

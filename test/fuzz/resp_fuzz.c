@@ -17,16 +17,11 @@
 #include "proto/resp_internal.h"
 
 #include "core/alloc.h"
+#include "test/fuzz/fuzz.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
 
 enum {
     CFG_AUTH = 1,
@@ -172,7 +167,6 @@ static bool is_too_big_error(const char *e)
     return strstr(e, "too big") != NULL;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 5)

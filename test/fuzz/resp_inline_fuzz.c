@@ -7,18 +7,13 @@
  * cut at its first NUL.
  */
 #include "proto/resp_internal.h"
+#include "test/fuzz/fuzz.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (!(cond))                                                                               \
-            __builtin_trap();                                                                      \
-    } while (0)
 
 struct tokens {
     char *bytes; /* arguments, each preceded by its length as a size_t */
@@ -128,7 +123,6 @@ static int emit(void *ctx, size_t offset, size_t len)
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *nul = memchr(data, 0, size);
