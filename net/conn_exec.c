@@ -48,7 +48,7 @@ void conn_execute(struct conn *c, const struct resp_command *rc, struct conn_clo
     atomic_store_explicit(&c->last_cmd, cmd, memory_order_relaxed);
     unsigned long errors_before = c->out.errors;
     uint64_t start = clk->mono_ns;
-    cmd->fn(ctx);
+    command_call(ctx, cmd);
     clk->mono_ns = clock_mono_ns();
     uint64_t usec = (clk->mono_ns - start) / 1000;
     bool failed = c->out.errors != errors_before;

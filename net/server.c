@@ -40,6 +40,7 @@ static void refresh_derived(struct server *s)
                           config_string(s->config, CONFIG_REQUIREPASS, pass, sizeof(pass)) > 0,
                           memory_order_relaxed);
     keyspace_expiry_set_hz(s->ks, (int)config_number(s->config, CONFIG_HZ));
+    keyspace_set_max_string_len(s->ks, config_number(s->config, CONFIG_PROTO_MAX_BULK_LEN));
 }
 
 void server_config_changed(struct server *s)

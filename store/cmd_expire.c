@@ -61,7 +61,39 @@ static bool expire_condition_holds(unsigned flags, int64_t current, int64_t when
     return true;
 }
 
-enum expire_outcome { EXPIRE_SKIPPED, EXPIRE_SET, EXPIRE_OOM };
+/* EXPIRE's change under the lock: *gone when a time already past deleted
+ * the key, *changed when anything changed. */
+static enum cmd_result do_expire(struct shard *s, const struct key *k, unsigned flags, int64_t when,
+                                 int64_t now_ms, struct entry **gone, bool *changed)
+    REQUIRES(&s->lock)
+{
+    struct table_pos pos;
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, &pos);
+    if (!e || !expire_condition_holds(flags, entry_expire_at(e), when))
+        return CMD_OK;
+    if (when <= now_ms) {
+        *gone = do_detach(s, pos);
+        do_key_event(s, k, NOTIFY_GENERIC, "del");
+    } else {
+        if (!do_set_expire(s, pos, e, when))
+            return CMD_ERR_OOM;
+        do_key_event(s, k, NOTIFY_GENERIC, "expire");
+    }
+    *changed = true;
+    return CMD_OK;
+}
+
+/* Logged as an absolute time (PEXPIREAT), or as the DEL it amounted to. */
+static void rewrite_expire(struct cmd_ctx *c, int64_t when, bool deleted)
+{
+    char ms[NUMBER_LL_BUF];
+    struct resp_arg av[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
+    struct resp_arg del[] = {ARG_LITERAL("DEL"), c->argv[1]};
+    if (deleted)
+        cmd_rewrite(c, 2, del);
+    else
+        cmd_rewrite(c, 3, av);
+}
 
 static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const char *name)
 {
@@ -86,24 +118,16 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const 
     when += base;
     struct key k;
     cmd_key(c, 1, &k);
-    enum expire_outcome outcome = EXPIRE_SKIPPED;
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
     struct entry *gone = NULL;
-    SHARD_GUARD (k.shard) {
-        struct table_pos pos;
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, &pos);
-        if (!e || !expire_condition_holds(flags, entry_expire_at(e), when))
-            break;
-        outcome = EXPIRE_SET;
-        if (when <= c->now_ms)
-            gone = do_detach(k.shard, pos);
-        else if (!do_set_expire(k.shard, pos, e, when))
-            outcome = EXPIRE_OOM;
-    }
+    bool changed = false;
+    SHARD_GUARD (k.shard)
+        result = do_expire(k.shard, &k, flags, when, c->now_ms, &gone, &changed);
     entry_retire(gone);
-    if (outcome == EXPIRE_OOM)
-        reply_error(c->reply, ERR_OOM);
-    else
-        reply_int(c->reply, outcome == EXPIRE_SET);
+    if (changed)
+        rewrite_expire(c, when, gone != NULL);
+    if (!reply_result_error(c, result))
+        reply_int(c->reply, changed);
 }
 
 void expire_command(struct cmd_ctx *c)
@@ -192,6 +216,7 @@ void persist_command(struct cmd_ctx *c)
         struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, &pos);
         if (e && entry_expire_at(e) != ENTRY_NO_TTL) {
             do_set_expire(k.shard, pos, e, ENTRY_NO_TTL);
+            do_key_event(k.shard, &k, NOTIFY_GENERIC, "persist");
             removed = true;
         }
     }

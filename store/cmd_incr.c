@@ -10,8 +10,6 @@
 
 #include <math.h>
 
-enum incr_outcome { INCR_OK, INCR_WRONGTYPE, INCR_NOT_NUMBER, INCR_OVERFLOW, INCR_OOM };
-
 /* The entry's string as an integer, with Redis's rules (INT or a canonical
  * decimal string). */
 static bool entry_as_ll(const struct entry *e, long long *out)
@@ -24,54 +22,39 @@ static bool entry_as_ll(const struct entry *e, long long *out)
     return number_parse_ll(val.str->data, val.str->len, out);
 }
 
-static enum incr_outcome do_incr(struct shard *s, const struct key *k, long long incr,
-                                 int64_t now_ms, long long *result) REQUIRES(&s->lock)
+static enum cmd_result do_incr(struct shard *s, const struct key *k, long long incr, int64_t now_ms,
+                               long long *result) REQUIRES(&s->lock)
 {
     struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
     long long value = 0;
     if (e && entry_type(e) != VALUE_STRING)
-        return INCR_WRONGTYPE;
+        return CMD_ERR_WRONGTYPE;
     if (e && !entry_as_ll(e, &value))
-        return INCR_NOT_NUMBER;
+        return CMD_ERR_NOT_INT;
     if ((incr < 0 && value < 0 && incr < INT64_MIN - value) ||
         (incr > 0 && value > 0 && incr > INT64_MAX - value))
-        return INCR_OVERFLOW;
+        return CMD_ERR_OVERFLOW;
     struct value v;
     value_string_int(value + incr, &v);
     if (e)
         do_replace_value(s, e, &v, now_ms);
     else if (!do_insert(s, k, &v, ENTRY_NO_TTL, now_ms))
-        return INCR_OOM;
+        return CMD_ERR_OOM;
+    do_key_event(s, k, NOTIFY_STRING, "incrby");
     *result = value + incr;
-    return INCR_OK;
+    return CMD_OK;
 }
 
 static void incr_generic(struct cmd_ctx *c, long long incr)
 {
     struct key k;
     cmd_key(c, 1, &k);
-    long long result = 0;
-    enum incr_outcome outcome = INCR_OOM; /* set under the lock */
-    SHARD_GUARD (k.shard) {
-        outcome = do_incr(k.shard, &k, incr, c->now_ms, &result);
-    }
-    switch (outcome) {
-    case INCR_OK:
-        reply_int(c->reply, result);
-        break;
-    case INCR_WRONGTYPE:
-        reply_error(c->reply, ERR_WRONGTYPE);
-        break;
-    case INCR_NOT_NUMBER:
-        reply_error(c->reply, ERR_NOT_INT);
-        break;
-    case INCR_OVERFLOW:
-        reply_error(c->reply, ERR_OVERFLOW);
-        break;
-    case INCR_OOM:
-        reply_error(c->reply, ERR_OOM);
-        break;
-    }
+    long long value = 0;
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
+    SHARD_GUARD (k.shard)
+        result = do_incr(k.shard, &k, incr, c->now_ms, &value);
+    if (!reply_result_error(c, result))
+        reply_int(c->reply, value);
 }
 
 void incr_command(struct cmd_ctx *c)
@@ -120,32 +103,35 @@ static bool entry_as_ld(const struct entry *e, long double *out)
  * The key is checked first (WRONGTYPE wins over a bad increment, as in
  * Redis); the result is stored as the string INCRBYFLOAT replies.
  */
-static enum incr_outcome do_incrbyfloat(struct shard *s, const struct key *k, bool incr_ok,
-                                        long double incr, int64_t now_ms, char *buf, int *len)
+static enum cmd_result do_incrbyfloat(struct shard *s, const struct key *k, bool incr_ok,
+                                      long double incr, int64_t now_ms, char *buf, int *len)
     REQUIRES(&s->lock)
 {
     struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
     long double value = 0;
     if (e && entry_type(e) != VALUE_STRING)
-        return INCR_WRONGTYPE;
+        return CMD_ERR_WRONGTYPE;
     if ((e && !entry_as_ld(e, &value)) || !incr_ok)
-        return INCR_NOT_NUMBER;
+        return CMD_ERR_NOT_FLOAT;
     value += incr;
     if (isnan(value) || isinf(value))
-        return INCR_OVERFLOW;
+        return CMD_ERR_NAN;
     *len = reply_format_long_double(buf, FLOAT_BUF, value);
     struct value v;
     if (value_string_copy(buf, (size_t)*len, &v) != 0)
-        return INCR_OOM;
+        return CMD_ERR_OOM;
     if (e) {
         do_replace_value(s, e, &v, now_ms);
     } else if (!do_insert(s, k, &v, ENTRY_NO_TTL, now_ms)) {
         value_release(v.type, v.encoding, v.p);
-        return INCR_OOM;
+        return CMD_ERR_OOM;
     }
-    return INCR_OK;
+    do_key_event(s, k, NOTIFY_STRING, "incrbyfloat");
+    return CMD_OK;
 }
 
+/* Logged as the value it produced (SET ... KEEPTTL), as Redis does: float
+ * arithmetic on another machine need not give the same digits. */
 void incrbyfloat_command(struct cmd_ctx *c)
 {
     long double incr = 0;
@@ -154,25 +140,13 @@ void incrbyfloat_command(struct cmd_ctx *c)
     cmd_key(c, 1, &k);
     char buf[FLOAT_BUF];
     int len = 0;
-    enum incr_outcome outcome = INCR_OOM; /* set under the lock */
-    SHARD_GUARD (k.shard) {
-        outcome = do_incrbyfloat(k.shard, &k, incr_ok, incr, c->now_ms, buf, &len);
-    }
-    switch (outcome) {
-    case INCR_OK:
-        reply_bulk(c->reply, buf, (size_t)len);
-        break;
-    case INCR_WRONGTYPE:
-        reply_error(c->reply, ERR_WRONGTYPE);
-        break;
-    case INCR_NOT_NUMBER:
-        reply_error(c->reply, ERR_NOT_FLOAT);
-        break;
-    case INCR_OVERFLOW:
-        reply_error(c->reply, ERR_NAN);
-        break;
-    case INCR_OOM:
-        reply_error(c->reply, ERR_OOM);
-        break;
-    }
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
+    SHARD_GUARD (k.shard)
+        result = do_incrbyfloat(k.shard, &k, incr_ok, incr, c->now_ms, buf, &len);
+    if (reply_result_error(c, result))
+        return;
+    struct resp_arg value = {buf, (size_t)len, NULL};
+    struct resp_arg av[] = {ARG_LITERAL("SET"), c->argv[1], value, ARG_LITERAL("KEEPTTL")};
+    cmd_rewrite(c, 4, av);
+    reply_bulk(c->reply, buf, (size_t)len);
 }

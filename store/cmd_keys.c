@@ -24,6 +24,7 @@ static void del_generic(struct cmd_ctx *c)
             if (!do_lookup(k->shard, k, c->now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, &pos))
                 continue;
             struct entry *e = do_detach(k->shard, pos);
+            do_key_event(k->shard, k, NOTIFY_GENERIC, "del");
             entry_set_next(e, gone);
             gone = e;
             deleted++;

@@ -96,7 +96,7 @@ static void lcs_reply(struct cmd_ctx *c, const struct lcs_options *o, const char
                       const char *b, uint32_t blen)
 {
     uint64_t cells = (uint64_t)(alen + 1) * (blen + 1);
-    if (cells * sizeof(uint32_t) > (uint64_t)STRING_MAX_LEN) {
+    if (cells * sizeof(uint32_t) > string_max_len(c)) {
         reply_error(c->reply, "ERR Insufficient memory, transient memory for LCS exceeds "
                               "proto-max-bulk-len");
         return;

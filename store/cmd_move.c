@@ -66,6 +66,8 @@ static enum move_outcome do_rename(const struct key *src, const struct key *dst,
         entry_set_expire_at(ne, when);
     do_link_entry(dst->shard, dst, ne);
     entry_retire_shell(shell); /* lock-free readers may still hold it */
+    do_key_event(src->shard, src, NOTIFY_GENERIC, "rename_from");
+    do_key_event(dst->shard, dst, NOTIFY_GENERIC, "rename_to");
     return MOVE_DONE;
 }
 
@@ -123,6 +125,25 @@ static bool parse_db(struct cmd_ctx *c, int i, int *db)
     return true;
 }
 
+/* MOVE under both keys' locks: the entry itself moves, value, TTL and all
+ * (the key bytes are the same). */
+static enum move_outcome do_move(const struct key *src, const struct key *dst, int64_t now_ms)
+{
+    shard_assume_held(src->shard);
+    shard_assume_held(dst->shard);
+    struct entry *e = do_lookup(src->shard, src, now_ms, LOOKUP_WRITE, NULL);
+    if (!e)
+        return MOVE_NO_SOURCE;
+    if (do_lookup(dst->shard, dst, now_ms, LOOKUP_WRITE, NULL))
+        return MOVE_TARGET_EXISTS;
+    if (do_reserve_link(dst->shard, entry_expire_at(e) != ENTRY_NO_TTL) != 0)
+        return MOVE_OOM;
+    do_link_entry(dst->shard, dst, do_detach_key(src->shard, src));
+    do_key_event(src->shard, src, NOTIFY_GENERIC, "move_from");
+    do_key_event(dst->shard, dst, NOTIFY_GENERIC, "move_to");
+    return MOVE_DONE;
+}
+
 void move_command(struct cmd_ctx *c)
 {
     int db;
@@ -137,26 +158,9 @@ void move_command(struct cmd_ctx *c)
     key_in_db(c->ks, db, &src, &dst);
     struct shard_set set;
     pair_set(c, &src, &dst, &set);
-    enum move_outcome outcome = MOVE_DONE;
-    SHARD_SET_GUARD (&set) {
-        shard_assume_held(src.shard);
-        shard_assume_held(dst.shard);
-        struct entry *e = do_lookup(src.shard, &src, c->now_ms, LOOKUP_WRITE, NULL);
-        if (!e) {
-            outcome = MOVE_NO_SOURCE;
-            break;
-        }
-        if (do_lookup(dst.shard, &dst, c->now_ms, LOOKUP_WRITE, NULL)) {
-            outcome = MOVE_TARGET_EXISTS;
-            break;
-        }
-        /* Same key bytes: the entry itself moves, value, TTL and all. */
-        if (do_reserve_link(dst.shard, entry_expire_at(e) != ENTRY_NO_TTL) != 0) {
-            outcome = MOVE_OOM;
-            break;
-        }
-        do_link_entry(dst.shard, &dst, do_detach_key(src.shard, &src));
-    }
+    enum move_outcome outcome = MOVE_OOM; /* set under the locks */
+    SHARD_SET_GUARD (&set)
+        outcome = do_move(&src, &dst, c->now_ms);
     shard_set_free(&set);
     if (outcome == MOVE_OOM)
         reply_error(c->reply, ERR_OOM);
@@ -194,6 +198,7 @@ static enum move_outcome do_copy(const struct key *src, const struct key *dst, b
     if (when != ENTRY_NO_TTL)
         entry_set_expire_at(ne, when);
     do_link_entry(dst->shard, dst, ne);
+    do_key_event(dst->shard, dst, NOTIFY_GENERIC, "copy_to");
     return MOVE_DONE;
 }
 

@@ -122,6 +122,7 @@ static void do_mset_apply(struct mset_item *items, int n, int64_t now_ms)
             do_link_entry(s, &it->key, it->spare);
             it->spare = NULL;
         }
+        do_key_event(s, &it->key, NOTIFY_STRING, "set");
         it->value = (struct value){.type = VALUE_STRING, .encoding = ENCODING_INT};
     }
 }
@@ -139,6 +140,24 @@ static bool do_reserve_all(struct mset_item *items, int n)
     return true;
 }
 
+/* MSET(NX) under the locks of every item's shard: *exists when NX found a
+ * key (nothing set then). */
+static enum cmd_result do_mset(struct mset_item *items, int n, bool nx, int64_t now_ms,
+                               bool *exists)
+{
+    for (int i = 0; nx && i < n; i++) {
+        shard_assume_held(items[i].key.shard);
+        if (do_lookup(items[i].key.shard, &items[i].key, now_ms, LOOKUP_WRITE, NULL)) {
+            *exists = true;
+            return CMD_OK;
+        }
+    }
+    if (!do_reserve_all(items, n))
+        return CMD_ERR_OOM;
+    do_mset_apply(items, n, now_ms);
+    return CMD_OK;
+}
+
 static void mset_generic(struct cmd_ctx *c, bool nx)
 {
     if (c->argc % 2 == 0) {
@@ -154,23 +173,15 @@ static void mset_generic(struct cmd_ctx *c, bool nx)
         shard_set_free(&set);
         return;
     }
-    bool exists = false, oom = false;
-    SHARD_SET_GUARD (&set) {
-        for (int i = 0; nx && i < n && !exists; i++) {
-            shard_assume_held(items[i].key.shard);
-            exists = do_lookup(items[i].key.shard, &items[i].key, c->now_ms, LOOKUP_WRITE, NULL);
-        }
-        if (exists)
-            break;
-        oom = !do_reserve_all(items, n);
-        if (!oom)
-            do_mset_apply(items, n, c->now_ms);
-    }
+    bool exists = false;
+    enum cmd_result result = CMD_ERR_OOM; /* set under the locks */
+    SHARD_SET_GUARD (&set)
+        result = do_mset(items, n, nx, c->now_ms, &exists);
     shard_set_free(&set);
     free_items(items, n);
-    if (oom)
-        reply_error(c->reply, ERR_OOM);
-    else if (nx)
+    if (reply_result_error(c, result))
+        return;
+    if (nx)
         reply_int(c->reply, !exists);
     else
         reply_ok(c->reply);

@@ -17,6 +17,26 @@
 
 enum object_field { OBJECT_ENCODING, OBJECT_REFCOUNT, OBJECT_IDLETIME, OBJECT_FREQ };
 
+/* What OBJECT reports about a key, read under its lock: false when missing. */
+static bool do_object_info(struct shard *s, const struct key *k, enum object_field field,
+                           int64_t now_ms, const char **encoding, long long *number)
+    REQUIRES(&s->lock)
+{
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
+    if (!e)
+        return false;
+    struct value v;
+    entry_value(e, &v);
+    *encoding = value_encoding_name(v.encoding);
+    if (field == OBJECT_REFCOUNT)
+        *number = v.encoding == ENCODING_INT && v.p.num >= 0 && v.p.num < SHARED_INTEGERS
+                      ? SHARED_REFCOUNT
+                      : 1;
+    else if (field == OBJECT_IDLETIME)
+        *number = (long long)entry_idle_seconds(e, now_ms);
+    return true;
+}
+
 static void object_generic(struct cmd_ctx *c, enum object_field field)
 {
     struct key k;
@@ -24,21 +44,8 @@ static void object_generic(struct cmd_ctx *c, enum object_field field)
     bool found = false;
     const char *encoding = NULL;
     long long number = 0;
-    SHARD_GUARD (k.shard) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
-        if (!e)
-            break;
-        found = true;
-        struct value v;
-        entry_value(e, &v);
-        encoding = value_encoding_name(v.encoding);
-        if (field == OBJECT_REFCOUNT)
-            number = v.encoding == ENCODING_INT && v.p.num >= 0 && v.p.num < SHARED_INTEGERS
-                         ? SHARED_REFCOUNT
-                         : 1;
-        else if (field == OBJECT_IDLETIME)
-            number = (long long)entry_idle_seconds(e, c->now_ms);
-    }
+    SHARD_GUARD (k.shard)
+        found = do_object_info(k.shard, &k, field, c->now_ms, &encoding, &number);
     if (!found) {
         reply_null(c->reply);
         return;

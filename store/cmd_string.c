@@ -124,40 +124,56 @@ static bool parse_expire(struct cmd_ctx *c, int i, unsigned unit, const char *na
 /* What SET-like commands answer when they set (ok) or skip (abort). */
 enum set_reply { SET_REPLY_OK_NULL, SET_REPLY_ONE_ZERO };
 
-enum set_outcome { SET_DONE, SET_ABORTED, SET_WRONGTYPE, SET_OOM };
-
 /*
  * The core of SET, SETNX, SETEX, PSETEX and GETSET under the key's lock:
- * optional GET of the old value, NX/XX, then replace or insert, with the
- * TTL removed, kept (KEEPTTL) or set to `when`.
+ * optional GET of the old value, NX/XX (*done false: skipped), then replace
+ * or insert, with the TTL removed, kept (KEEPTTL) or set to `when`.
  */
-static enum set_outcome do_set(struct shard *s, const struct key *k, unsigned flags,
-                               const struct value *v, int64_t when, int64_t now_ms,
-                               struct string_snapshot *old) REQUIRES(&s->lock)
+static enum cmd_result do_set(struct shard *s, const struct key *k, unsigned flags,
+                              const struct value *v, int64_t when, int64_t now_ms,
+                              struct string_snapshot *old, bool *done) REQUIRES(&s->lock)
 {
     struct table_pos pos;
     struct entry *e;
+    *done = false;
     if (flags & OPT_GET) {
         e = do_lookup(s, k, now_ms, LOOKUP_READ, &pos);
         if (e && entry_type(e) != VALUE_STRING)
-            return SET_WRONGTYPE;
+            return CMD_ERR_WRONGTYPE;
         if (e)
             do_string_snapshot(s, e, old);
     } else {
         e = do_lookup(s, k, now_ms, LOOKUP_WRITE, &pos);
     }
     if (((flags & OPT_NX) && e) || ((flags & OPT_XX) && !e))
-        return SET_ABORTED;
-    if (!e)
-        return do_insert(s, k, v, when, now_ms) ? SET_DONE : SET_OOM;
-    if (when != ENTRY_NO_TTL || !(flags & OPT_KEEPTTL)) {
-        /* First, so that running out of memory changes nothing. */
-        e = do_set_expire(s, pos, e, when);
-        if (!e)
-            return SET_OOM;
+        return CMD_OK;
+    if (!e) {
+        if (!do_insert(s, k, v, when, now_ms))
+            return CMD_ERR_OOM;
+    } else {
+        /* The expiry first, so that running out of memory changes nothing. */
+        if (when != ENTRY_NO_TTL || !(flags & OPT_KEEPTTL)) {
+            e = do_set_expire(s, pos, e, when);
+            if (!e)
+                return CMD_ERR_OOM;
+        }
+        do_replace_value(s, e, v, now_ms);
     }
-    do_replace_value(s, e, v, now_ms);
-    return SET_DONE;
+    do_key_event(s, k, NOTIFY_STRING, "set");
+    if (when != ENTRY_NO_TTL)
+        do_key_event(s, k, NOTIFY_GENERIC, "expire");
+    *done = true;
+    return CMD_OK;
+}
+
+/* A TTL is logged as its absolute time (SET ... PXAT), as Redis 7 does, so
+ * that replaying the log later does not extend it. */
+static void rewrite_set(struct cmd_ctx *c, int val_i, int64_t when)
+{
+    char ms[NUMBER_LL_BUF];
+    struct resp_arg av[] = {ARG_LITERAL("SET"), c->argv[1], c->argv[val_i], ARG_LITERAL("PXAT"),
+                            arg_number(ms, when)};
+    cmd_rewrite(c, 5, av);
 }
 
 static void set_generic(struct cmd_ctx *c, unsigned flags, int val_i, int64_t when,
@@ -165,33 +181,33 @@ static void set_generic(struct cmd_ctx *c, unsigned flags, int val_i, int64_t wh
 {
     struct value v;
     const struct resp_arg *val = &c->argv[val_i];
-    if (val->len > STRING_MAX_LEN || value_string_from_arg(val->ptr, val->len, val->owner, &v)) {
+    if (val->len > BYTES_MAX_LEN || value_string_from_arg(val->ptr, val->len, val->owner, &v)) {
         reply_error(c->reply, ERR_OOM);
         return;
     }
     struct key k;
     cmd_key(c, 1, &k);
     struct string_snapshot old = {0};
-    enum set_outcome outcome = SET_OOM; /* set under the lock */
-    SHARD_GUARD (k.shard) {
-        outcome = do_set(k.shard, &k, flags, &v, when, c->now_ms, &old);
-    }
-    if (outcome != SET_DONE)
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
+    bool done = false;
+    SHARD_GUARD (k.shard)
+        result = do_set(k.shard, &k, flags, &v, when, c->now_ms, &old, &done);
+    if (!done)
         value_release(v.type, v.encoding, v.p);
-    if (outcome == SET_WRONGTYPE) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-    } else if (outcome == SET_OOM) {
+    else if (when != ENTRY_NO_TTL)
+        rewrite_set(c, val_i, when);
+    if (result == CMD_ERR_OOM)
         snapshot_release(&old);
-        reply_error(c->reply, ERR_OOM);
-    } else if (flags & OPT_GET) {
+    if (reply_result_error(c, result))
+        return;
+    if (flags & OPT_GET)
         reply_snapshot(c->reply, &old);
-    } else if (replies == SET_REPLY_ONE_ZERO) {
-        reply_int(c->reply, outcome == SET_DONE);
-    } else if (outcome == SET_DONE) {
+    else if (replies == SET_REPLY_ONE_ZERO)
+        reply_int(c->reply, done);
+    else if (done)
         reply_ok(c->reply);
-    } else {
+    else
         reply_null(c->reply);
-    }
 }
 
 /* Without the lock when it can (cmd_util.h), else as every other command. */
@@ -245,34 +261,105 @@ void getset_command(struct cmd_ctx *c)
     set_generic(c, OPT_GET, 2, ENTRY_NO_TTL, SET_REPLY_OK_NULL);
 }
 
+/* Deletes a live key found by do_lookup at pos, announcing it; the entry
+ * is the caller's to retire after unlocking. */
+static struct entry *do_delete_key(struct shard *s, const struct key *k, struct table_pos pos)
+    REQUIRES(&s->lock)
+{
+    struct entry *gone = do_detach(s, pos);
+    do_key_event(s, k, NOTIFY_GENERIC, "del");
+    return gone;
+}
+
+static enum cmd_result do_getdel(struct shard *s, const struct key *k, int64_t now_ms,
+                                 struct string_snapshot *snap, struct entry **gone)
+    REQUIRES(&s->lock)
+{
+    struct table_pos pos;
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_READ, &pos);
+    if (e && entry_type(e) != VALUE_STRING)
+        return CMD_ERR_WRONGTYPE;
+    if (e) {
+        do_string_snapshot(s, e, snap);
+        *gone = do_delete_key(s, k, pos);
+    }
+    return CMD_OK;
+}
+
 void getdel_command(struct cmd_ctx *c)
 {
     struct key k;
     cmd_key(c, 1, &k);
     struct string_snapshot snap = {0};
     struct entry *gone = NULL;
-    bool wrongtype = false;
-    SHARD_GUARD (k.shard) {
-        struct table_pos pos;
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, &pos);
-        if (e && entry_type(e) != VALUE_STRING) {
-            wrongtype = true;
-        } else if (e) {
-            do_string_snapshot(k.shard, e, &snap);
-            gone = do_detach(k.shard, pos);
-        }
+    enum cmd_result result = CMD_OK;
+    SHARD_GUARD (k.shard)
+        result = do_getdel(k.shard, &k, c->now_ms, &snap, &gone);
+    if (gone) {
+        entry_retire(gone);
+        struct resp_arg av[] = {ARG_LITERAL("DEL"), c->argv[1]};
+        cmd_rewrite(c, 2, av);
     }
-    entry_retire(gone);
-    if (wrongtype)
-        reply_error(c->reply, ERR_WRONGTYPE);
-    else
+    if (!reply_result_error(c, result))
         reply_snapshot(c->reply, &snap);
 }
 
+/* What GETEX did to the key's expiry, for its log record. */
+enum getex_change { GETEX_NOTHING, GETEX_DELETED, GETEX_EXPIRE, GETEX_PERSISTED };
+
 /*
- * GETEX checks in Redis's order: options, then the key (missing: nil; another
- * type: WRONGTYPE), and only then the time argument.
+ * GETEX under the lock, checking in Redis's order: the key (missing: nil;
+ * another type: WRONGTYPE), and only then the time argument (*time_error:
+ * the key is there, so the bad time is the answer).
  */
+static enum cmd_result do_getex(struct shard *s, const struct key *k, unsigned flags, bool bad_time,
+                                int64_t when, int64_t now_ms, struct string_snapshot *snap,
+                                struct entry **gone, enum getex_change *change, bool *time_error)
+    REQUIRES(&s->lock)
+{
+    struct table_pos pos;
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_READ, &pos);
+    if (!e)
+        return CMD_OK;
+    if (entry_type(e) != VALUE_STRING)
+        return CMD_ERR_WRONGTYPE;
+    if (bad_time) {
+        *time_error = true;
+        return CMD_OK;
+    }
+    do_string_snapshot(s, e, snap);
+    /* An absolute time already past deletes the key (relative ones are
+     * always in the future: they were checked positive). */
+    if ((flags & (OPT_EXAT | OPT_PXAT)) && when <= now_ms) {
+        *gone = do_delete_key(s, k, pos);
+        *change = GETEX_DELETED;
+    } else if (when != ENTRY_NO_TTL) {
+        if (!do_set_expire(s, pos, e, when))
+            return CMD_ERR_OOM;
+        do_key_event(s, k, NOTIFY_GENERIC, "expire");
+        *change = GETEX_EXPIRE;
+    } else if ((flags & OPT_PERSIST) && entry_expire_at(e) != ENTRY_NO_TTL) {
+        do_set_expire(s, pos, e, ENTRY_NO_TTL);
+        do_key_event(s, k, NOTIFY_GENERIC, "persist");
+        *change = GETEX_PERSISTED;
+    }
+    return CMD_OK;
+}
+
+static void rewrite_getex(struct cmd_ctx *c, enum getex_change change, int64_t when)
+{
+    char ms[NUMBER_LL_BUF];
+    struct resp_arg expire[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
+    struct resp_arg del[] = {ARG_LITERAL("DEL"), c->argv[1]};
+    struct resp_arg persist[] = {ARG_LITERAL("PERSIST"), c->argv[1]};
+    if (change == GETEX_EXPIRE)
+        cmd_rewrite(c, 3, expire);
+    else if (change == GETEX_DELETED)
+        cmd_rewrite(c, 2, del);
+    else if (change == GETEX_PERSISTED)
+        cmd_rewrite(c, 2, persist);
+}
+
 void getex_command(struct cmd_ctx *c)
 {
     unsigned flags;
@@ -286,39 +373,20 @@ void getex_command(struct cmd_ctx *c)
     cmd_key(c, 1, &k);
     struct string_snapshot snap = {0};
     struct entry *gone = NULL;
-    bool wrongtype = false, oom = false, time_error = false;
-    SHARD_GUARD (k.shard) {
-        struct table_pos pos;
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, &pos);
-        if (!e)
-            break;
-        if (entry_type(e) != VALUE_STRING) {
-            wrongtype = true;
-            break;
-        }
-        if (bad_time != EXPIRE_OK) {
-            time_error = true;
-            break;
-        }
-        do_string_snapshot(k.shard, e, &snap);
-        /* An absolute time already past deletes the key (relative ones are
-         * always in the future: they were checked positive). */
-        if ((flags & (OPT_EXAT | OPT_PXAT)) && when <= c->now_ms)
-            gone = do_detach(k.shard, pos);
-        else if (expire_arg)
-            oom = !do_set_expire(k.shard, pos, e, when);
-        else if (flags & OPT_PERSIST)
-            do_set_expire(k.shard, pos, e, ENTRY_NO_TTL);
-    }
+    enum getex_change change = GETEX_NOTHING;
+    bool time_error = false;
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
+    SHARD_GUARD (k.shard)
+        result = do_getex(k.shard, &k, flags, bad_time != EXPIRE_OK, when, c->now_ms, &snap, &gone,
+                          &change, &time_error);
     entry_retire(gone);
-    if (wrongtype) {
-        reply_error(c->reply, ERR_WRONGTYPE);
-    } else if (oom) {
+    rewrite_getex(c, change, when);
+    if (result != CMD_OK)
         snapshot_release(&snap);
-        reply_error(c->reply, ERR_OOM);
-    } else if (time_error) {
+    if (reply_result_error(c, result))
+        return;
+    if (time_error)
         reply_expire_error(c, bad_time, "getex");
-    } else {
+    else
         reply_snapshot(c->reply, &snap);
-    }
 }

@@ -7,11 +7,9 @@
 #include "store/commands.h"
 #include "store/strbuf.h"
 
-enum edit_outcome { EDIT_OK, EDIT_WRONGTYPE, EDIT_TOO_BIG, EDIT_OOM };
-
 /* Writes `data` at `offset` of the entry's string (growing it), under the lock. */
-static enum edit_outcome do_write_at(struct shard *s, struct entry *e, size_t offset,
-                                     const char *data, size_t len, int64_t now_ms, size_t *result)
+static enum cmd_result do_write_at(struct shard *s, struct entry *e, size_t offset,
+                                   const char *data, size_t len, int64_t now_ms, size_t *result)
     REQUIRES(&s->lock)
 {
     struct value cur;
@@ -20,7 +18,8 @@ static enum edit_outcome do_write_at(struct shard *s, struct entry *e, size_t of
     size_t new_len = offset + len > cur_len ? offset + len : cur_len;
     struct bytes *b;
     if (strbuf_writable(&cur, new_len, &b) != 0)
-        return EDIT_OOM;
+        return CMD_ERR_OOM;
+    do_changed(s); /* in place (lock-free readers never read such a buffer), or anew below */
     memcpy(b->data + offset, data, len);
     if (cur.encoding == ENCODING_INT || b != cur.p.str) {
         struct value v;
@@ -28,19 +27,48 @@ static enum edit_outcome do_write_at(struct shard *s, struct entry *e, size_t of
         do_replace_value(s, e, &v, now_ms);
     }
     *result = new_len;
-    return EDIT_OK;
+    return CMD_OK;
+}
+
+/* A new key holding what APPEND or SETRANGE wrote into a fresh buffer. */
+static enum cmd_result do_insert_string(struct shard *s, const struct key *k, struct value *v,
+                                        int64_t now_ms) REQUIRES(&s->lock)
+{
+    if (do_insert(s, k, v, ENTRY_NO_TTL, now_ms))
+        return CMD_OK;
+    value_release(v->type, v->encoding, v->p);
+    return CMD_ERR_OOM;
+}
+
+static enum cmd_result do_append(struct shard *s, const struct key *k, const struct resp_arg *arg,
+                                 uint64_t max_len, int64_t now_ms, size_t *total) REQUIRES(&s->lock)
+{
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
+    enum cmd_result result;
+    if (!e) {
+        /* A new key holds the argument as SET would store it. */
+        struct value fresh;
+        if (value_string_from_arg(arg->ptr, arg->len, arg->owner, &fresh) != 0)
+            return CMD_ERR_OOM;
+        result = do_insert_string(s, k, &fresh, now_ms);
+        *total = arg->len;
+    } else if (entry_type(e) != VALUE_STRING) {
+        return CMD_ERR_WRONGTYPE;
+    } else {
+        size_t len = value_string_len(entry_encoding(e), entry_payload(e));
+        if ((uint64_t)len + arg->len > max_len)
+            return CMD_ERR_TOO_BIG;
+        result = do_write_at(s, e, len, arg->ptr, arg->len, now_ms, total);
+    }
+    if (result == CMD_OK)
+        do_key_event(s, k, NOTIFY_STRING, "append");
+    return result;
 }
 
 /* APPEND's and SETRANGE's reply: the string's new length, or the error. */
-static void reply_edit(struct cmd_ctx *c, enum edit_outcome outcome, size_t total)
+static void reply_edit(struct cmd_ctx *c, enum cmd_result result, size_t total)
 {
-    if (outcome == EDIT_WRONGTYPE)
-        reply_error(c->reply, ERR_WRONGTYPE);
-    else if (outcome == EDIT_TOO_BIG)
-        reply_error(c->reply, ERR_TOO_BIG);
-    else if (outcome == EDIT_OOM)
-        reply_error(c->reply, ERR_OOM);
-    else
+    if (!reply_result_error(c, result))
         reply_int(c->reply, (long long)total);
 }
 
@@ -48,42 +76,11 @@ void append_command(struct cmd_ctx *c)
 {
     struct key k;
     cmd_key(c, 1, &k);
-    const struct resp_arg *arg = &c->argv[2];
-    struct value fresh;
-    bool have_fresh = false;
     size_t total = 0;
-    enum edit_outcome outcome = EDIT_OK;
-    SHARD_GUARD (k.shard) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL);
-        if (!e) {
-            /* A new key holds the argument as SET would store it. */
-            if (value_string_from_arg(arg->ptr, arg->len, arg->owner, &fresh) != 0) {
-                outcome = EDIT_OOM;
-                break;
-            }
-            have_fresh = true;
-            if (!do_insert(k.shard, &k, &fresh, ENTRY_NO_TTL, c->now_ms)) {
-                outcome = EDIT_OOM;
-                break;
-            }
-            have_fresh = false;
-            total = arg->len;
-            break;
-        }
-        if (entry_type(e) != VALUE_STRING) {
-            outcome = EDIT_WRONGTYPE;
-            break;
-        }
-        size_t len = value_string_len(entry_encoding(e), entry_payload(e));
-        if ((unsigned long long)len + arg->len > (unsigned long long)STRING_MAX_LEN) {
-            outcome = EDIT_TOO_BIG;
-            break;
-        }
-        outcome = do_write_at(k.shard, e, len, arg->ptr, arg->len, c->now_ms, &total);
-    }
-    if (have_fresh)
-        value_release(fresh.type, fresh.encoding, fresh.p);
-    reply_edit(c, outcome, total);
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
+    SHARD_GUARD (k.shard)
+        result = do_append(k.shard, &k, &c->argv[2], string_max_len(c), c->now_ms, &total);
+    reply_edit(c, result, total);
 }
 
 struct strlen_answer {
@@ -180,6 +177,37 @@ void getrange_command(struct cmd_ctx *c)
     snapshot_release(&snap);
 }
 
+static enum cmd_result do_setrange(struct shard *s, const struct key *k, size_t offset,
+                                   const struct resp_arg *arg, uint64_t max_len, int64_t now_ms,
+                                   size_t *total) REQUIRES(&s->lock)
+{
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, NULL);
+    if (e && entry_type(e) != VALUE_STRING)
+        return CMD_ERR_WRONGTYPE;
+    if (arg->len == 0) { /* nothing to write: the current length */
+        *total = e ? value_string_len(entry_encoding(e), entry_payload(e)) : 0;
+        return CMD_OK;
+    }
+    if ((uint64_t)offset + arg->len > max_len)
+        return CMD_ERR_TOO_BIG;
+    enum cmd_result result;
+    if (!e) {
+        struct bytes *b;
+        struct value v;
+        if (strbuf_writable(NULL, offset + arg->len, &b) != 0)
+            return CMD_ERR_OOM;
+        memcpy(b->data + offset, arg->ptr, arg->len);
+        value_string_growable(b, &v);
+        result = do_insert_string(s, k, &v, now_ms);
+        *total = offset + arg->len;
+    } else {
+        result = do_write_at(s, e, offset, arg->ptr, arg->len, now_ms, total);
+    }
+    if (result == CMD_OK)
+        do_key_event(s, k, NOTIFY_STRING, "setrange");
+    return result;
+}
+
 void setrange_command(struct cmd_ctx *c)
 {
     long long offset;
@@ -189,43 +217,12 @@ void setrange_command(struct cmd_ctx *c)
         reply_error(c->reply, "ERR offset is out of range");
         return;
     }
-    const struct resp_arg *arg = &c->argv[3];
     struct key k;
     cmd_key(c, 1, &k);
     size_t total = 0;
-    enum edit_outcome outcome = EDIT_OK;
-    SHARD_GUARD (k.shard) {
-        struct entry *e = do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL);
-        if (e && entry_type(e) != VALUE_STRING) {
-            outcome = EDIT_WRONGTYPE;
-            break;
-        }
-        if (arg->len == 0) { /* nothing to write: the current length */
-            total = e ? value_string_len(entry_encoding(e), entry_payload(e)) : 0;
-            break;
-        }
-        if ((unsigned long long)offset + arg->len > (unsigned long long)STRING_MAX_LEN) {
-            outcome = EDIT_TOO_BIG;
-            break;
-        }
-        if (!e) {
-            struct bytes *b;
-            struct value v;
-            if (strbuf_writable(NULL, (size_t)offset + arg->len, &b) != 0) {
-                outcome = EDIT_OOM;
-                break;
-            }
-            memcpy(b->data + offset, arg->ptr, arg->len);
-            value_string_growable(b, &v);
-            if (!do_insert(k.shard, &k, &v, ENTRY_NO_TTL, c->now_ms)) {
-                bytes_unref(b);
-                outcome = EDIT_OOM;
-                break;
-            }
-            total = (size_t)offset + arg->len;
-            break;
-        }
-        outcome = do_write_at(k.shard, e, (size_t)offset, arg->ptr, arg->len, c->now_ms, &total);
-    }
-    reply_edit(c, outcome, total);
+    enum cmd_result result = CMD_ERR_OOM; /* set under the lock */
+    SHARD_GUARD (k.shard)
+        result = do_setrange(k.shard, &k, (size_t)offset, &c->argv[3], string_max_len(c), c->now_ms,
+                             &total);
+    reply_edit(c, result, total);
 }

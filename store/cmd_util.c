@@ -41,6 +41,21 @@ bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out)
     return true;
 }
 
+bool reply_result_error(struct cmd_ctx *c, enum cmd_result r)
+{
+    static const char *const messages[] = {
+        [CMD_ERR_WRONGTYPE] = ERR_WRONGTYPE, [CMD_ERR_OOM] = ERR_OOM,
+        [CMD_ERR_NOT_INT] = ERR_NOT_INT,     [CMD_ERR_NOT_FLOAT] = ERR_NOT_FLOAT,
+        [CMD_ERR_OVERFLOW] = ERR_OVERFLOW,   [CMD_ERR_NAN] = ERR_NAN,
+        [CMD_ERR_TOO_BIG] = ERR_TOO_BIG,     [CMD_ERR_NO_KEY] = ERR_NO_KEY,
+    };
+    if (r == CMD_OK)
+        return false;
+    assert((size_t)r < ARRAY_SIZE(messages) && messages[r]);
+    reply_error(c->reply, messages[r]);
+    return true;
+}
+
 void reply_invalid_expire(struct cmd_ctx *c, const char *name)
 {
     reply_errorf(c->reply, "ERR invalid expire time in '%s' command", name);

@@ -30,8 +30,25 @@
 /* Allocation failed while executing: nothing was changed. */
 #define ERR_OOM         "OOM out of memory, command not executed"
 
-/* proto-max-bulk-len: the largest string a command may build. */
-#define STRING_MAX_LEN RESP_MAX_BULK_LEN
+/*
+ * What a do_* step of a command found, for the reply after the lock is
+ * released: CMD_OK, or one of Redis's errors (store_reply_error writes it).
+ * Outcomes that are not errors (NX found the key, nothing to do) are the
+ * command's own out-parameters.
+ */
+enum cmd_result {
+    CMD_OK = 0,
+    CMD_ERR_WRONGTYPE,
+    CMD_ERR_OOM,
+    CMD_ERR_NOT_INT,
+    CMD_ERR_NOT_FLOAT,
+    CMD_ERR_OVERFLOW,
+    CMD_ERR_NAN,
+    CMD_ERR_TOO_BIG,
+    CMD_ERR_NO_KEY,
+};
+/* Replies the error of a result that is not CMD_OK; returns whether it did. */
+bool reply_result_error(struct cmd_ctx *c, enum cmd_result r);
 
 static inline bool arg_is(const struct resp_arg *a, const char *lit)
 {
@@ -48,6 +65,24 @@ bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const 
                   long long *out);
 /* getIntFromObjectOrReply. */
 bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out);
+
+/* Building a canonical form for cmd_rewrite (store/command.h):
+ *     char ms[NUMBER_LL_BUF];
+ *     struct resp_arg av[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
+ *     cmd_rewrite(c, 3, av);                                                              */
+#define ARG_LITERAL(s) ((struct resp_arg){(s), sizeof(s) - 1, NULL})
+static inline struct resp_arg arg_number(char buf[NUMBER_LL_BUF], long long v)
+{
+    return (struct resp_arg){buf, (size_t)number_format_ll(buf, v), NULL};
+}
+
+/* The largest string a command may build: proto-max-bulk-len as configured
+ * (keyspace_set_max_string_len), within what a buffer can hold. */
+static inline uint64_t string_max_len(const struct cmd_ctx *c)
+{
+    uint64_t limit = atomic_load_explicit(&c->ks->max_string_len, memory_order_relaxed);
+    return limit < BYTES_MAX_LEN ? limit : BYTES_MAX_LEN;
+}
 
 /* Where argv[i] lives in the selected database. */
 static inline void cmd_key(struct cmd_ctx *c, int i, struct key *k)

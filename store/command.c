@@ -272,7 +272,7 @@ const struct command *command_dispatch(struct cmd_ctx *c)
 {
     const struct command *cmd = command_resolve(c);
     if (cmd)
-        cmd->fn(c);
+        command_call(c, cmd);
     return cmd;
 }
 

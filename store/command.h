@@ -17,6 +17,7 @@
 
 #include "proto/reply.h"
 #include "proto/resp.h"
+#include "store/events.h"
 
 #include <stdint.h>
 
@@ -52,6 +53,14 @@ enum command_flag {
 /* COMMAND INFO hides these two, as Redis does. */
 #define CMD_HIDDEN_FLAGS (CMD_MAY_REPLICATE | CMD_SENTINEL)
 
+/* How a command may run (cmd_ctx.mode). */
+enum cmd_mode {
+    /* A blocking command answers at once, as its non-blocking form would
+     * when there is nothing to serve (inside MULTI, from a socketless
+     * session, while loading a log). */
+    CMD_MODE_NO_BLOCK = 1u << 0,
+};
+
 struct cmd_ctx {
     struct keyspace *ks;
     int db; /* selected database; SELECT / MOVE / SWAPDB use it */
@@ -60,7 +69,29 @@ struct cmd_ctx {
     struct reply *reply;
     void *client;   /* the net/ session, opaque here */
     int64_t now_ms; /* wall clock sampled once for the command */
+    unsigned mode;  /* enum cmd_mode */
+
+    /* ---- kept by store/command.c around each command (command_call) ---- */
+    struct write_log log; /* the write sequence numbers the command took */
+    /* The canonical form to log instead of argv (cmd_rewrite), when argc > 0:
+     * one allocation holding the array and the bytes. */
+    int rewrite_argc;
+    struct resp_arg *rewrite_argv;
+    bool rewrite_failed;
 };
+
+/* Prepares a context's own state (write log); cmd_ctx_free releases it. */
+void cmd_ctx_init(struct cmd_ctx *c);
+void cmd_ctx_free(struct cmd_ctx *c);
+
+/*
+ * States the form in which a log must replay what the running command did,
+ * when its arguments would replay differently (a relative TTL, a float
+ * increment, a random pop): SET EX becomes SET PXAT, INCRBYFLOAT becomes
+ * SET ... KEEPTTL. The arguments are copied. A command that changes nothing
+ * is not logged at all, whatever it states.
+ */
+void cmd_rewrite(struct cmd_ctx *c, int argc, const struct resp_arg *argv);
 
 typedef void (*command_fn)(struct cmd_ctx *c);
 
@@ -113,7 +144,14 @@ void command_reply_unknown(struct cmd_ctx *c);
  * "container|sub", lower case, as COMMAND INFO prints them.
  */
 const struct command *command_resolve(struct cmd_ctx *c);
-/* command_resolve, then runs the command; returns it (NULL after an error reply). */
+/*
+ * Runs a resolved command: its fn, with the write hook recording into c's
+ * write log, then the command record (store/events.h) to the keyspace's
+ * observers when it changed anything. Every caller runs commands through
+ * this (or command_dispatch).
+ */
+void command_call(struct cmd_ctx *c, const struct command *cmd);
+/* command_resolve, then command_call; returns it (NULL after an error reply). */
 const struct command *command_dispatch(struct cmd_ctx *c);
 /* The fn of a container command (OBJECT): runs the subcommand named by
  * argv[1], so a caller that did lookup + arity + fn gets the same result. */

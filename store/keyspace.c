@@ -1,5 +1,6 @@
 #include "store/keyspace_impl.h"
 
+#include "proto/resp.h"
 #include "store/expiry.h"
 
 #include <errno.h>
@@ -62,8 +63,9 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
         return NULL;
     }
     read_stats_init(ks->read_stats);
+    atomic_init(&ks->max_string_len, (uint64_t)RESP_MAX_BULK_LEN);
     for (uint32_t i = 0; i < ks->total_shards; i++)
-        shard_init(&ks->shards[i], ks->read_stats);
+        shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
     ks->expiry.ks = ks;
     atomic_init(&ks->expiry.tick_pending, false);
     atomic_init(&ks->expiry.stop, false);
@@ -84,6 +86,11 @@ void keyspace_free(struct keyspace *ks)
     free(ks->shards);
     free(ks->read_stats);
     free(ks);
+}
+
+void keyspace_set_max_string_len(struct keyspace *ks, long long len)
+{
+    atomic_store_explicit(&ks->max_string_len, len > 0 ? (uint64_t)len : 0, memory_order_relaxed);
 }
 
 int keyspace_databases(const struct keyspace *ks)

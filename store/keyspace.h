@@ -42,6 +42,9 @@ struct keyspace_config {
 struct keyspace *keyspace_new(const struct keyspace_config *config);
 void keyspace_free(struct keyspace *ks);
 int keyspace_databases(const struct keyspace *ks);
+/* proto-max-bulk-len: the longest string APPEND, SETRANGE, LCS (and the
+ * like) may build; Redis's default (512 MB) until set. */
+void keyspace_set_max_string_len(struct keyspace *ks, long long len);
 int keyspace_shards(const struct keyspace *ks);
 
 /* Keys and keys with a TTL in one database (INFO keyspace, DBSIZE). */

@@ -110,8 +110,10 @@ int keyspace_del(struct keyspace *ks, int db, const void *key, size_t key_len, i
     struct entry *gone = NULL;
     SHARD_GUARD (k.shard) {
         struct table_pos pos;
-        if (do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos))
+        if (do_lookup(k.shard, &k, now_ms, LOOKUP_WRITE, &pos)) {
             gone = do_detach(k.shard, pos);
+            do_key_event(k.shard, &k, NOTIFY_GENERIC, "del");
+        }
     }
     /* Retired after unlocking: lock-free readers may still hold it. */
     entry_retire(gone);

@@ -11,6 +11,7 @@
 #define MAGPIE_STORE_KEYSPACE_IMPL_H
 
 #include "core/task.h"
+#include "store/events.h"
 #include "store/hash.h"
 #include "store/keyspace.h"
 #include "store/shard.h"
@@ -45,6 +46,16 @@ struct expiry_state {
     ATOMIC(uint64_t) slices;
 };
 
+/* An observer of the write hook (store/events.h). */
+struct key_observer {
+    key_event_fn fn;
+    void *ctx;
+};
+struct command_observer {
+    command_record_fn fn;
+    void *ctx;
+};
+
 struct keyspace {
     int databases;
     int shards_per_db;
@@ -53,6 +64,12 @@ struct keyspace {
     struct shard *shards;          /* [databases * shards_per_db], cache-line aligned */
     struct read_stats *read_stats; /* hits and misses, per thread (cache-line aligned) */
     struct expiry_state expiry;
+    ATOMIC(uint64_t) max_string_len; /* proto-max-bulk-len */
+    /* Set before the keyspace is shared, then read-only. */
+    int key_observer_count;
+    int command_observer_count;
+    struct key_observer key_observers[KEYSPACE_MAX_OBSERVERS];
+    struct command_observer command_observers[KEYSPACE_MAX_OBSERVERS];
 };
 
 static inline struct shard *keyspace_shard(struct keyspace *ks, uint32_t id)

@@ -103,8 +103,9 @@ void shard_set_lock(struct shard_set *set)
  * released, so lock-free readers see all of the command's changes or none. */
 void shard_set_unlock(struct shard_set *set)
 {
+    do_mark_reads(set->ks, set->ids, set->count);
     for (uint32_t i = 0; i < set->count; i++)
-        do_write_end(keyspace_shard(set->ks, set->ids[i]));
+        do_section_end(keyspace_shard(set->ks, set->ids[i]));
     for (uint32_t i = set->count; i-- > 0;)
         lock_release(&keyspace_shard(set->ks, set->ids[i])->lock);
 }

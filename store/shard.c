@@ -1,12 +1,14 @@
 #include "store/shard.h"
 
 #include "core/ebr.h"
+#include "store/events.h"
 #include "store/hash.h"
 
 #include <assert.h>
 #include <errno.h>
 
-void shard_init(struct shard *s, struct read_stats *stats) NO_THREAD_SAFETY
+void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
+                struct read_stats *stats) NO_THREAD_SAFETY
 {
     lock_init(&s->lock);
     atomic_init(&s->seq, 0);
@@ -14,6 +16,12 @@ void shard_init(struct shard *s, struct read_stats *stats) NO_THREAD_SAFETY
     ttl_index_init(&s->ttl);
     s->stats = stats;
     atomic_init(&s->expired, 0);
+    atomic_init(&s->dirty, 0);
+    s->ks = ks;
+    s->id = id;
+    s->db = db;
+    s->write_seq = 0;
+    s->unannounced = false;
 }
 
 void shard_destroy(struct shard *s) NO_THREAD_SAFETY
@@ -71,6 +79,7 @@ void do_stat_add(struct shard *s, ATOMIC(uint64_t) * counter, uint64_t n)
 static struct entry *do_unlink(struct shard *s, struct table_pos pos) REQUIRES(&s->lock)
 {
     do_write_begin(s);
+    do_changed(s);
     struct entry *e = table_unlink(&s->table, pos);
     if (e->has_ttl_slot && entry_ttl_index(e) != ENTRY_NO_INDEX)
         ttl_index_remove(&s->ttl, e);
@@ -96,13 +105,24 @@ static struct entry *do_find(struct shard *s, const struct key *k, struct table_
     return table_find(&s->table, k->hash, k->ptr, k->len, pos);
 }
 
+/* Deletes an expired key (lazily or actively), announcing it as Redis
+ * does; the announcement comes before the entry can be freed, since the key
+ * bytes may be the entry's own. */
+static void do_expire_entry(struct shard *s, const struct key *k, struct table_pos pos)
+    REQUIRES(&s->lock)
+{
+    struct entry *e = do_unlink(s, pos);
+    do_key_event(s, k, NOTIFY_EXPIRED, "expired");
+    entry_retire(e);
+}
+
 struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
                         struct table_pos *pos)
 {
     struct table_pos found;
     struct entry *e = do_find(s, k, &found);
     if (e && expire_passed(entry_expire_at(e), now_ms)) {
-        do_delete(s, found);
+        do_expire_entry(s, k, found);
         do_stat_add(s, &s->expired, 1);
         e = NULL;
     }
@@ -136,6 +156,8 @@ struct entry *do_insert(struct shard *s, const struct key *k, const struct value
     }
     if (ttl)
         ttl_index_add(&s->ttl, e);
+    do_changed(s);
+    do_key_event(s, k, NOTIFY_NEW, "new");
     return e;
 }
 
@@ -156,6 +178,8 @@ void do_link_entry(struct shard *s, const struct key *k, struct entry *e)
         assert(s->ttl.count < s->ttl.cap);
         ttl_index_add(&s->ttl, e);
     }
+    do_changed(s);
+    do_key_event(s, k, NOTIFY_NEW, "new");
 }
 
 struct entry *do_detach_key(struct shard *s, const struct key *k)
@@ -170,6 +194,7 @@ struct entry *do_detach_key(struct shard *s, const struct key *k)
 void do_replace_value(struct shard *s, struct entry *e, const struct value *v, int64_t now_ms)
 {
     do_write_begin(s);
+    do_changed(s);
     struct value old;
     entry_value(e, &old);
     entry_set_value(e, v, entry_lru_clock(now_ms));
@@ -181,10 +206,14 @@ bool do_put(struct shard *s, const struct key *k, const struct value *v, int64_t
 {
     struct table_pos pos;
     struct entry *e = do_lookup(s, k, now_ms, LOOKUP_WRITE, &pos);
-    if (!e)
-        return do_insert(s, k, v, ENTRY_NO_TTL, now_ms) != NULL;
-    do_set_expire(s, pos, e, ENTRY_NO_TTL); /* removing a TTL cannot fail */
-    do_replace_value(s, e, v, now_ms);
+    if (!e) {
+        if (!do_insert(s, k, v, ENTRY_NO_TTL, now_ms))
+            return false;
+    } else {
+        do_set_expire(s, pos, e, ENTRY_NO_TTL); /* removing a TTL cannot fail */
+        do_replace_value(s, e, v, now_ms);
+    }
+    do_key_event(s, k, NOTIFY_STRING, "set");
     return true;
 }
 
@@ -204,6 +233,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
         bool indexed = entry_ttl_index(e) != ENTRY_NO_INDEX;
         if (indexed || entry_expire_at(e) != ENTRY_NO_TTL) {
             do_write_begin(s);
+            do_changed(s);
             if (indexed)
                 ttl_index_remove(&s->ttl, e);
             entry_set_expire_at(e, ENTRY_NO_TTL);
@@ -222,6 +252,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
         e = moved;
     }
     do_write_begin(s);
+    do_changed(s);
     if (entry_ttl_index(e) == ENTRY_NO_INDEX)
         ttl_index_add(&s->ttl, e);
     entry_set_expire_at(e, when);
@@ -231,6 +262,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
 void do_take_contents(struct shard *s, struct shard_contents *out)
 {
     do_write_begin(s);
+    do_changed(s);
     table_init(&out->table);
     table_move(&out->table, &s->table);
     out->ttl = s->ttl;
@@ -241,6 +273,8 @@ void do_swap_contents(struct shard *a, struct shard *b)
 {
     do_write_begin(a);
     do_write_begin(b);
+    do_changed(a);
+    do_changed(b);
     table_swap(&a->table, &b->table);
     struct ttl_index ix = a->ttl;
     a->ttl = b->ttl;
@@ -277,7 +311,9 @@ uint32_t do_expire_sample(struct shard *s, int64_t now_ms, uint32_t max_checks, 
         struct entry *found = do_find(s, &k, &pos);
         assert(found == e);
         (void)found;
-        do_delete(s, pos);
+        k.shard = s;
+        k.shard_id = s->id;
+        do_expire_entry(s, &k, pos);
         deleted++;
     }
     if (deleted)

@@ -28,6 +28,7 @@
 
 #include "core/lock.h"
 #include "store/entry.h"
+#include "store/events.h"
 #include "store/read_stats.h"
 #include "store/table.h"
 #include "store/ttl_index.h"
@@ -38,6 +39,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct keyspace;
+struct key;
 
 /* table and ttl are touched only by do_* functions (clang cannot check
  * guarded_by on a sibling field in C, so REQUIRES on the functions does it). */
@@ -51,11 +55,54 @@ struct shard {
     struct read_stats *stats; /* the keyspace's hit/miss counters (per thread) */
     /* Written only under the lock (load + store, no RMW), read relaxed by INFO. */
     ATOMIC(uint64_t) expired;
+    ATOMIC(uint64_t) dirty; /* changes announced (keyspace_dirty), likewise */
+    /* The write hook's (store/write_hook.c). Immutable: */
+    struct keyspace *ks;
+    uint32_t id; /* global shard number: the lock order */
+    int db;
+    /* Under the lock: */
+    uint64_t write_seq; /* number of the last announced change */
+    /* A change was made that no do_key_event has announced yet; checked
+     * when the lock is released (store/write_hook.c). */
+    bool unannounced;
 } CACHE_ALIGNED;
 
-void shard_init(struct shard *s, struct read_stats *stats);
+void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
+                struct read_stats *stats);
 /* Frees every key; nobody may use the shard any more. */
 void shard_destroy(struct shard *s);
+
+/*
+ * The write hook (store/events.h): announces a change to key k that the
+ * caller just made under s's lock: numbers it in the shard's write
+ * sequence, counts it as dirty, adds it to the running command's write log,
+ * and tells the observers. `cls` is one NOTIFY_* bit, `name` Redis's event
+ * name. Every change a command makes is followed by its event before the
+ * lock is released (debug builds check: do_section_end).
+ */
+void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
+    REQUIRES(&s->lock);
+/* The same for a change to every key of the shard (FLUSHDB, SWAPDB). */
+void do_shard_event(struct shard *s, const char *name) REQUIRES(&s->lock);
+/*
+ * Run by a multi-shard guard before it ends, all locks still held: when the
+ * running command changed something, every shard it held without changing
+ * it (COPY's source, SUNIONSTORE's inputs) takes a number too, recorded in
+ * the command's write log as a read. A command that read a key must replay
+ * after the writes it saw, and before the writes it did not: a number in
+ * each shard it read puts it there. (Not announced, not dirty.)
+ */
+void do_mark_reads(struct keyspace *ks, const uint32_t *ids, uint32_t n) NO_THREAD_SAFETY;
+#ifndef __cplusplus
+/* The write log of the command running on this thread (store/command.c sets
+ * it around each command), or NULL: do_key_event adds to it. */
+extern _Thread_local struct write_log *current_write_log;
+#endif
+/* Marks a change to be announced (the do_* below that change keys call it). */
+static inline void do_changed(struct shard *s) REQUIRES(&s->lock)
+{
+    s->unannounced = true;
+}
 
 /* Tells clang's analysis that the caller holds s->lock (inside a multi-shard
  * guard, where the analysis cannot follow which locks were taken). */
@@ -73,6 +120,9 @@ static inline void shard_assume_held(const struct shard *s)
  */
 void do_write_begin(struct shard *s) REQUIRES(&s->lock);
 void do_write_end(struct shard *s) REQUIRES(&s->lock);
+/* What every guard runs just before it releases a shard lock: checks that
+ * every change was announced (debug builds), then do_write_end. */
+void do_section_end(struct shard *s) REQUIRES(&s->lock);
 /* do_write_begin before copying an entry's LRU clock, the one field lock-free
  * readers also write (shard.c says why). */
 void do_write_begin_sync(struct shard *s) REQUIRES(&s->lock);
@@ -92,7 +142,7 @@ struct shard_guard_ {
 
 static inline void shard_guard_exit_(struct shard_guard_ *g) NO_THREAD_SAFETY
 {
-    do_write_end(g->s);
+    do_section_end(g->s);
 }
 
 #define SHARD_GUARD_(sh, g)                                                                        \
@@ -156,9 +206,10 @@ void do_link_entry(struct shard *s, const struct key *k, struct entry *e) REQUIR
 struct entry *do_detach_key(struct shard *s, const struct key *k) REQUIRES(&s->lock);
 
 /*
- * Stores v under k as a SET without options does: a live key gets the new
- * value and loses its TTL, a missing one is inserted. False when out of
- * memory (nothing changed, v still the caller's); else v is the table's.
+ * Stores v under k as a SET without options does (announced as "set"): a
+ * live key gets the new value and loses its TTL, a missing one is inserted.
+ * False when out of memory (nothing changed, v still the caller's); else v
+ * is the table's.
  */
 bool do_put(struct shard *s, const struct key *k, const struct value *v, int64_t now_ms)
     REQUIRES(&s->lock);

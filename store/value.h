@@ -2,16 +2,28 @@
  * What a key holds: a type tag, an encoding, and a one-word payload. Strings
  * are refcounted immutable buffers (core/bytes.h) or, when they spell a 64-bit
  * integer canonically, the integer itself. The aggregate types (list, set,
- * zset, hash, stream) will keep a pointer to their own structure in `obj` and
- * register how to free and copy it in value.c, so adding one touches neither
- * the table nor the entry layout. Commands check the type with value_is() and
- * answer WRONGTYPE otherwise.
+ * zset, hash, and any type a test adds) keep a pointer to their own structure
+ * in `obj` and plug in through a table of operations (struct value_type_ops,
+ * value_type_register): free, duplicate, memory usage (serialization joins
+ * them with persistence). Adding a type touches neither the table nor the
+ * entry layout.
  *
  * A published string buffer is never modified: a writer builds a new buffer
  * and swaps the pointer under the shard lock, so a reader holding a reference
  * (GET encoding after unlocking) keeps a consistent, immutable value. The one
  * exception is ENCODING_RAW_GROWABLE (store/strbuf.h), which lock-free
  * readers therefore never dereference.
+ *
+ * Lock-free readers and aggregates. A lock-free reader (store/shard_read.c)
+ * dereferences a payload only when the entry's tag says VALUE_STRING; of any
+ * other type it reads the entry's own fields (type, encoding, expiry) and
+ * nothing behind `obj`. An aggregate is therefore mutated only under its
+ * shard lock and may be freed as soon as it is unreachable from the table
+ * (replaced or unlinked), with no EBR grace period: value_retire frees it at
+ * once, and only string buffers wait for readers. Giving lock-free readers
+ * an aggregate would mean retiring it through core/ebr like a string buffer.
+ * (test/store/value_type_test.cc checks the rule under the sanitizers with a
+ * type that poisons what it frees.)
  */
 #ifndef MAGPIE_STORE_VALUE_H
 #define MAGPIE_STORE_VALUE_H
@@ -34,6 +46,7 @@ enum value_type {
     VALUE_HASH = 4,
     VALUE_STREAM = 5,
 };
+#define VALUE_TYPES 8
 
 /* At most 16 encodings: the entry keeps them in 4 bits. Names as OBJECT ENCODING. */
 enum value_encoding {
@@ -43,7 +56,14 @@ enum value_encoding {
     /* "raw" too, but built by APPEND/SETRANGE (store/strbuf.h) with spare
      * capacity, and so the only buffers that may be grown in place. */
     ENCODING_RAW_GROWABLE = 3,
+    /* The aggregates' encodings, named as Redis 7 names them. */
+    ENCODING_LISTPACK = 4,
+    ENCODING_QUICKLIST = 5,
+    ENCODING_INTSET = 6,
+    ENCODING_HASHTABLE = 7,
+    ENCODING_SKIPLIST = 8,
 };
+#define VALUE_ENCODINGS 16
 
 /* Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT: what OBJECT ENCODING calls embstr. */
 #define EMBSTR_MAX 44
@@ -61,18 +81,43 @@ struct value {
     uint8_t encoding;
 };
 
+/*
+ * What a type plugs in. Every function gets the value's encoding and
+ * payload; none may take a lock (they run under a shard lock, or on values
+ * no table holds).
+ */
+struct value_type_ops {
+    const char *name; /* as TYPE and SCAN TYPE spell it */
+    /* Frees what the payload owns, now. */
+    void (*free)(int encoding, union value_payload p);
+    /* A deep copy for COPY (the copy may pick another encoding). 0 or -ENOMEM. */
+    int (*duplicate)(const struct value *src, struct value *out);
+    /* Bytes allocated for the payload (MEMORY USAGE, DEBUG OBJECT). */
+    size_t (*memory_usage)(int encoding, union value_payload p);
+};
+
+/* Installs the operations of a type (at start-up, before any value of it
+ * exists; strings are built in). `ops` must outlive every value. */
+void value_type_register(int type, const struct value_type_ops *ops);
+/* The operations of a type, or NULL when none are registered. */
+const struct value_type_ops *value_type_lookup(int type);
+
+/* TYPE's answer ("none" for an unregistered tag). */
 const char *value_type_name(int type);
 const char *value_encoding_name(int encoding);
 
-/* Drops what the payload owns. */
+/* Drops what the payload owns, now. */
 void value_release(int type, int encoding, union value_payload p);
-/* value_release for a value that was in a table: lock-free readers may still
- * be copying it, so the drop waits for them (core/ebr.h). Not inside a read
- * section. */
+/* value_release for a value that was in a table: a string's buffer waits for
+ * lock-free readers that may still be copying it (core/ebr.h); an aggregate
+ * goes at once (see above). Not inside a read section. */
 void value_retire(int type, int encoding, union value_payload p);
-/* A copy for COPY: strings share the immutable buffer (one more reference).
- * Returns 0 or -ENOMEM. */
+/* A copy for COPY: strings share the immutable buffer (one more reference),
+ * aggregates are copied by their type. Returns 0, -ENOMEM, or -ENOTSUP for a
+ * type without operations. */
 int value_duplicate(const struct value *src, struct value *out);
+/* Bytes the value owns beyond the entry (0 for an integer). */
+size_t value_memory_usage(const struct value *v);
 
 /*
  * A string value built from request bytes, encoded as Redis's

@@ -487,3 +487,22 @@ TEST(CmdIncrbyfloat, EmbeddedNul)
     EXPECT_EQ(s.run("SET e \"\""), "+OK\r\n");
     EXPECT_EQ(s.run("INCRBYFLOAT e 1"), "-ERR value is not a valid float\r\n");
 }
+
+// proto-max-bulk-len is read when the command runs (CONFIG SET changes it
+// at run time), not fixed when the server was built.
+TEST(CmdStringLimit, FollowsTheConfiguredMaximum)
+{
+    Store s;
+    const std::string too_big = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+    keyspace_set_max_string_len(s.ks, 10);
+    EXPECT_EQ(s.run("APPEND a 0123456789"), ":10\r\n");
+    EXPECT_EQ(s.run("APPEND a x"), too_big);
+    EXPECT_EQ(s.run("SETRANGE b 8 xy"), ":10\r\n");
+    EXPECT_EQ(s.run("SETRANGE b 9 xy"), too_big);
+    EXPECT_EQ(s.run("SETRANGE b 10 \"\""), ":10\r\n"); // nothing written: no limit to pass
+    EXPECT_EQ(s.run("LCS a b"), "-ERR Insufficient memory, transient memory for LCS exceeds "
+                                "proto-max-bulk-len\r\n");
+    keyspace_set_max_string_len(s.ks, 1LL << 20);
+    EXPECT_EQ(s.run("APPEND a x"), ":11\r\n");
+    EXPECT_EQ(s.run("SETRANGE b 1000000 x"), ":1000001\r\n");
+}

@@ -59,6 +59,7 @@ std::string run_on(struct keyspace *ks, int *db, int64_t now_ms,
     c.reply = &reply;
     c.now_ms = now_ms;
     command_dispatch(&c);
+    cmd_ctx_free(&c);
     *db = c.db;
     std::string bytes = outbuf_drain(&out);
     outbuf_free(&out);

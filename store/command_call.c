@@ -1,0 +1,82 @@
+/*
+ * Running one command: the write log around it, and the command record it
+ * leaves for the observers (store/events.h) when it changed anything.
+ */
+#include "store/command.h"
+
+#include "core/alloc.h"
+#include "store/keyspace_impl.h"
+
+#include <string.h>
+
+void cmd_ctx_init(struct cmd_ctx *c)
+{
+    write_log_init(&c->log);
+    c->rewrite_argc = 0;
+    c->rewrite_argv = NULL;
+    c->rewrite_failed = false;
+}
+
+void cmd_ctx_free(struct cmd_ctx *c)
+{
+    write_log_free(&c->log);
+    mem_free(c->rewrite_argv);
+    c->rewrite_argv = NULL;
+    c->rewrite_argc = 0;
+}
+
+void cmd_rewrite(struct cmd_ctx *c, int argc, const struct resp_arg *argv)
+{
+    size_t bytes = (size_t)argc * sizeof(*argv);
+    for (int i = 0; i < argc; i++)
+        bytes += argv[i].len;
+    struct resp_arg *copy = mem_alloc(bytes ? bytes : 1);
+    mem_free(c->rewrite_argv);
+    c->rewrite_argv = copy;
+    c->rewrite_argc = 0;
+    if (!copy) {
+        c->rewrite_failed = true;
+        return;
+    }
+    char *data = (char *)(copy + argc);
+    for (int i = 0; i < argc; i++) {
+        memcpy(data, argv[i].ptr, argv[i].len);
+        copy[i] = (struct resp_arg){.ptr = data, .len = argv[i].len, .owner = NULL};
+        data += argv[i].len;
+    }
+    c->rewrite_argc = argc;
+}
+
+static void emit_record(struct cmd_ctx *c, int db)
+{
+    struct keyspace *ks = c->ks;
+    bool rewritten = c->rewrite_argc > 0;
+    struct command_record rec = {
+        .db = db,
+        .argc = rewritten ? c->rewrite_argc : c->argc,
+        .argv = rewritten ? c->rewrite_argv : c->argv,
+        .nranges = c->log.n,
+        .ranges = c->log.ranges,
+        .incomplete = c->log.incomplete || c->rewrite_failed,
+    };
+    for (int i = 0; i < ks->command_observer_count; i++)
+        ks->command_observers[i].fn(ks->command_observers[i].ctx, &rec);
+}
+
+void command_call(struct cmd_ctx *c, const struct command *cmd)
+{
+    int db = c->db;
+    struct write_log *outer = current_write_log;
+    current_write_log = &c->log;
+    cmd->fn(c);
+    current_write_log = outer;
+    if (c->log.changes > 0)
+        emit_record(c, db);
+    write_log_clear(&c->log);
+    if (c->rewrite_argv) {
+        mem_free(c->rewrite_argv);
+        c->rewrite_argv = NULL;
+        c->rewrite_argc = 0;
+    }
+    c->rewrite_failed = false;
+}

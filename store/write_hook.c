@@ -1,0 +1,174 @@
+/*
+ * The write hook (store/events.h): do_key_event and do_shard_event, which
+ * every change to the keyspace goes through under its shard lock, the
+ * observers they feed, the write logs commands gather, and the debug check
+ * that no change leaves its lock unannounced.
+ */
+#include "store/keyspace_impl.h"
+
+#include "core/alloc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Thread_local struct write_log *current_write_log;
+
+void write_log_init(struct write_log *log)
+{
+    log->n = 0;
+    log->changes = 0;
+    log->cap = WRITE_LOG_INLINE;
+    log->ranges = log->inline_ranges;
+    log->incomplete = false;
+}
+
+void write_log_free(struct write_log *log)
+{
+    if (log->ranges != log->inline_ranges)
+        mem_free(log->ranges); /* NULL in a zeroed log */
+    write_log_init(log);
+}
+
+void write_log_clear(struct write_log *log)
+{
+    log->n = 0;
+    log->changes = 0;
+    log->incomplete = false;
+}
+
+static bool write_log_grow(struct write_log *log)
+{
+    uint32_t cap = log->cap * 2;
+    struct write_range *grown = mem_alloc(cap * sizeof(*grown));
+    if (!grown)
+        return false;
+    memcpy(grown, log->ranges, log->n * sizeof(*grown));
+    if (log->ranges != log->inline_ranges)
+        mem_free(log->ranges);
+    log->ranges = grown;
+    log->cap = cap;
+    return true;
+}
+
+void write_log_note(struct write_log *log, uint32_t shard, uint64_t seq, bool expiry)
+{
+    if (!log->ranges) /* a zeroed log is an empty one */
+        write_log_init(log);
+    if (!expiry)
+        log->changes++;
+    /* A command's changes to one shard are consecutive numbers (it holds the
+     * lock for all of them), and usually the last range is that shard's. */
+    for (uint32_t i = log->n; i-- > 0;) {
+        struct write_range *r = &log->ranges[i];
+        if (r->shard == shard && r->last + 1 == seq) {
+            r->last = seq;
+            return;
+        }
+    }
+    if (log->n == log->cap && !write_log_grow(log)) {
+        log->incomplete = true;
+        return;
+    }
+    log->ranges[log->n++] = (struct write_range){shard, seq, seq};
+}
+
+int keyspace_observe_keys(struct keyspace *ks, key_event_fn fn, void *ctx)
+{
+    if (ks->key_observer_count == KEYSPACE_MAX_OBSERVERS)
+        return -ENOSPC;
+    ks->key_observers[ks->key_observer_count++] = (struct key_observer){fn, ctx};
+    return 0;
+}
+
+int keyspace_observe_commands(struct keyspace *ks, command_record_fn fn, void *ctx)
+{
+    if (ks->command_observer_count == KEYSPACE_MAX_OBSERVERS)
+        return -ENOSPC;
+    ks->command_observers[ks->command_observer_count++] = (struct command_observer){fn, ctx};
+    return 0;
+}
+
+uint64_t keyspace_dirty(struct keyspace *ks)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < ks->total_shards; i++)
+        total += atomic_load_explicit(&ks->shards[i].dirty, memory_order_relaxed);
+    return total;
+}
+
+/* Numbers a change and tells the observers; key may be NULL (whole shard). */
+static void do_announce(struct shard *s, const char *key, size_t key_len, unsigned cls,
+                        const char *name) REQUIRES(&s->lock)
+{
+    uint64_t seq = ++s->write_seq;
+    /* "new" accompanies the command's own event for the same change: the
+     * change is announced (and dirty) only with that one. */
+    if (cls != NOTIFY_NEW) {
+        s->unannounced = false;
+        do_stat_add(s, &s->dirty, 1);
+    }
+    if (current_write_log)
+        write_log_note(current_write_log, s->id, seq, cls & (NOTIFY_EXPIRED | NOTIFY_EVICTED));
+    struct keyspace *ks = s->ks;
+    if (ks->key_observer_count == 0)
+        return;
+    struct key_event ev = {
+        .db = s->db,
+        .key = key,
+        .key_len = key_len,
+        .cls = cls,
+        .name = name,
+        .shard = s->id,
+        .seq = seq,
+    };
+    for (int i = 0; i < ks->key_observer_count; i++)
+        ks->key_observers[i].fn(ks->key_observers[i].ctx, &ev);
+}
+
+void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
+{
+    do_announce(s, k->ptr, k->len, cls, name);
+}
+
+void do_shard_event(struct shard *s, const char *name)
+{
+    do_announce(s, NULL, 0, NOTIFY_GENERIC, name);
+}
+
+static bool write_log_has(const struct write_log *log, uint32_t shard, uint64_t seq)
+{
+    for (uint32_t i = 0; i < log->n; i++)
+        if (log->ranges[i].shard == shard && log->ranges[i].first <= seq &&
+            seq <= log->ranges[i].last)
+            return true;
+    return false;
+}
+
+void do_mark_reads(struct keyspace *ks, const uint32_t *ids, uint32_t n)
+{
+    struct write_log *log = current_write_log;
+    if (!log || log->changes == 0)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        struct shard *s = keyspace_shard(ks, ids[i]);
+        shard_assume_held(s);
+        if (!write_log_has(log, s->id, s->write_seq))
+            write_log_note(log, s->id, ++s->write_seq, true);
+    }
+}
+
+void do_section_end(struct shard *s)
+{
+#if MAGPIE_LOCK_CHECKS
+    if (s->unannounced) {
+        fprintf(stderr,
+                "magpie: shard %u: a change was made without do_key_event before the lock was "
+                "released (store/events.h)\n",
+                s->id);
+        abort();
+    }
+#endif
+    do_write_end(s);
+}

@@ -1,0 +1,287 @@
+// The write hook (store/events.h): every command that changes a key
+// announces it, with the right db and key, and nothing else does; the
+// canonical forms commands log; the debug check on unannounced changes.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/events.h"
+#include "store_harness.h"
+
+extern "C" int store_test_change_silently(struct keyspace *ks, const char *key, size_t len);
+
+namespace
+{
+
+struct Seen {
+    int db;
+    std::string key; // "" for a whole-shard event
+    bool whole_shard;
+    std::string name;
+};
+
+struct Recorder {
+    std::vector<Seen> events;
+    std::vector<std::vector<std::string>> records;
+
+    static void on_key(void *ctx, const struct key_event *ev)
+    {
+        auto *r = static_cast<Recorder *>(ctx);
+        r->events.push_back(
+            {ev->db, ev->key ? std::string(ev->key, ev->key_len) : "", !ev->key, ev->name});
+    }
+    static void on_command(void *ctx, const struct command_record *rec)
+    {
+        auto *r = static_cast<Recorder *>(ctx);
+        std::vector<std::string> argv;
+        for (int i = 0; i < rec->argc; i++)
+            argv.emplace_back(rec->argv[i].ptr, rec->argv[i].len);
+        r->records.push_back(argv);
+    }
+    void watch(struct keyspace *ks)
+    {
+        ASSERT_EQ(keyspace_observe_keys(ks, on_key, this), 0);
+        ASSERT_EQ(keyspace_observe_commands(ks, on_command, this), 0);
+    }
+    void clear()
+    {
+        events.clear();
+        records.clear();
+    }
+};
+
+// How to make each store command change (or read) a key: the command line,
+// run in database 3 after kSetup, and the key it must announce ("*": a
+// whole-database command, announced for every shard of the db).
+struct Sample {
+    const char *line;
+    const char *key;
+};
+
+const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w"};
+
+const std::map<std::string, Sample> kSamples = {
+    {"set", {"SET k w", "k"}},
+    {"setnx", {"SETNX fresh v", "fresh"}},
+    {"setex", {"SETEX k 10 v", "k"}},
+    {"psetex", {"PSETEX k 10000 v", "k"}},
+    {"getset", {"GETSET k w", "k"}},
+    {"getdel", {"GETDEL k", "k"}},
+    {"getex", {"GETEX k EX 100", "k"}},
+    {"mset", {"MSET a 1 k w", "k"}},
+    {"msetnx", {"MSETNX a 1 b 2", "b"}},
+    {"append", {"APPEND k x", "k"}},
+    {"incr", {"INCR n", "n"}},
+    {"decr", {"DECR n", "n"}},
+    {"incrby", {"INCRBY n 5", "n"}},
+    {"decrby", {"DECRBY n 5", "n"}},
+    {"incrbyfloat", {"INCRBYFLOAT n 1.5", "n"}},
+    {"setrange", {"SETRANGE k 3 xyz", "k"}},
+    {"del", {"DEL nothere k", "k"}},
+    {"unlink", {"UNLINK k", "k"}},
+    {"rename", {"RENAME k renamed", "renamed"}},
+    {"renamenx", {"RENAMENX k renamed", "k"}},
+    {"copy", {"COPY k copied", "copied"}},
+    {"move", {"MOVE k 5", "k"}},
+    {"expire", {"EXPIRE k 100", "k"}},
+    {"pexpire", {"PEXPIRE k 100000", "k"}},
+    {"expireat", {"EXPIREAT k 99999999999", "k"}},
+    {"pexpireat", {"PEXPIREAT k 99999999999999", "k"}},
+    {"persist", {"PERSIST t", "t"}},
+    {"flushdb", {"FLUSHDB", "*"}},
+    {"flushall", {"FLUSHALL", "*"}},
+    {"swapdb", {"SWAPDB 3 4", "*"}},
+    // Commands that change nothing.
+    {"get", {"GET k", ""}},
+    {"mget", {"MGET k n nothere", ""}},
+    {"strlen", {"STRLEN k", ""}},
+    {"getrange", {"GETRANGE k 0 1", ""}},
+    {"substr", {"SUBSTR k 0 1", ""}},
+    {"lcs", {"LCS k k2", ""}},
+    {"exists", {"EXISTS k n", ""}},
+    {"type", {"TYPE k", ""}},
+    {"touch", {"TOUCH k", ""}},
+    {"ttl", {"TTL t", ""}},
+    {"pttl", {"PTTL t", ""}},
+    {"expiretime", {"EXPIRETIME t", ""}},
+    {"pexpiretime", {"PEXPIRETIME t", ""}},
+    {"keys", {"KEYS *", ""}},
+    {"scan", {"SCAN 0 COUNT 100", ""}},
+    {"randomkey", {"RANDOMKEY", ""}},
+    {"object", {"OBJECT ENCODING k", ""}},
+    {"object|encoding", {"OBJECT ENCODING k", ""}},
+    {"object|freq", {"OBJECT FREQ k", ""}},
+    {"object|help", {"OBJECT HELP", ""}},
+    {"object|idletime", {"OBJECT IDLETIME k", ""}},
+    {"object|refcount", {"OBJECT REFCOUNT k", ""}},
+    {"dbsize", {"DBSIZE", ""}},
+    {"select", {"SELECT 3", ""}},
+};
+
+const int kDb = 3;
+
+class WriteHook : public ::testing::Test
+{
+  protected:
+    Store s;
+    Recorder rec;
+
+    void SetUp() override
+    {
+        s.db = kDb;
+        rec.watch(s.ks);
+    }
+
+    void setup_keys()
+    {
+        for (const char *line : kSetup)
+            ASSERT_EQ(s.run(line).substr(0, 1), "+") << line;
+        rec.clear();
+    }
+};
+
+} // namespace
+
+TEST_F(WriteHook, EveryStoreCommandHasASample)
+{
+    // A command added without a sample here fails this test: write one, and
+    // the tests below check its hook.
+    for (int i = 0; i < command_count(); i++) {
+        const struct command *cmd = command_at(i);
+        EXPECT_TRUE(kSamples.count(cmd->name)) << "no write-hook sample for '" << cmd->name << "'";
+    }
+}
+
+TEST_F(WriteHook, EveryWriteCommandAnnouncesItsKeyInItsDatabase)
+{
+    for (int i = 0; i < command_count(); i++) {
+        const struct command *cmd = command_at(i);
+        auto it = kSamples.find(cmd->name);
+        if (it == kSamples.end() || !(cmd->flags & CMD_WRITE))
+            continue;
+        SCOPED_TRACE(cmd->name);
+        ASSERT_EQ(s.run("FLUSHALL"), "+OK\r\n");
+        s.db = kDb;
+        setup_keys();
+        std::string reply = s.run(it->second.line);
+        EXPECT_NE(reply[0], '-') << reply;
+        std::string key = it->second.key;
+        bool found = false;
+        for (const Seen &ev : rec.events) {
+            if (ev.name == "new")
+                continue; // a creation: the command must announce its own event too
+            if (key == "*")
+                found |= ev.whole_shard && ev.db == kDb;
+            else
+                found |= !ev.whole_shard && ev.key == key && ev.db == kDb;
+        }
+        EXPECT_TRUE(found) << it->second.line << " announced no change of '" << key << "' in db "
+                           << kDb;
+        EXPECT_FALSE(rec.records.empty()) << "no command record";
+    }
+}
+
+TEST_F(WriteHook, CommandsThatChangeNothingAnnounceNothing)
+{
+    for (int i = 0; i < command_count(); i++) {
+        const struct command *cmd = command_at(i);
+        auto it = kSamples.find(cmd->name);
+        if (it == kSamples.end() || (cmd->flags & CMD_WRITE))
+            continue;
+        SCOPED_TRACE(cmd->name);
+        setup_keys();
+        s.run(it->second.line);
+        s.db = kDb;
+        EXPECT_TRUE(rec.events.empty()) << it->second.line << " announced " << rec.events[0].name;
+        EXPECT_TRUE(rec.records.empty());
+    }
+}
+
+TEST_F(WriteHook, WritesThatChangeNothingAreNotLogged)
+{
+    setup_keys();
+    for (const char *line :
+         {"SETNX k v", "SET k v XX NX", "SET nothere v XX", "DEL nothere", "EXPIRE nothere 10",
+          "PERSIST k", "GETEX k", "RENAMENX k k2", "MSETNX k 1 fresh 2", "INCR k"}) {
+        s.run(line);
+        EXPECT_TRUE(rec.events.empty()) << line;
+        EXPECT_TRUE(rec.records.empty()) << line;
+    }
+}
+
+TEST_F(WriteHook, EventNamesAreRedis)
+{
+    setup_keys();
+    s.run("SET fresh v EX 10");
+    s.run("RENAME fresh other");
+    s.run("MOVE other 5");
+    std::vector<std::string> names;
+    for (const Seen &ev : rec.events)
+        names.push_back(ev.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"new", "set", "expire", "new", "rename_from",
+                                               "rename_to", "new", "move_from", "move_to"}));
+    EXPECT_EQ(rec.events.back().db, 5);
+}
+
+TEST_F(WriteHook, ExpiryIsAnnouncedOnceAsExpiredAndBelongsToNoCommand)
+{
+    setup_keys();
+    s.now_ms += 200000; // t has expired
+    EXPECT_EQ(s.run("GET t"), "$-1\r\n");
+    ASSERT_EQ(rec.events.size(), 1u);
+    EXPECT_EQ(rec.events[0].name, "expired");
+    EXPECT_EQ(rec.events[0].key, "t");
+    EXPECT_TRUE(rec.records.empty()); // GET itself changed nothing
+    rec.clear();
+    EXPECT_EQ(s.run("SET t w"), "+OK\r\n");
+    EXPECT_EQ(rec.records.size(), 1u);
+}
+
+TEST_F(WriteHook, CommandsLogTheirCanonicalForm)
+{
+    setup_keys();
+    const long long now = s.now_ms;
+    const std::string in10s = std::to_string(now + 10000);
+    struct Case {
+        const char *line;
+        std::vector<std::string> logged;
+    } cases[] = {
+        {"SET a v EX 10", {"SET", "a", "v", "PXAT", in10s}},
+        {"SET a v PX 10000 GET", {"SET", "a", "v", "PXAT", in10s}},
+        {"SETEX a 10 v", {"SET", "a", "v", "PXAT", in10s}},
+        {"PSETEX a 10000 v", {"SET", "a", "v", "PXAT", in10s}},
+        {"SET a v", {"SET", "a", "v"}},
+        {"EXPIRE a 10", {"PEXPIREAT", "a", in10s}},
+        {"PEXPIRE a 20000 GT", {"PEXPIREAT", "a", std::to_string(now + 20000)}},
+        {"GETEX a PX 10000", {"PEXPIREAT", "a", in10s}},
+        {"GETEX a PERSIST", {"PERSIST", "a"}},
+        {"EXPIRE a -1", {"DEL", "a"}},
+        {"INCRBYFLOAT n 0.5", {"SET", "n", "10.5", "KEEPTTL"}},
+        {"GETDEL k", {"DEL", "k"}},
+        {"INCR x", {"INCR", "x"}},
+    };
+    for (const Case &c : cases) {
+        rec.clear();
+        s.run(c.line);
+        ASSERT_EQ(rec.records.size(), 1u) << c.line;
+        EXPECT_EQ(rec.records[0], c.logged) << c.line;
+    }
+}
+
+TEST_F(WriteHook, DirtyCountsAnnouncedChanges)
+{
+    uint64_t before = keyspace_dirty(s.ks);
+    s.run("SET a 1");      // new + set: one change
+    s.run("MSET a 2 b 3"); // two
+    s.run("SET a 1 NX");   // none
+    EXPECT_EQ(keyspace_dirty(s.ks) - before, 3u);
+}
+
+TEST(WriteHookDeathTest, AChangeWithoutAnnouncementAborts)
+{
+    Store s;
+    EXPECT_DEATH(store_test_change_silently(s.ks, "k", 1), "without do_key_event");
+}
