@@ -120,18 +120,28 @@ static inline int lock_guard_holds_(const struct lock *l) ASSERT_CAPABILITY(l) N
     return 1;
 }
 
+/*
+ * A guarded scope with its own enter and exit, for the guards built on this
+ * one (the store's shard guards): `type g = init` on entry, exit(&g) on
+ * every way out, and inside, the sentinel that makes every suspension
+ * macro fail to compile. `holds` is evaluated on entry and must be true (it
+ * is where clang's analysis learns which lock the scope holds).
+ */
 /* clang-format off */
-#define LOCK_GUARD_(l, g, once)                                                          \
+#define GUARD_SCOPE_(type, g, init, exit_fn, holds, once)                                \
     _Pragma("GCC diagnostic push")                                                       \
     _Pragma("GCC diagnostic ignored \"-Wshadow\"")                                       \
-    for (struct lock_guard_ g __attribute__((cleanup(lock_guard_exit_))) =               \
-             lock_guard_enter_(l);                                                       \
-         g.active && lock_guard_holds_(l); g.active = 0)                                 \
+    for (type g __attribute__((cleanup(exit_fn))) = (init); g.active && (holds);         \
+         g.active = 0)                                                                   \
         for (const struct lock_guard_held_ lock_guard_sentinel_ = {{0}},                 \
                                            *once = &lock_guard_sentinel_;                \
              once; once = NULL)                                                          \
     _Pragma("GCC diagnostic pop")
 /* clang-format on */
+
+#define LOCK_GUARD_(l, g, once)                                                                    \
+    GUARD_SCOPE_(struct lock_guard_, g, lock_guard_enter_(l), lock_guard_exit_,                    \
+                 lock_guard_holds_(l), once)
 
 #define LOCK_GUARD(l)                                                                              \
     LOCK_GUARD_(l, CONCAT(lock_guard_, __COUNTER__), CONCAT(lock_once_, __COUNTER__))

@@ -16,6 +16,7 @@
 #define MAGPIE_STORE_COMMAND_H
 
 #include "proto/reply.h"
+#include "core/lock.h"
 #include "proto/resp.h"
 #include "store/events.h"
 
@@ -156,6 +157,55 @@ const struct command *command_dispatch(struct cmd_ctx *c);
 /* The fn of a container command (OBJECT): runs the subcommand named by
  * argv[1], so a caller that did lookup + arity + fn gets the same result. */
 void command_run_subcommand(struct cmd_ctx *c);
+
+/*
+ * Commands that run with their locks already held (EXEC). A lock plan
+ * gathers every shard a list of commands may touch: their keys (from the key
+ * specs, in the database each will run in), and the whole databases of the
+ * commands that reach beyond keys (FLUSHDB, KEYS, SCAN, RANDOMKEY, DBSIZE,
+ * FLUSHALL, SWAPDB; SELECT changes the database of the commands after it;
+ * MOVE and COPY ... DB reach into a second one). Taking the plan locks
+ * them all in ascending order, once; the commands then run as usual, and
+ * every shard guard they open on a planned shard takes nothing (no
+ * re-locking of a non-recursive mutex) and no lookup tries the lock-free
+ * path. Debug builds abort when a command reaches a shard outside the plan.
+ * In C, hold a plan only through LOCK_PLAN_GUARD, which keeps the lock
+ * rule: no suspension inside.
+ */
+struct lock_plan;
+/* NULL when out of memory. */
+struct lock_plan *lock_plan_new(struct keyspace *ks);
+void lock_plan_free(struct lock_plan *plan);
+/* Adds what a command line (argv[0] its name, resolved to cmd, its arity
+ * checked) may touch when it runs in *db, which it updates when the command
+ * is SELECT. 0 or -ENOMEM. */
+int lock_plan_add(struct lock_plan *plan, int *db, const struct command *cmd,
+                  const struct resp_arg *argv, int argc);
+/* Takes / releases every lock of the plan (for LOCK_PLAN_GUARD and C++). */
+void lock_plan_acquire(struct lock_plan *plan);
+void lock_plan_release(struct lock_plan *plan);
+
+#ifndef __cplusplus
+struct lock_plan_guard_ {
+    struct lock_plan *plan;
+    int active;
+};
+static inline struct lock_plan_guard_ lock_plan_guard_enter_(struct lock_plan *plan)
+{
+    lock_plan_acquire(plan);
+    return (struct lock_plan_guard_){plan, 1};
+}
+static inline void lock_plan_guard_exit_(struct lock_plan_guard_ *g)
+{
+    lock_plan_release(g->plan);
+}
+#define LOCK_PLAN_GUARD_(plan, g, once)                                                            \
+    GUARD_SCOPE_(struct lock_plan_guard_, g, lock_plan_guard_enter_(plan), lock_plan_guard_exit_,  \
+                 1, once)
+#define LOCK_PLAN_GUARD(plan)                                                                      \
+    LOCK_PLAN_GUARD_(plan, CONCAT(lock_plan_guard_, __COUNTER__),                                  \
+                     CONCAT(lock_plan_once_, __COUNTER__))
+#endif
 
 /*
  * Command metadata: what COMMAND INFO and COMMAND DOCS report beyond the

@@ -4,6 +4,7 @@
 #include "store/keyspace_impl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,49 @@ static void sort_unique(struct shard_set *set)
     set->count = out;
 }
 
+_Thread_local const struct shard_set *current_lock_plan;
+
+bool shard_planned(const struct shard *s)
+{
+    const struct shard_set *plan = current_lock_plan;
+    if (!plan)
+        return false;
+    /* The plan's ids are sorted and unique since it locked them. */
+    uint32_t lo = 0, hi = plan->count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (plan->ids[mid] < s->id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < plan->count && plan->ids[lo] == s->id;
+}
+
+void shard_unplanned(const struct shard *s)
+{
+#if MAGPIE_LOCK_CHECKS
+    fprintf(stderr,
+            "magpie: shard %u is not in the lock plan this thread holds: the plan (store/"
+            "lock_plan.c) missed a key of the command\n",
+            s->id);
+    abort();
+#else
+    (void)s;
+#endif
+}
+
+static bool owned_here(struct shard_set *set, uint32_t i)
+{
+    struct shard *s = keyspace_shard(set->ks, set->ids[i]);
+    if (!current_lock_plan)
+        return true;
+    if (shard_planned(s))
+        return false;
+    shard_unplanned(s);
+    return true;
+}
+
 /*
  * Runs to completion without suspending (it is not a task and calls nothing
  * that could suspend), so holding the locks it takes until shard_set_unlock
@@ -96,7 +140,8 @@ void shard_set_lock(struct shard_set *set)
 {
     sort_unique(set);
     for (uint32_t i = 0; i < set->count; i++)
-        lock_acquire(&keyspace_shard(set->ks, set->ids[i])->lock);
+        if (owned_here(set, i))
+            lock_acquire(&keyspace_shard(set->ks, set->ids[i])->lock);
 }
 
 /* Ends every shard's write section (store/shard.h) before any lock is
@@ -104,8 +149,15 @@ void shard_set_lock(struct shard_set *set)
 void shard_set_unlock(struct shard_set *set)
 {
     do_mark_reads(set->ks, set->ids, set->count);
-    for (uint32_t i = 0; i < set->count; i++)
-        do_section_end(keyspace_shard(set->ks, set->ids[i]));
-    for (uint32_t i = set->count; i-- > 0;)
-        lock_release(&keyspace_shard(set->ks, set->ids[i])->lock);
+    bool planned = current_lock_plan != NULL;
+    for (uint32_t i = 0; i < set->count; i++) {
+        struct shard *s = keyspace_shard(set->ks, set->ids[i]);
+        if (!planned || !shard_planned(s))
+            do_section_end(s);
+    }
+    for (uint32_t i = set->count; i-- > 0;) {
+        struct shard *s = keyspace_shard(set->ks, set->ids[i]);
+        if (!planned || !shard_planned(s))
+            lock_release(&s->lock);
+    }
 }

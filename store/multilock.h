@@ -19,9 +19,10 @@
  *     shard_set_free(&set);
  *
  * LOCK_GUARD takes exactly one lock, so this is its variable-length sibling:
- * the same cleanup-attribute scope, and the same compile-time rule (the scope
- * declares LOCK_GUARD's sentinel, so TASK_YIELD / TASK_AWAIT inside it do not
- * compile). shard_set_lock/unlock themselves are NO_THREAD_SAFETY because
+ * the same scope (core/lock.h's GUARD_SCOPE_), and the same compile-time
+ * rule (TASK_YIELD / TASK_AWAIT inside it do not compile). Shards that the
+ * thread's lock plan already holds (EXEC, store/shard.h) are not taken
+ * again. shard_set_lock/unlock themselves are NO_THREAD_SAFETY because
  * clang cannot follow a runtime-sized set of locks; callers state what they
  * hold with shard_assume_held(). Never call them directly.
  */
@@ -55,7 +56,8 @@ void shard_set_free(struct shard_set *set);
 int shard_set_add(struct shard_set *set, uint32_t id);
 /* Adds every shard of a database. 0 or -ENOMEM. */
 int shard_set_add_db(struct shard_set *set, int db);
-/* Sorts and de-duplicates, then locks in ascending order / unlocks. */
+/* Sorts and de-duplicates, then locks in ascending order / unlocks (both
+ * skip the shards this thread's lock plan holds). */
 void shard_set_lock(struct shard_set *set) NO_THREAD_SAFETY;
 void shard_set_unlock(struct shard_set *set) NO_THREAD_SAFETY;
 
@@ -77,19 +79,9 @@ static inline void shard_set_guard_exit_(struct shard_set_guard_ *g)
     shard_set_unlock(g->set);
 }
 
-/* clang-format off */
-#define SHARD_SET_GUARD_(set, g, once)                                                   \
-    _Pragma("GCC diagnostic push")                                                       \
-    _Pragma("GCC diagnostic ignored \"-Wshadow\"")                                       \
-    for (struct shard_set_guard_ g __attribute__((cleanup(shard_set_guard_exit_))) =     \
-             shard_set_guard_enter_(set);                                                \
-         g.active; g.active = 0)                                                         \
-        for (const struct lock_guard_held_ lock_guard_sentinel_ = {{0}},                 \
-                                           *once = &lock_guard_sentinel_;                \
-             once; once = NULL)                                                          \
-    _Pragma("GCC diagnostic pop")
-/* clang-format on */
-
+#define SHARD_SET_GUARD_(set, g, once)                                                             \
+    GUARD_SCOPE_(struct shard_set_guard_, g, shard_set_guard_enter_(set), shard_set_guard_exit_,   \
+                 1, once)
 #define SHARD_SET_GUARD(set)                                                                       \
     SHARD_SET_GUARD_(set, CONCAT(shard_set_guard_, __COUNTER__),                                   \
                      CONCAT(shard_set_once_, __COUNTER__))

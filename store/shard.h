@@ -42,6 +42,7 @@ extern "C" {
 
 struct keyspace;
 struct key;
+struct shard_set;
 
 /* table and ttl are touched only by do_* functions (clang cannot check
  * guarded_by on a sibling field in C, so REQUIRES on the functions does it). */
@@ -129,6 +130,19 @@ void do_write_begin_sync(struct shard *s) REQUIRES(&s->lock);
 
 #ifndef __cplusplus
 /*
+ * The lock plan this thread holds (EXEC: store/lock_plan.c), or NULL. While
+ * one is held, guards on its shards take no lock and end no write section
+ * (the plan does both when it is released), and lookups skip the lock-free
+ * path, which would wait for the plan's own write sections to end.
+ */
+extern _Thread_local const struct shard_set *current_lock_plan;
+/* Whether this thread's lock plan holds s (false without a plan). */
+bool shard_planned(const struct shard *s);
+/* A guard inside a plan reached a shard outside it: debug builds abort
+ * (the plan missed a key), others lock it (store/multilock.c). */
+void shard_unplanned(const struct shard *s);
+
+/*
  * LOCK_GUARD for a shard: the same scope rules (no suspension inside), and
  * it ends the shard's write section before the lock is released. Every
  * single-shard critical section uses it. (A plain LOCK_GUARD that changed
@@ -138,18 +152,39 @@ void do_write_begin_sync(struct shard *s) REQUIRES(&s->lock);
 struct shard_guard_ {
     struct shard *s;
     int active;
+    bool owned; /* taken here, not held by the thread's lock plan */
 };
+
+static inline struct shard_guard_ shard_guard_enter_(struct shard *s) NO_THREAD_SAFETY
+{
+    bool planned = current_lock_plan && shard_planned(s);
+    if (current_lock_plan && !planned)
+        shard_unplanned(s);
+    if (!planned)
+        lock_acquire(&s->lock);
+    return (struct shard_guard_){s, 1, !planned};
+}
 
 static inline void shard_guard_exit_(struct shard_guard_ *g) NO_THREAD_SAFETY
 {
+    if (!g->owned)
+        return;
     do_section_end(g->s);
+    lock_release(&g->s->lock);
 }
 
-#define SHARD_GUARD_(sh, g)                                                                        \
-    LOCK_GUARD (&(sh)->lock)                                                                       \
-        for (struct shard_guard_ g __attribute__((cleanup(shard_guard_exit_))) = {(sh), 1};        \
-             g.active; g.active = 0)
-#define SHARD_GUARD(sh) SHARD_GUARD_(sh, CONCAT(shard_guard_, __COUNTER__))
+static inline int shard_guard_holds_(const struct shard *s)
+    ASSERT_CAPABILITY(&s->lock) NO_THREAD_SAFETY
+{
+    (void)s;
+    return 1;
+}
+
+#define SHARD_GUARD_(sh, g, once)                                                                  \
+    GUARD_SCOPE_(struct shard_guard_, g, shard_guard_enter_(sh), shard_guard_exit_,                \
+                 shard_guard_holds_(sh), once)
+#define SHARD_GUARD(sh)                                                                            \
+    SHARD_GUARD_(sh, CONCAT(shard_guard_, __COUNTER__), CONCAT(shard_once_, __COUNTER__))
 #endif
 
 /* Where a key lives: computed once per key per command (store/keyspace_impl.h). */

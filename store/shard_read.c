@@ -14,6 +14,8 @@
 enum peek_result shard_peek(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
                             struct entry_view *view)
 {
+    if (current_lock_plan)
+        return PEEK_LOCK; /* the plan's own sections may be open: see shard.h */
     uint32_t clock = entry_lru_clock(now_ms);
     for (int attempt = 0; attempt < PEEK_ATTEMPTS; attempt++) {
         /* Acquire pairs with do_write_end's release: the state that section
