@@ -63,7 +63,7 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     }
     read_stats_init(ks->read_stats);
     for (uint32_t i = 0; i < ks->total_shards; i++)
-        shard_init(&ks->shards[i], ks->read_stats);
+        shard_init(&ks->shards[i], i, ks->read_stats);
     ks->expiry.ks = ks;
     atomic_init(&ks->expiry.tick_pending, false);
     atomic_init(&ks->expiry.stop, false);

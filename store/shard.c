@@ -6,9 +6,9 @@
 #include <assert.h>
 #include <errno.h>
 
-void shard_init(struct shard *s, struct read_stats *stats) NO_THREAD_SAFETY
+void shard_init(struct shard *s, uint32_t id, struct read_stats *stats) NO_THREAD_SAFETY
 {
-    lock_init(&s->lock);
+    lock_init(&s->lock, LOCK_CLASS_SHARD, id);
     atomic_init(&s->seq, 0);
     table_init(&s->table);
     ttl_index_init(&s->ttl);

@@ -53,7 +53,8 @@ struct shard {
     ATOMIC(uint64_t) expired;
 } CACHE_ALIGNED;
 
-void shard_init(struct shard *s, struct read_stats *stats);
+/* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */
+void shard_init(struct shard *s, uint32_t id, struct read_stats *stats);
 /* Frees every key; nobody may use the shard any more. */
 void shard_destroy(struct shard *s);
 
