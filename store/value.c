@@ -52,6 +52,13 @@ void value_release(int type, int encoding, union value_payload p)
     }
 }
 
+size_t value_owned_bytes(int type, int encoding, union value_payload p)
+{
+    if (type == VALUE_STRING && string_has_buffer(encoding) && p.str)
+        return bytes_alloc_size(p.str->len);
+    return 0;
+}
+
 static void unref_buffer(void *b)
 {
     bytes_unref(b);
@@ -59,8 +66,9 @@ static void unref_buffer(void *b)
 
 void value_retire(int type, int encoding, union value_payload p)
 {
+    /* Sized: a big value is given back at once, not after more retires. */
     if (type == VALUE_STRING && string_has_buffer(encoding) && p.str)
-        ebr_retire(p.str, unref_buffer);
+        ebr_retire_sized(p.str, unref_buffer, value_owned_bytes(type, encoding, p));
     else
         value_release(type, encoding, p);
 }

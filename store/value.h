@@ -19,6 +19,7 @@
 #include "core/bytes.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -70,6 +71,9 @@ void value_release(int type, int encoding, union value_payload p);
  * be copying it, so the drop waits for them (core/ebr.h). Not inside a read
  * section. */
 void value_retire(int type, int encoding, union value_payload p);
+/* Bytes of memory the payload owns (a string's buffer; 0 for INT): what
+ * releasing it may give back, for core/ebr's accounting. */
+size_t value_owned_bytes(int type, int encoding, union value_payload p);
 /* A copy for COPY: strings share the immutable buffer (one more reference).
  * Returns 0 or -ENOMEM. */
 int value_duplicate(const struct value *src, struct value *out);
