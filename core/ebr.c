@@ -37,10 +37,21 @@
  * value freed 32 SETs later has left it, and freeing it then takes the arena
  * lock. Flushes come every FLUSH_MIN retires while that works, backing off
  * to FLUSH_MAX while readers are busy (a flush reads every reader's line).
+ *
+ * Never waiting. ebr_retire runs under shard locks, so it must not wait for
+ * a reader: one preempted reader would stall every writer of the shard. When
+ * the ring is full after a flush (a reader lags), the whole ring, tagged,
+ * goes to the global list (ebr_orphans.c) as one malloc'ed batch, and the
+ * ring starts empty. Only when that malloc fails does the thread wait for
+ * the oldest item's grace period, as the last resort. The same list takes
+ * the items of a thread that goes idle (ebr_quiesce), and retirers that say
+ * how big their items are (ebr_retire_sized) flush as soon as EBR_FLUSH_BYTES
+ * are waiting, so a freed 512 MB value does not sit in a limbo.
  */
 #include "core/ebr.h"
 
 #include "core/compiler.h"
+#include "core/ebr_internal.h"
 
 #include <assert.h>
 #include <pthread.h>
@@ -49,15 +60,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define LIMBO_CAPACITY 256 /* retired items per thread, not yet freed */
-#define FLUSH_MIN      4   /* retires between two flushes, readers absent ... */
-#define FLUSH_MAX      32  /* ... and present */
-
-struct limbo_item {
-    void *ptr;
-    void (*free_fn)(void *);
-    uint64_t epoch;
-};
+#define LIMBO_CAPACITY EBR_LIMBO_CAPACITY /* retired items per thread, not yet freed */
+#define FLUSH_MIN      4                  /* retires between two flushes, readers absent ... */
+#define FLUSH_MAX      32                 /* ... and present */
 
 struct record {
     /* Read by advancers on other threads; written by the owner. */
@@ -70,6 +75,13 @@ struct record {
     uint32_t head, count; /* ring of limbo items, oldest first */
     uint32_t untagged;    /* the newest items, still without an epoch */
     uint32_t flush_every; /* FLUSH_MIN .. FLUSH_MAX */
+    /* Changes whenever items leave the ring other than through collect's
+     * loop: a collect running further up the stack (a free_fn retired) must
+     * stop looking at the ring. */
+    uint32_t generation;
+    bool handed_over;   /* items went to the global list since the last drain */
+    size_t bytes;       /* what the ring's items hold (ebr_retire_sized) */
+    size_t flush_bytes; /* flush at once when bytes reaches this */
     struct limbo_item limbo[LIMBO_CAPACITY];
 } CACHE_ALIGNED;
 
@@ -115,6 +127,7 @@ static struct record *register_thread(void)
                 r->depth = 0;
                 r->collecting = false;
                 r->flush_every = FLUSH_MIN;
+                r->flush_bytes = EBR_FLUSH_BYTES;
                 self = r;
                 pthread_setspecific(exit_key, r);
                 return r;
@@ -169,7 +182,7 @@ int ebr_in_section(void)
 
 /* Moves the global epoch on when every thread inside a section has seen the
  * current one. False when some reader still lags. */
-static bool try_advance(void)
+bool ebr__try_advance(void)
 {
     uint64_t cur = atomic_load_explicit(&global_epoch, memory_order_seq_cst);
     /* F_a: after this, every announcement whose fence came earlier is visible. */
@@ -190,6 +203,12 @@ static bool try_advance(void)
     return true;
 }
 
+uint64_t ebr__epoch(void)
+{
+    /* Acquire pairs with the advance that wrote this epoch (see try_advance). */
+    return atomic_load_explicit(&global_epoch, memory_order_acquire);
+}
+
 /* Gives the newest items their epoch. */
 static void tag_pending(struct record *r)
 {
@@ -204,8 +223,7 @@ static void tag_pending(struct record *r)
     r->untagged = 0;
 }
 
-/* Whether no thread is inside a read section. Call after a seq_cst fence. */
-static bool nobody_inside(void)
+bool ebr__nobody_inside(void)
 {
     uint32_t n = atomic_load_explicit(&high_water, memory_order_seq_cst);
     for (uint32_t i = 0; i < n; i++) {
@@ -226,14 +244,17 @@ static void collect(struct record *r, bool all)
     r->collecting = true;
     /* Acquire pairs with the advance that wrote this epoch (see try_advance). */
     uint64_t now = atomic_load_explicit(&global_epoch, memory_order_acquire);
+    uint32_t generation = r->generation;
     /* Only the items tagged now: a free_fn may retire (and so tag) more,
-     * which `all` does not cover. */
-    for (uint32_t n = r->count - r->untagged; n > 0; n--) {
+     * which `all` does not cover; and none once a free_fn's retire handed
+     * the ring over. */
+    for (uint32_t n = r->count - r->untagged; n > 0 && r->generation == generation; n--) {
         struct limbo_item it = r->limbo[r->head];
         if (!all && it.epoch + 2 > now)
             break; /* tags never decrease along the ring */
         r->head = (r->head + 1) % LIMBO_CAPACITY;
         r->count--;
+        r->bytes -= it.bytes;
         it.free_fn(it.ptr);
     }
     r->collecting = false;
@@ -244,50 +265,110 @@ static void wait_for_epoch(uint64_t target)
 {
     assert(!ebr_in_section()); /* we would wait for ourselves */
     while (atomic_load_explicit(&global_epoch, memory_order_seq_cst) < target) {
-        if (!try_advance())
+        if (!ebr__try_advance())
             sched_yield(); /* a reader is inside: sections are short */
     }
 }
 
-void ebr_retire(void *ptr, void (*free_fn)(void *))
+/* Moves every item of the ring to the global list. False when out of memory. */
+static bool hand_over(struct record *r)
+{
+    tag_pending(r);
+    if (!orphans__hand_over(r->limbo, LIMBO_CAPACITY, r->head, r->count))
+        return false;
+    r->head = 0;
+    r->count = 0;
+    r->bytes = 0;
+    r->generation++;
+    r->handed_over = true;
+    return true;
+}
+
+/* The ring is full: frees what readers allow, and if a reader lags, hands
+ * the ring over instead of waiting for it. */
+static void make_room(struct record *r)
+{
+    ebr_flush();
+    if (r->count < LIMBO_CAPACITY || hand_over(r))
+        return;
+    /* Out of memory for the batch: the last resort is to wait until the
+     * oldest item may go, and free it. */
+    struct limbo_item it = r->limbo[r->head];
+    wait_for_epoch(it.epoch + 2);
+    r->head = (r->head + 1) % LIMBO_CAPACITY;
+    r->count--;
+    r->bytes -= it.bytes;
+    r->generation++; /* a collect further up the stack must not pop it too */
+    it.free_fn(it.ptr);
+}
+
+void ebr_retire_sized(void *ptr, void (*free_fn)(void *), size_t bytes)
 {
     struct record *r = me();
-    if (r->count == LIMBO_CAPACITY) {
-        /* Full: wait until the oldest item may go. */
-        tag_pending(r);
-        wait_for_epoch(r->limbo[r->head].epoch + 2);
-        collect(r, false);
-    }
-    assert(r->count < LIMBO_CAPACITY);
-    r->limbo[(r->head + r->count) % LIMBO_CAPACITY] = (struct limbo_item){ptr, free_fn, 0};
+    while (r->count == LIMBO_CAPACITY) /* again if a free_fn retired */
+        make_room(r);
+    r->limbo[(r->head + r->count) % LIMBO_CAPACITY] = (struct limbo_item){ptr, free_fn, 0, bytes};
     r->count++;
-    if (++r->untagged >= r->flush_every)
+    r->bytes += bytes;
+    if (++r->untagged >= r->flush_every || r->bytes >= r->flush_bytes)
         ebr_flush();
 }
 
-void ebr_flush(void)
+void ebr_retire(void *ptr, void (*free_fn)(void *))
 {
-    struct record *r = me();
-    if (r->count == 0)
-        return;
+    ebr_retire_sized(ptr, free_fn, 0);
+}
+
+static void flush_limbo(struct record *r)
+{
     /* F_w for every item queued so far (tag_pending fences only when some
      * are untagged; the shortcut needs the fence either way). */
     if (r->untagged == 0)
         atomic_thread_fence(memory_order_seq_cst);
     tag_pending(r);
-    if (nobody_inside()) {
+    if (ebr__nobody_inside()) {
         collect(r, true);
         r->flush_every = FLUSH_MIN;
+    } else {
+        if (r->flush_every < FLUSH_MAX)
+            r->flush_every *= 2;
+        /* Two advances free everything retired so far when no reader lags. */
+        for (int i = 0; i < 2; i++) {
+            if (!ebr__try_advance())
+                break;
+        }
+        collect(r, false);
+    }
+    /* What a lagging reader holds back does not make every retire flush. */
+    r->flush_bytes = r->bytes + EBR_FLUSH_BYTES;
+}
+
+void ebr_flush(void)
+{
+    struct record *r = me();
+    if (r->count > 0)
+        flush_limbo(r);
+    if (orphans__any())
+        orphans__collect(false);
+}
+
+void ebr_quiesce(void)
+{
+    struct record *r = self;
+    if (r == NULL || r->count == 0 || r->collecting)
         return;
-    }
-    if (r->flush_every < FLUSH_MAX)
-        r->flush_every *= 2;
-    /* Two advances free everything retired so far when no reader lags. */
-    for (int i = 0; i < 2; i++) {
-        if (!try_advance())
-            break;
-    }
-    collect(r, false);
+    ebr_flush();
+    if (r->count > 0)
+        hand_over(r); /* out of memory: they stay for the next flush */
+}
+
+void ebr_collect(void)
+{
+    struct record *r = self;
+    if (r != NULL && r->count > 0)
+        flush_limbo(r);
+    if (orphans__any())
+        orphans__collect(false);
 }
 
 void ebr_synchronize(void)
@@ -303,10 +384,21 @@ void ebr_drain(void)
     struct record *r = me();
     assert(!r->collecting);
     /* Again while free functions retired more. */
-    while (r->count > 0) {
-        tag_pending(r);
-        ebr_synchronize();
-        collect(r, false);
+    while (r->count > 0 || r->handed_over) {
+        while (r->count > 0) {
+            tag_pending(r);
+            ebr_synchronize();
+            collect(r, false);
+        }
+        if (r->handed_over) {
+            r->handed_over = false;
+            /* Every batch it handed over was tagged before this
+             * synchronize's tag, so all of them may go after it; waiting
+             * for the collector's lock makes sure none is still held by
+             * another collector that found it too young. */
+            ebr_synchronize();
+            orphans__collect(true);
+        }
     }
 }
 
@@ -314,6 +406,11 @@ size_t ebr_pending(void)
 {
     struct record *r = self;
     return r ? r->count : 0;
+}
+
+size_t ebr_orphaned(void)
+{
+    return orphans__count();
 }
 
 unsigned ebr_thread_index(void)

@@ -1,16 +1,146 @@
 #include "core/lock.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define RANK(cls, index) ((uint64_t)(cls) << 32 | (index))
+#define RANK_CLASS(rank) ((enum lock_class)((rank) >> 32))
+#define RANK_INDEX(rank) ((uint32_t)(rank))
+
+static const char *const class_names[LOCK_CLASS_COUNT] = {
+    [LOCK_CLASS_SHARD] = "shard",
+    [LOCK_CLASS_CHANNELS] = "channels",
+    [LOCK_CLASS_BLOCKED] = "blocked",
+    [LOCK_CLASS_CLIENTS] = "clients",
+    [LOCK_CLASS_INBOX] = "inbox",
+    [LOCK_CLASS_CONFIG] = "config",
+    [LOCK_CLASS_POOL_INJECT] = "pool-inject",
+    [LOCK_CLASS_POOL_IDLE] = "pool-idle",
+};
+
+const char *lock_class_name(enum lock_class cls)
+{
+    return (unsigned)cls < LOCK_CLASS_COUNT && class_names[cls] ? class_names[cls] : "?";
+}
 
 #if MAGPIE_LOCK_CHECKS
-static _Thread_local int held_count;
+/*
+ * The locks this thread holds, in the order it took them. Each entry also
+ * keeps the highest rank at or below it, so the order check is one
+ * comparison with the top however the locks were taken (a trylock may put a
+ * lower rank above a higher one) and released (in any order). Most threads
+ * hold one or two locks; FLUSHALL holds thousands, so the stack moves to the
+ * heap past HELD_INLINE entries and back once the thread holds none.
+ */
+#define HELD_INLINE 32
+
+struct held {
+    const struct lock *lock;
+    uint64_t max_rank; /* max rank of this entry and every entry below it */
+};
+
+static _Thread_local struct held held_inline[HELD_INLINE];
+static _Thread_local struct held *held_heap; /* NULL: held_inline is the stack */
+static _Thread_local uint32_t held_count, held_cap = HELD_INLINE;
+/* Locks taken while the stack could not grow (out of memory): counted, but
+ * neither ordered nor named. */
+static _Thread_local uint32_t held_untracked;
+
+static inline struct held *held_stack(void)
+{
+    return held_heap ? held_heap : held_inline;
+}
+
+static __attribute__((noreturn, noinline)) void order_violation(const struct lock *l)
+{
+    /* Name the lock in the way: the one being retaken, else the highest held. */
+    const struct held *stack = held_stack();
+    const struct lock *worst = stack[0].lock;
+    for (uint32_t i = 0; i < held_count; i++) {
+        if (stack[i].lock == l || (worst != l && stack[i].lock->rank > worst->rank))
+            worst = stack[i].lock;
+    }
+    /* One call, so that the line is not interleaved with another thread's. */
+    fprintf(stderr, "magpie: lock order violation: taking %s#%u while holding %s#%u%s\n",
+            lock_class_name(RANK_CLASS(l->rank)), RANK_INDEX(l->rank),
+            lock_class_name(RANK_CLASS(worst->rank)), RANK_INDEX(worst->rank),
+            worst == l               ? " (the same lock)"
+            : worst->rank == l->rank ? " (another lock of the same rank)"
+                                     : "");
+    abort();
+}
+
+/* Aborts unless l ranks above every lock this thread holds. */
+static inline void check_order(const struct lock *l)
+{
+    if (held_count > 0 && unlikely(l->rank <= held_stack()[held_count - 1].max_rank))
+        order_violation(l);
+}
+
+/* Doubles the stack. False when out of memory. */
+static bool grow_stack(void)
+{
+    uint32_t cap = held_cap * 2;
+    struct held *bigger = mem_alloc(cap * sizeof(*bigger));
+    if (!bigger)
+        return false;
+    memcpy(bigger, held_stack(), held_count * sizeof(*bigger));
+    mem_free(held_heap);
+    held_heap = bigger;
+    held_cap = cap;
+    return true;
+}
+
+static void note_acquired(const struct lock *l)
+{
+    if (unlikely(held_count == held_cap) && !grow_stack()) {
+        held_untracked++;
+        return;
+    }
+    struct held *stack = held_stack();
+    uint64_t below = held_count > 0 ? stack[held_count - 1].max_rank : 0;
+    stack[held_count] = (struct held){l, l->rank > below ? l->rank : below};
+    held_count++;
+}
+
+/* Takes l off the stack wherever it is; false when it is not there. */
+static bool note_released(const struct lock *l)
+{
+    struct held *stack = held_stack();
+    uint32_t i = held_count;
+    while (i > 0 && stack[i - 1].lock != l)
+        i--;
+    if (i == 0) {
+        if (held_untracked == 0)
+            return false;
+        held_untracked--; /* one of those taken out of memory */
+        return true;
+    }
+    held_count--;
+    /* Out of order: close the gap and recompute the maxima above it. */
+    for (uint32_t j = i - 1; j < held_count; j++) {
+        uint64_t below = j > 0 ? stack[j - 1].max_rank : 0;
+        uint64_t rank = stack[j + 1].lock->rank;
+        stack[j] = (struct held){stack[j + 1].lock, rank > below ? rank : below};
+    }
+    if (held_count == 0 && held_heap) {
+        mem_free(held_heap);
+        held_heap = NULL;
+        held_cap = HELD_INLINE;
+    }
+    return true;
+}
 #endif
 
-void lock_init(struct lock *l)
+void lock_init(struct lock *l, enum lock_class cls, uint32_t index)
 {
+    assert((unsigned)cls < LOCK_CLASS_COUNT);
+    l->rank = RANK(cls, index);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     /* Adaptive: glibc spins briefly before sleeping, which suits critical
@@ -42,15 +172,11 @@ static inline void bump(ATOMIC(uint64_t) * counter, uint64_t by)
     atomic_store_explicit(counter, v + by, memory_order_relaxed);
 }
 
-static void note_acquired(void)
-{
-#if MAGPIE_LOCK_CHECKS
-    held_count++;
-#endif
-}
-
 void lock_acquire(struct lock *l) NO_THREAD_SAFETY
 {
+#if MAGPIE_LOCK_CHECKS
+    check_order(l); /* before blocking: retaking a held lock would hang here */
+#endif
     if (pthread_mutex_trylock(&l->mutex) != 0) {
         uint64_t start = clock_mono_ns();
         pthread_mutex_lock(&l->mutex);
@@ -58,7 +184,9 @@ void lock_acquire(struct lock *l) NO_THREAD_SAFETY
         bump(&l->wait_ns, clock_mono_ns() - start);
     }
     bump(&l->acquisitions, 1);
-    note_acquired();
+#if MAGPIE_LOCK_CHECKS
+    note_acquired(l);
+#endif
 }
 
 bool lock_try_acquire(struct lock *l) NO_THREAD_SAFETY
@@ -66,18 +194,19 @@ bool lock_try_acquire(struct lock *l) NO_THREAD_SAFETY
     if (pthread_mutex_trylock(&l->mutex) != 0)
         return false;
     bump(&l->acquisitions, 1);
-    note_acquired();
+#if MAGPIE_LOCK_CHECKS
+    note_acquired(l);
+#endif
     return true;
 }
 
 void lock_release(struct lock *l) NO_THREAD_SAFETY
 {
 #if MAGPIE_LOCK_CHECKS
-    if (held_count <= 0) {
+    if (!note_released(l)) {
         fprintf(stderr, "magpie: lock_release without a held lock\n");
         abort();
     }
-    held_count--;
 #endif
     pthread_mutex_unlock(&l->mutex);
 }
@@ -102,7 +231,7 @@ void lock_stats_reset(struct lock *l)
 int lock_held_count(void)
 {
 #if MAGPIE_LOCK_CHECKS
-    return held_count;
+    return (int)(held_count + held_untracked);
 #else
     return 0;
 #endif
@@ -111,10 +240,10 @@ int lock_held_count(void)
 void lock_assert_none_held(const char *where)
 {
 #if MAGPIE_LOCK_CHECKS
-    if (held_count != 0) {
+    if (lock_held_count() != 0) {
         fprintf(stderr,
                 "magpie: %s while holding %d lock(s): a lock must be released before suspending\n",
-                where, held_count);
+                where, lock_held_count());
         abort();
     }
 #else

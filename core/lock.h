@@ -24,8 +24,19 @@
  * no side effects (it is always `&something->lock`). The macros are C only;
  * C++ code calls lock_acquire/lock_release.
  *
- * Never hold a lock while calling anything that may block on I/O or take a
- * lock of lower order (shards are always taken in ascending index order).
+ * Lock order. Every lock has a rank: its class (enum lock_class, below, in
+ * the order classes may nest) and then its index inside the class (for shard
+ * locks the global shard number, the order store/multilock.c takes them in).
+ * A thread may only take a lock that ranks strictly above every lock it
+ * holds, so no two threads can ever wait for each other in a cycle. Debug
+ * builds (MAGPIE_LOCK_CHECKS) keep each thread's held locks on a stack (any
+ * number of them, released in any order) and abort on a violation, naming
+ * both locks: `magpie: lock order violation: taking shard#3 while holding
+ * shard#7`; taking a lock the thread already holds is one too. With locks
+ * taken in ascending order the check is one comparison with the top of the
+ * stack. lock_try_acquire is exempt from the check (a trylock cannot
+ * deadlock), but what it takes counts as held for the locks after it. Never
+ * hold a lock while calling anything that may block on I/O.
  */
 #ifndef MAGPIE_CORE_LOCK_H
 #define MAGPIE_CORE_LOCK_H
@@ -49,6 +60,37 @@ extern "C" {
 #endif
 
 /*
+ * Lock classes, outermost first: while holding a lock of one class a thread
+ * may take locks of the classes after it (and of the same class with a
+ * higher index). The reserved classes have no locks yet; they are placed
+ * where their users will need them, nested inside shard locks, so the code
+ * that lands with them finds the order already decided.
+ */
+enum lock_class {
+    /* store/shard.c: index = global shard number (db * shards_per_db + i).
+     * Many at once (FLUSHALL holds databases x shards), always ascending. */
+    LOCK_CLASS_SHARD,
+    /* Reserved: the pub/sub channel registry (PUBLISH inside EXEC holds shards). */
+    LOCK_CLASS_CHANNELS,
+    /* Reserved: the blocked-keys registry, consulted by a write under its
+     * shard lock to find the clients blocked on the key. */
+    LOCK_CLASS_BLOCKED,
+    /* net/clients.c: the client registry. Wakes connections while held
+     * (task_wake: pool locks). */
+    LOCK_CLASS_CLIENTS,
+    /* Reserved: a connection's inbox (index = client id), filled under the
+     * registries above to hand a message or an unblocked key to its task. */
+    LOCK_CLASS_INBOX,
+    /* net/config.c: the configuration's strings. Takes nothing while held. */
+    LOCK_CLASS_CONFIG,
+    /* core/pool_inject.c, core/pool_idle.c: taken by task_wake and
+     * pool_spawn, which may run under any lock above; they take nothing else. */
+    LOCK_CLASS_POOL_INJECT,
+    LOCK_CLASS_POOL_IDLE,
+    LOCK_CLASS_COUNT
+};
+
+/*
  * A mutex that counts its contention. The counters are written only by the
  * holder, so updating them costs no atomic read-modify-write; readers (INFO,
  * magpie-stress) get relaxed snapshots.
@@ -58,6 +100,7 @@ struct CAPABILITY("mutex") lock {
     ATOMIC(uint64_t) acquisitions; /* every acquisition */
     ATOMIC(uint64_t) contended;    /* acquisitions that found the lock taken */
     ATOMIC(uint64_t) wait_ns;      /* total time spent waiting for it */
+    uint64_t rank;                 /* class << 32 | index: the lock order (above) */
 };
 
 struct lock_stats {
@@ -66,7 +109,8 @@ struct lock_stats {
     uint64_t wait_ns;
 };
 
-void lock_init(struct lock *l);
+/* `index` orders locks of one class (any value when they never nest). */
+void lock_init(struct lock *l, enum lock_class cls, uint32_t index);
 void lock_destroy(struct lock *l);
 void lock_acquire(struct lock *l) ACQUIRE(l);
 bool lock_try_acquire(struct lock *l) TRY_ACQUIRE(true, l);
@@ -86,6 +130,9 @@ int lock_held_count(void);
 
 /* Debug builds: abort with a message naming `where` if this thread holds a lock. */
 void lock_assert_none_held(const char *where);
+
+/* "shard", "clients", ...: for messages. */
+const char *lock_class_name(enum lock_class cls);
 
 #ifndef __cplusplus
 

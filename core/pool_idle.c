@@ -54,7 +54,7 @@ int idle__init(struct idle *idle, int num_workers)
     if (idle->sleepers == NULL)
         return -ENOMEM;
     idle->num_sleepers = 0;
-    lock_init(&idle->lock);
+    lock_init(&idle->lock, LOCK_CLASS_POOL_IDLE, 0);
     /* Workers start awake and not searching. */
     atomic_init(&idle->state, (uint32_t)num_workers * UNPARKED_ONE);
     return 0;

@@ -11,7 +11,7 @@
 
 void inject__init(struct inject *q)
 {
-    lock_init(&q->lock);
+    lock_init(&q->lock, LOCK_CLASS_POOL_INJECT, 0);
     q->head = NULL;
     q->tail = NULL;
     atomic_init(&q->len, 0);

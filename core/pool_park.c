@@ -10,6 +10,8 @@
  */
 #include "core/pool_internal.h"
 
+#include "core/ebr.h"
+
 #include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -97,6 +99,9 @@ static void poll_driver(struct pool *p, struct worker *w, int timeout_ms)
 void park__wait(struct pool *p, struct worker *w)
 {
     counter__add(&w->counters.parks, 1);
+    /* What this worker retired must not wait for its next retire, which may
+     * be hours away: hand it to the global list that ebr_collect frees. */
+    ebr_quiesce();
     if (p->has_driver && driver_try_take(p)) {
         if (announce_sleep(w, PARK_IN_DRIVER)) {
             /* Returns on I/O (which may wake tasks onto this worker) or when

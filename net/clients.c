@@ -12,7 +12,7 @@
 
 void clients_init(struct client_registry *r)
 {
-    lock_init(&r->lock);
+    lock_init(&r->lock, LOCK_CLASS_CLIENTS, 0);
     r->head = r->tail = NULL;
     atomic_init(&r->next_id, 1);
     atomic_init(&r->count, 0);

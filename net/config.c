@@ -94,7 +94,7 @@ struct config *config_new(void)
     struct config *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    lock_init(&c->lock);
+    lock_init(&c->lock, LOCK_CLASS_CONFIG, 0);
     for (int i = 0; i < CONFIG_COUNT; i++) {
         atomic_init(&c->numbers[i], params[i].def);
         if (params[i].def_string) {

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/clock.h"
+#include "core/ebr.h"
 #include "core/log.h"
 #include "core/pool.h"
 #include "store/keyspace.h"
@@ -69,6 +70,9 @@ static void cron(struct reactor_timer *t)
     uint64_t now = clock_mono_ms();
     sample_clock_offset(s);
     keyspace_expiry_tick(s->ks);
+    /* Memory retired by workers that went idle since (core/ebr.h): an idle
+     * server gives a deleted big value back within one period. */
+    ebr_collect();
     stats_sample(s->stats, METRIC_COMMANDS, stats_total_calls(s->stats), now);
     struct stats_io io;
     stats_io_read(s->stats, &io);

@@ -52,8 +52,14 @@ static void free_entry(void *e)
 
 void entry_retire(struct entry *e)
 {
-    if (e)
-        ebr_retire(e, free_entry);
+    if (!e)
+        return;
+    /* Sized with its value (DEL of a 512 MB string must give the memory
+     * back at once, as Redis does, not after hundreds more retires). */
+    struct value v;
+    entry_value(e, &v);
+    size_t bytes = entry_alloc_size(e->key_len, e->has_ttl_slot) + value_memory_usage(&v);
+    ebr_retire_sized(e, free_entry, bytes);
 }
 
 void entry_retire_shell(struct entry *e)

@@ -10,7 +10,7 @@
 void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
                 struct read_stats *stats) NO_THREAD_SAFETY
 {
-    lock_init(&s->lock);
+    lock_init(&s->lock, LOCK_CLASS_SHARD, id);
     atomic_init(&s->seq, 0);
     table_init(&s->table);
     ttl_index_init(&s->ttl);

@@ -68,6 +68,7 @@ struct shard {
     bool unannounced;
 } CACHE_ALIGNED;
 
+/* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */
 void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
                 struct read_stats *stats);
 /* Frees every key; nobody may use the shard any more. */

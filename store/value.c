@@ -105,9 +105,9 @@ static void unref_buffer(void *b)
 void value_retire(int type, int encoding, union value_payload p)
 {
     if (type != VALUE_STRING)
-        value_release(type, encoding, p); /* readers never dereference it (value.h) */
-    else if (string_has_buffer(encoding) && p.str)
-        ebr_retire(p.str, unref_buffer);
+        value_release(type, encoding, p);          /* readers never dereference it (value.h) */
+    else if (string_has_buffer(encoding) && p.str) /* sized: a big one goes back at once */
+        ebr_retire_sized(p.str, unref_buffer, string_memory_usage(encoding, p));
 }
 
 int value_duplicate(const struct value *src, struct value *out)

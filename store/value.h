@@ -31,6 +31,7 @@
 #include "core/bytes.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -92,7 +93,8 @@ struct value_type_ops {
     void (*free)(int encoding, union value_payload p);
     /* A deep copy for COPY (the copy may pick another encoding). 0 or -ENOMEM. */
     int (*duplicate)(const struct value *src, struct value *out);
-    /* Bytes allocated for the payload (MEMORY USAGE, DEBUG OBJECT). */
+    /* Bytes allocated for the payload (MEMORY USAGE, DEBUG OBJECT, core/ebr's
+     * accounting when the value is retired): O(1), a count the type keeps. */
     size_t (*memory_usage)(int encoding, union value_payload p);
 };
 

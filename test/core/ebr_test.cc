@@ -5,15 +5,23 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <future>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "test/common/eventually.h"
 #include "test/common/test_env.h"
 
 extern "C" {
+#include "core/alloc.h"
 #include "core/ebr.h"
+#include "core/lock.h"
+#include "core/pool.h"
+#include "core/task.h"
 }
 
 namespace
@@ -51,6 +59,79 @@ void node_free(void *p)
     freed.fetch_add(1, std::memory_order_relaxed);
     free(n);
 }
+
+// A reader that enters a read section and stops there, as if preempted,
+// until released: nothing retired after it entered may be freed meanwhile.
+class StoppedReader
+{
+  public:
+    StoppedReader() : thread_([this] { run(); })
+    {
+        std::unique_lock<std::mutex> g(mutex_);
+        cv_.wait(g, [this] { return inside_; });
+    }
+    ~StoppedReader()
+    {
+        release();
+        thread_.join();
+    }
+    StoppedReader(const StoppedReader &) = delete;
+    StoppedReader &operator=(const StoppedReader &) = delete;
+
+    bool inside()
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        return inside_;
+    }
+    // Lets it leave its section, and waits until it has.
+    void release()
+    {
+        std::unique_lock<std::mutex> g(mutex_);
+        released_ = true;
+        cv_.notify_all();
+        cv_.wait(g, [this] { return !inside_; });
+    }
+
+  private:
+    void run()
+    {
+        ebr_enter();
+        std::unique_lock<std::mutex> g(mutex_);
+        inside_ = true;
+        cv_.notify_all();
+        cv_.wait(g, [this] { return released_; });
+        ebr_exit();
+        inside_ = false;
+        cv_.notify_all();
+    }
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool inside_ = false, released_ = false;
+    std::thread thread_;
+};
+
+// A one-shot flag a thread can wait on.
+class Signal
+{
+  public:
+    void set()
+    {
+        std::lock_guard<std::mutex> g(mutex_);
+        set_ = true;
+        cv_.notify_all();
+    }
+    void wait()
+    {
+        std::unique_lock<std::mutex> g(mutex_);
+        cv_.wait(g, [this] { return set_; });
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool set_ = false;
+};
 
 } // namespace
 
@@ -118,50 +199,168 @@ TEST(Ebr, OpenSectionHoldsBackFrees)
     reader.join();
 }
 
-// A writer that fills its limbo while a reader is inside waits for it
-// (instead of freeing early or losing items).
-TEST(Ebr, FullLimboWaitsForReaders)
+// Retiring never waits for readers: it runs under shard locks, and a reader
+// preempted inside its section must not stall the writers. With a reader
+// stopped inside, a thread holding a lock retires 20 limbos' worth; full
+// limbos go to the global list, nothing is freed early, and everything is
+// freed once the reader has left.
+TEST(Ebr, RetireUnderALockNeverWaitsForAStoppedReader)
 {
-    std::atomic<bool> inside{false}, release{false};
-    std::atomic<long> retired{0};
-    std::thread reader([&] {
-        ebr_enter();
-        inside.store(true);
-        while (!release.load())
-            std::this_thread::yield();
-        ebr_exit();
-    });
-    while (!inside.load())
-        std::this_thread::yield();
+    const long n = 20L * EBR_LIMBO_CAPACITY;
+    ASSERT_EQ(ebr_pending(), 0u);
     long before = freed.load();
+    auto reader = std::make_unique<StoppedReader>();
+    std::promise<void> retired;
+    Signal reader_left;
     std::thread writer([&] {
-        for (int i = 0; i < 2000; i++) {
+        struct lock l;
+        lock_init(&l, LOCK_CLASS_SHARD, 0);
+        lock_acquire(&l);
+        for (long i = 0; i < n; i++)
+            ebr_retire(malloc(16), count_free);
+        lock_release(&l);
+        lock_destroy(&l);
+        retired.set_value();
+        reader_left.wait();
+        ebr_drain(); // its own limbo, and the batches it handed over
+    });
+    // The watchdog: a writer that waits for the reader fails the test
+    // instead of hanging it (the reader is released all the same below).
+    bool finished =
+        retired.get_future().wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+    EXPECT_TRUE(finished) << "ebr_retire waited for a reader";
+    EXPECT_TRUE(reader->inside());
+    if (finished) {
+        EXPECT_EQ(freed.load(), before);
+        EXPECT_GE(ebr_orphaned(), (size_t)(n - EBR_LIMBO_CAPACITY));
+    }
+    reader.reset(); // leaves its section
+    reader_left.set();
+    writer.join();
+    EXPECT_EQ(freed.load() - before, n);
+    EXPECT_EQ(ebr_orphaned(), 0u);
+}
+
+// Only when the batch for the global list cannot be allocated does a full
+// limbo wait for the readers (instead of freeing early or losing items).
+TEST(Ebr, FullLimboWaitsForReadersOnlyWhenOutOfMemory)
+{
+    std::atomic<long> retired{0};
+    auto reader = std::make_unique<StoppedReader>();
+    long before = freed.load();
+    mem_fail_after(0);
+    std::thread writer([&] {
+        for (int i = 0; i < 2 * EBR_LIMBO_CAPACITY; i++) {
             ebr_retire(malloc(16), count_free);
             retired.fetch_add(1);
         }
-        ebr_drain();
     });
-    // The writer stops somewhere (its limbo is bounded) until we leave.
+    // The writer stops somewhere (its limbo is bounded) until the reader leaves.
+    EXPECT_TRUE(eventually([&] { return retired.load() >= EBR_LIMBO_CAPACITY; }));
     long seen = -1;
     while (retired.load() != seen) {
         seen = retired.load();
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    EXPECT_LT(seen, 2000);
+    EXPECT_LT(seen, 2 * EBR_LIMBO_CAPACITY);
     EXPECT_EQ(freed.load(), before);
-    release.store(true);
-    writer.join();
-    reader.join();
-    EXPECT_EQ(freed.load() - before, 2000);
+    reader.reset();
+    writer.join(); // its exit drains it
+    mem_fail_reset();
+    EXPECT_EQ(freed.load() - before, 2 * EBR_LIMBO_CAPACITY);
+    EXPECT_EQ(ebr_orphaned(), 0u);
+}
+
+// A big item is not left waiting for more retires: past EBR_FLUSH_BYTES the
+// thread flushes, which frees at once when no reader is inside.
+TEST(Ebr, BigRetireFreesAtOnce)
+{
+    ASSERT_EQ(ebr_pending(), 0u);
+    long before = freed.load();
+    ebr_retire_sized(malloc(16), count_free, 64);
+    EXPECT_EQ(ebr_pending(), 1u); // small: waits for the next flush
+    ebr_retire_sized(malloc(16), count_free, EBR_FLUSH_BYTES);
+    EXPECT_EQ(ebr_pending(), 0u);
+    EXPECT_EQ(freed.load() - before, 2);
+}
+
+// A thread that goes idle hands what it holds to the global list, and
+// another thread's ebr_collect frees it once the readers allow, while the
+// idle thread retires nothing more.
+TEST(Ebr, IdleThreadsItemsAreFreedByAnotherThreadsCollect)
+{
+    long before = freed.load();
+    auto reader = std::make_unique<StoppedReader>();
+    Signal quiesced, wake;
+    std::atomic<size_t> pending_after{99};
+    std::thread idle([&] {
+        ebr_retire_sized(malloc(16), count_free, 512u << 20); // "a 512 MB value"
+        for (int i = 0; i < 10; i++)
+            ebr_retire(malloc(16), count_free);
+        ebr_quiesce(); // about to park
+        pending_after = ebr_pending();
+        quiesced.set();
+        wake.wait(); // idle: retires nothing more
+    });
+    quiesced.wait();
+    EXPECT_EQ(pending_after.load(), 0u);
+    EXPECT_EQ(ebr_orphaned(), 11u);
+    ebr_collect(); // the reader is still inside: nothing may go
+    EXPECT_EQ(freed.load(), before);
+    reader.reset();
+    ebr_collect();
+    EXPECT_EQ(freed.load() - before, 11);
+    EXPECT_EQ(ebr_orphaned(), 0u);
+    wake.set();
+    idle.join();
+}
+
+namespace
+{
+struct retiring_task {
+    struct task task;
+    int items;
+};
+
+enum task_status retire_items(struct task *t)
+{
+    auto *r = reinterpret_cast<retiring_task *>(t);
+    for (int i = 0; i < r->items; i++)
+        ebr_retire(malloc(16), count_free);
+    return TASK_DONE;
+}
+} // namespace
+
+// A pool worker about to park hands its items over (core/pool_park.c).
+TEST(Ebr, AParkingWorkerHandsItsItemsOver)
+{
+    long before = freed.load();
+    auto reader = std::make_unique<StoppedReader>();
+    struct pool_config config = {1, NULL};
+    struct pool *p = pool_create(&config);
+    ASSERT_NE(p, nullptr);
+    retiring_task r;
+    r.items = 3;
+    task_init(&r.task, retire_items);
+    pool_block_on(p, &r.task);
+    EXPECT_TRUE(eventually([] { return ebr_orphaned() == 3; }, std::chrono::seconds(60)));
+    EXPECT_EQ(freed.load(), before);
+    reader.reset();
+    ebr_collect();
+    EXPECT_EQ(freed.load() - before, 3);
+    pool_destroy(p);
 }
 
 // Readers keep dereferencing whatever node is published while writers replace
-// it and retire the old one at full speed.
-TEST(Ebr, ReadersNeverSeeFreedMemory)
+// it and retire the old one at full speed. With `hand_over`, the writers
+// also hand their limbo to the global list every few rounds (as a parking
+// worker does) and another thread keeps collecting it, so the batches are
+// freed by a thread that did not retire them.
+void readers_never_see_freed_memory(bool hand_over)
 {
     const long rounds = test_scaled(200000, 20000);
     std::atomic<node *> shared{node_new(0)};
-    std::atomic<bool> stop{false};
+    std::atomic<bool> stop{false}, writers_done{false};
     std::atomic<long> bad{0}, reads{0};
     long before = freed.load();
     std::vector<std::thread> readers;
@@ -183,6 +382,13 @@ TEST(Ebr, ReadersNeverSeeFreedMemory)
             reads.fetch_add(n);
         });
     }
+    std::thread collector;
+    if (hand_over) {
+        collector = std::thread([&] {
+            while (!writers_done.load())
+                ebr_collect();
+        });
+    }
     std::vector<std::thread> writers;
     for (int w = 0; w < 2; w++) {
         writers.emplace_back([&, w] {
@@ -190,12 +396,17 @@ TEST(Ebr, ReadersNeverSeeFreedMemory)
                 node *old = shared.exchange(node_new((uint64_t)i * 2 + (uint64_t)w),
                                             std::memory_order_acq_rel);
                 ebr_retire(old, node_free);
+                if (hand_over && i % 50 == 49)
+                    ebr_quiesce();
             }
             ebr_drain();
         });
     }
     for (auto &t : writers)
         t.join();
+    writers_done.store(true);
+    if (collector.joinable())
+        collector.join();
     stop.store(true);
     for (auto &t : readers)
         t.join();
@@ -203,6 +414,17 @@ TEST(Ebr, ReadersNeverSeeFreedMemory)
     EXPECT_EQ(bad.load(), 0);
     EXPECT_GT(reads.load(), 0);
     EXPECT_EQ(freed.load() - before, 2 * rounds + 1);
+    EXPECT_EQ(ebr_orphaned(), 0u);
+}
+
+TEST(Ebr, ReadersNeverSeeFreedMemory)
+{
+    readers_never_see_freed_memory(false);
+}
+
+TEST(Ebr, ReadersNeverSeeFreedMemoryFreedByAnotherThread)
+{
+    readers_never_see_freed_memory(true);
 }
 
 // A thread that exits with retired items frees them on the way out.

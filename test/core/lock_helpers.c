@@ -114,7 +114,7 @@ static void run_one(task_fn fn)
     struct pool_config config = {.workers = 1, .driver = NULL};
     struct pool *p = pool_create(&config);
     struct locking_task k;
-    lock_init(&k.lock);
+    lock_init(&k.lock, LOCK_CLASS_SHARD, 0);
     task_init(&k.task, fn);
     pool_block_on(p, &k.task);
     pool_destroy(p);
