@@ -23,67 +23,52 @@ bool client_name_valid(const char *s, size_t len)
     return true;
 }
 
-bool client_set_field(struct conn *c, char **field, const char *s, size_t len)
-{
-    char *copy = NULL;
-    if (len) {
-        copy = malloc(len + 1);
-        if (!copy)
-            return false;
-        memcpy(copy, s, len);
-        copy[len] = '\0';
-    }
-    char *old = NULL;
-    LOCK_GUARD (&c->server->clients.lock) {
-        old = *field;
-        *field = copy;
-    }
-    free(old);
-    return true;
-}
-
-/* One CLIENT LIST line, in Redis 7.0's fields and order (CLIENT SETINFO is
- * accepted, but 7.0 has no lib-name / lib-ver fields to show it in). Caller
- * holds the registry lock. */
-static void describe(struct text *t, struct conn *c, const struct conn *self,
+/* One CLIENT LIST line for session s, in Redis 7.0's fields and order
+ * (CLIENT SETINFO is accepted, but 7.0 has no lib-name / lib-ver fields to
+ * show it in). A session without a socket shows Redis's fake client's
+ * fields (fd -1, no address). Caller holds the registry lock. */
+static void describe(struct text *t, const struct session *s, const struct session *self,
                      const struct cmd_ctx *ctx)
 {
+    const struct conn *c = s->conn;
     uint64_t now = clock_mono_ms();
-    uint64_t last = atomic_load_explicit(&c->last_interaction_ms, memory_order_relaxed);
-    uint64_t qbuf = atomic_load_explicit(&c->qbuf, memory_order_relaxed);
-    uint64_t qcap = atomic_load_explicit(&c->qbuf_cap, memory_order_relaxed);
-    uint64_t obl = atomic_load_explicit(&c->obl, memory_order_relaxed);
-    const struct command *cmd = atomic_load_explicit(&c->last_cmd, memory_order_relaxed);
+    uint64_t last = c ? atomic_load_explicit(&c->last_interaction_ms, memory_order_relaxed) : now;
+    uint64_t created = c ? (uint64_t)c->created_ms : now;
+    uint64_t qbuf = c ? atomic_load_explicit(&c->qbuf, memory_order_relaxed) : 0;
+    uint64_t qcap = c ? atomic_load_explicit(&c->qbuf_cap, memory_order_relaxed) : 0;
+    uint64_t obl = c ? atomic_load_explicit(&c->obl, memory_order_relaxed) : 0;
+    const struct command *cmd = atomic_load_explicit(&s->last_cmd, memory_order_relaxed);
     const char *cmdname = cmd ? cmd->name : "NULL";
     char flags[8];
     int nf = 0;
-    if (c == self && c->close_after_reply)
+    if (s == self && s->close_requested)
         flags[nf++] = 'c';
-    if (c == self && c->no_evict)
+    if (s == self && s->no_evict)
         flags[nf++] = 'e';
-    if (c->is_unix)
+    if (c && c->is_unix)
         flags[nf++] = 'U';
     if (nf == 0)
         flags[nf++] = 'N';
     flags[nf] = '\0';
     uint64_t argv_mem = 0;
-    if (c == self)
+    if (s == self)
         for (int i = 0; i < ctx->argc; i++)
             argv_mem += ctx->argv[i].len;
-    bool writing = atomic_load_explicit(&c->waiting_write, memory_order_relaxed);
+    bool writing = c && atomic_load_explicit(&c->waiting_write, memory_order_relaxed);
     text_printf(t,
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d sub=0 "
                 "psub=0 ssub=0 multi=-1 qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=0 "
                 "rbs=%d rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=%s cmd=%s "
                 "user=default redir=-1 resp=%d\n",
-                (unsigned long long)c->id, c->addr, c->laddr, c->fd, c->name ? c->name : "",
-                (unsigned long long)((now - (uint64_t)c->created_ms) / 1000),
+                (unsigned long long)s->id, c ? c->addr : "", c ? c->laddr : "", c ? c->fd : -1,
+                s->name ? s->name : "", (unsigned long long)((now - created) / 1000),
                 (unsigned long long)((now > last ? now - last : 0) / 1000), flags,
-                atomic_load_explicit(&c->db, memory_order_relaxed), (unsigned long long)qbuf,
+                atomic_load_explicit(&s->db, memory_order_relaxed), (unsigned long long)qbuf,
                 (unsigned long long)(qcap > qbuf ? qcap - qbuf : 0), (unsigned long long)argv_mem,
-                OUTBUF_BLOCK_SIZE, (unsigned long long)obl, (unsigned long long)obl,
-                (unsigned long long)(sizeof(*c) + qcap + obl), writing ? "rw" : "r", cmdname,
-                atomic_load_explicit(&c->resp, memory_order_relaxed));
+                c ? OUTBUF_BLOCK_SIZE : 0, (unsigned long long)obl, (unsigned long long)obl,
+                (unsigned long long)((c ? sizeof(*c) : sizeof(*s)) + qcap + obl),
+                writing ? "rw" : "r", cmdname,
+                atomic_load_explicit(&s->resp, memory_order_relaxed));
 }
 
 static void reply_text(struct cmd_ctx *c, struct text *t)
@@ -97,12 +82,12 @@ static void reply_text(struct cmd_ctx *c, struct text *t)
 
 static void client_id(struct cmd_ctx *c)
 {
-    reply_int(c->reply, (long long)conn_of(c)->id);
+    reply_int(c->reply, (long long)session_of(c)->id);
 }
 
 static void client_info(struct cmd_ctx *c)
 {
-    struct conn *self = conn_of(c);
+    struct session *self = session_of(c);
     struct text t = {0};
     LOCK_GUARD (&self->server->clients.lock) {
         describe(&t, self, self, c);
@@ -112,7 +97,7 @@ static void client_info(struct cmd_ctx *c)
 
 static void client_list(struct cmd_ctx *c)
 {
-    struct conn *self = conn_of(c);
+    struct session *self = session_of(c);
     bool none = false;
     long long *ids = NULL;
     int nids = 0;
@@ -149,9 +134,9 @@ static void client_list(struct cmd_ctx *c)
         for (struct conn *o = self->server->clients.head; o && !none; o = o->next) {
             bool wanted = nids == 0;
             for (int k = 0; k < nids && !wanted; k++)
-                wanted = (uint64_t)ids[k] == o->id;
+                wanted = (uint64_t)ids[k] == o->session.id;
             if (wanted)
-                describe(&t, o, self, c);
+                describe(&t, &o->session, self, c);
         }
     }
     free(ids);
@@ -217,7 +202,7 @@ static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
 
 static void client_kill(struct cmd_ctx *c)
 {
-    struct conn *self = conn_of(c);
+    struct session *self = session_of(c);
     struct kill_filter f = {.skipme = true};
     bool old_form = c->argc == 3;
     if (old_form) {
@@ -232,10 +217,10 @@ static void client_kill(struct cmd_ctx *c)
         for (struct conn *o = self->server->clients.head; o && !f.none_type; o = o->next) {
             if ((f.has_addr && strcmp(o->addr, f.addr) != 0) ||
                 (f.has_laddr && strcmp(o->laddr, f.laddr) != 0) ||
-                (f.id && o->id != (uint64_t)f.id) || (o == self && f.skipme))
+                (f.id && o->session.id != (uint64_t)f.id) || (&o->session == self && f.skipme))
                 continue;
-            if (o == self)
-                self->close_after_reply = true; /* after this reply */
+            if (&o->session == self)
+                self->close_requested = true; /* after this reply */
             else
                 conn_request_kill(o, CONN_KILL_CLIENT);
             killed++;
@@ -256,8 +241,8 @@ static void client_setname(struct cmd_ctx *c)
                               "characters.");
         return;
     }
-    struct conn *self = conn_of(c);
-    if (!client_set_field(self, &self->name, c->argv[2].ptr, c->argv[2].len))
+    struct session *self = session_of(c);
+    if (!session_set_name_field(self, &self->name, c->argv[2].ptr, c->argv[2].len))
         reply_error(c->reply, "ERR out of memory");
     else
         reply_ok(c->reply);
@@ -265,8 +250,8 @@ static void client_setname(struct cmd_ctx *c)
 
 static void client_getname(struct cmd_ctx *c)
 {
-    struct conn *self = conn_of(c);
-    if (self->name) /* only this task writes it */
+    struct session *self = session_of(c);
+    if (self->name) /* only this session writes it */
         reply_bulk_cstr(c->reply, self->name);
     else
         reply_null(c->reply);
@@ -274,7 +259,7 @@ static void client_getname(struct cmd_ctx *c)
 
 static void client_setinfo(struct cmd_ctx *c)
 {
-    struct conn *self = conn_of(c);
+    struct session *self = session_of(c);
     char **field;
     char attr[64];
     arg_copy(c, 2, attr, sizeof(attr));
@@ -291,7 +276,7 @@ static void client_setinfo(struct cmd_ctx *c)
                      attr);
         return;
     }
-    if (!client_set_field(self, field, c->argv[3].ptr, c->argv[3].len))
+    if (!session_set_name_field(self, field, c->argv[3].ptr, c->argv[3].len))
         reply_error(c->reply, "ERR out of memory");
     else
         reply_ok(c->reply);
@@ -312,12 +297,12 @@ static void set_switch(struct cmd_ctx *c, bool *flag)
 
 static void client_no_evict(struct cmd_ctx *c)
 {
-    set_switch(c, &conn_of(c)->no_evict);
+    set_switch(c, &session_of(c)->no_evict);
 }
 
 static void client_no_touch(struct cmd_ctx *c)
 {
-    set_switch(c, &conn_of(c)->no_touch);
+    set_switch(c, &session_of(c)->no_touch);
 }
 
 static void client_help(struct cmd_ctx *c)

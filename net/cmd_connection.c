@@ -4,7 +4,7 @@
  * version Magpie behaves like).
  */
 #include "net/commands.h"
-#include "net/conn.h"
+#include "net/session.h"
 #include "net/server.h"
 #include "net/version.h"
 
@@ -30,37 +30,37 @@ static void echo_command(struct cmd_ctx *c)
 static void quit_command(struct cmd_ctx *c)
 {
     reply_ok(c->reply);
-    conn_of(c)->close_after_reply = true;
+    session_of(c)->close_requested = true;
 }
 
 static void reset_command(struct cmd_ctx *c)
 {
-    struct conn *conn = conn_of(c);
+    struct session *s = session_of(c);
     c->db = 0;
-    conn_set_protocol(conn, 2);
-    client_set_field(conn, &conn->name, NULL, 0);
-    conn->no_evict = conn->no_touch = false;
+    session_set_protocol(s, 2);
+    session_set_name_field(s, &s->name, NULL, 0);
+    s->no_evict = s->no_touch = false;
     /* Back to the default user, which must authenticate again if it has a
      * password. */
-    conn_set_authenticated(conn, !server_auth_required(conn->server));
+    session_set_authenticated(s, !server_auth_required(s->server));
     reply_simple(c->reply, "RESET");
 }
 
 /* Checks a username/password pair against the only user there is, "default"
  * (password: requirepass; any password when requirepass is empty). */
-static bool authenticate(struct conn *conn, const struct resp_arg *user,
+static bool authenticate(struct session *s, const struct resp_arg *user,
                          const struct resp_arg *pass)
 {
     if (user->len != 7 || memcmp(user->ptr, "default", 7) != 0)
         return false;
-    if (!server_auth_required(conn->server))
+    if (!server_auth_required(s->server))
         return true;
-    return config_password_matches(conn->server->config, pass->ptr, pass->len);
+    return config_password_matches(s->server->config, pass->ptr, pass->len);
 }
 
 static void auth_command(struct cmd_ctx *c)
 {
-    struct conn *conn = conn_of(c);
+    struct session *s = session_of(c);
     if (c->argc > 3) {
         reply_error(c->reply, "ERR syntax error");
         return;
@@ -68,7 +68,7 @@ static void auth_command(struct cmd_ctx *c)
     static const struct resp_arg default_user = {"default", 7, NULL};
     const struct resp_arg *user = &default_user, *pass = &c->argv[1];
     if (c->argc == 2) {
-        if (!server_auth_required(conn->server)) {
+        if (!server_auth_required(s->server)) {
             reply_error(c->reply, "ERR AUTH <password> called without any password configured for "
                                   "the default user. Are you sure your configuration is correct?");
             return;
@@ -77,8 +77,8 @@ static void auth_command(struct cmd_ctx *c)
         user = &c->argv[1];
         pass = &c->argv[2];
     }
-    if (authenticate(conn, user, pass)) {
-        conn_set_authenticated(conn, true);
+    if (authenticate(s, user, pass)) {
+        session_set_authenticated(s, true);
         reply_ok(c->reply);
     } else {
         reply_error(c->reply, "WRONGPASS invalid username-password pair or user is disabled.");
@@ -87,7 +87,7 @@ static void auth_command(struct cmd_ctx *c)
 
 static void hello_command(struct cmd_ctx *c)
 {
-    struct conn *conn = conn_of(c);
+    struct session *s = session_of(c);
     long long version = 0;
     int next = 1;
     if (c->argc >= 2) {
@@ -118,13 +118,13 @@ static void hello_command(struct cmd_ctx *c)
         }
     }
     if (user) {
-        if (!authenticate(conn, user, pass)) {
+        if (!authenticate(s, user, pass)) {
             reply_error(c->reply, "WRONGPASS invalid username-password pair or user is disabled.");
             return;
         }
-        conn_set_authenticated(conn, true);
+        session_set_authenticated(s, true);
     }
-    if (!conn->authenticated && server_auth_required(conn->server)) {
+    if (!s->authenticated && server_auth_required(s->server)) {
         reply_error(c->reply,
                     "NOAUTH HELLO must be called with the client already authenticated, otherwise "
                     "the HELLO AUTH <user> <pass> option can be used to authenticate the client "
@@ -137,10 +137,10 @@ static void hello_command(struct cmd_ctx *c)
                         "ERR Client names cannot contain spaces, newlines or special characters.");
             return;
         }
-        client_set_field(conn, &conn->name, name->ptr, name->len);
+        session_set_name_field(s, &s->name, name->ptr, name->len);
     }
     if (version)
-        conn_set_protocol(conn, (int)version);
+        session_set_protocol(s, (int)version);
     reply_map(c->reply, 7);
     reply_bulk_cstr(c->reply, "server");
     reply_bulk_cstr(c->reply, "redis");
@@ -149,7 +149,7 @@ static void hello_command(struct cmd_ctx *c)
     reply_bulk_cstr(c->reply, "proto");
     reply_int(c->reply, c->reply->proto);
     reply_bulk_cstr(c->reply, "id");
-    reply_int(c->reply, (long long)conn->id);
+    reply_int(c->reply, (long long)s->id);
     reply_bulk_cstr(c->reply, "mode");
     reply_bulk_cstr(c->reply, "standalone");
     reply_bulk_cstr(c->reply, "role");

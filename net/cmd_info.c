@@ -293,7 +293,7 @@ static const char *const section_titles[SEC_COUNT] = {
 
 static void info_command(struct cmd_ctx *c)
 {
-    struct server *s = conn_of(c)->server;
+    struct server *s = session_of(c)->server;
     bool want[SEC_COUNT] = {false};
     bool defaults = c->argc == 1;
     for (int j = 1; j < c->argc; j++) {

@@ -29,7 +29,7 @@ static bool has_glob(const struct resp_arg *a)
  * glob characters is a lookup, and Redis replies with the name as asked. */
 static void config_get(struct cmd_ctx *c)
 {
-    struct server *s = conn_of(c)->server;
+    struct server *s = session_of(c)->server;
     const struct resp_arg *asked[CONFIG_COUNT] = {NULL};
     bool matched[CONFIG_COUNT] = {false};
     size_t n = 0;
@@ -68,7 +68,7 @@ static void config_get(struct cmd_ctx *c)
 
 static void config_set_cmd(struct cmd_ctx *c)
 {
-    struct server *s = conn_of(c)->server;
+    struct server *s = session_of(c)->server;
     if (c->argc % 2) {
         reply_error(c->reply, "ERR syntax error");
         return;
@@ -101,7 +101,7 @@ static void config_set_cmd(struct cmd_ctx *c)
 
 static void config_resetstat(struct cmd_ctx *c)
 {
-    struct server *s = conn_of(c)->server;
+    struct server *s = session_of(c)->server;
     stats_reset(s->stats);
     struct server_counters *k = &s->counters;
     ATOMIC(uint64_t) * all[] = {&k->connections_received, &k->rejected_connections,
@@ -115,7 +115,7 @@ static void config_resetstat(struct cmd_ctx *c)
 
 static void config_rewrite_cmd(struct cmd_ctx *c)
 {
-    struct server *s = conn_of(c)->server;
+    struct server *s = session_of(c)->server;
     if (!s->config_file[0]) {
         reply_error(c->reply, "ERR The server is running without a config file");
         return;
@@ -159,7 +159,7 @@ static void time_command(struct cmd_ctx *c)
 static void lastsave_command(struct cmd_ctx *c)
 {
     reply_int(c->reply,
-              atomic_load_explicit(&conn_of(c)->server->lastsave_unix, memory_order_relaxed));
+              atomic_load_explicit(&session_of(c)->server->lastsave_unix, memory_order_relaxed));
 }
 
 static void shutdown_command(struct cmd_ctx *c)
@@ -185,20 +185,22 @@ static void shutdown_command(struct cmd_ctx *c)
         return;
     }
     /* As Redis: no reply; the connection ends with the process. */
-    server_request_shutdown(conn_of(c)->server);
-    conn_of(c)->close_after_reply = true;
+    server_request_shutdown(session_of(c)->server);
+    session_of(c)->close_requested = true;
 }
 
 /* enable-debug-command: no (Redis's default), yes, or local (loopback and
  * unix socket clients only). */
-static bool debug_allowed(struct conn *conn)
+/* A session without a socket counts as local (it runs on the server). */
+static bool debug_allowed(struct session *s)
 {
-    long long mode = config_number(conn->server->config, CONFIG_ENABLE_DEBUG_COMMAND);
+    long long mode = config_number(s->server->config, CONFIG_ENABLE_DEBUG_COMMAND);
     if (mode == CONFIG_DEBUG_YES)
         return true;
     if (mode != CONFIG_DEBUG_LOCAL)
         return false;
-    return conn->is_unix || strncmp(conn->addr, "127.0.0.1:", 10) == 0 ||
+    const struct conn *conn = s->conn;
+    return !conn || conn->is_unix || strncmp(conn->addr, "127.0.0.1:", 10) == 0 ||
            strncmp(conn->addr, "[::1]:", 6) == 0;
 }
 
@@ -223,7 +225,7 @@ static void debug_object(struct cmd_ctx *c)
 
 static void debug_command(struct cmd_ctx *c)
 {
-    if (!debug_allowed(conn_of(c))) {
+    if (!debug_allowed(session_of(c))) {
         reply_error(c->reply,
                     "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
                     "\"local\", you can run it from a local connection, otherwise you need to set "

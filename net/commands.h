@@ -1,9 +1,10 @@
 /*
  * The connection and server commands net/ adds to the command table (PING,
  * HELLO, AUTH, CLIENT, CONFIG, INFO, COMMAND, ...), and small helpers their
- * handlers share. Subcommands are named "container|sub" (store/command.h). Handlers follow
- * store/command.h: one function per command, exactly one reply, never suspend; their session is
- * conn_of(c).
+ * handlers share. Subcommands are named "container|sub" (store/command.h).
+ * Handlers follow store/command.h: one function per command, exactly one
+ * reply, never suspend; their client is session_of(c) (net/session.h),
+ * which may have no socket.
  */
 #ifndef MAGPIE_NET_COMMANDS_H
 #define MAGPIE_NET_COMMANDS_H
@@ -33,13 +34,8 @@ bool arg_is(const struct cmd_ctx *c, int i, const char *s);
 void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size);
 /* Strict decimal (Redis's string2ll). */
 bool arg_to_ll(const struct cmd_ctx *c, int i, long long *out);
-struct conn;
 /* CLIENT SETNAME's rule: no spaces, newlines or other special characters. */
 bool client_name_valid(const char *s, size_t len);
-/* Replaces one of c's name fields (name, lib_name, lib_ver) with a copy of s
- * (len 0: unset) under the registry lock, where other clients read it.
- * Returns false when out of memory. */
-bool client_set_field(struct conn *c, char **field, const char *s, size_t len);
 
 #ifdef __cplusplus
 }

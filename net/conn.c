@@ -76,16 +76,9 @@ void conn_arm_idle_timer(struct conn *c)
         atomic_store_explicit(&c->idle_timer_armed, false, memory_order_relaxed);
 }
 
-void conn_set_protocol(struct conn *c, int proto)
+void conn_require_auth(struct conn *c, bool required)
 {
-    c->reply.proto = proto;
-    atomic_store_explicit(&c->resp, proto, memory_order_relaxed);
-}
-
-void conn_set_authenticated(struct conn *c, bool authenticated)
-{
-    c->authenticated = authenticated;
-    resp_reader_require_auth(c->reader, !authenticated && server_auth_required(c->server));
+    resp_reader_require_auth(c->reader, required);
 }
 
 static bool can_write(const struct conn *c)
@@ -111,7 +104,8 @@ static void finish(struct conn *c)
 {
     int reason = atomic_load_explicit(&c->kill, memory_order_relaxed);
     if (reason == CONN_KILL_TIMEOUT)
-        log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)c->id, c->addr);
+        log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)c->session.id,
+                    c->addr);
     conn__publish(c);
     /* The fd itself is closed by the reactor later; let the peer see the
      * end of the connection now. */
@@ -151,11 +145,9 @@ static void conn_release(void *ctx)
 {
     struct conn *c = ctx;
     reactor_timer_stop(c->server->reactor, &c->idle_timer);
+    session_destroy(&c->session);
     resp_reader_free(c->reader);
     outbuf_free(&c->out);
-    free(c->name);
-    free(c->lib_name);
-    free(c->lib_ver);
     mem_free(c);
 }
 
@@ -217,14 +209,8 @@ static struct conn *conn_new(struct server *s, int fd, const struct sockaddr_sto
     c->server = s;
     c->fd = fd;
     outbuf_init(&c->out);
-    c->reply.out = &c->out;
-    conn_set_protocol(c, 2);
-    c->ctx.ks = s->ks;
-    c->ctx.reply = &c->reply;
-    c->ctx.client = c;
-    conn_set_authenticated(c, !server_auth_required(s));
+    session_init(&c->session, s, c, &c->out);
     c->read_more = true; /* the request may already be waiting */
-    c->id = atomic_fetch_add_explicit(&s->clients.next_id, 1, memory_order_relaxed);
     c->is_unix = peer->ss_family == AF_UNIX;
     struct sockaddr_storage local;
     socklen_t local_len = sizeof(local);

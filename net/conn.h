@@ -11,14 +11,17 @@
  * Output above a high-water mark stops input processing until the client
  * reads: a client that does not read costs bounded memory.
  *
- * Other threads see a connection only through the client registry
- * (net/clients.h) and only touch the fields marked "shared" below.
+ * The client's state (database, protocol, name, ...) is its session
+ * (net/session.h); the connection owns the socket side. Other threads see a
+ * connection only through the client registry (net/server.h) and only touch
+ * the fields marked "shared" below.
  */
 #ifndef MAGPIE_NET_CONN_H
 #define MAGPIE_NET_CONN_H
 
 #include "core/task.h"
 #include "net/reactor.h"
+#include "net/session.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
 #include "store/command.h"
@@ -49,42 +52,30 @@ struct conn {
     struct server *server;
     struct reactor_source *source;
     int fd;
+    struct session session; /* the client's state: net/session.h */
 
     /* ---- owned by the task ---- */
     struct resp_reader *reader;
     struct outbuf out;
-    struct reply reply;
-    struct cmd_ctx ctx;
     uint64_t config_version; /* of the limits applied to the reader */
     bool read_more;          /* the last read filled the buffer: more may wait */
     bool eof;                /* the peer closed its side */
-    bool close_after_reply;  /* QUIT, protocol error, CLIENT KILL of itself */
+    bool close_after_reply;  /* protocol error, or the session asked (QUIT) */
     bool close_now;          /* I/O error, limits: drop without flushing */
     bool budget_spent;
-    bool authenticated;
-    bool no_evict, no_touch;
     int64_t soft_limit_since_ms; /* output above the soft limit since, or 0 */
     uint64_t turn_read_bytes;
 
     /* ---- shared: written by the task, read by CLIENT LIST / INFO ---- */
-    uint64_t id;                          /* immutable */
     char addr[CONN_ADDR_MAX];             /* immutable: "127.0.0.1:5000" */
     char laddr[CONN_ADDR_MAX];            /* immutable */
     bool is_unix;                         /* immutable */
     int64_t created_ms;                   /* immutable, monotonic */
     ATOMIC(uint64_t) last_interaction_ms; /* monotonic */
-    ATOMIC(int) db;
-    ATOMIC(int) resp;
-    ATOMIC(const struct command *) last_cmd; /* full name: "client|list" */
-    ATOMIC(uint64_t) qbuf;                   /* query bytes buffered */
-    ATOMIC(uint64_t) qbuf_cap;               /* query buffer allocated */
-    ATOMIC(uint64_t) obl;                    /* output bytes pending */
+    ATOMIC(uint64_t) qbuf;                /* query bytes buffered */
+    ATOMIC(uint64_t) qbuf_cap;            /* query buffer allocated */
+    ATOMIC(uint64_t) obl;                 /* output bytes pending */
     ATOMIC(bool) waiting_write;
-    /* Name and library info: written by the task and read by others only
-     * under the registry lock. NULL: not set. */
-    char *name;
-    char *lib_name;
-    char *lib_ver;
 
     /* ---- shared: set by anyone, acted on by the task ---- */
     ATOMIC(uint32_t) ready; /* REACTOR_* readiness not yet consumed */
@@ -111,31 +102,14 @@ void conn_request_kill(struct conn *c, enum conn_kill_reason reason);
  * while c is in the registry (registry lock held) or the task itself. */
 void conn_arm_idle_timer(struct conn *c);
 
-/*
- * The clock of a batch of commands: read once per command. `mono_ns` is when
- * the next command starts (the previous one's end); wall-clock milliseconds
- * are derived from it and the server's cached offset between the two clocks,
- * so a batch needs one clock read per command, not three.
- */
-struct conn_clock {
-    uint64_t mono_ns;
-    uint64_t start_mono_ns;
-    int64_t start_unix_ms;
-};
-void conn_clock_start(struct conn *c, struct conn_clock *clk);
-
-/* Executes one parsed command (net/conn_exec.c); advances clk to its end. */
-void conn_execute(struct conn *c, const struct resp_command *cmd, struct conn_clock *clk);
-
-/* The session the commands in net/ run for (cmd_ctx->client). */
+/* The connection a command's session came on, or NULL (no socket). */
 static inline struct conn *conn_of(const struct cmd_ctx *ctx)
 {
-    return (struct conn *)ctx->client;
+    return session_of(ctx)->conn;
 }
 
-/* Applies a new protocol version to the encoder and what CLIENT LIST shows. */
-void conn_set_protocol(struct conn *c, int proto);
-/* Marks the connection authenticated (AUTH, HELLO AUTH) or not (RESET). */
-void conn_set_authenticated(struct conn *c, bool authenticated);
+/* Tells the request reader whether the client must authenticate first
+ * (Redis's smaller limits before AUTH). */
+void conn_require_auth(struct conn *c, bool required);
 
 #endif

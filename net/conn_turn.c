@@ -41,21 +41,21 @@ static void refresh_limits(struct conn *c)
         .max_inline_len = RESP_INLINE_MAX,
     };
     resp_reader_set_limits(c->reader, &limits);
-    resp_reader_require_auth(c->reader, !c->authenticated && server_auth_required(c->server));
+    conn_require_auth(c, !c->session.authenticated && server_auth_required(c->server));
 }
 
 static void protocol_error(struct conn *c)
 {
     if (resp_reader_oom(c->reader)) {
         log_warning("Out of memory parsing a request from client id=%llu addr=%s",
-                    (unsigned long long)c->id, c->addr);
+                    (unsigned long long)c->session.id, c->addr);
         c->close_now = true;
         return;
     }
     const char *msg = resp_reader_error(c->reader);
-    log_verbose("Protocol error (%s) from client: id=%llu addr=%s", msg, (unsigned long long)c->id,
-                c->addr);
-    reply_error(&c->reply, msg);
+    log_verbose("Protocol error (%s) from client: id=%llu addr=%s", msg,
+                (unsigned long long)c->session.id, c->addr);
+    reply_error(&c->session.reply, msg);
     atomic_fetch_add_explicit(&c->server->counters.error_replies, 1, memory_order_relaxed);
     c->close_after_reply = true;
 }
@@ -79,7 +79,7 @@ static void check_output_limits(struct conn *c)
     if (over && !c->close_now) {
         log_warning("Client id=%llu addr=%s scheduled to be closed ASAP for overcoming of output "
                     "buffer limits.",
-                    (unsigned long long)c->id, c->addr);
+                    (unsigned long long)c->session.id, c->addr);
         atomic_fetch_add_explicit(&c->server->counters.client_output_limit_closes, 1,
                                   memory_order_relaxed);
         c->close_now = true;
@@ -93,7 +93,7 @@ static void check_output_limits(struct conn *c)
  */
 static bool run_commands(struct conn *c, int *executed)
 {
-    struct conn_clock clk = {0};
+    struct session_clock clk = {0};
     for (;;) {
         if (c->close_now || c->close_after_reply)
             return false;
@@ -111,12 +111,14 @@ static bool run_commands(struct conn *c, int *executed)
             return false;
         }
         if (clk.start_mono_ns == 0)
-            conn_clock_start(c, &clk);
-        conn_execute(c, &cmd, &clk);
+            session_clock_start(&c->session, &clk);
+        session_execute(&c->session, cmd.argc, cmd.argv, &clk);
         (*executed)++;
-        if (reply_oom(&c->reply)) {
+        if (c->session.close_requested)
+            c->close_after_reply = true;
+        if (reply_oom(&c->session.reply)) {
             log_warning("Out of memory replying to client id=%llu addr=%s",
-                        (unsigned long long)c->id, c->addr);
+                        (unsigned long long)c->session.id, c->addr);
             c->close_now = true;
         }
         check_output_limits(c);
@@ -135,8 +137,8 @@ static ssize_t read_some(struct conn *c)
     char *space;
     size_t len;
     if (resp_reader_space(c->reader, &space, &len) < 0) {
-        log_warning("Out of memory reading from client id=%llu addr=%s", (unsigned long long)c->id,
-                    c->addr);
+        log_warning("Out of memory reading from client id=%llu addr=%s",
+                    (unsigned long long)c->session.id, c->addr);
         c->close_now = true;
         return -1;
     }
@@ -158,7 +160,7 @@ static ssize_t read_some(struct conn *c)
         if (resp_reader_pending(c->reader) > (size_t)limit) {
             log_warning("Closing client that reached max query buffer length: id=%llu addr=%s "
                         "(qbuf=%zu)",
-                        (unsigned long long)c->id, c->addr, resp_reader_pending(c->reader));
+                        (unsigned long long)c->session.id, c->addr, resp_reader_pending(c->reader));
             atomic_fetch_add_explicit(&c->server->counters.client_query_limit_closes, 1,
                                       memory_order_relaxed);
             c->close_now = true;
@@ -173,8 +175,8 @@ static ssize_t read_some(struct conn *c)
     }
     if (errno == EAGAIN)
         return 0;
-    log_verbose("Reading from client id=%llu addr=%s: %s", (unsigned long long)c->id, c->addr,
-                strerror(errno));
+    log_verbose("Reading from client id=%llu addr=%s: %s", (unsigned long long)c->session.id,
+                c->addr, strerror(errno));
     c->close_now = true;
     return -1;
 }
@@ -199,7 +201,7 @@ static void flush(struct conn *c)
                 continue;
             if (errno != EAGAIN) {
                 log_verbose("Error writing to client id=%llu addr=%s: %s",
-                            (unsigned long long)c->id, c->addr, strerror(errno));
+                            (unsigned long long)c->session.id, c->addr, strerror(errno));
                 c->close_now = true;
             }
             break;

@@ -159,13 +159,15 @@ struct server *server_start(struct config *config, const char *config_file, cons
     clients_init(&s->clients);
     reactor_timer_init(&s->cron, cron);
 
-    command_table_register_store();
-    if (net_commands_register() != 0) {
-        snprintf(err, errlen, "Out of memory registering commands");
-        mem_free(s);
-        return NULL;
+    if (!command_table_frozen()) {
+        command_table_register_store();
+        if (net_commands_register() != 0) {
+            snprintf(err, errlen, "Out of memory registering commands");
+            mem_free(s);
+            return NULL;
+        }
+        command_table_freeze();
     }
-    command_table_freeze();
 
     struct keyspace_config kc = {
         .databases = (int)config_number(config, CONFIG_DATABASES),

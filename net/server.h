@@ -17,6 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct conn;
 struct keyspace;
 struct listener;
@@ -76,6 +80,7 @@ bool server_stop(struct server *s);
  * stop the server; it waits in sigwait. */
 void server_request_shutdown(struct server *s);
 
+#ifndef __cplusplus
 /* True when commands need AUTH first (requirepass is set). */
 static inline bool server_auth_required(const struct server *s)
 {
@@ -88,6 +93,8 @@ static inline int64_t server_unix_offset_ms(const struct server *s)
 {
     return atomic_load_explicit(&s->unix_offset_ms, memory_order_relaxed);
 }
+
+#endif
 
 /* Called after CONFIG SET so derived state follows (requirepass, hz, timeout). */
 void server_config_changed(struct server *s);
@@ -104,4 +111,7 @@ void clients_kill_all(struct client_registry *r, int reason);
 /* Arms idle timers of every client (CONFIG SET timeout). */
 void clients_arm_idle_timers(struct client_registry *r);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

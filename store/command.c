@@ -143,6 +143,11 @@ void command_table_freeze(void)
     frozen = true;
 }
 
+bool command_table_frozen(void)
+{
+    return frozen;
+}
+
 const struct command *command_lookup(const char *name, size_t len)
 {
     if (len == 0 || len > NAME_MAX_LEN)

@@ -116,6 +116,9 @@ int command_table_register(const struct command *cmds, int n);
 /* Registers store/'s own commands. Idempotent. */
 void command_table_register_store(void);
 void command_table_freeze(void);
+/* Whether command_table_freeze() ran (a second server in one process, as
+ * in tests, finds the table ready). */
+bool command_table_frozen(void);
 
 /* Case-insensitive lookup; NULL if unknown. */
 const struct command *command_lookup(const char *name, size_t len);

@@ -1,0 +1,152 @@
+/*
+ * Client sessions (net/session.h): their life, their state, and executing
+ * one command with Redis's checks in Redis's order: unknown command, unknown
+ * subcommand, arity (command_resolve), then authentication; then the
+ * handler, timed for INFO commandstats.
+ */
+#include "net/session.h"
+#include "net/conn.h"
+#include "net/server.h"
+
+#include "core/alloc.h"
+#include "core/clock.h"
+
+#include <string.h>
+
+void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out)
+{
+    memset(s, 0, sizeof(*s));
+    s->server = server;
+    s->conn = conn;
+    s->reply.out = out;
+    cmd_ctx_init(&s->ctx);
+    s->ctx.ks = server->ks;
+    s->ctx.reply = &s->reply;
+    s->ctx.client = s;
+    s->id = atomic_fetch_add_explicit(&server->clients.next_id, 1, memory_order_relaxed);
+    session_set_protocol(s, 2);
+    session_set_authenticated(s, !server_auth_required(server));
+}
+
+void session_destroy(struct session *s)
+{
+    cmd_ctx_free(&s->ctx);
+    mem_free(s->name);
+    mem_free(s->lib_name);
+    mem_free(s->lib_ver);
+    s->name = s->lib_name = s->lib_ver = NULL;
+}
+
+struct session *session_new(struct server *server)
+{
+    struct session *s = mem_alloc(sizeof(*s));
+    if (!s)
+        return NULL;
+    session_init(s, server, NULL, &s->captured);
+    outbuf_init(&s->captured);
+    s->ctx.mode |= CMD_MODE_NO_BLOCK;
+    return s;
+}
+
+void session_free(struct session *s)
+{
+    if (!s)
+        return;
+    outbuf_free(&s->captured);
+    session_destroy(s);
+    mem_free(s);
+}
+
+struct outbuf *session_output(struct session *s)
+{
+    return s->reply.out;
+}
+
+void session_run(struct session *s, int argc, struct resp_arg *argv)
+{
+    struct session_clock clk;
+    session_clock_start(s, &clk);
+    session_execute(s, argc, argv, &clk);
+}
+
+void session_set_protocol(struct session *s, int proto)
+{
+    s->reply.proto = proto;
+    atomic_store_explicit(&s->resp, proto, memory_order_relaxed);
+}
+
+void session_set_authenticated(struct session *s, bool authenticated)
+{
+    s->authenticated = authenticated;
+    if (s->conn)
+        conn_require_auth(s->conn, !authenticated && server_auth_required(s->server));
+}
+
+bool session_set_name_field(struct session *s, char **field, const char *bytes, size_t len)
+{
+    char *copy = NULL;
+    if (len) {
+        copy = mem_alloc(len + 1);
+        if (!copy)
+            return false;
+        memcpy(copy, bytes, len);
+        copy[len] = '\0';
+    }
+    char *old = NULL;
+    LOCK_GUARD (&s->server->clients.lock) {
+        old = *field;
+        *field = copy;
+    }
+    mem_free(old);
+    return true;
+}
+
+static void count_error(struct session *s)
+{
+    atomic_fetch_add_explicit(&s->server->counters.error_replies, 1, memory_order_relaxed);
+}
+
+void session_clock_start(struct session *s, struct session_clock *clk)
+{
+    clk->start_mono_ns = clk->mono_ns = clock_mono_ns();
+    clk->start_unix_ms = (int64_t)(clk->mono_ns / 1000000) + server_unix_offset_ms(s->server);
+}
+
+void session_execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk)
+{
+    struct server *server = s->server;
+    struct cmd_ctx *ctx = &s->ctx;
+    ctx->argc = argc;
+    ctx->argv = argv;
+    ctx->now_ms = clk->start_unix_ms + (int64_t)((clk->mono_ns - clk->start_mono_ns) / 1000000);
+
+    /* Unknown command or subcommand, wrong arity: Redis's error, written by
+     * command_resolve; a known command counts it as rejected. */
+    const struct command *cmd = command_resolve(ctx);
+    if (!cmd) {
+        const struct command *named = command_lookup(argv[0].ptr, argv[0].len);
+        if (named)
+            stats_count_rejected(server->stats, command_index(named));
+        count_error(s);
+        return;
+    }
+    int entry = command_index(cmd);
+    if (!s->authenticated && server_auth_required(server) && !(cmd->flags & CMD_NO_AUTH)) {
+        reply_error(&s->reply, "NOAUTH Authentication required.");
+        stats_count_rejected(server->stats, entry);
+        count_error(s);
+        return;
+    }
+
+    atomic_store_explicit(&s->last_cmd, cmd, memory_order_relaxed);
+    unsigned long errors_before = s->reply.out->errors;
+    uint64_t start = clk->mono_ns;
+    command_call(ctx, cmd);
+    clk->mono_ns = clock_mono_ns();
+    uint64_t usec = (clk->mono_ns - start) / 1000;
+    bool failed = s->reply.out->errors != errors_before;
+    stats_count_call(server->stats, entry, usec, failed);
+    if (failed)
+        count_error(s);
+    atomic_store_explicit(&s->db, ctx->db, memory_order_relaxed);
+}
