@@ -10,7 +10,7 @@ void shard_init(struct shard *s, struct read_stats *stats) NO_THREAD_SAFETY
 {
     lock_init(&s->lock);
     atomic_init(&s->seq, 0);
-    table_init(&s->table);
+    table_init(&s->table, &entry_table_type);
     ttl_index_init(&s->ttl);
     s->stats = stats;
     atomic_init(&s->expired, 0);
@@ -71,7 +71,7 @@ void do_stat_add(struct shard *s, ATOMIC(uint64_t) * counter, uint64_t n)
 static struct entry *do_unlink(struct shard *s, struct table_pos pos) REQUIRES(&s->lock)
 {
     do_write_begin(s);
-    struct entry *e = table_unlink(&s->table, pos);
+    struct entry *e = entry_of(table_unlink(&s->table, pos));
     if (e->has_ttl_slot && entry_ttl_index(e) != ENTRY_NO_INDEX)
         ttl_index_remove(&s->ttl, e);
     return e;
@@ -87,13 +87,13 @@ void do_delete(struct shard *s, struct table_pos pos)
     entry_retire(do_unlink(s, pos));
 }
 
-/* table_find, which may move a bucket of an ongoing rehash first. */
+/* entry_table_find, which may move a bucket of an ongoing rehash first. */
 static struct entry *do_find(struct shard *s, const struct key *k, struct table_pos *pos)
     REQUIRES(&s->lock)
 {
     if (table_is_rehashing(&s->table))
         do_write_begin(s);
-    return table_find(&s->table, k->hash, k->ptr, k->len, pos);
+    return entry_table_find(&s->table, k->hash, k->ptr, k->len, pos);
 }
 
 struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
@@ -130,7 +130,7 @@ struct entry *do_insert(struct shard *s, const struct key *k, const struct value
     if (ttl)
         entry_set_expire_at(e, when); /* before linking: readers see it at once */
     do_write_begin(s);
-    if (table_insert(&s->table, k->hash, e) != 0) {
+    if (table_insert(&s->table, k->hash, &e->node) != 0) {
         entry_free_shell(e);
         return NULL;
     }
@@ -149,7 +149,7 @@ int do_reserve_link(struct shard *s, bool with_ttl)
 void do_link_entry(struct shard *s, const struct key *k, struct entry *e)
 {
     do_write_begin(s);
-    int rc = table_insert(&s->table, k->hash, e);
+    int rc = table_insert(&s->table, k->hash, &e->node);
     assert(rc == 0); /* do_reserve_link ran under this lock hold */
     (void)rc;
     if (entry_expire_at(e) != ENTRY_NO_TTL) {
@@ -197,7 +197,7 @@ int do_reserve_expire(struct shard *s, struct entry *e)
 
 struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry *e, int64_t when)
 {
-    assert(atomic_load_explicit(pos.link, memory_order_relaxed) == e);
+    assert(atomic_load_explicit(pos.link, memory_order_relaxed) == &e->node);
     if (when == ENTRY_NO_TTL) {
         if (!e->has_ttl_slot)
             return e;
@@ -217,7 +217,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
         struct entry *moved = entry_with_ttl_slot(e);
         if (!moved)
             return NULL;
-        table_replace(pos, moved);
+        table_replace(pos, &moved->node);
         entry_retire_shell(e);
         e = moved;
     }
@@ -231,7 +231,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
 void do_take_contents(struct shard *s, struct shard_contents *out)
 {
     do_write_begin(s);
-    table_init(&out->table);
+    table_init(&out->table, s->table.type);
     table_move(&out->table, &s->table);
     out->ttl = s->ttl;
     ttl_index_init(&s->ttl);
