@@ -2,16 +2,22 @@
 // node types, the keyspace's entries and a test member whose node is not its
 // first field (find/insert/unlink through incremental rehashing, shrinking,
 // the SCAN cursor guarantee across resizes, random picks, allocation failure
-// while growing).
+// while growing), and what only one type does (entry lookups specialized for
+// the GET path, EBR retirement of bucket arrays for lock-free tables only).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <iterator>
 #include <set>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "core/alloc.h"
+#include "core/ebr.h"
 #include "store/entry_table.h"
 #include "store/hash.h"
 #include "store/table.h"
@@ -394,6 +400,71 @@ TYPED_TEST(TableTest, ScanStableKeysSurviveGrowAndShrink)
     }
 }
 
+// The harshest schedule: after every cursor call the table either grows
+// many times over (many inserts) or loses nearly everything it gained (many
+// deletes, enough to shrink it), so successive calls see tables of very
+// different sizes, often mid-rehash. Every key present for the whole scan
+// comes back, and nothing comes back that was never in the table.
+TYPED_TEST(TableTest, ScanDuringResizeBetweenEveryCall)
+{
+    Table<TypeParam> t;
+    const int stable = 200, burst = 3000, kept = 20, extra_base = 1000000;
+    std::set<std::string> expected;
+    for (int i = 0; i < stable; i++) {
+        ASSERT_TRUE(t.insert(key_of(i)));
+        expected.insert(key_of(i));
+    }
+    t.finish_rehash();
+    std::set<std::string> seen;
+    std::vector<std::string> batch;
+    std::vector<int> extras; // present now
+    int next_extra = extra_base, calls = 0, grows = 0, shrinks = 0, mid_rehash = 0;
+    // A rehash that starts while inserting is a grow, while deleting a shrink.
+    auto count_resize = [&t](bool was_rehashing, int *counter) {
+        *counter += !was_rehashing && table_is_rehashing(&t.t);
+    };
+    uint64_t cursor = 0;
+    do {
+        mid_rehash += table_is_rehashing(&t.t);
+        batch.clear();
+        cursor = table_scan(&t.t, cursor, collect<TypeParam>, &batch);
+        seen.insert(batch.begin(), batch.end());
+        if (calls++ % 2 == 0) {
+            for (int j = 0; j < burst; j++) {
+                bool was = table_is_rehashing(&t.t);
+                extras.push_back(next_extra);
+                ASSERT_TRUE(t.insert(key_of(next_extra++)));
+                count_resize(was, &grows);
+            }
+        } else {
+            // Keep a few, so the extras differ from one round to the next.
+            while (extras.size() > kept) {
+                bool was = table_is_rehashing(&t.t);
+                ASSERT_TRUE(t.remove(key_of(extras.back())));
+                extras.pop_back();
+                count_resize(was, &shrinks);
+            }
+        }
+        // Every third call finds the table settled instead, at whichever size.
+        if (calls % 3 == 0)
+            t.finish_rehash();
+        ASSERT_LT(calls, 100000);
+    } while (cursor != 0);
+    std::vector<std::string> missed;
+    std::set_difference(expected.begin(), expected.end(), seen.begin(), seen.end(),
+                        std::back_inserter(missed));
+    EXPECT_TRUE(missed.empty()) << missed.size() << " missed, first "
+                                << (missed.empty() ? "" : missed.front());
+    for (const std::string &k : seen) {
+        int i = std::stoi(k.substr(4));
+        EXPECT_TRUE(i < stable || (i >= extra_base && i < next_extra)) << k;
+    }
+    // The schedule did what it claims.
+    EXPECT_GE(grows, calls / 2);
+    EXPECT_GE(shrinks, calls / 4);
+    EXPECT_GE(mid_rehash, calls / 4);
+}
+
 TYPED_TEST(TableTest, EmptyScanEndsAtOnce)
 {
     Table<TypeParam> t;
@@ -427,6 +498,25 @@ TYPED_TEST(TableTest, RandomReachesEveryKey)
     EXPECT_EQ(table_random(&empty.t, &rng), nullptr);
 }
 
+// Moving and swapping contents keeps every node findable where it went.
+TYPED_TEST(TableTest, MoveAndSwap)
+{
+    Table<TypeParam> a, b, c;
+    for (int i = 0; i < 300; i++)
+        ASSERT_TRUE(a.insert(key_of(i)));
+    ASSERT_TRUE(b.insert("b-only"));
+    table_swap(&a.t, &b.t);
+    EXPECT_EQ(table_count(&a.t), 1u);
+    EXPECT_EQ(table_count(&b.t), 300u);
+    EXPECT_NE(a.find("b-only"), nullptr);
+    table_move(&c.t, &b.t);
+    EXPECT_EQ(table_count(&b.t), 0u);
+    EXPECT_EQ(table_bucket_bytes(&b.t), 0u);
+    for (int i = 0; i < 300; i++)
+        ASSERT_NE(c.find(key_of(i)), nullptr);
+    EXPECT_EQ(b.find(key_of(0)), nullptr);
+}
+
 TYPED_TEST(TableTest, GrowthFailureKeepsWorking)
 {
     Table<TypeParam> t;
@@ -454,4 +544,70 @@ TYPED_TEST(TableTest, GrowthFailureKeepsWorking)
     EXPECT_EQ(table_insert(&empty.t, hash_key("x", 1), n), -ENOMEM);
     mem_fail_reset();
     TypeParam::destroy(n);
+}
+
+// The keyspace's lookups with the key comparison inlined answer exactly as
+// the generic ones, through a rehash as well.
+TEST(EntryTable, SpecializedLookupsMatchGeneric)
+{
+    Table<EntryNodes> t;
+    for (int i = 0; i < 2000; i++) {
+        ASSERT_TRUE(t.insert(key_of(i)));
+        for (int j : {0, i / 2, i, i + 1}) {
+            std::string k = key_of(j);
+            uint64_t h = hash_key(k.data(), k.size());
+            struct table_node *generic = nullptr;
+            struct entry *special = nullptr;
+            int rc = table_peek(&t.t, h, k.data(), k.size(), &generic);
+            ASSERT_EQ(entry_table_peek(&t.t, h, k.data(), k.size(), &special), rc);
+            ASSERT_EQ(rc == 0, !table_is_rehashing(&t.t));
+            if (rc == 0) {
+                ASSERT_EQ(special, entry_of(generic));
+                ASSERT_EQ(special != nullptr, j <= i) << k;
+            }
+            struct table_pos pos;
+            struct entry *found = entry_table_find(&t.t, h, k.data(), k.size(), &pos);
+            ASSERT_EQ(found != nullptr, j <= i) << k;
+            if (found) {
+                ASSERT_EQ(pos.link->load(), &found->node);
+                ASSERT_EQ(entry_of(t.find(k)), found);
+            }
+        }
+    }
+}
+
+// Only a table that lock-free readers walk defers freeing a replaced bucket
+// array until they are gone: a members table frees it at once.
+TEST(TableType, OnlyLockFreeTablesRetireArraysThroughEbr)
+{
+    ebr_drain();
+    std::atomic<int> state{0};
+    std::thread reader([&] {
+        ebr_enter(); // a reader that lags: nothing retired from now on is freed
+        state.store(1);
+        while (state.load() != 2)
+            std::this_thread::yield();
+        ebr_exit();
+    });
+    while (state.load() != 1)
+        std::this_thread::yield();
+    size_t before = ebr_pending();
+    {
+        Table<MemberNodes> members;
+        for (int i = 0; i < 1000; i++)
+            ASSERT_TRUE(members.insert(key_of(i)));
+        members.finish_rehash();
+    }
+    EXPECT_EQ(ebr_pending(), before);
+    {
+        Table<EntryNodes> keys;
+        for (int i = 0; i < 1000; i++)
+            ASSERT_TRUE(keys.insert(key_of(i)));
+        keys.finish_rehash();
+    }
+    EXPECT_GT(ebr_pending(), before);
+    state.store(2);
+    reader.join();
+    ebr_drain();
+    EXPECT_EQ(ebr_pending(), 0u);
 }
