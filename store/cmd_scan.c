@@ -73,9 +73,10 @@ struct keys_walk {
     size_t count;
 };
 
-static void keys_visit(void *ctx, struct entry *e)
+static void keys_visit(void *ctx, struct table_node *n)
 {
     struct keys_walk *w = ctx;
+    struct entry *e = entry_of(n);
     const char *key = entry_key(e);
     if (!w->all && !glob_match(w->pattern->ptr, w->pattern->len, key, e->key_len, false))
         return;
@@ -121,9 +122,10 @@ struct scan_walk {
     int n_expired;
 };
 
-static void scan_visit(void *ctx, struct entry *e)
+static void scan_visit(void *ctx, struct table_node *n)
 {
     struct scan_walk *w = ctx;
+    struct entry *e = entry_of(n);
     w->visited++;
     if (expire_passed(entry_expire_at(e), w->now_ms)) {
         if (w->n_expired < SCAN_RECLAIM_MAX)
@@ -256,7 +258,7 @@ static bool do_random_key(struct shard *s, int64_t now_ms, struct key_list *out)
     if (random_state == 0)
         random_state = (uint64_t)now_ms ^ (uint64_t)(uintptr_t)&random_state;
     for (int tries = 0; tries < 100 && do_key_count(s) > 0; tries++) {
-        struct entry *e = table_random(&s->table, &random_state);
+        struct entry *e = entry_of(table_random(&s->table, &random_state));
         if (!expire_passed(entry_expire_at(e), now_ms)) {
             key_list_add(out, entry_key(e), e->key_len);
             return true;

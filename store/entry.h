@@ -1,10 +1,10 @@
 /*
- * One key in a shard's table: a single allocation holding the chain link,
- * the value payload, the key length, the type/encoding tags with a 24-bit LRU
- * clock, the key bytes inline and, only for keys that ever had a TTL, an
- * expiry slot:
+ * One key in a shard's table: a single allocation holding the chain link
+ * (its struct table_node, store/table.h), the value payload, the key length,
+ * the type/encoding tags with a 24-bit LRU clock, the key bytes inline and,
+ * only for keys that ever had a TTL, an expiry slot:
  *
- *     next | payload | key_len:31 ttl:1 | type:3 enc:4 lru:24 | [when_ms, ttl_index] | key...
+ *     node | payload | key_len:31 ttl:1 | type:3 enc:4 lru:24 | [when_ms, ttl_index] | key...
  *     8      8         4                  4                     [8 + 4]                  key_len
  *
  * A key without a TTL therefore costs 24 bytes plus its length (48 bytes of
@@ -27,6 +27,7 @@
 #define MAGPIE_STORE_ENTRY_H
 
 #include "core/compiler.h"
+#include "store/table.h"
 #include "store/value.h"
 
 #include <stdbool.h>
@@ -54,7 +55,7 @@ extern "C" {
      (((uint32_t)(lru)&ENTRY_LRU_MAX) << 7))
 
 struct entry {
-    ATOMIC(struct entry *) next;
+    struct table_node node;   /* first: entry_of is a plain cast */
     ATOMIC(uint64_t) payload; /* union value_payload, as bits */
     uint32_t key_len : 31;
     uint32_t has_ttl_slot : 1;
@@ -64,6 +65,12 @@ struct entry {
 };
 
 #define ENTRY_TTL_SLOT_SIZE 12
+
+/* The entry a node of a keyspace table is (NULL stays NULL). */
+static inline struct entry *entry_of(struct table_node *n)
+{
+    return (struct entry *)(void *)n;
+}
 
 /* A new entry for the key, its value unset (an empty RAW string with no
  * buffer: the caller sets it). NULL when out of memory or the key is longer
@@ -215,17 +222,18 @@ static inline void entry_touch(struct entry *e, uint32_t clock)
         entry__touch(e, clock);
 }
 
-/* The chain link, for the table (writers, under the lock). */
+/* The chain link, also for chaining entries the caller unlinked (DEL's
+ * list to retire): only under the lock or on unlinked entries. */
 static inline struct entry *entry_next(const struct entry *e)
 {
-    return atomic_load_explicit(&((struct entry *)e)->next, memory_order_relaxed);
+    return entry_of(atomic_load_explicit(&((struct entry *)e)->node.next, memory_order_relaxed));
 }
 
 /* Release: a reader that loads the link (acquire) sees the entry it points
  * to fully built, whichever entry that is. */
 static inline void entry_set_next(struct entry *e, struct entry *next)
 {
-    atomic_store_explicit(&e->next, next, memory_order_release);
+    atomic_store_explicit(&e->node.next, next ? &next->node : NULL, memory_order_release);
 }
 #endif /* !__cplusplus */
 

@@ -12,7 +12,7 @@ void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
 {
     lock_init(&s->lock, LOCK_CLASS_SHARD, id);
     atomic_init(&s->seq, 0);
-    table_init(&s->table);
+    table_init(&s->table, &entry_table_type);
     ttl_index_init(&s->ttl);
     s->stats = stats;
     atomic_init(&s->expired, 0);
@@ -80,7 +80,7 @@ static struct entry *do_unlink(struct shard *s, struct table_pos pos) REQUIRES(&
 {
     do_write_begin(s);
     do_changed(s);
-    struct entry *e = table_unlink(&s->table, pos);
+    struct entry *e = entry_of(table_unlink(&s->table, pos));
     if (e->has_ttl_slot && entry_ttl_index(e) != ENTRY_NO_INDEX)
         ttl_index_remove(&s->ttl, e);
     return e;
@@ -96,13 +96,13 @@ void do_delete(struct shard *s, struct table_pos pos)
     entry_retire(do_unlink(s, pos));
 }
 
-/* table_find, which may move a bucket of an ongoing rehash first. */
+/* entry_table_find, which may move a bucket of an ongoing rehash first. */
 static struct entry *do_find(struct shard *s, const struct key *k, struct table_pos *pos)
     REQUIRES(&s->lock)
 {
     if (table_is_rehashing(&s->table))
         do_write_begin(s);
-    return table_find(&s->table, k->hash, k->ptr, k->len, pos);
+    return entry_table_find(&s->table, k->hash, k->ptr, k->len, pos);
 }
 
 /* Deletes an expired key (lazily or actively), announcing it as Redis
@@ -150,7 +150,7 @@ struct entry *do_insert(struct shard *s, const struct key *k, const struct value
     if (ttl)
         entry_set_expire_at(e, when); /* before linking: readers see it at once */
     do_write_begin(s);
-    if (table_insert(&s->table, k->hash, e) != 0) {
+    if (table_insert(&s->table, k->hash, &e->node) != 0) {
         entry_free_shell(e);
         return NULL;
     }
@@ -171,7 +171,7 @@ int do_reserve_link(struct shard *s, bool with_ttl)
 void do_link_entry(struct shard *s, const struct key *k, struct entry *e)
 {
     do_write_begin(s);
-    int rc = table_insert(&s->table, k->hash, e);
+    int rc = table_insert(&s->table, k->hash, &e->node);
     assert(rc == 0); /* do_reserve_link ran under this lock hold */
     (void)rc;
     if (entry_expire_at(e) != ENTRY_NO_TTL) {
@@ -226,7 +226,7 @@ int do_reserve_expire(struct shard *s, struct entry *e)
 
 struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry *e, int64_t when)
 {
-    assert(atomic_load_explicit(pos.link, memory_order_relaxed) == e);
+    assert(atomic_load_explicit(pos.link, memory_order_relaxed) == &e->node);
     if (when == ENTRY_NO_TTL) {
         if (!e->has_ttl_slot)
             return e;
@@ -247,7 +247,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
         struct entry *moved = entry_with_ttl_slot(e);
         if (!moved)
             return NULL;
-        table_replace(pos, moved);
+        table_replace(pos, &moved->node);
         entry_retire_shell(e);
         e = moved;
     }
@@ -263,7 +263,7 @@ void do_take_contents(struct shard *s, struct shard_contents *out)
 {
     do_write_begin(s);
     do_changed(s);
-    table_init(&out->table);
+    table_init(&out->table, s->table.type);
     table_move(&out->table, &s->table);
     out->ttl = s->ttl;
     ttl_index_init(&s->ttl);

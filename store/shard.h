@@ -28,6 +28,7 @@
 
 #include "core/lock.h"
 #include "store/entry.h"
+#include "store/entry_table.h"
 #include "store/events.h"
 #include "store/read_stats.h"
 #include "store/table.h"
@@ -51,7 +52,7 @@ struct shard {
     /* Odd while a locked section changes what lock-free readers see (above).
      * Written under the lock only; read by anyone. 64 bits: never wraps. */
     ATOMIC(uint64_t) seq;
-    struct table table;
+    struct table table; /* of entries (entry_table_type) */
     struct ttl_index ttl;
     struct read_stats *stats; /* the keyspace's hit/miss counters (per thread) */
     /* Written only under the lock (load + store, no RMW), read relaxed by INFO. */
@@ -274,7 +275,7 @@ int do_reserve_expire(struct shard *s, struct entry *e) REQUIRES(&s->lock);
 /* Deletes everything; returns the old table and TTL index through *out so the
  * caller can free them after unlocking (FLUSHDB/FLUSHALL). */
 struct shard_contents {
-    struct table table;
+    struct table table; /* of entries (entry_table_type) */
     struct ttl_index ttl;
 };
 void do_take_contents(struct shard *s, struct shard_contents *out) REQUIRES(&s->lock);

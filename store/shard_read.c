@@ -24,7 +24,7 @@ enum peek_result shard_peek(struct shard *s, const struct key *k, int64_t now_ms
         if (before & 1)
             return PEEK_LOCK; /* a writer is in the middle of it */
         struct entry *e;
-        if (table_peek(&s->table, k->hash, k->ptr, k->len, &e) != 0)
+        if (entry_table_peek(&s->table, k->hash, k->ptr, k->len, &e) != 0)
             return PEEK_LOCK;
         bool touched = false;
         if (e) {

@@ -1,8 +1,7 @@
-#include "store/table_internal.h"
+#include "store/table_lookup.h"
 
 #include "core/alloc.h"
 #include "core/ebr.h"
-#include "store/hash.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -16,7 +15,7 @@ static inline void *array_base(uintptr_t w)
 
 static size_t array_bytes(uint64_t n)
 {
-    return sizeof(void *) + ARRAY_ALIGN + n * sizeof(ATOMIC(struct entry *));
+    return sizeof(void *) + ARRAY_ALIGN + n * sizeof(ATOMIC(struct table_node *));
 }
 
 static uintptr_t array_new(int8_t exp)
@@ -46,11 +45,11 @@ static inline void set_array(struct table *t, int half, uintptr_t a)
     atomic_store_explicit(&t->arrays[half], a, memory_order_release);
 }
 
-static inline void link_set(ATOMIC(struct entry *) * link, struct entry *e)
+static inline void link_set(ATOMIC(struct table_node *) * link, struct table_node *n)
 {
     /* Release: a lock-free reader that loads the link (acquire) sees the
-     * entry it leads to fully built, whichever entry that is. */
-    atomic_store_explicit(link, e, memory_order_release);
+     * node it leads to fully built, whichever node that is. */
+    atomic_store_explicit(link, n, memory_order_release);
 }
 
 static void reset_half(struct table *t, int half)
@@ -59,8 +58,10 @@ static void reset_half(struct table *t, int half)
     t->used[half] = 0;
 }
 
-void table_init(struct table *t)
+void table_init(struct table *t, const struct table_type *type)
 {
+    assert(type->hash && type->key_equals);
+    t->type = type;
     atomic_init(&t->arrays[0], 0);
     atomic_init(&t->arrays[1], 0);
     t->used[0] = t->used[1] = 0;
@@ -69,14 +70,15 @@ void table_init(struct table *t)
 
 void table_clear(struct table *t)
 {
+    void (*free_node)(struct table_node *) = t->type->free_node;
     for (int half = 0; half < 2; half++) {
-        uint64_t size = half_size(t, half);
+        uint64_t size = free_node ? half_size(t, half) : 0;
         for (uint64_t i = 0; i < size; i++) {
-            struct entry *e = link_get(bucket(t, half, i));
-            while (e) {
-                struct entry *next = entry_next(e);
-                entry_free(e);
-                e = next;
+            struct table_node *n = link_get(bucket(t, half, i));
+            while (n) {
+                struct table_node *next = node_next(n);
+                free_node(n);
+                n = next;
             }
         }
         array_free(array_of(t, half));
@@ -88,6 +90,7 @@ void table_clear(struct table *t)
 void table_move(struct table *dst, struct table *src)
 {
     assert(table_count(dst) == 0 && !array_of(dst, 0) && !array_of(dst, 1));
+    assert(dst->type == src->type);
     for (int half = 0; half < 2; half++) {
         set_array(dst, half, array_of(src, half));
         dst->used[half] = src->used[half];
@@ -99,6 +102,7 @@ void table_move(struct table *dst, struct table *src)
 
 void table_swap(struct table *a, struct table *b)
 {
+    assert(a->type == b->type);
     for (int half = 0; half < 2; half++) {
         uintptr_t x = array_of(a, half);
         uint64_t used = a->used[half];
@@ -153,22 +157,22 @@ bool table_rehash(struct table *t, int n)
     uint64_t mask1 = half_mask(t, 1);
     while (n-- > 0 && t->used[0] != 0) {
         assert((uint64_t)t->rehash_idx < half_size(t, 0));
-        ATOMIC(struct entry *) *from = bucket(t, 0, (uint64_t)t->rehash_idx);
+        ATOMIC(struct table_node *) *from = bucket(t, 0, (uint64_t)t->rehash_idx);
         while (!link_get(from)) {
             t->rehash_idx++;
             if (--empty_visits == 0)
                 return true;
             from = bucket(t, 0, (uint64_t)t->rehash_idx);
         }
-        struct entry *e = link_get(from);
-        while (e) {
-            struct entry *next = entry_next(e);
-            ATOMIC(struct entry *) *to = bucket(t, 1, hash_key(entry_key(e), e->key_len) & mask1);
-            entry_set_next(e, link_get(to));
-            link_set(to, e);
+        struct table_node *node = link_get(from);
+        while (node) {
+            struct table_node *next = node_next(node);
+            ATOMIC(struct table_node *) *to = bucket(t, 1, t->type->hash(node) & mask1);
+            link_set(&node->next, link_get(to));
+            link_set(to, node);
             t->used[0]--;
             t->used[1]++;
-            e = next;
+            node = next;
         }
         link_set(from, NULL);
         t->rehash_idx++;
@@ -176,76 +180,36 @@ bool table_rehash(struct table *t, int n)
     if (t->used[0] != 0)
         return true;
     /* Everything moved: the new array becomes the table, and the old one
-     * goes once no reader can still be walking it. */
+     * goes once no reader can still be walking it (at once when readers
+     * hold the owner's lock too). */
     uintptr_t old = array_of(t, 0);
     set_array(t, 0, array_of(t, 1));
     t->used[0] = t->used[1];
     reset_half(t, 1);
     t->rehash_idx = -1;
-    ebr_retire(array_base(old), mem_free);
-    ebr_flush(); /* an array can be big: free it now if no reader lags */
+    if (t->type->lock_free_reads) {
+        ebr_retire(array_base(old), mem_free);
+        ebr_flush(); /* an array can be big: free it now if no reader lags */
+    } else {
+        array_free(old);
+    }
     /* Keys removed while the rehash ran could not start a shrink (one rehash
      * at a time): check now, or a table emptied mid-rehash stays large. */
     shrink_if_sparse(t);
     return table_is_rehashing(t);
 }
 
-struct entry *table_find(struct table *t, uint64_t hash, const char *key, size_t len,
-                         struct table_pos *pos)
+struct table_node *table_find(struct table *t, uint64_t hash, const void *key, size_t len,
+                              struct table_pos *pos)
 {
-    if (table_count(t) == 0)
-        return NULL;
-    table_rehash(t, 1);
-    int halves = table_is_rehashing(t) ? 2 : 1;
-    for (int half = 0; half < halves; half++) {
-        ATOMIC(struct entry *) *link = bucket(t, half, hash & half_mask(t, half));
-        for (struct entry *e; (e = link_get(link)) != NULL; link = &e->next) {
-            if (entry_key_equals(e, key, len)) {
-                if (pos) {
-                    pos->link = link;
-                    pos->half = half;
-                }
-                return e;
-            }
-        }
-    }
-    return NULL;
+    return table__find(t, hash, key, len, pos, t->type->key_equals);
 }
 
-/*
- * The reader's side: acquire loads of arrays and links (they pair with the
- * writer's release stores, so every entry reached is fully built), no
- * stores, and a bound on the walk: a chain that a writer relinks under us
- * (an unlinked entry whose next now leads into a list of garbage, say)
- * could otherwise be followed for long. Entries and arrays reached stay
- * allocated while the caller's EBR section lasts.
- *
- * While a rehash runs it answers -EAGAIN: readers then take the locked
- * path, whose lookups move the rehash along (one bucket each, as writers
- * do). Looking in both arrays lock-free would work too, but nothing would
- * then finish a rehash that the last write before a read-only period left
- * half done, and every read would pay for two arrays.
- */
-int table_peek(const struct table *t, uint64_t hash, const char *key, size_t len,
-               struct entry **out)
+int table_peek(const struct table *t, uint64_t hash, const void *key, size_t len,
+               struct table_node **out)
 {
-    struct table *m = (struct table *)t;
-    /* Relaxed: only a hint; a rehash starting after this is caught by the
-     * caller's validation (the shard's sequence counter). */
-    if (atomic_load_explicit(&m->arrays[1], memory_order_relaxed) != 0)
-        return -EAGAIN;
-    uintptr_t a = atomic_load_explicit(&m->arrays[0], memory_order_acquire);
-    struct entry *e = NULL;
-    if (a)
-        e = atomic_load_explicit(&array_slots(a)[hash & (array_size(a) - 1)], memory_order_acquire);
-    for (int steps = 0; e; e = atomic_load_explicit(&e->next, memory_order_acquire)) {
-        if (++steps > TABLE_PEEK_MAX_STEPS)
-            return -EAGAIN;
-        if (entry_key_equals(e, key, len))
-            break;
-    }
-    *out = e;
-    return 0;
+    assert(t->type->lock_free_reads);
+    return table__peek(t, hash, key, len, out, t->type->key_equals);
 }
 
 int table_reserve(struct table *t)
@@ -259,7 +223,7 @@ int table_reserve(struct table *t)
     return 0;
 }
 
-int table_insert(struct table *t, uint64_t hash, struct entry *e)
+int table_insert(struct table *t, uint64_t hash, struct table_node *n)
 {
     table_rehash(t, 1);
     if (!array_of(t, 0)) {
@@ -271,9 +235,9 @@ int table_insert(struct table *t, uint64_t hash, struct entry *e)
         (void)start_rehash(t, exp_for(t->used[0] + 1));
     }
     int half = table_is_rehashing(t) ? 1 : 0;
-    ATOMIC(struct entry *) *head = bucket(t, half, hash & half_mask(t, half));
-    entry_set_next(e, link_get(head));
-    link_set(head, e);
+    ATOMIC(struct table_node *) *head = bucket(t, half, hash & half_mask(t, half));
+    link_set(&n->next, link_get(head));
+    link_set(head, n);
     t->used[half]++;
     return 0;
 }
@@ -289,19 +253,19 @@ static void shrink_if_sparse(struct table *t)
         (void)start_rehash(t, exp_for(t->used[0]));
 }
 
-struct entry *table_unlink(struct table *t, struct table_pos pos)
+struct table_node *table_unlink(struct table *t, struct table_pos pos)
 {
-    struct entry *e = link_get(pos.link);
-    assert(e && t->used[pos.half] > 0);
-    link_set(pos.link, entry_next(e));
-    /* e keeps its next: a reader standing on e still finds the rest of the
+    struct table_node *n = link_get(pos.link);
+    assert(n && t->used[pos.half] > 0);
+    link_set(pos.link, node_next(n));
+    /* n keeps its next: a reader standing on n still finds the rest of the
      * chain (or is told to retry by the shard's sequence counter). */
     t->used[pos.half]--;
     shrink_if_sparse(t);
-    return e;
+    return n;
 }
 
-void table_replace(struct table_pos pos, struct entry *e)
+void table_replace(struct table_pos pos, struct table_node *n)
 {
-    link_set(pos.link, e);
+    link_set(pos.link, n);
 }

@@ -1,7 +1,7 @@
 /*
- * The table's insides, shared by store/table.c (changes, lock-free lookup)
- * and store/table_walk.c (SCAN, KEYS, RANDOMKEY). Nothing else includes it;
- * C only (atomic operations in inline functions).
+ * The table's insides, shared by store/table.c (changes), store/table_walk.c
+ * (SCAN, KEYS, RANDOMKEY) and store/table_lookup.h (the lookups). Nothing
+ * else includes it; C only (atomic operations in inline functions).
  */
 #ifndef MAGPIE_STORE_TABLE_INTERNAL_H
 #define MAGPIE_STORE_TABLE_INTERNAL_H
@@ -18,9 +18,9 @@
 #define ARRAY_ALIGN 64
 #define EXP_MASK    ((uintptr_t)ARRAY_ALIGN - 1)
 
-static inline ATOMIC(struct entry *) * array_slots(uintptr_t w)
+static inline ATOMIC(struct table_node *) * array_slots(uintptr_t w)
 {
-    return (ATOMIC(struct entry *) *)(w & ~EXP_MASK);
+    return (ATOMIC(struct table_node *) *)(w & ~EXP_MASK);
 }
 
 static inline uint64_t array_size(uintptr_t w)
@@ -29,22 +29,22 @@ static inline uint64_t array_size(uintptr_t w)
 }
 
 /*
- * The writer's side (the shard lock held): plain logic over atomics. Loads
- * are relaxed, since no other writer runs; every store of a link is a
- * release, so that a lock-free reader that loads it (acquire) sees the entry
- * it leads to fully built, whichever entry that is.
+ * The writer's side (the owner's lock held): plain logic over atomics.
+ * Loads are relaxed, since no other writer runs; every store of a link is a
+ * release, so that a lock-free reader that loads it (acquire) sees the node
+ * it leads to fully built, whichever node that is.
  */
 static inline uintptr_t array_of(const struct table *t, int half)
 {
     return atomic_load_explicit(&((struct table *)t)->arrays[half], memory_order_relaxed);
 }
 
-static inline struct entry *link_get(ATOMIC(struct entry *) * link)
+static inline struct table_node *link_get(ATOMIC(struct table_node *) * link)
 {
     return atomic_load_explicit(link, memory_order_relaxed);
 }
 
-static inline ATOMIC(struct entry *) * bucket(const struct table *t, int half, uint64_t idx)
+static inline ATOMIC(struct table_node *) * bucket(const struct table *t, int half, uint64_t idx)
 {
     return &array_slots(array_of(t, half))[idx];
 }
@@ -57,6 +57,11 @@ static inline uint64_t half_size(const struct table *t, int half)
 static inline uint64_t half_mask(const struct table *t, int half)
 {
     return half_size(t, half) - 1;
+}
+
+static inline struct table_node *node_next(const struct table_node *n)
+{
+    return atomic_load_explicit(&((struct table_node *)n)->next, memory_order_relaxed);
 }
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * Walking a table without changing it: the SCAN cursor, KEYS's full walk and
- * RANDOMKEY's pick (store/table.h). Writers' side: the shard lock is held.
+ * RANDOMKEY's pick (store/table.h), for every type. Writers' side: the
+ * owner's lock is held.
  */
 #include "store/table_internal.h"
 
@@ -22,10 +23,10 @@ static uint64_t cursor_next(uint64_t v, uint64_t mask)
     return reverse_bits(v);
 }
 
-static void visit_bucket(struct entry *e, table_scan_fn fn, void *ctx)
+static void visit_bucket(struct table_node *n, table_scan_fn fn, void *ctx)
 {
-    for (; e; e = entry_next(e))
-        fn(ctx, e);
+    for (; n; n = node_next(n))
+        fn(ctx, n);
 }
 
 /*
@@ -78,11 +79,11 @@ uint64_t table_rng_next(uint64_t *state)
     return x;
 }
 
-struct entry *table_random(struct table *t, uint64_t *rng)
+struct table_node *table_random(struct table *t, uint64_t *rng)
 {
     if (table_count(t) == 0)
         return NULL;
-    struct entry *head = NULL;
+    struct table_node *head = NULL;
     if (table_is_rehashing(t)) {
         /* Buckets of [0] below rehash_idx are empty: skip them. */
         uint64_t size0 = half_size(t, 0);
@@ -98,10 +99,10 @@ struct entry *table_random(struct table *t, uint64_t *rng)
     }
     /* A uniform pick inside the chain. */
     uint64_t len = 0;
-    for (struct entry *e = head; e; e = entry_next(e))
+    for (struct table_node *n = head; n; n = node_next(n))
         len++;
     uint64_t pick = table_rng_next(rng) % len;
     while (pick--)
-        head = entry_next(head);
+        head = node_next(head);
     return head;
 }
