@@ -41,12 +41,15 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     const char *cmdname = cmd ? cmd->name : "NULL";
     char flags[8];
     int nf = 0;
+    /* In Redis's order (getClientInfoString). */
+    if (block_pending(&s->block))
+        flags[nf++] = 'b';
     if (s == self && s->close_requested)
         flags[nf++] = 'c';
-    if (s == self && s->no_evict)
-        flags[nf++] = 'e';
     if (c && c->is_unix)
         flags[nf++] = 'U';
+    if (s == self && s->no_evict)
+        flags[nf++] = 'e';
     if (nf == 0)
         flags[nf++] = 'N';
     flags[nf] = '\0';

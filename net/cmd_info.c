@@ -87,7 +87,7 @@ static void server_section(struct text *t, struct server *s)
 static void clients_section(struct text *t, struct server *s)
 {
     uint64_t max_in = 0, max_out = 0;
-    int count = 0;
+    int count = 0, blocked = 0, timed = 0;
     LOCK_GUARD (&s->clients.lock) {
         for (struct conn *c = s->clients.head; c; c = c->next) {
             uint64_t in = atomic_load_explicit(&c->qbuf, memory_order_relaxed);
@@ -95,14 +95,19 @@ static void clients_section(struct text *t, struct server *s)
             max_in = in > max_in ? in : max_in;
             max_out = out > max_out ? out : max_out;
             count++;
+            if (block_pending(&c->session.block)) {
+                blocked++;
+                timed +=
+                    atomic_load_explicit(&c->session.block.timeout_ms, memory_order_relaxed) > 0;
+            }
         }
     }
     text_printf(t,
                 "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%lld\r\n"
                 "client_recent_max_input_buffer:%llu\r\nclient_recent_max_output_buffer:%llu\r\n"
-                "blocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n",
                 count, config_number(s->config, CONFIG_MAXCLIENTS), (unsigned long long)max_in,
-                (unsigned long long)max_out);
+                (unsigned long long)max_out, blocked, timed);
 }
 
 static uint64_t rss_bytes(void)
@@ -140,14 +145,16 @@ static void memory_section(struct text *t, struct server *s)
 
 static void persistence_section(struct text *t, struct server *s)
 {
+    /* Nothing is saved yet: every change since start-up is unsaved. */
     text_printf(t,
-                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
+                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:%llu\r\n"
                 "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n"
                 "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
                 "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\naof_enabled:0\r\n"
                 "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
                 "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
                 "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_last_write_status:ok\r\n",
+                (unsigned long long)keyspace_dirty(s->ks),
                 (long long)atomic_load_explicit(&s->lastsave_unix, memory_order_relaxed));
 }
 

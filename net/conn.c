@@ -58,6 +58,8 @@ static void idle_timer_fired(struct reactor_timer *t)
     long long timeout = config_number(s->config, CONFIG_TIMEOUT);
     uint64_t now = clock_mono_ms();
     uint64_t idle = now - atomic_load_explicit(&c->last_interaction_ms, memory_order_relaxed);
+    if (block_pending(&c->session.block)) /* a blocked client is not idle (as Redis) */
+        idle = 0;
     if (timeout <= 0 || idle > (uint64_t)timeout * 1000) {
         atomic_store_explicit(&c->idle_timer_armed, false, memory_order_relaxed);
         if (timeout > 0)
@@ -100,6 +102,40 @@ static bool must_drain(const struct conn *c)
     return pending > 0 && (c->close_after_reply || c->eof || pending >= CONN_OUTPUT_HIGH_WATER);
 }
 
+/* The blocked command's deadline (on the polling thread; the connection is
+ * alive until conn_release, which runs there too). */
+static void block_timer_fired(struct reactor_timer *t)
+{
+    struct conn *c = container_of(t, struct conn, block_timer);
+    block_interrupt(&c->session.block, BLOCK_TIMED_OUT);
+}
+
+/* Whether a blocked connection stops waiting: its command was decided, or
+ * the client went away (it still notices a hangup while blocked). */
+static bool wait_over(const struct conn *c)
+{
+    if (!block_pending(&c->session.block))
+        return true;
+    uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
+    return (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
+}
+
+static void block_begin(struct conn *c)
+{
+    uint64_t timeout = atomic_load_explicit(&c->session.block.timeout_ms, memory_order_relaxed);
+    if (timeout && reactor_timer_start(c->server->reactor, &c->block_timer, timeout) != 0)
+        block_interrupt(&c->session.block, BLOCK_TIMED_OUT); /* no timer: time out now */
+}
+
+/* The wait is decided: the reply (served, timed out, unblocked) joins the
+ * output, after the replies of the commands before it. */
+static void block_end(struct conn *c)
+{
+    reactor_timer_stop(c->server->reactor, &c->block_timer);
+    block_finish(&c->session.block);
+    conn__touch(c);
+}
+
 static void finish(struct conn *c)
 {
     int reason = atomic_load_explicit(&c->kill, memory_order_relaxed);
@@ -121,6 +157,16 @@ static enum task_status conn_run(struct task *t)
         conn__turn(c);
         if (c->close_now)
             break;
+        if (block_pending(&c->session.block)) {
+            block_begin(c);
+            TASK_AWAIT(t, wait_over(c));
+            /* The client went away (or is killed): nobody to serve. A writer
+             * may be serving it at this very moment: then wait for it. */
+            block_interrupt(&c->session.block, BLOCK_CANCELLED);
+            TASK_AWAIT(t, !block_pending(&c->session.block));
+            block_end(c);
+            continue;
+        }
         if (must_drain(c)) {
             atomic_store_explicit(&c->waiting_write, true, memory_order_relaxed);
             TASK_AWAIT(t, can_write(c));
@@ -145,6 +191,7 @@ static void conn_release(void *ctx)
 {
     struct conn *c = ctx;
     reactor_timer_stop(c->server->reactor, &c->idle_timer);
+    reactor_timer_stop(c->server->reactor, &c->block_timer);
     session_destroy(&c->session);
     resp_reader_free(c->reader);
     outbuf_free(&c->out);
@@ -209,7 +256,7 @@ static struct conn *conn_new(struct server *s, int fd, const struct sockaddr_sto
     c->server = s;
     c->fd = fd;
     outbuf_init(&c->out);
-    session_init(&c->session, s, c, &c->out);
+    session_init(&c->session, s, c, &c->out, &c->task);
     c->read_more = true; /* the request may already be waiting */
     c->is_unix = peer->ss_family == AF_UNIX;
     struct sockaddr_storage local;
@@ -222,6 +269,7 @@ static struct conn *conn_new(struct server *s, int fd, const struct sockaddr_sto
     c->created_ms = (int64_t)clock_mono_ms();
     conn__touch(c);
     reactor_timer_init(&c->idle_timer, idle_timer_fired);
+    reactor_timer_init(&c->block_timer, block_timer_fired);
     task_init(&c->task, conn_run);
     c->task.on_done = conn_done;
     return c;

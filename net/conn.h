@@ -5,9 +5,11 @@
  * writev per batch. At most one task runs a connection at a time, so commands
  * of one client execute in order and replies leave in order.
  *
- * The task suspends in exactly two ways: waiting for the socket (readable, or
- * writable after a short write) and yielding when its per-turn budget of
- * commands or bytes is spent, so one pipelining client cannot starve others.
+ * The task suspends in exactly three ways: waiting for the socket (readable,
+ * or writable after a short write), yielding when its per-turn budget of
+ * commands or bytes is spent, so one pipelining client cannot starve others,
+ * and waiting while a blocking command waits (store/block.h): then it runs
+ * none of its later commands, but still notices a hangup.
  * Output above a high-water mark stops input processing until the client
  * reads: a client that does not read costs bounded memory.
  *
@@ -82,6 +84,7 @@ struct conn {
     ATOMIC(int) kill;       /* enum conn_kill_reason */
     ATOMIC(bool) idle_timer_armed;
     struct reactor_timer idle_timer;
+    struct reactor_timer block_timer; /* a blocked command's deadline */
 
     /* registry links, under the registry lock */
     struct conn *prev, *next;

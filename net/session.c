@@ -13,13 +13,19 @@
 
 #include <string.h>
 
-void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out)
+void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out,
+                  struct task *task)
 {
     memset(s, 0, sizeof(*s));
     s->server = server;
     s->conn = conn;
     s->reply.out = out;
     cmd_ctx_init(&s->ctx);
+    block_init(&s->block, task);
+    if (task)
+        s->ctx.block = &s->block;
+    else
+        s->ctx.mode |= CMD_MODE_NO_BLOCK;
     s->ctx.ks = server->ks;
     s->ctx.reply = &s->reply;
     s->ctx.client = s;
@@ -30,6 +36,7 @@ void session_init(struct session *s, struct server *server, struct conn *conn, s
 
 void session_destroy(struct session *s)
 {
+    block_destroy(&s->block);
     cmd_ctx_free(&s->ctx);
     mem_free(s->name);
     mem_free(s->lib_name);
@@ -42,9 +49,8 @@ struct session *session_new(struct server *server)
     struct session *s = mem_alloc(sizeof(*s));
     if (!s)
         return NULL;
-    session_init(s, server, NULL, &s->captured);
+    session_init(s, server, NULL, &s->captured, NULL);
     outbuf_init(&s->captured);
-    s->ctx.mode |= CMD_MODE_NO_BLOCK;
     return s;
 }
 

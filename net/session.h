@@ -20,6 +20,7 @@
 
 #include "proto/reply.h"
 #include "proto/resp.h"
+#include "store/block.h"
 #include "store/command.h"
 
 #include <stdbool.h>
@@ -43,6 +44,9 @@ struct session {
     /* QUIT, SHUTDOWN, CLIENT KILL of itself: close after this reply. */
     bool close_requested;
     uint64_t id; /* immutable */
+    /* A blocking command's wait (store/block.h); only a session with a
+     * socket blocks (its connection's task waits). */
+    struct block block;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
     ATOMIC(int) db;
@@ -62,8 +66,10 @@ static inline struct session *session_of(const struct cmd_ctx *ctx)
 }
 
 /* Sets up a session whose replies go to `out` (its connection's output
- * chain); conn may be NULL. */
-void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out);
+ * chain); conn may be NULL. `task` is woken when a wait of the session's
+ * ends (NULL: the session never blocks). */
+void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out,
+                  struct task *task);
 /* Releases what session_init and the commands it ran left. */
 void session_destroy(struct session *s);
 

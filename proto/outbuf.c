@@ -158,6 +158,25 @@ void outbuf_free(struct outbuf *o)
     outbuf_init(o);
 }
 
+void outbuf_move(struct outbuf *dst, struct outbuf *src)
+{
+    assert(src->head_offset == 0 && src->skip == 0);
+    if (src->head) {
+        if (dst->tail)
+            dst->tail->next = src->head;
+        else
+            dst->head = src->head;
+        dst->tail = src->tail;
+        dst->pending += src->pending;
+    }
+    dst->oom |= src->oom;
+    dst->errors += src->errors;
+    /* The moved segments keep src's block alive; src stops filling it. */
+    if (src->block)
+        block_release(src->block);
+    outbuf_init(src);
+}
+
 size_t outbuf_pending(const struct outbuf *o)
 {
     return o->pending;

@@ -74,6 +74,10 @@ int outbuf_iov(const struct outbuf *o, struct iovec *iov, int max);
 /* n bytes were written (n <= the bytes outbuf_iov described); frees fully
  * consumed segments and drops their references. */
 void outbuf_consume(struct outbuf *o, size_t n);
+/* Appends everything src holds (nothing of it consumed yet) to dst, without
+ * copying, and leaves src empty: a reply written elsewhere (a blocked
+ * client's, by the writer that served it) joins a connection's output. */
+void outbuf_move(struct outbuf *dst, struct outbuf *src);
 /* Appends raw protocol bytes (copied). */
 void outbuf_append(struct outbuf *o, const void *data, size_t len);
 /* Appends a reference to b's bytes [offset, offset+len) (takes a new reference). */

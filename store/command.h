@@ -26,6 +26,7 @@
 extern "C" {
 #endif
 
+struct block;
 struct keyspace;
 
 /* Flags, named as COMMAND INFO prints them. */
@@ -71,6 +72,9 @@ struct cmd_ctx {
     void *client;   /* the net/ session, opaque here */
     int64_t now_ms; /* wall clock sampled once for the command */
     unsigned mode;  /* enum cmd_mode */
+    /* Where a blocking command registers its wait (store/block.h), or NULL:
+     * the session cannot block. */
+    struct block *block;
 
     /* ---- kept by store/command.c around each command (command_call) ---- */
     struct write_log log; /* the write sequence numbers the command took */

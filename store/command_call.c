@@ -5,6 +5,7 @@
 #include "store/command.h"
 
 #include "core/alloc.h"
+#include "store/blocking.h"
 #include "store/keyspace_impl.h"
 
 #include <string.h>
@@ -70,6 +71,15 @@ void command_call(struct cmd_ctx *c, const struct command *cmd)
     current_write_log = &c->log;
     cmd->fn(c);
     current_write_log = outer;
+    /* A command that blocked belongs to its wait: a writer may be serving
+     * it on another thread right now, writing its log. block_finish ends it. */
+    if (c->block && block_state(c->block) != BLOCK_IDLE)
+        return;
+    command_finish(c, db);
+}
+
+void command_finish(struct cmd_ctx *c, int db)
+{
     if (c->log.changes > 0)
         emit_record(c, db);
     write_log_clear(&c->log);

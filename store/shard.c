@@ -1,6 +1,7 @@
 #include "store/shard.h"
 
 #include "core/ebr.h"
+#include "store/blocking.h"
 #include "store/events.h"
 #include "store/hash.h"
 
@@ -22,12 +23,15 @@ void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
     s->db = db;
     s->write_seq = 0;
     s->unannounced = false;
+    table_init(&s->blocked, &blocked_key_type);
+    s->ready = NULL;
 }
 
 void shard_destroy(struct shard *s) NO_THREAD_SAFETY
 {
     ttl_index_free(&s->ttl);
     table_clear(&s->table);
+    blocked_keys_clear(s);
     lock_destroy(&s->lock);
 }
 

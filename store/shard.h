@@ -44,6 +44,7 @@ extern "C" {
 struct keyspace;
 struct key;
 struct shard_set;
+struct blocked_key;
 
 /* table and ttl are touched only by do_* functions (clang cannot check
  * guarded_by on a sibling field in C, so REQUIRES on the functions does it). */
@@ -67,6 +68,10 @@ struct shard {
     /* A change was made that no do_key_event has announced yet; checked
      * when the lock is released (store/write_hook.c). */
     bool unannounced;
+    /* Keys clients wait on (store/blocking.h), under the lock: the waiters,
+     * and the keys written since they were last served. */
+    struct table blocked;
+    struct blocked_key *ready;
 } CACHE_ALIGNED;
 
 /* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */
@@ -85,8 +90,9 @@ void shard_destroy(struct shard *s);
  */
 void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
     REQUIRES(&s->lock);
-/* The same for a change to every key of the shard (FLUSHDB, SWAPDB). */
-void do_shard_event(struct shard *s, const char *name) REQUIRES(&s->lock);
+/* The same for a change to every key of the shard: FLUSHDB ("flush"),
+ * SWAPDB ("swapdb", `refilled`: keys clients wait on may exist now). */
+void do_shard_event(struct shard *s, const char *name, bool refilled) REQUIRES(&s->lock);
 /*
  * Run by a multi-shard guard before it ends, all locks still held: when the
  * running command changed something, every shard it held without changing

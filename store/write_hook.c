@@ -4,6 +4,7 @@
  * observers they feed, the write logs commands gather, and the debug check
  * that no change leaves its lock unannounced.
  */
+#include "store/blocking.h"
 #include "store/keyspace_impl.h"
 
 #include "core/alloc.h"
@@ -130,11 +131,16 @@ static void do_announce(struct shard *s, const char *key, size_t key_len, unsign
 void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
 {
     do_announce(s, k->ptr, k->len, cls, name);
+    /* Clients waiting on the key may have what they wait for now. */
+    if (!(cls & (NOTIFY_EXPIRED | NOTIFY_EVICTED)))
+        do_block_signal(s, k->ptr, k->len);
 }
 
-void do_shard_event(struct shard *s, const char *name)
+void do_shard_event(struct shard *s, const char *name, bool refilled)
 {
     do_announce(s, NULL, 0, NOTIFY_GENERIC, name);
+    if (refilled)
+        do_block_signal(s, NULL, 0);
 }
 
 static bool write_log_has(const struct write_log *log, uint32_t shard, uint64_t seq)
@@ -161,6 +167,7 @@ void do_mark_reads(struct keyspace *ks, const uint32_t *ids, uint32_t n)
 
 void do_section_end(struct shard *s)
 {
+    do_block_serve(s);
 #if MAGPIE_LOCK_CHECKS
     if (s->unannounced) {
         fprintf(stderr,

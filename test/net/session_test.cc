@@ -297,3 +297,28 @@ TEST_F(AuthSession, UnauthenticatedBulkIsCapped)
 }
 
 } // namespace
+
+TEST_F(Session, StringsBuiltByCommandsFollowConfigSetProtoMaxBulkLen)
+{
+    auto c = client();
+    const std::string too_big = "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n";
+    EXPECT_EQ(c->call({"CONFIG", "SET", "proto-max-bulk-len", "1048576"}), "+OK\r\n");
+    EXPECT_EQ(c->call({"SETRANGE", "k", "1048575", "x"}), ":1048576\r\n");
+    EXPECT_EQ(c->call({"APPEND", "k", "y"}), too_big);
+    EXPECT_EQ(c->call({"SETRANGE", "k", "1048576", "x"}), too_big);
+    EXPECT_EQ(c->call({"CONFIG", "SET", "proto-max-bulk-len", "2mb"}), "+OK\r\n");
+    EXPECT_EQ(c->call({"APPEND", "k", "y"}), ":1048577\r\n");
+}
+
+TEST_F(Session, InfoCountsChangesSinceTheLastSave)
+{
+    auto c = client();
+    auto dirty = [&] {
+        return info_field(c->call({"INFO", "persistence"}), "rdb_changes_since_last_save");
+    };
+    std::string before = dirty();
+    c->call({"MSET", "a", "1", "b", "2"});
+    c->call({"SET", "a", "1", "NX"}); // changes nothing
+    c->call({"INCR", "a"});
+    EXPECT_EQ(std::stoll(dirty()) - std::stoll(before), 3);
+}

@@ -248,3 +248,34 @@ TEST(Outbuf, FilledOnOneThreadWrittenOnAnother)
     EXPECT_EQ(bytes_refcount(b), 1u);
     bytes_unref(b);
 }
+
+TEST(Outbuf, MoveJoinsAnotherChainAfterWhatIsThere)
+{
+    // A blocked client's reply is written into its own chain by the thread
+    // that served it, then moved behind the connection's pending output.
+    struct bytes *b1 = make_value(6000, 'a'), *b2 = make_value(5000, 'x');
+    struct outbuf conn, served;
+    outbuf_init(&conn);
+    outbuf_init(&served);
+    struct reply to_conn = {&conn, 2}, to_served = {&served, 2};
+    reply_simple(&to_conn, "first");
+    std::string expect = "+first\r\n";
+    std::thread server([&] { expect += write_mix(&to_served, b1, b2); });
+    server.join();
+    size_t moved = outbuf_pending(&served);
+    outbuf_move(&conn, &served);
+    EXPECT_EQ(outbuf_pending(&served), 0u);
+    EXPECT_EQ(outbuf_pending(&conn), moved + 8);
+    reply_simple(&to_conn, "after"); // the connection keeps writing its own chain
+    expect += "+after\r\n";
+    reply_simple(&to_served, "again"); // and the moved-from chain is reusable
+    EXPECT_EQ(drain_in_steps(&served, 7, 3), "+again\r\n");
+    EXPECT_EQ(drain_in_steps(&conn, 1000, 5), expect);
+    outbuf_move(&conn, &served); // moving an empty chain changes nothing
+    EXPECT_EQ(outbuf_pending(&conn), 0u);
+    outbuf_free(&conn);
+    outbuf_free(&served);
+    EXPECT_EQ(bytes_refcount(b1), 1u);
+    bytes_unref(b1);
+    bytes_unref(b2);
+}
