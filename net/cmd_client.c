@@ -364,38 +364,30 @@ static void client_help(struct cmd_ctx *c)
     reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
 
-#define CONN_FLAGS  (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
-#define ADMIN_FLAGS (CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+/* SETINFO and NO-TOUCH are Redis 7.2's, so they have no 7.0 metadata. */
+#define CONN_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
 
 static const struct command client_subcommands[] = {
-    {"client|id", client_id, 2, CONN_FLAGS, 0, 0, 0, "connection",
-     "Returns the client ID for the current connection", "5.0.0", NULL},
-    {"client|info", client_info, 2, CONN_FLAGS, 0, 0, 0, "connection",
-     "Returns information about the current client connection.", "6.2.0", NULL},
-    {"client|list", client_list, -2, ADMIN_FLAGS, 0, 0, 0, "connection",
-     "Get the list of client connections", "2.4.0", NULL},
-    {"client|kill", client_kill, -3, ADMIN_FLAGS, 0, 0, 0, "connection",
-     "Kill the connection of a client", "2.4.0", NULL},
-    {"client|setname", client_setname, 3, CONN_FLAGS, 0, 0, 0, "connection",
-     "Set the current connection name", "2.6.9", NULL},
-    {"client|getname", client_getname, 2, CONN_FLAGS, 0, 0, 0, "connection",
-     "Get the current connection name", "2.6.9", NULL},
-    {"client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
-     "Set client or connection specific info", "7.2.0", NULL},
-    {"client|no-evict", client_no_evict, 3, ADMIN_FLAGS, 0, 0, 0, "connection",
-     "Set client eviction mode for the current connection", "7.0.0", NULL},
-    {"client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",
-     "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
-     "access.",
-     "7.2.0", NULL},
-    {"client|help", client_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "connection",
-     "Show helpful text about the different subcommands", "5.0.0", NULL},
-    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+    COMMAND("client|id", client_id),
+    COMMAND("client|info", client_info),
+    COMMAND("client|list", client_list),
+    COMMAND("client|kill", client_kill),
+    COMMAND("client|setname", client_setname),
+    COMMAND("client|getname", client_getname),
+    COMMAND_NO_META("client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
+                    "Set client or connection specific info", "7.2.0"),
+    COMMAND("client|no-evict", client_no_evict),
+    COMMAND_NO_META(
+        "client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",
+        "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
+        "access.",
+        "7.2.0"),
+    COMMAND("client|help", client_help),
+    COMMAND_END,
 };
 
 static const struct command client_commands[] = {
-    {"client", command_run_subcommand, -2, CMD_SENTINEL, 0, 0, 0, "connection",
-     "A container for client connection commands", "2.4.0", client_subcommands},
+    COMMAND_WITH_SUBCOMMANDS("client", command_run_subcommand, client_subcommands),
 };
 
 int cmd_client_register(void)

@@ -229,30 +229,19 @@ static void command_help(struct cmd_ctx *c)
     reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
 
-#define INTROSPECTION (CMD_LOADING | CMD_STALE | CMD_SENTINEL)
-
 static const struct command command_subcommands[] = {
-    {"command|count", command_count_cmd, 2, INTROSPECTION, 0, 0, 0, "server",
-     "Get total number of Redis commands", "2.8.13", NULL},
-    {"command|info", command_info, -2, INTROSPECTION, 0, 0, 0, "server",
-     "Get array of specific Redis command details, or all when no argument is given.", "2.8.13",
-     NULL},
-    {"command|docs", command_docs, -2, INTROSPECTION, 0, 0, 0, "server",
-     "Get array of specific Redis command documentation", "7.0.0", NULL},
-    {"command|list", command_list, -2, INTROSPECTION, 0, 0, 0, "server",
-     "Get an array of Redis command names", "7.0.0", NULL},
-    {"command|getkeys", command_getkeys, -4, INTROSPECTION, 0, 0, 0, "server",
-     "Extract keys given a full Redis command", "2.8.13", NULL},
-    {"command|getkeysandflags", command_getkeysandflags, -4, INTROSPECTION, 0, 0, 0, "server",
-     "Extract keys and access flags given a full Redis command", "7.0.0", NULL},
-    {"command|help", command_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "Show helpful text about the different subcommands", "5.0.0", NULL},
-    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+    COMMAND("command|count", command_count_cmd),
+    COMMAND("command|info", command_info),
+    COMMAND("command|docs", command_docs),
+    COMMAND("command|list", command_list),
+    COMMAND("command|getkeys", command_getkeys),
+    COMMAND("command|getkeysandflags", command_getkeysandflags),
+    COMMAND("command|help", command_help),
+    COMMAND_END,
 };
 
 static const struct command command_commands[] = {
-    {"command", command_all, -1, INTROSPECTION, 0, 0, 0, "server",
-     "Get array of Redis command details", "2.8.13", command_subcommands},
+    COMMAND_WITH_SUBCOMMANDS("command", command_all, command_subcommands),
 };
 
 int cmd_command_register(void)

@@ -159,24 +159,8 @@ static void hello_command(struct cmd_ctx *c)
 }
 
 static const struct command connection_commands[] = {
-    {"ping", ping_command, -1, CMD_FAST | CMD_SENTINEL, 0, 0, 0, "connection", "Ping the server",
-     "1.0.0", NULL},
-    {"echo", echo_command, 2, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "connection",
-     "Echo the given string", "1.0.0", NULL},
-    {"quit", quit_command, -1,
-     CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0, 0, 0,
-     "connection", "Close the connection", "1.0.0", NULL},
-    {"reset", reset_command, 1,
-     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY, 0, 0, 0,
-     "connection", "Reset the connection", "6.2.0", NULL},
-    {"hello", hello_command, -1,
-     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
-         CMD_ALLOW_BUSY,
-     0, 0, 0, "connection", "Handshake with Redis", "6.0.0", NULL},
-    {"auth", auth_command, -2,
-     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
-         CMD_ALLOW_BUSY,
-     0, 0, 0, "connection", "Authenticate to the server", "1.0.0", NULL},
+    COMMAND("ping", ping_command),   COMMAND("echo", echo_command),   COMMAND("quit", quit_command),
+    COMMAND("reset", reset_command), COMMAND("hello", hello_command), COMMAND("auth", auth_command),
 };
 
 int cmd_connection_register(void)

@@ -357,8 +357,7 @@ static void info_command(struct cmd_ctx *c)
 }
 
 static const struct command info_commands[] = {
-    {"info", info_command, -1, CMD_LOADING | CMD_STALE | CMD_SENTINEL, 0, 0, 0, "server",
-     "Get information and statistics about the server", "1.0.0", NULL},
+    COMMAND("info", info_command),
 };
 
 int cmd_info_register(void)

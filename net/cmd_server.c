@@ -265,36 +265,21 @@ static void debug_command(struct cmd_ctx *c)
     }
 }
 
-#define CONFIG_FLAGS (CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
-
 static const struct command config_subcommands[] = {
-    {"config|get", config_get, -3, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Get the values of configuration parameters", "2.0.0", NULL},
-    {"config|set", config_set_cmd, -4, CONFIG_FLAGS | CMD_MAY_REPLICATE, 0, 0, 0, "server",
-     "Set configuration parameters to the given values", "2.0.0", NULL},
-    {"config|resetstat", config_resetstat, 2, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Reset the stats returned by INFO", "2.0.0", NULL},
-    {"config|rewrite", config_rewrite_cmd, 2, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Rewrite the configuration file with the in memory configuration", "2.8.0", NULL},
-    {"config|help", config_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "Show helpful text about the different subcommands", "5.0.0", NULL},
-    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+    COMMAND("config|get", config_get),
+    COMMAND("config|set", config_set_cmd),
+    COMMAND("config|resetstat", config_resetstat),
+    COMMAND("config|rewrite", config_rewrite_cmd),
+    COMMAND("config|help", config_help),
+    COMMAND_END,
 };
 
 static const struct command server_commands[] = {
-    {"config", command_run_subcommand, -2, 0, 0, 0, 0, "server",
-     "A container for server configuration commands", "2.0.0", config_subcommands},
-    {"time", time_command, 1, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
-     "Return the current server time", "2.6.0", NULL},
-    {"lastsave", lastsave_command, 1, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
-     "Get the UNIX time stamp of the last successful save to disk", "1.0.0", NULL},
-    {"shutdown", shutdown_command, -1,
-     CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL |
-         CMD_ALLOW_BUSY,
-     0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server",
-     "1.0.0", NULL},
-    {"debug", debug_command, -2, CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, 0, 0, 0,
-     "server", "A container for debugging commands", "1.0.0", NULL},
+    COMMAND_WITH_SUBCOMMANDS("config", command_run_subcommand, config_subcommands),
+    COMMAND("time", time_command),
+    COMMAND("lastsave", lastsave_command),
+    COMMAND("shutdown", shutdown_command),
+    COMMAND("debug", debug_command),
 };
 
 int cmd_server_register(void)

@@ -4,8 +4,9 @@
  * command and subcommand out in one array, numbers them for per-command
  * stats, and builds an open-addressing table keyed by a case-insensitive
  * hash of the name, so a lookup is one hash of argv[0] and usually one
- * comparison. It also links every command to its generated metadata
- * (command_meta_of). After freezing nothing changes, so lookups take no lock.
+ * comparison. It also describes every command from its generated metadata
+ * and links the two (command_describe, command_meta_of). After freezing nothing changes, so lookups
+ * take no lock.
  */
 #include "store/command.h"
 
@@ -14,6 +15,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -90,6 +92,30 @@ static void insert_slot(const struct command *cmd)
     slots[i] = cmd;
 }
 
+/* Describes every frozen command from its metadata (command_describe), and
+ * links the two for command_meta_of. */
+static void describe_table(void)
+{
+    for (int at = 0; at < table_len; at++) {
+        if (index_of[at] < 0)
+            continue; /* a terminator */
+        struct command *cmd = &table[at];
+        const struct command_meta *meta = command_meta_find(cmd->name);
+        meta_by_index[index_of[at]] = meta;
+        if (command_describe(cmd, meta) != 0) {
+            /* A programming error: startup must not go on with a command
+             * that enforces something other than what it reports. */
+            fprintf(stderr,
+                    meta ? "command '%s' has metadata: register it with COMMAND(), stating "
+                           "nothing else\n"
+                         : "command '%s' has no metadata: describe it with COMMAND_NO_META(), or "
+                           "run tools/gen-command-meta.py --names\n",
+                    cmd->name);
+            abort();
+        }
+    }
+}
+
 void command_table_freeze(void)
 {
     if (frozen)
@@ -133,8 +159,7 @@ void command_table_freeze(void)
         index_of[pos++] = -1; /* the zeroed terminator */
     }
     assert(pos == table_len);
-    for (int i = 0; i < command_total; i++)
-        meta_by_index[i] = command_meta_find(by_index[i]->name);
+    describe_table();
     for (int i = 0; i < pending_count; i++)
         insert_slot(&table[i]);
     free(pending);

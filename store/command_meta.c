@@ -3,10 +3,10 @@
  * (store/command_meta_data.c), ACL categories, and COMMAND INFO's entry.
  *
  * COMMAND INFO prints what Magpie enforces (arity, flags, first / last key
- * and step) from the registration, and what it only describes (categories,
- * tips, key specs) from the generated metadata; tests check that the two
- * agree with each other for every command, so the reply is Redis's byte for
- * byte. A command without metadata gets Redis's shape with what the
+ * and step) from the command, which command_describe() copied from the
+ * generated metadata at freeze, and what it only describes (categories,
+ * tips, key specs) from the metadata itself, so the reply is Redis's byte
+ * for byte. A command without metadata gets Redis's shape with what its
  * registration can say.
  */
 #include "store/command.h"
@@ -14,6 +14,7 @@
 #include "core/compiler.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,32 @@ const struct command_meta *command_meta_find(const char *name)
 {
     return bsearch(name, command_meta_table, (size_t)command_meta_count,
                    sizeof(command_meta_table[0]), compare_meta_name);
+}
+
+static bool states_description(const struct command *cmd)
+{
+    return cmd->arity || cmd->flags || cmd->first_key || cmd->last_key || cmd->key_step ||
+           cmd->group || cmd->summary || cmd->since;
+}
+
+int command_describe(struct command *cmd, const struct command_meta *meta)
+{
+    if (!meta) {
+        bool complete = cmd->arity && cmd->group && cmd->summary && cmd->since &&
+                        (cmd->first_key == 0 || cmd->key_step > 0);
+        return complete ? 0 : -EINVAL;
+    }
+    if (states_description(cmd))
+        return -EINVAL;
+    cmd->arity = meta->arity;
+    cmd->flags = meta->flags;
+    cmd->first_key = meta->first_key;
+    cmd->last_key = meta->last_key;
+    cmd->key_step = meta->key_step;
+    cmd->group = meta->group;
+    cmd->summary = meta->summary;
+    cmd->since = meta->since;
+    return 0;
 }
 
 uint32_t command_acl_categories(const struct command *cmd)

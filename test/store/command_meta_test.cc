@@ -14,6 +14,7 @@
 
 // A command with no generated metadata, registered before the table freezes
 // (static initialization runs before any test calls store_commands_init()).
+// As COMMAND_NO_META in C: it states its own arity, flags, keys and docs.
 static void noop_command(struct cmd_ctx *) {}
 static const struct command legacy_command = {"magpie-test-legacy",
                                               noop_command,
