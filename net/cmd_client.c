@@ -116,17 +116,17 @@ static void client_list(struct cmd_ctx *c)
     bool none = false;
     long long *ids = NULL;
     int nids = 0;
-    if (c->argc == 4 && arg_is(c, 2, "TYPE")) {
-        if (arg_is(c, 3, "master") || arg_is(c, 3, "replica") || arg_is(c, 3, "slave") ||
-            arg_is(c, 3, "pubsub")) {
+    if (c->argc == 4 && arg_is(&c->argv[2], "TYPE")) {
+        if (arg_is(&c->argv[3], "master") || arg_is(&c->argv[3], "replica") ||
+            arg_is(&c->argv[3], "slave") || arg_is(&c->argv[3], "pubsub")) {
             none = true; /* no such clients here (yet) */
-        } else if (!arg_is(c, 3, "normal")) {
+        } else if (!arg_is(&c->argv[3], "normal")) {
             char type[64];
             arg_copy(c, 3, type, sizeof(type));
             reply_errorf(c->reply, "ERR Unknown client type '%s'", type);
             return;
         }
-    } else if (c->argc > 3 && arg_is(c, 2, "ID")) {
+    } else if (c->argc > 3 && arg_is(&c->argv[2], "ID")) {
         ids = calloc((size_t)c->argc, sizeof(*ids));
         if (!ids) {
             reply_error(c->reply, "ERR out of memory");
@@ -170,38 +170,38 @@ static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
 {
     for (int i = 2; i < c->argc; i += 2) {
         bool more = c->argc > i + 1;
-        if (arg_is(c, i, "id") && more) {
+        if (arg_is(&c->argv[i], "id") && more) {
             if (!arg_to_ll(c, i + 1, &f->id) || f->id < 1) {
                 reply_error(c->reply, "ERR client-id should be greater than 0");
                 return false;
             }
-        } else if (arg_is(c, i, "type") && more) {
-            if (arg_is(c, i + 1, "master") || arg_is(c, i + 1, "replica") ||
-                arg_is(c, i + 1, "slave") || arg_is(c, i + 1, "pubsub")) {
+        } else if (arg_is(&c->argv[i], "type") && more) {
+            if (arg_is(&c->argv[i + 1], "master") || arg_is(&c->argv[i + 1], "replica") ||
+                arg_is(&c->argv[i + 1], "slave") || arg_is(&c->argv[i + 1], "pubsub")) {
                 f->none_type = true;
-            } else if (!arg_is(c, i + 1, "normal")) {
+            } else if (!arg_is(&c->argv[i + 1], "normal")) {
                 char type[64];
                 arg_copy(c, i + 1, type, sizeof(type));
                 reply_errorf(c->reply, "ERR Unknown client type '%s'", type);
                 return false;
             }
-        } else if (arg_is(c, i, "addr") && more) {
+        } else if (arg_is(&c->argv[i], "addr") && more) {
             arg_copy(c, i + 1, f->addr, sizeof(f->addr));
             f->has_addr = true;
-        } else if (arg_is(c, i, "laddr") && more) {
+        } else if (arg_is(&c->argv[i], "laddr") && more) {
             arg_copy(c, i + 1, f->laddr, sizeof(f->laddr));
             f->has_laddr = true;
-        } else if (arg_is(c, i, "user") && more) {
-            if (!arg_is(c, i + 1, "default")) {
+        } else if (arg_is(&c->argv[i], "user") && more) {
+            if (!arg_is(&c->argv[i + 1], "default")) {
                 char user[128];
                 arg_copy(c, i + 1, user, sizeof(user));
                 reply_errorf(c->reply, "ERR No such user '%s'", user);
                 return false;
             }
-        } else if (arg_is(c, i, "skipme") && more) {
-            if (arg_is(c, i + 1, "yes"))
+        } else if (arg_is(&c->argv[i], "skipme") && more) {
+            if (arg_is(&c->argv[i + 1], "yes"))
                 f->skipme = true;
-            else if (arg_is(c, i + 1, "no"))
+            else if (arg_is(&c->argv[i + 1], "no"))
                 f->skipme = false;
             else {
                 reply_error(c->reply, "ERR syntax error");
@@ -278,9 +278,9 @@ static void client_setinfo(struct cmd_ctx *c)
     char **field;
     char attr[64];
     arg_copy(c, 2, attr, sizeof(attr));
-    if (arg_is(c, 2, "lib-name"))
+    if (arg_is(&c->argv[2], "lib-name"))
         field = &self->lib_name;
-    else if (arg_is(c, 2, "lib-ver"))
+    else if (arg_is(&c->argv[2], "lib-ver"))
         field = &self->lib_ver;
     else {
         reply_errorf(c->reply, "ERR Unrecognized option '%s'", attr);
@@ -299,9 +299,9 @@ static void client_setinfo(struct cmd_ctx *c)
 
 static void set_switch(struct cmd_ctx *c, bool *flag)
 {
-    if (arg_is(c, 2, "on"))
+    if (arg_is(&c->argv[2], "on"))
         *flag = true;
-    else if (arg_is(c, 2, "off"))
+    else if (arg_is(&c->argv[2], "off"))
         *flag = false;
     else {
         reply_error(c->reply, "ERR syntax error");

@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* A command by name, subcommands included as "container|sub", as COMMAND INFO
  * and COMMAND DOCS accept them. */
@@ -21,7 +20,7 @@ static const struct command *lookup_full(const struct resp_arg *a)
         return command_lookup(a->ptr, a->len);
     const struct command *cmd = command_lookup(a->ptr, (size_t)(bar - a->ptr));
     for (const struct command *sub = cmd ? cmd->subcommands : NULL; sub && sub->name; sub++)
-        if (strlen(sub->name) == a->len && strncasecmp(sub->name, a->ptr, a->len) == 0)
+        if (arg_is(a, sub->name))
             return sub;
     return NULL;
 }
@@ -99,23 +98,22 @@ static bool list_filter(const struct cmd_ctx *c, const struct command *cmd, cons
 {
     if (c->argc == 2)
         return true;
-    if (arg_is(c, 3, "module"))
+    if (arg_is(&c->argv[3], "module"))
         return false; /* there are no modules */
-    if (arg_is(c, 3, "pattern"))
+    if (arg_is(&c->argv[3], "pattern"))
         return glob_match(c->argv[4].ptr, c->argv[4].len, name, strlen(name), true);
     uint32_t cats = command_acl_categories(cmd);
     for (const struct command_flag_name *f = acl_category_names; f->name; f++)
-        if ((cats & f->bit) && strlen(f->name + 1) == c->argv[4].len &&
-            strncasecmp(f->name + 1, c->argv[4].ptr, c->argv[4].len) == 0)
+        if ((cats & f->bit) && arg_is(&c->argv[4], f->name + 1))
             return true;
     return false;
 }
 
 static void command_list(struct cmd_ctx *c)
 {
-    if (c->argc != 2 &&
-        !(c->argc == 5 && arg_is(c, 2, "filterby") &&
-          (arg_is(c, 3, "module") || arg_is(c, 3, "aclcat") || arg_is(c, 3, "pattern")))) {
+    if (c->argc != 2 && !(c->argc == 5 && arg_is(&c->argv[2], "filterby") &&
+                          (arg_is(&c->argv[3], "module") || arg_is(&c->argv[3], "aclcat") ||
+                           arg_is(&c->argv[3], "pattern")))) {
         reply_error(c->reply, "ERR syntax error");
         return;
     }
@@ -139,9 +137,7 @@ static const struct command *lookup_line(const struct resp_arg *argv, int argc)
     if (!cmd || !cmd->subcommands || argc < 2)
         return cmd;
     for (const struct command *sub = cmd->subcommands; sub->name; sub++) {
-        const char *short_name = strchr(sub->name, '|') + 1;
-        if (strlen(short_name) == argv[1].len &&
-            strncasecmp(short_name, argv[1].ptr, argv[1].len) == 0)
+        if (arg_is(&argv[1], strchr(sub->name, '|') + 1))
             return sub;
     }
     return NULL;

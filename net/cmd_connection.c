@@ -103,11 +103,11 @@ static void hello_command(struct cmd_ctx *c)
     const struct resp_arg *user = NULL, *pass = NULL, *name = NULL;
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - 1 - j;
-        if (arg_is(c, j, "AUTH") && more >= 2) {
+        if (arg_is(&c->argv[j], "AUTH") && more >= 2) {
             user = &c->argv[j + 1];
             pass = &c->argv[j + 2];
             j += 2;
-        } else if (arg_is(c, j, "SETNAME") && more >= 1) {
+        } else if (arg_is(&c->argv[j], "SETNAME") && more >= 1) {
             name = &c->argv[j + 1];
             j++;
         } else {

@@ -297,13 +297,13 @@ static void info_command(struct cmd_ctx *c)
     bool want[SEC_COUNT] = {false};
     bool defaults = c->argc == 1;
     for (int j = 1; j < c->argc; j++) {
-        bool all = arg_is(c, j, "all") || arg_is(c, j, "everything");
-        if (arg_is(c, j, "default") || all)
+        bool all = arg_is(&c->argv[j], "all") || arg_is(&c->argv[j], "everything");
+        if (arg_is(&c->argv[j], "default") || all)
             defaults = true;
         if (all)
             want[SEC_COMMANDSTATS] = true;
         for (int k = 0; k < SEC_COUNT; k++)
-            if (arg_is(c, j, section_names[k]))
+            if (arg_is(&c->argv[j], section_names[k]))
                 want[k] = true;
     }
     for (int k = 0; defaults && k < SEC_COUNT; k++)

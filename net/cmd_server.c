@@ -166,13 +166,13 @@ static void shutdown_command(struct cmd_ctx *c)
 {
     bool save = false, nosave = false;
     for (int j = 1; j < c->argc; j++) {
-        if (arg_is(c, j, "nosave"))
+        if (arg_is(&c->argv[j], "nosave"))
             nosave = true;
-        else if (arg_is(c, j, "save"))
+        else if (arg_is(&c->argv[j], "save"))
             save = true;
-        else if (arg_is(c, j, "now") || arg_is(c, j, "force"))
+        else if (arg_is(&c->argv[j], "now") || arg_is(&c->argv[j], "force"))
             continue;
-        else if (arg_is(c, j, "abort") && c->argc == 2) {
+        else if (arg_is(&c->argv[j], "abort") && c->argc == 2) {
             reply_error(c->reply, "ERR No shutdown in progress.");
             return;
         } else {
@@ -230,7 +230,7 @@ static void debug_command(struct cmd_ctx *c)
                     "this option in the configuration file, and then restart the server.");
         return;
     }
-    if (arg_is(c, 1, "sleep") && c->argc == 3) {
+    if (arg_is(&c->argv[1], "sleep") && c->argc == 3) {
         char buf[64];
         arg_copy(c, 2, buf, sizeof(buf));
         char *end;
@@ -243,9 +243,9 @@ static void debug_command(struct cmd_ctx *c)
         struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
         nanosleep(&ts, NULL);
         reply_ok(c->reply);
-    } else if (arg_is(c, 1, "object") && c->argc == 3) {
+    } else if (arg_is(&c->argv[1], "object") && c->argc == 3) {
         debug_object(c);
-    } else if (arg_is(c, 1, "help") && c->argc == 2) {
+    } else if (arg_is(&c->argv[1], "help") && c->argc == 2) {
         static const char *const lines[] = {
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "OBJECT <key>",

@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #define ERR_SYNTAX      "ERR syntax error"
 #define ERR_NOT_INT     "ERR value is not an integer or out of range"
@@ -49,12 +48,6 @@ enum cmd_result {
 };
 /* Replies the error of a result that is not CMD_OK; returns whether it did. */
 bool reply_result_error(struct cmd_ctx *c, enum cmd_result r);
-
-static inline bool arg_is(const struct resp_arg *a, const char *lit)
-{
-    size_t n = strlen(lit);
-    return a->len == n && strncasecmp(a->ptr, lit, n) == 0;
-}
 
 /* Parses argv[i] as Redis's getLongLongFromObjectOrReply: false after
  * replying `ERR value is not an integer or out of range`. */

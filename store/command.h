@@ -21,6 +21,8 @@
 #include "store/events.h"
 
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -80,6 +82,14 @@ struct cmd_ctx {
     struct resp_arg *rewrite_argv;
     bool rewrite_failed;
 };
+
+/* An argument equals a keyword (or name), case-insensitively, as Redis's
+ * strcasecmp on an option: "ex", "EX" and "Ex" are EX. */
+static inline bool arg_is(const struct resp_arg *a, const char *lit)
+{
+    size_t n = strlen(lit);
+    return a->len == n && strncasecmp(a->ptr, lit, n) == 0;
+}
 
 /* Prepares a context's own state (write log); cmd_ctx_free releases it. */
 void cmd_ctx_init(struct cmd_ctx *c);

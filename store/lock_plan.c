@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 struct lock_plan {
     struct shard_set set;
@@ -105,7 +104,7 @@ static int copy_destination_db(const struct keyspace *ks, int db, const struct r
                                int argc)
 {
     for (int i = 3; i + 1 < argc; i++)
-        if (argv[i].len == 2 && strncasecmp(argv[i].ptr, "db", 2) == 0)
+        if (arg_is(&argv[i], "db"))
             return db_arg(ks, &argv[i + 1]);
     return db;
 }
