@@ -86,7 +86,7 @@ static enum cmd_result do_expire(struct shard *s, const struct key *k, unsigned 
 /* Logged as an absolute time (PEXPIREAT), or as the DEL it amounted to. */
 static void rewrite_expire(struct cmd_ctx *c, int64_t when, bool deleted)
 {
-    char ms[NUMBER_LL_BUF];
+    char ms[STRCONV_LL_BUF];
     struct resp_arg av[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
     struct resp_arg del[] = {ARG_LITERAL("DEL"), c->argv[1]};
     if (deleted)

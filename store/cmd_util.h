@@ -12,6 +12,8 @@
 #include "store/multilock.h"
 #include "store/number.h"
 
+#include "core/strconv.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -60,13 +62,13 @@ bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const 
 bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out);
 
 /* Building a canonical form for cmd_rewrite (store/command.h):
- *     char ms[NUMBER_LL_BUF];
+ *     char ms[STRCONV_LL_BUF];
  *     struct resp_arg av[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
  *     cmd_rewrite(c, 3, av);                                                              */
 #define ARG_LITERAL(s) ((struct resp_arg){(s), sizeof(s) - 1, NULL})
-static inline struct resp_arg arg_number(char buf[NUMBER_LL_BUF], long long v)
+static inline struct resp_arg arg_number(char buf[STRCONV_LL_BUF], long long v)
 {
-    return (struct resp_arg){buf, (size_t)number_format_ll(buf, v), NULL};
+    return (struct resp_arg){buf, strconv_format_ll(buf, v), NULL};
 }
 
 /* The largest string a command may build: proto-max-bulk-len as configured
@@ -169,7 +171,7 @@ bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, pe
 void reply_snapshot(struct reply *r, struct string_snapshot *snap);
 void snapshot_release(struct string_snapshot *snap);
 /* The bytes of the value: the buffer, or the digits written into `digits`. */
-const char *snapshot_data(const struct string_snapshot *snap, char digits[NUMBER_LL_BUF],
+const char *snapshot_data(const struct string_snapshot *snap, char digits[STRCONV_LL_BUF],
                           size_t *len);
 
 #endif

@@ -9,7 +9,7 @@
  * without metadata is described by its legacy first / last / step.
  */
 #include "store/command.h"
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include "core/compiler.h"
 
@@ -105,7 +105,7 @@ static bool spec_keys(const struct key_spec *ks, const struct resp_arg *argv, in
             return false;
         const struct resp_arg *a = &argv[first + ks->keynumidx];
         long long numkeys;
-        if (!number_parse_ll(a->ptr, a->len, &numkeys) || numkeys < 0)
+        if (!strconv_parse_ll(a->ptr, a->len, &numkeys) || numkeys < 0)
             return false;
         first += ks->firstkey;
         /* Redis counts with an int: a count beyond it wraps as there. */

@@ -7,7 +7,7 @@
 #include "core/alloc.h"
 #include "store/keyspace_impl.h"
 #include "store/multilock.h"
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -68,7 +68,7 @@ void lock_plan_free(struct lock_plan *plan)
 static int db_arg(const struct keyspace *ks, const struct resp_arg *a)
 {
     long long db;
-    if (!number_parse_ll(a->ptr, a->len, &db) || !keyspace_db_valid(ks, db))
+    if (!strconv_parse_ll(a->ptr, a->len, &db) || !keyspace_db_valid(ks, db))
         return -1;
     return (int)db;
 }
