@@ -100,22 +100,15 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const 
     unsigned flags;
     if (!parse_expire_flags(c, &flags))
         return;
-    long long when;
-    if (!arg_ll(c, 2, &when))
+    long long arg;
+    if (!arg_ll(c, 2, &arg))
         return;
     /* Negative times are allowed (they delete), overflow is not. */
-    if (seconds) {
-        if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
-            reply_invalid_expire(c, name);
-            return;
-        }
-        when *= 1000;
-    }
-    if (when > INT64_MAX - base) {
+    int64_t when;
+    if (!expire_time_ms(arg, seconds, base, &when)) {
         reply_invalid_expire(c, name);
         return;
     }
-    when += base;
     struct key k;
     cmd_key(c, 1, &k);
     enum cmd_result result = CMD_ERR_OOM; /* set under the lock */

@@ -90,17 +90,9 @@ static enum expire_parse expire_from_arg(struct cmd_ctx *c, int i, unsigned unit
     long long v;
     if (!strconv_parse_ll(c->argv[i].ptr, c->argv[i].len, &v))
         return EXPIRE_NOT_INT;
-    bool seconds = unit & (OPT_EX | OPT_EXAT);
-    if (v <= 0 || (seconds && v > INT64_MAX / 1000))
+    int64_t base = unit & (OPT_EX | OPT_PX) ? c->now_ms : 0;
+    if (v <= 0 || !expire_time_ms(v, unit & (OPT_EX | OPT_EXAT), base, when))
         return EXPIRE_INVALID;
-    if (seconds)
-        v *= 1000;
-    if (unit & (OPT_EX | OPT_PX)) {
-        if (v > INT64_MAX - c->now_ms)
-            return EXPIRE_INVALID;
-        v += c->now_ms;
-    }
-    *when = v;
     return EXPIRE_OK;
 }
 

@@ -61,6 +61,20 @@ void reply_invalid_expire(struct cmd_ctx *c, const char *name)
     reply_errorf(c->reply, "ERR invalid expire time in '%s' command", name);
 }
 
+bool expire_time_ms(long long v, bool seconds, int64_t base, int64_t *when)
+{
+    assert(base >= 0);
+    if (seconds) {
+        if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+            return false;
+        v *= 1000;
+    }
+    if (v > INT64_MAX - base)
+        return false;
+    *when = v + base;
+    return true;
+}
+
 /* The snapshot of a string value (encoding, payload) whose buffer stays
  * valid and unchanged while this runs. */
 static void string_snapshot(int encoding, union value_payload val, struct string_snapshot *out)

@@ -102,6 +102,15 @@ void multi_keys_free(struct multi_keys *mk);
 
 /* `ERR invalid expire time in '<name>' command` */
 void reply_invalid_expire(struct cmd_ctx *c, const char *name);
+/*
+ * A time argument as absolute Unix ms, the one conversion behind SET EX / PX
+ * / EXAT / PXAT, GETEX, SETEX, PSETEX and EXPIRE and friends: v in seconds
+ * or ms, plus `base` (now for a relative time, 0 for an absolute one, never
+ * negative). False when the result does not fit (Redis then answers
+ * reply_invalid_expire). Whether v may be zero or negative is the caller's
+ * rule (SET's must be positive; EXPIRE's may be in the past).
+ */
+bool expire_time_ms(long long v, bool seconds, int64_t base, int64_t *when);
 
 /*
  * A string value copied out of an entry under its shard lock, replied and
