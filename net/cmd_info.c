@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -197,21 +196,19 @@ static void replication_section(struct text *t, struct server *s)
                 s->run_id);
 }
 
-static double seconds(struct timeval tv)
+static double seconds(int64_t us)
 {
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+    return (double)us / 1e6;
 }
 
 static void cpu_section(struct text *t)
 {
-    struct rusage self, children;
-    getrusage(RUSAGE_SELF, &self);
-    getrusage(RUSAGE_CHILDREN, &children);
+    struct cpu_time self = clock_cpu_self(), children = clock_cpu_children();
     text_printf(t,
                 "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"
                 "used_cpu_user_children:%.6f\r\n",
-                seconds(self.ru_stime), seconds(self.ru_utime), seconds(children.ru_stime),
-                seconds(children.ru_utime));
+                seconds(self.system_us), seconds(self.user_us), seconds(children.system_us),
+                seconds(children.user_us));
 }
 
 static void scheduler_section(struct text *t, struct server *s)
