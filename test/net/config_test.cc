@@ -146,6 +146,14 @@ TEST_F(Config, SplitArgsEscapes)
     EXPECT_EQ(std::string(argv[3], lens[3]), "");
     EXPECT_EQ(std::string(argv[4], lens[4]), "plain");
     config_free_args(argv, lens, argc);
+    // sdssplitargs, as for inline requests: \v and \f separate arguments
+    // but do not end a plain one.
+    argc = config_split_args("\va\vb \fc", &argv, &lens);
+    ASSERT_EQ(argc, 2);
+    EXPECT_EQ(std::string(argv[0], lens[0]), "a\vb");
+    EXPECT_EQ(std::string(argv[1], lens[1]), "c");
+    config_free_args(argv, lens, argc);
+    EXPECT_EQ(config_split_args("a \"b", &argv, &lens), -1);
 }
 
 TEST_F(Config, MemoryUnits)
