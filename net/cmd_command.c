@@ -19,10 +19,8 @@ static const struct command *lookup_full(const struct resp_arg *a)
     if (!bar)
         return command_lookup(a->ptr, a->len);
     const struct command *cmd = command_lookup(a->ptr, (size_t)(bar - a->ptr));
-    for (const struct command *sub = cmd ? cmd->subcommands : NULL; sub && sub->name; sub++)
-        if (arg_is(a, sub->name))
-            return sub;
-    return NULL;
+    size_t sub_len = a->len - (size_t)(bar + 1 - a->ptr);
+    return cmd ? command_find_subcommand(cmd, bar + 1, sub_len) : NULL;
 }
 
 static bool is_top_level(const struct command *cmd)
@@ -136,11 +134,7 @@ static const struct command *lookup_line(const struct resp_arg *argv, int argc)
     const struct command *cmd = command_lookup(argv[0].ptr, argv[0].len);
     if (!cmd || !cmd->subcommands || argc < 2)
         return cmd;
-    for (const struct command *sub = cmd->subcommands; sub->name; sub++) {
-        if (arg_is(&argv[1], strchr(sub->name, '|') + 1))
-            return sub;
-    }
-    return NULL;
+    return command_find_subcommand(cmd, argv[1].ptr, argv[1].len);
 }
 
 /* COMMAND GETKEYS / GETKEYSANDFLAGS <full command>: Redis's checks in

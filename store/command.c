@@ -45,9 +45,11 @@ static uint32_t name_hash(const char *s, size_t len)
     return h;
 }
 
+/* A registered name equals s (len bytes, which may hold a NUL). Reads no
+ * further into name than its terminator. */
 static bool name_equals(const char *name, const char *s, size_t len)
 {
-    return strncasecmp(name, s, len) == 0 && name[len] == '\0';
+    return strnlen(name, len + 1) == len && strncasecmp(name, s, len) == 0;
 }
 
 int command_table_register(const struct command *cmds, int n)
@@ -216,10 +218,10 @@ bool command_check_arity(const struct command *cmd, struct cmd_ctx *c)
     return true;
 }
 
-/* A subcommand's name is "container|sub": compare the part after the bar. */
-static const struct command *find_subcommand(const struct command *container, const char *s,
-                                             size_t len)
+const struct command *command_find_subcommand(const struct command *container, const char *s,
+                                              size_t len)
 {
+    /* A subcommand's name is "container|sub": compare the part after the bar. */
     for (const struct command *sub = container->subcommands; sub && sub->name; sub++) {
         const char *bar = strchr(sub->name, '|');
         if (name_equals(bar ? bar + 1 : sub->name, s, len))
@@ -283,7 +285,7 @@ const struct command *command_resolve(struct cmd_ctx *c)
         return NULL;
     }
     if (cmd->subcommands && c->argc >= 2) {
-        const struct command *sub = find_subcommand(cmd, c->argv[1].ptr, c->argv[1].len);
+        const struct command *sub = command_find_subcommand(cmd, c->argv[1].ptr, c->argv[1].len);
         if (!sub) {
             reply_unknown_subcommand(c);
             return NULL;

@@ -164,6 +164,10 @@ void command_table_freeze(void);
 
 /* Case-insensitive lookup; NULL if unknown. */
 const struct command *command_lookup(const char *name, size_t len);
+/* A container's subcommand by its short name ("encoding" for OBJECT),
+ * case-insensitively; NULL if unknown or cmd has no subcommands. */
+const struct command *command_find_subcommand(const struct command *cmd, const char *name,
+                                              size_t len);
 /* Stable index of a command in [0, command_count()) for per-command stats. */
 int command_index(const struct command *cmd);
 int command_count(void);

@@ -194,6 +194,23 @@ void command_reply_flag_set(struct reply *r, uint32_t bits, const struct command
             reply_simple(r, f->name);
 }
 
+/* Either half of a key spec: {"type": type, "spec": {nfields fields}}, the
+ * caller writing the fields. */
+static void reply_spec_head(struct reply *r, const char *type, size_t nfields)
+{
+    reply_map(r, 2);
+    reply_bulk_cstr(r, "type");
+    reply_bulk_cstr(r, type);
+    reply_bulk_cstr(r, "spec");
+    reply_map(r, nfields);
+}
+
+static void reply_int_field(struct reply *r, const char *name, long long value)
+{
+    reply_bulk_cstr(r, name);
+    reply_int(r, value);
+}
+
 static void reply_key_spec(struct reply *r, const struct key_spec *ks)
 {
     reply_map(r, ks->notes ? 4 : 3);
@@ -205,62 +222,38 @@ static void reply_key_spec(struct reply *r, const struct key_spec *ks)
     command_reply_flag_set(r, ks->flags, key_flag_names);
 
     reply_bulk_cstr(r, "begin_search");
-    reply_map(r, 2);
-    reply_bulk_cstr(r, "type");
     switch (ks->begin_search) {
     case KEY_SEARCH_INDEX:
-        reply_bulk_cstr(r, "index");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 1);
-        reply_bulk_cstr(r, "index");
-        reply_int(r, ks->index);
+        reply_spec_head(r, "index", 1);
+        reply_int_field(r, "index", ks->index);
         break;
     case KEY_SEARCH_KEYWORD:
-        reply_bulk_cstr(r, "keyword");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 2);
+        reply_spec_head(r, "keyword", 2);
         reply_bulk_cstr(r, "keyword");
         reply_bulk_cstr(r, ks->keyword);
-        reply_bulk_cstr(r, "startfrom");
-        reply_int(r, ks->startfrom);
+        reply_int_field(r, "startfrom", ks->startfrom);
         break;
     default:
-        reply_bulk_cstr(r, "unknown");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 0);
+        reply_spec_head(r, "unknown", 0);
         break;
     }
 
     reply_bulk_cstr(r, "find_keys");
-    reply_map(r, 2);
-    reply_bulk_cstr(r, "type");
     switch (ks->find_keys) {
     case KEY_FIND_RANGE:
-        reply_bulk_cstr(r, "range");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 3);
-        reply_bulk_cstr(r, "lastkey");
-        reply_int(r, ks->lastkey);
-        reply_bulk_cstr(r, "keystep");
-        reply_int(r, ks->keystep);
-        reply_bulk_cstr(r, "limit");
-        reply_int(r, ks->limit);
+        reply_spec_head(r, "range", 3);
+        reply_int_field(r, "lastkey", ks->lastkey);
+        reply_int_field(r, "keystep", ks->keystep);
+        reply_int_field(r, "limit", ks->limit);
         break;
     case KEY_FIND_KEYNUM:
-        reply_bulk_cstr(r, "keynum");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 3);
-        reply_bulk_cstr(r, "keynumidx");
-        reply_int(r, ks->keynumidx);
-        reply_bulk_cstr(r, "firstkey");
-        reply_int(r, ks->firstkey);
-        reply_bulk_cstr(r, "keystep");
-        reply_int(r, ks->keystep);
+        reply_spec_head(r, "keynum", 3);
+        reply_int_field(r, "keynumidx", ks->keynumidx);
+        reply_int_field(r, "firstkey", ks->firstkey);
+        reply_int_field(r, "keystep", ks->keystep);
         break;
     default:
-        reply_bulk_cstr(r, "unknown");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 0);
+        reply_spec_head(r, "unknown", 0);
         break;
     }
 }

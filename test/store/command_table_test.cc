@@ -67,6 +67,20 @@ TEST(CommandTable, IndexesAreStableAndCoverSubcommands)
     EXPECT_EQ(command_at(-1), nullptr);
 }
 
+TEST(CommandTable, FindSubcommandByItsShortName)
+{
+    store_commands_init();
+    const struct command *object = command_lookup("object", 6);
+    ASSERT_NE(object, nullptr);
+    const struct command *encoding = command_find_subcommand(object, "EnCoding", 8);
+    ASSERT_NE(encoding, nullptr);
+    EXPECT_STREQ(encoding->name, "object|encoding");
+    EXPECT_EQ(command_find_subcommand(object, "encoding\0", 9), nullptr);
+    EXPECT_EQ(command_find_subcommand(object, "encodin", 7), nullptr);
+    EXPECT_EQ(command_find_subcommand(object, "object|encoding", 15), nullptr);
+    EXPECT_EQ(command_find_subcommand(command_lookup("get", 3), "x", 1), nullptr);
+}
+
 TEST(CommandTable, ResolveFindsSubcommands)
 {
     Store s;
