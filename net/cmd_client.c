@@ -8,10 +8,10 @@
 #include "net/server.h"
 #include "net/text.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,18 +27,16 @@ bool client_set_field(struct conn *c, char **field, const char *s, size_t len)
 {
     char *copy = NULL;
     if (len) {
-        copy = malloc(len + 1);
+        copy = mem_strndup(s, len);
         if (!copy)
             return false;
-        memcpy(copy, s, len);
-        copy[len] = '\0';
     }
     char *old = NULL;
     LOCK_GUARD (&c->server->clients.lock) {
         old = *field;
         *field = copy;
     }
-    free(old);
+    mem_free(old);
     return true;
 }
 
@@ -127,14 +125,14 @@ static void client_list(struct cmd_ctx *c)
             return;
         }
     } else if (c->argc > 3 && arg_is(&c->argv[2], "ID")) {
-        ids = calloc((size_t)c->argc, sizeof(*ids));
+        ids = mem_calloc((size_t)c->argc, sizeof(*ids));
         if (!ids) {
             reply_error(c->reply, "ERR out of memory");
             return;
         }
         for (int j = 3; j < c->argc; j++) {
             if (!arg_to_ll(c, j, &ids[nids]) || ids[nids] <= 0) {
-                free(ids);
+                mem_free(ids);
                 reply_error(c->reply, "ERR Invalid client ID");
                 return;
             }
@@ -154,7 +152,7 @@ static void client_list(struct cmd_ctx *c)
                 describe(&t, o, self, c);
         }
     }
-    free(ids);
+    mem_free(ids);
     reply_text(c, &t);
 }
 

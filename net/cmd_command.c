@@ -6,9 +6,9 @@
  * by command_get_keys), in Redis 7's reply shapes.
  */
 #include "net/commands.h"
+#include "core/alloc.h"
 #include "core/glob.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* A command by name, subcommands included as "container|sub", as COMMAND INFO
@@ -178,7 +178,7 @@ static void getkeys(struct cmd_ctx *c, bool with_flags)
         if (with_flags)
             command_reply_flag_set(c->reply, keys[i].flags, key_flag_names);
     }
-    free(keys);
+    mem_free(keys);
 }
 
 static void command_getkeys(struct cmd_ctx *c)

@@ -8,6 +8,7 @@
 #include "core/glob.h"
 #include "net/server.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/keyspace.h"
@@ -74,16 +75,11 @@ static void config_set_cmd(struct cmd_ctx *c)
         return;
     }
     int n = c->argc - 2;
-    const char **args = calloc((size_t)n, sizeof(*args));
+    const char **args = mem_calloc((size_t)n, sizeof(*args));
     bool ok = args != NULL;
     for (int i = 0; ok && i < n; i++) {
-        char *copy = malloc(c->argv[i + 2].len + 1);
-        ok = copy != NULL;
-        if (ok) {
-            memcpy(copy, c->argv[i + 2].ptr, c->argv[i + 2].len);
-            copy[c->argv[i + 2].len] = '\0';
-            args[i] = copy;
-        }
+        args[i] = mem_strndup(c->argv[i + 2].ptr, c->argv[i + 2].len);
+        ok = args[i] != NULL;
     }
     char err[CONFIG_ERROR_MAX + 128];
     if (!ok)
@@ -95,8 +91,8 @@ static void config_set_cmd(struct cmd_ctx *c)
         reply_ok(c->reply);
     }
     for (int i = 0; args && i < n; i++)
-        free((void *)args[i]);
-    free(args);
+        mem_free((void *)args[i]);
+    mem_free(args);
 }
 
 static void config_resetstat(struct cmd_ctx *c)

@@ -102,16 +102,15 @@ int config_split_args(const char *line, char ***out, size_t **lens)
 {
     /* Split a copy: resp_split_args decodes in place. */
     size_t len = strlen(line);
-    char *copy = mem_alloc(len + 1);
+    char *copy = mem_strndup(line, len);
     if (!copy)
-        return -1;
-    memcpy(copy, line, len + 1);
+        return -ENOMEM;
     struct split_args s = {.line = copy};
     int argc = resp_split_args(copy, len, collect_arg, &s);
     mem_free(copy);
     if (argc < 0) {
         config_free_args(s.args, s.lens, s.argc);
-        return -1;
+        return argc; /* -EINVAL or collect_arg's -ENOMEM */
     }
     *out = s.args;
     if (lens)

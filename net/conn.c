@@ -153,9 +153,9 @@ static void conn_release(void *ctx)
     reactor_timer_stop(c->server->reactor, &c->idle_timer);
     resp_reader_free(c->reader);
     outbuf_free(&c->out);
-    free(c->name);
-    free(c->lib_name);
-    free(c->lib_ver);
+    mem_free(c->name);
+    mem_free(c->lib_name);
+    mem_free(c->lib_ver);
     mem_free(c);
 }
 

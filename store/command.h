@@ -448,7 +448,7 @@ struct command_key {
 };
 /* Whether the command has key arguments at all (Redis's doesCommandHaveKeys). */
 bool command_has_keys(const struct command *cmd);
-/* Stores the keys in a malloc'ed *out (free it) and returns their count; 0
+/* Stores the keys in *out, from mem_alloc (mem_free it), and returns their count; 0
  * when the arguments do not match the key specs (Redis then answers
  * "Invalid arguments specified for command"); -ENOMEM. Expects the arity
  * checked. */

@@ -10,7 +10,6 @@
 #include "core/strconv.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct lock_plan {
@@ -95,7 +94,7 @@ static int add_spec_keys(struct lock_plan *plan, int db, const struct command *c
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
         rc = add_key(plan, db, &argv[keys[i].pos]);
-    free(keys);
+    mem_free(keys);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/alloc.h"
 #include "net/commands.h"
 #include "server_fixture.h"
 
@@ -89,7 +90,7 @@ TEST(CommandRegistry, VariableFlagCommandsHaveTheirRule)
         EXPECT_GT(n, 0) << cmd->name;
         for (int k = 0; k < n; k++)
             EXPECT_FALSE(keys[k].flags & KEY_VARIABLE_FLAGS) << cmd->name;
-        free(keys);
+        mem_free(keys);
         checked++;
     }
     EXPECT_GE(checked, 1); // SET
