@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /*
  * Injection is armed rarely (tests only), so the hot path is one relaxed load
@@ -43,6 +44,21 @@ void *mem_realloc(void *ptr, size_t size)
 void mem_free(void *ptr)
 {
     free(ptr);
+}
+
+char *mem_strndup(const char *s, size_t len)
+{
+    char *copy = mem_alloc(len + 1);
+    if (copy) {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+char *mem_strdup(const char *s)
+{
+    return mem_strndup(s, strlen(s));
 }
 
 void mem_fail_after(long n)

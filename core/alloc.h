@@ -17,6 +17,10 @@ void *mem_alloc(size_t size);
 void *mem_calloc(size_t count, size_t size);
 void *mem_realloc(void *ptr, size_t size);
 void mem_free(void *ptr);
+/* A NUL-terminated copy of s, or of its first len bytes (which may hold a
+ * NUL), from mem_alloc; NULL when out of memory. */
+char *mem_strdup(const char *s);
+char *mem_strndup(const char *s, size_t len);
 
 /*
  * Test hook: after `countdown` more successful allocations, every allocation

@@ -8,10 +8,10 @@
 #include "net/server.h"
 #include "net/text.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -104,25 +104,25 @@ static void client_list(struct cmd_ctx *c)
     bool none = false;
     long long *ids = NULL;
     int nids = 0;
-    if (c->argc == 4 && arg_is(c, 2, "TYPE")) {
-        if (arg_is(c, 3, "master") || arg_is(c, 3, "replica") || arg_is(c, 3, "slave") ||
-            arg_is(c, 3, "pubsub")) {
+    if (c->argc == 4 && arg_is(&c->argv[2], "TYPE")) {
+        if (arg_is(&c->argv[3], "master") || arg_is(&c->argv[3], "replica") ||
+            arg_is(&c->argv[3], "slave") || arg_is(&c->argv[3], "pubsub")) {
             none = true; /* no such clients here (yet) */
-        } else if (!arg_is(c, 3, "normal")) {
+        } else if (!arg_is(&c->argv[3], "normal")) {
             char type[64];
             arg_copy(c, 3, type, sizeof(type));
             reply_errorf(c->reply, "ERR Unknown client type '%s'", type);
             return;
         }
-    } else if (c->argc > 3 && arg_is(c, 2, "ID")) {
-        ids = calloc((size_t)c->argc, sizeof(*ids));
+    } else if (c->argc > 3 && arg_is(&c->argv[2], "ID")) {
+        ids = mem_calloc((size_t)c->argc, sizeof(*ids));
         if (!ids) {
             reply_error(c->reply, "ERR out of memory");
             return;
         }
         for (int j = 3; j < c->argc; j++) {
             if (!arg_to_ll(c, j, &ids[nids]) || ids[nids] <= 0) {
-                free(ids);
+                mem_free(ids);
                 reply_error(c->reply, "ERR Invalid client ID");
                 return;
             }
@@ -142,7 +142,7 @@ static void client_list(struct cmd_ctx *c)
                 describe(&t, &o->session, self, c);
         }
     }
-    free(ids);
+    mem_free(ids);
     reply_text(c, &t);
 }
 
@@ -158,38 +158,38 @@ static bool parse_kill_filter(struct cmd_ctx *c, struct kill_filter *f)
 {
     for (int i = 2; i < c->argc; i += 2) {
         bool more = c->argc > i + 1;
-        if (arg_is(c, i, "id") && more) {
+        if (arg_is(&c->argv[i], "id") && more) {
             if (!arg_to_ll(c, i + 1, &f->id) || f->id < 1) {
                 reply_error(c->reply, "ERR client-id should be greater than 0");
                 return false;
             }
-        } else if (arg_is(c, i, "type") && more) {
-            if (arg_is(c, i + 1, "master") || arg_is(c, i + 1, "replica") ||
-                arg_is(c, i + 1, "slave") || arg_is(c, i + 1, "pubsub")) {
+        } else if (arg_is(&c->argv[i], "type") && more) {
+            if (arg_is(&c->argv[i + 1], "master") || arg_is(&c->argv[i + 1], "replica") ||
+                arg_is(&c->argv[i + 1], "slave") || arg_is(&c->argv[i + 1], "pubsub")) {
                 f->none_type = true;
-            } else if (!arg_is(c, i + 1, "normal")) {
+            } else if (!arg_is(&c->argv[i + 1], "normal")) {
                 char type[64];
                 arg_copy(c, i + 1, type, sizeof(type));
                 reply_errorf(c->reply, "ERR Unknown client type '%s'", type);
                 return false;
             }
-        } else if (arg_is(c, i, "addr") && more) {
+        } else if (arg_is(&c->argv[i], "addr") && more) {
             arg_copy(c, i + 1, f->addr, sizeof(f->addr));
             f->has_addr = true;
-        } else if (arg_is(c, i, "laddr") && more) {
+        } else if (arg_is(&c->argv[i], "laddr") && more) {
             arg_copy(c, i + 1, f->laddr, sizeof(f->laddr));
             f->has_laddr = true;
-        } else if (arg_is(c, i, "user") && more) {
-            if (!arg_is(c, i + 1, "default")) {
+        } else if (arg_is(&c->argv[i], "user") && more) {
+            if (!arg_is(&c->argv[i + 1], "default")) {
                 char user[128];
                 arg_copy(c, i + 1, user, sizeof(user));
                 reply_errorf(c->reply, "ERR No such user '%s'", user);
                 return false;
             }
-        } else if (arg_is(c, i, "skipme") && more) {
-            if (arg_is(c, i + 1, "yes"))
+        } else if (arg_is(&c->argv[i], "skipme") && more) {
+            if (arg_is(&c->argv[i + 1], "yes"))
                 f->skipme = true;
-            else if (arg_is(c, i + 1, "no"))
+            else if (arg_is(&c->argv[i + 1], "no"))
                 f->skipme = false;
             else {
                 reply_error(c->reply, "ERR syntax error");
@@ -266,9 +266,9 @@ static void client_setinfo(struct cmd_ctx *c)
     char **field;
     char attr[64];
     arg_copy(c, 2, attr, sizeof(attr));
-    if (arg_is(c, 2, "lib-name"))
+    if (arg_is(&c->argv[2], "lib-name"))
         field = &self->lib_name;
-    else if (arg_is(c, 2, "lib-ver"))
+    else if (arg_is(&c->argv[2], "lib-ver"))
         field = &self->lib_ver;
     else {
         reply_errorf(c->reply, "ERR Unrecognized option '%s'", attr);
@@ -287,9 +287,9 @@ static void client_setinfo(struct cmd_ctx *c)
 
 static void set_switch(struct cmd_ctx *c, bool *flag)
 {
-    if (arg_is(c, 2, "on"))
+    if (arg_is(&c->argv[2], "on"))
         *flag = true;
-    else if (arg_is(c, 2, "off"))
+    else if (arg_is(&c->argv[2], "off"))
         *flag = false;
     else {
         reply_error(c->reply, "ERR syntax error");
@@ -352,38 +352,30 @@ static void client_help(struct cmd_ctx *c)
     reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
 
-#define CONN_FLAGS  (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
-#define ADMIN_FLAGS (CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+/* SETINFO and NO-TOUCH are Redis 7.2's, so they have no 7.0 metadata. */
+#define CONN_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
 
 static const struct command client_subcommands[] = {
-    {"client|id", client_id, 2, CONN_FLAGS, 0, 0, 0, "connection",
-     "Returns the client ID for the current connection", "5.0.0", NULL},
-    {"client|info", client_info, 2, CONN_FLAGS, 0, 0, 0, "connection",
-     "Returns information about the current client connection.", "6.2.0", NULL},
-    {"client|list", client_list, -2, ADMIN_FLAGS, 0, 0, 0, "connection",
-     "Get the list of client connections", "2.4.0", NULL},
-    {"client|kill", client_kill, -3, ADMIN_FLAGS, 0, 0, 0, "connection",
-     "Kill the connection of a client", "2.4.0", NULL},
-    {"client|setname", client_setname, 3, CONN_FLAGS, 0, 0, 0, "connection",
-     "Set the current connection name", "2.6.9", NULL},
-    {"client|getname", client_getname, 2, CONN_FLAGS, 0, 0, 0, "connection",
-     "Get the current connection name", "2.6.9", NULL},
-    {"client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
-     "Set client or connection specific info", "7.2.0", NULL},
-    {"client|no-evict", client_no_evict, 3, ADMIN_FLAGS, 0, 0, 0, "connection",
-     "Set client eviction mode for the current connection", "7.0.0", NULL},
-    {"client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",
-     "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
-     "access.",
-     "7.2.0", NULL},
-    {"client|help", client_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "connection",
-     "Show helpful text about the different subcommands", "5.0.0", NULL},
-    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+    COMMAND("client|id", client_id),
+    COMMAND("client|info", client_info),
+    COMMAND("client|list", client_list),
+    COMMAND("client|kill", client_kill),
+    COMMAND("client|setname", client_setname),
+    COMMAND("client|getname", client_getname),
+    COMMAND_NO_META("client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
+                    "Set client or connection specific info", "7.2.0"),
+    COMMAND("client|no-evict", client_no_evict),
+    COMMAND_NO_META(
+        "client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",
+        "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
+        "access.",
+        "7.2.0"),
+    COMMAND("client|help", client_help),
+    COMMAND_END,
 };
 
 static const struct command client_commands[] = {
-    {"client", command_run_subcommand, -2, CMD_SENTINEL, 0, 0, 0, "connection",
-     "A container for client connection commands", "2.4.0", client_subcommands},
+    COMMAND_WITH_SUBCOMMANDS("client", command_run_subcommand, client_subcommands),
 };
 
 int cmd_client_register(void)

@@ -6,11 +6,10 @@
  * by command_get_keys), in Redis 7's reply shapes.
  */
 #include "net/commands.h"
+#include "core/alloc.h"
 #include "core/glob.h"
 
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* A command by name, subcommands included as "container|sub", as COMMAND INFO
  * and COMMAND DOCS accept them. */
@@ -20,10 +19,8 @@ static const struct command *lookup_full(const struct resp_arg *a)
     if (!bar)
         return command_lookup(a->ptr, a->len);
     const struct command *cmd = command_lookup(a->ptr, (size_t)(bar - a->ptr));
-    for (const struct command *sub = cmd ? cmd->subcommands : NULL; sub && sub->name; sub++)
-        if (strlen(sub->name) == a->len && strncasecmp(sub->name, a->ptr, a->len) == 0)
-            return sub;
-    return NULL;
+    size_t sub_len = a->len - (size_t)(bar + 1 - a->ptr);
+    return cmd ? command_find_subcommand(cmd, bar + 1, sub_len) : NULL;
 }
 
 static bool is_top_level(const struct command *cmd)
@@ -99,23 +96,22 @@ static bool list_filter(const struct cmd_ctx *c, const struct command *cmd, cons
 {
     if (c->argc == 2)
         return true;
-    if (arg_is(c, 3, "module"))
+    if (arg_is(&c->argv[3], "module"))
         return false; /* there are no modules */
-    if (arg_is(c, 3, "pattern"))
+    if (arg_is(&c->argv[3], "pattern"))
         return glob_match(c->argv[4].ptr, c->argv[4].len, name, strlen(name), true);
     uint32_t cats = command_acl_categories(cmd);
     for (const struct command_flag_name *f = acl_category_names; f->name; f++)
-        if ((cats & f->bit) && strlen(f->name + 1) == c->argv[4].len &&
-            strncasecmp(f->name + 1, c->argv[4].ptr, c->argv[4].len) == 0)
+        if ((cats & f->bit) && arg_is(&c->argv[4], f->name + 1))
             return true;
     return false;
 }
 
 static void command_list(struct cmd_ctx *c)
 {
-    if (c->argc != 2 &&
-        !(c->argc == 5 && arg_is(c, 2, "filterby") &&
-          (arg_is(c, 3, "module") || arg_is(c, 3, "aclcat") || arg_is(c, 3, "pattern")))) {
+    if (c->argc != 2 && !(c->argc == 5 && arg_is(&c->argv[2], "filterby") &&
+                          (arg_is(&c->argv[3], "module") || arg_is(&c->argv[3], "aclcat") ||
+                           arg_is(&c->argv[3], "pattern")))) {
         reply_error(c->reply, "ERR syntax error");
         return;
     }
@@ -138,13 +134,7 @@ static const struct command *lookup_line(const struct resp_arg *argv, int argc)
     const struct command *cmd = command_lookup(argv[0].ptr, argv[0].len);
     if (!cmd || !cmd->subcommands || argc < 2)
         return cmd;
-    for (const struct command *sub = cmd->subcommands; sub->name; sub++) {
-        const char *short_name = strchr(sub->name, '|') + 1;
-        if (strlen(short_name) == argv[1].len &&
-            strncasecmp(short_name, argv[1].ptr, argv[1].len) == 0)
-            return sub;
-    }
-    return NULL;
+    return command_find_subcommand(cmd, argv[1].ptr, argv[1].len);
 }
 
 /* COMMAND GETKEYS / GETKEYSANDFLAGS <full command>: Redis's checks in
@@ -188,7 +178,7 @@ static void getkeys(struct cmd_ctx *c, bool with_flags)
         if (with_flags)
             command_reply_flag_set(c->reply, keys[i].flags, key_flag_names);
     }
-    free(keys);
+    mem_free(keys);
 }
 
 static void command_getkeys(struct cmd_ctx *c)
@@ -229,30 +219,19 @@ static void command_help(struct cmd_ctx *c)
     reply_simple_lines(c->reply, lines, ARRAY_SIZE(lines));
 }
 
-#define INTROSPECTION (CMD_LOADING | CMD_STALE | CMD_SENTINEL)
-
 static const struct command command_subcommands[] = {
-    {"command|count", command_count_cmd, 2, INTROSPECTION, 0, 0, 0, "server",
-     "Get total number of Redis commands", "2.8.13", NULL},
-    {"command|info", command_info, -2, INTROSPECTION, 0, 0, 0, "server",
-     "Get array of specific Redis command details, or all when no argument is given.", "2.8.13",
-     NULL},
-    {"command|docs", command_docs, -2, INTROSPECTION, 0, 0, 0, "server",
-     "Get array of specific Redis command documentation", "7.0.0", NULL},
-    {"command|list", command_list, -2, INTROSPECTION, 0, 0, 0, "server",
-     "Get an array of Redis command names", "7.0.0", NULL},
-    {"command|getkeys", command_getkeys, -4, INTROSPECTION, 0, 0, 0, "server",
-     "Extract keys given a full Redis command", "2.8.13", NULL},
-    {"command|getkeysandflags", command_getkeysandflags, -4, INTROSPECTION, 0, 0, 0, "server",
-     "Extract keys and access flags given a full Redis command", "7.0.0", NULL},
-    {"command|help", command_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "Show helpful text about the different subcommands", "5.0.0", NULL},
-    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+    COMMAND("command|count", command_count_cmd),
+    COMMAND("command|info", command_info),
+    COMMAND("command|docs", command_docs),
+    COMMAND("command|list", command_list),
+    COMMAND("command|getkeys", command_getkeys),
+    COMMAND("command|getkeysandflags", command_getkeysandflags),
+    COMMAND("command|help", command_help),
+    COMMAND_END,
 };
 
 static const struct command command_commands[] = {
-    {"command", command_all, -1, INTROSPECTION, 0, 0, 0, "server",
-     "Get array of Redis command details", "2.8.13", command_subcommands},
+    COMMAND_WITH_SUBCOMMANDS("command", command_all, command_subcommands),
 };
 
 int cmd_command_register(void)

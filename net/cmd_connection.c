@@ -103,11 +103,11 @@ static void hello_command(struct cmd_ctx *c)
     const struct resp_arg *user = NULL, *pass = NULL, *name = NULL;
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - 1 - j;
-        if (arg_is(c, j, "AUTH") && more >= 2) {
+        if (arg_is(&c->argv[j], "AUTH") && more >= 2) {
             user = &c->argv[j + 1];
             pass = &c->argv[j + 2];
             j += 2;
-        } else if (arg_is(c, j, "SETNAME") && more >= 1) {
+        } else if (arg_is(&c->argv[j], "SETNAME") && more >= 1) {
             name = &c->argv[j + 1];
             j++;
         } else {
@@ -159,24 +159,8 @@ static void hello_command(struct cmd_ctx *c)
 }
 
 static const struct command connection_commands[] = {
-    {"ping", ping_command, -1, CMD_FAST | CMD_SENTINEL, 0, 0, 0, "connection", "Ping the server",
-     "1.0.0", NULL},
-    {"echo", echo_command, 2, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "connection",
-     "Echo the given string", "1.0.0", NULL},
-    {"quit", quit_command, -1,
-     CMD_ALLOW_BUSY | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH, 0, 0, 0,
-     "connection", "Close the connection", "1.0.0", NULL},
-    {"reset", reset_command, 1,
-     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_ALLOW_BUSY, 0, 0, 0,
-     "connection", "Reset the connection", "6.2.0", NULL},
-    {"hello", hello_command, -1,
-     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
-         CMD_ALLOW_BUSY,
-     0, 0, 0, "connection", "Handshake with Redis", "6.0.0", NULL},
-    {"auth", auth_command, -2,
-     CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NO_AUTH | CMD_SENTINEL |
-         CMD_ALLOW_BUSY,
-     0, 0, 0, "connection", "Authenticate to the server", "1.0.0", NULL},
+    COMMAND("ping", ping_command),   COMMAND("echo", echo_command),   COMMAND("quit", quit_command),
+    COMMAND("reset", reset_command), COMMAND("hello", hello_command), COMMAND("auth", auth_command),
 };
 
 int cmd_connection_register(void)

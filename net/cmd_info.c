@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -204,21 +203,19 @@ static void replication_section(struct text *t, struct server *s)
                 s->run_id);
 }
 
-static double seconds(struct timeval tv)
+static double seconds(int64_t us)
 {
-    return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+    return (double)us / 1e6;
 }
 
 static void cpu_section(struct text *t)
 {
-    struct rusage self, children;
-    getrusage(RUSAGE_SELF, &self);
-    getrusage(RUSAGE_CHILDREN, &children);
+    struct cpu_time self = clock_cpu_self(), children = clock_cpu_children();
     text_printf(t,
                 "used_cpu_sys:%.6f\r\nused_cpu_user:%.6f\r\nused_cpu_sys_children:%.6f\r\n"
                 "used_cpu_user_children:%.6f\r\n",
-                seconds(self.ru_stime), seconds(self.ru_utime), seconds(children.ru_stime),
-                seconds(children.ru_utime));
+                seconds(self.system_us), seconds(self.user_us), seconds(children.system_us),
+                seconds(children.user_us));
 }
 
 static void scheduler_section(struct text *t, struct server *s)
@@ -304,13 +301,13 @@ static void info_command(struct cmd_ctx *c)
     bool want[SEC_COUNT] = {false};
     bool defaults = c->argc == 1;
     for (int j = 1; j < c->argc; j++) {
-        bool all = arg_is(c, j, "all") || arg_is(c, j, "everything");
-        if (arg_is(c, j, "default") || all)
+        bool all = arg_is(&c->argv[j], "all") || arg_is(&c->argv[j], "everything");
+        if (arg_is(&c->argv[j], "default") || all)
             defaults = true;
         if (all)
             want[SEC_COMMANDSTATS] = true;
         for (int k = 0; k < SEC_COUNT; k++)
-            if (arg_is(c, j, section_names[k]))
+            if (arg_is(&c->argv[j], section_names[k]))
                 want[k] = true;
     }
     for (int k = 0; defaults && k < SEC_COUNT; k++)
@@ -364,8 +361,7 @@ static void info_command(struct cmd_ctx *c)
 }
 
 static const struct command info_commands[] = {
-    {"info", info_command, -1, CMD_LOADING | CMD_STALE | CMD_SENTINEL, 0, 0, 0, "server",
-     "Get information and statistics about the server", "1.0.0", NULL},
+    COMMAND("info", info_command),
 };
 
 int cmd_info_register(void)

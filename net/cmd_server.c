@@ -8,6 +8,7 @@
 #include "core/glob.h"
 #include "net/server.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/keyspace.h"
@@ -74,16 +75,11 @@ static void config_set_cmd(struct cmd_ctx *c)
         return;
     }
     int n = c->argc - 2;
-    const char **args = calloc((size_t)n, sizeof(*args));
+    const char **args = mem_calloc((size_t)n, sizeof(*args));
     bool ok = args != NULL;
     for (int i = 0; ok && i < n; i++) {
-        char *copy = malloc(c->argv[i + 2].len + 1);
-        ok = copy != NULL;
-        if (ok) {
-            memcpy(copy, c->argv[i + 2].ptr, c->argv[i + 2].len);
-            copy[c->argv[i + 2].len] = '\0';
-            args[i] = copy;
-        }
+        args[i] = mem_strndup(c->argv[i + 2].ptr, c->argv[i + 2].len);
+        ok = args[i] != NULL;
     }
     char err[CONFIG_ERROR_MAX + 128];
     if (!ok)
@@ -95,8 +91,8 @@ static void config_set_cmd(struct cmd_ctx *c)
         reply_ok(c->reply);
     }
     for (int i = 0; args && i < n; i++)
-        free((void *)args[i]);
-    free(args);
+        mem_free((void *)args[i]);
+    mem_free(args);
 }
 
 static void config_resetstat(struct cmd_ctx *c)
@@ -166,13 +162,13 @@ static void shutdown_command(struct cmd_ctx *c)
 {
     bool save = false, nosave = false;
     for (int j = 1; j < c->argc; j++) {
-        if (arg_is(c, j, "nosave"))
+        if (arg_is(&c->argv[j], "nosave"))
             nosave = true;
-        else if (arg_is(c, j, "save"))
+        else if (arg_is(&c->argv[j], "save"))
             save = true;
-        else if (arg_is(c, j, "now") || arg_is(c, j, "force"))
+        else if (arg_is(&c->argv[j], "now") || arg_is(&c->argv[j], "force"))
             continue;
-        else if (arg_is(c, j, "abort") && c->argc == 2) {
+        else if (arg_is(&c->argv[j], "abort") && c->argc == 2) {
             reply_error(c->reply, "ERR No shutdown in progress.");
             return;
         } else {
@@ -232,7 +228,7 @@ static void debug_command(struct cmd_ctx *c)
                     "this option in the configuration file, and then restart the server.");
         return;
     }
-    if (arg_is(c, 1, "sleep") && c->argc == 3) {
+    if (arg_is(&c->argv[1], "sleep") && c->argc == 3) {
         char buf[64];
         arg_copy(c, 2, buf, sizeof(buf));
         char *end;
@@ -245,9 +241,9 @@ static void debug_command(struct cmd_ctx *c)
         struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
         nanosleep(&ts, NULL);
         reply_ok(c->reply);
-    } else if (arg_is(c, 1, "object") && c->argc == 3) {
+    } else if (arg_is(&c->argv[1], "object") && c->argc == 3) {
         debug_object(c);
-    } else if (arg_is(c, 1, "help") && c->argc == 2) {
+    } else if (arg_is(&c->argv[1], "help") && c->argc == 2) {
         static const char *const lines[] = {
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "OBJECT <key>",
@@ -267,36 +263,21 @@ static void debug_command(struct cmd_ctx *c)
     }
 }
 
-#define CONFIG_FLAGS (CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
-
 static const struct command config_subcommands[] = {
-    {"config|get", config_get, -3, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Get the values of configuration parameters", "2.0.0", NULL},
-    {"config|set", config_set_cmd, -4, CONFIG_FLAGS | CMD_MAY_REPLICATE, 0, 0, 0, "server",
-     "Set configuration parameters to the given values", "2.0.0", NULL},
-    {"config|resetstat", config_resetstat, 2, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Reset the stats returned by INFO", "2.0.0", NULL},
-    {"config|rewrite", config_rewrite_cmd, 2, CONFIG_FLAGS, 0, 0, 0, "server",
-     "Rewrite the configuration file with the in memory configuration", "2.8.0", NULL},
-    {"config|help", config_help, 2, CMD_LOADING | CMD_STALE, 0, 0, 0, "server",
-     "Show helpful text about the different subcommands", "5.0.0", NULL},
-    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
+    COMMAND("config|get", config_get),
+    COMMAND("config|set", config_set_cmd),
+    COMMAND("config|resetstat", config_resetstat),
+    COMMAND("config|rewrite", config_rewrite_cmd),
+    COMMAND("config|help", config_help),
+    COMMAND_END,
 };
 
 static const struct command server_commands[] = {
-    {"config", command_run_subcommand, -2, 0, 0, 0, 0, "server",
-     "A container for server configuration commands", "2.0.0", config_subcommands},
-    {"time", time_command, 1, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
-     "Return the current server time", "2.6.0", NULL},
-    {"lastsave", lastsave_command, 1, CMD_LOADING | CMD_STALE | CMD_FAST, 0, 0, 0, "server",
-     "Get the UNIX time stamp of the last successful save to disk", "1.0.0", NULL},
-    {"shutdown", shutdown_command, -1,
-     CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_NO_MULTI | CMD_SENTINEL |
-         CMD_ALLOW_BUSY,
-     0, 0, 0, "server", "Synchronously save the dataset to disk and then shut down the server",
-     "1.0.0", NULL},
-    {"debug", debug_command, -2, CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE, 0, 0, 0,
-     "server", "A container for debugging commands", "1.0.0", NULL},
+    COMMAND_WITH_SUBCOMMANDS("config", command_run_subcommand, config_subcommands),
+    COMMAND("time", time_command),
+    COMMAND("lastsave", lastsave_command),
+    COMMAND("shutdown", shutdown_command),
+    COMMAND("debug", debug_command),
 };
 
 int cmd_server_register(void)

@@ -4,7 +4,6 @@
 #include "core/strconv.h"
 
 #include <string.h>
-#include <strings.h>
 
 int net_commands_register(void)
 {
@@ -18,12 +17,6 @@ int net_commands_register(void)
     if (rc == 0)
         rc = cmd_command_register();
     return rc;
-}
-
-bool arg_is(const struct cmd_ctx *c, int i, const char *s)
-{
-    size_t len = strlen(s);
-    return c->argv[i].len == len && strncasecmp(c->argv[i].ptr, s, len) == 0;
 }
 
 void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size)

@@ -28,8 +28,6 @@ int cmd_server_register(void);
 int cmd_info_register(void);
 int cmd_command_register(void);
 
-/* argv[i] equals s, case-insensitively. */
-bool arg_is(const struct cmd_ctx *c, int i, const char *s);
 /* argv[i] as a NUL-terminated copy, truncated to size-1. */
 void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size);
 /* Strict decimal (Redis's string2ll). */

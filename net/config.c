@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -91,14 +90,14 @@ static int default_threads(void)
 
 struct config *config_new(void)
 {
-    struct config *c = calloc(1, sizeof(*c));
+    struct config *c = mem_calloc(1, sizeof(*c));
     if (!c)
         return NULL;
     lock_init(&c->lock, LOCK_CLASS_CONFIG, 0);
     for (int i = 0; i < CONFIG_COUNT; i++) {
         atomic_init(&c->numbers[i], params[i].def);
         if (params[i].def_string) {
-            c->strings[i] = strdup(params[i].def_string);
+            c->strings[i] = mem_strdup(params[i].def_string);
             if (!c->strings[i]) {
                 config_free(c);
                 return NULL;
@@ -118,11 +117,11 @@ void config_free(struct config *c)
     if (!c)
         return;
     for (int i = 0; i < CONFIG_COUNT; i++) {
-        free(c->strings[i]);
+        mem_free(c->strings[i]);
         c->strings[i] = NULL;
     }
     lock_destroy(&c->lock);
-    free(c);
+    mem_free(c);
 }
 
 /* Values are independent of each other: a reader that sees a new limit a
@@ -189,7 +188,7 @@ static void apply_value(struct config *c, enum config_id id, struct parsed *v) R
                 atomic_store_explicit(&c->output_limits[cls][k], v->limits[cls][k],
                                       memory_order_relaxed);
     } else if (v->string) {
-        free(c->strings[id]);
+        mem_free(c->strings[id]);
         c->strings[id] = v->string;
         v->string = NULL;
     } else {
@@ -289,7 +288,7 @@ int config_set_many(struct config *c, int argc, const char *const *argv,
         }
     }
     for (int i = 0; i < parsed; i++)
-        free(values[i].string);
+        mem_free(values[i].string);
     return rc ? -EINVAL : 0;
 }
 

@@ -119,8 +119,9 @@ int config_load_text(struct config *c, const char *text, char *err, size_t errle
 
 /*
  * Splits a line into arguments with Redis's quoting rules ("..." with \n \r
- * \t \b \a \\ \" \xHH escapes, '...' with \'). Returns the count, or -1 for
- * unbalanced quotes; *out is an array of malloc'd strings (free with
+ * \t \b \a \\ \" \xHH escapes, '...' with \': proto's resp_split_args).
+ * Returns the count, -EINVAL for unbalanced quotes or -ENOMEM; *out is an
+ * array of NUL-terminated strings from mem_alloc (free with
  * config_free_args). lens receives the lengths (values may hold NULs).
  */
 int config_split_args(const char *line, char ***out, size_t **lens);

@@ -9,10 +9,11 @@
 #include "net/config_internal.h"
 #include "net/version.h"
 
+#include "core/alloc.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_ARGS 64
@@ -45,7 +46,8 @@ static int load_line(struct config *c, char *line, char reason[CONFIG_ERROR_MAX]
     char **argv;
     int argc = config_split_args(line, &argv, NULL);
     if (argc < 0) {
-        snprintf(reason, CONFIG_ERROR_MAX, "Unbalanced quotes in configuration line");
+        snprintf(reason, CONFIG_ERROR_MAX, "%s",
+                 argc == -ENOMEM ? "out of memory" : "Unbalanced quotes in configuration line");
         return -EINVAL;
     }
     int rc = 0;
@@ -65,7 +67,7 @@ static int load_line(struct config *c, char *line, char reason[CONFIG_ERROR_MAX]
 
 int config_load_text(struct config *c, const char *text, char *err, size_t errlen)
 {
-    char *copy = strdup(text);
+    char *copy = mem_strdup(text);
     if (!copy) {
         snprintf(err, errlen, "out of memory reading the configuration\n");
         return -ENOMEM;
@@ -86,7 +88,7 @@ int config_load_text(struct config *c, const char *text, char *err, size_t errle
         if (rc)
             format_error(err, errlen, linenum, line, reason);
     }
-    free(copy);
+    mem_free(copy);
     return rc;
 }
 
@@ -95,7 +97,7 @@ static bool append(char **buf, size_t *len, size_t *cap, const char *s, size_t n
 {
     if (*len + n + 1 > *cap) {
         size_t ncap = (*len + n + 1) * 2;
-        char *p = realloc(*buf, ncap);
+        char *p = mem_realloc(*buf, ncap);
         if (!p)
             return false;
         *buf = p;
@@ -130,7 +132,7 @@ int config_load_args(struct config *c, int argc, char **argv, char *err, size_t 
         if (!f) {
             snprintf(err, errlen, "Fatal error, can't open config file '%s': %s\n", argv[1],
                      strerror(errno));
-            free(text);
+            mem_free(text);
             return -EINVAL;
         }
         ok = read_stream(f, &text, &len, &cap);
@@ -154,17 +156,17 @@ int config_load_args(struct config *c, int argc, char **argv, char *err, size_t 
                  append(&text, &len, &cap, " ", 1);
         } else {
             size_t need = strlen(a) * 4 + 4;
-            char *quoted = malloc(need);
+            char *quoted = mem_alloc(need);
             ok = quoted && config__append_quoted(quoted, 0, need, a) > 0 &&
                  append(&text, &len, &cap, quoted, strlen(quoted)) &&
                  append(&text, &len, &cap, " ", 1);
-            free(quoted);
+            mem_free(quoted);
         }
     }
     if (ok)
         rc = config_load_text(c, text, err, errlen);
     else
         snprintf(err, errlen, "out of memory reading the configuration\n");
-    free(text);
+    mem_free(text);
     return rc;
 }

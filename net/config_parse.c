@@ -1,13 +1,15 @@
 /*
  * The lexical half of the configuration: Redis's argument splitting (the
- * quoting rules of redis.conf and redis-cli), strict integers and memory
- * units. Kept apart from the parameter table so both can stay small.
+ * quoting rules of redis.conf and redis-cli, which proto's resp_split_args
+ * implements for inline requests), strict integers and memory units. Kept
+ * apart from the parameter table so both can stay small.
  */
 #include "net/config.h"
 #include "net/config_internal.h"
 
 #include "core/alloc.h"
 #include "core/compiler.h"
+#include "proto/resp.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -63,139 +65,58 @@ int config_parse_memory(const char *s, long long *out)
     return 0;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-struct arg_builder {
-    char *buf;
-    size_t len, cap;
+/* config_split_args's arguments, collected as resp_split_args finds them. */
+struct split_args {
+    const char *line;
+    char **args;
+    size_t *lens;
+    int argc, cap;
 };
 
-static bool builder_push(struct arg_builder *b, char c)
+static int collect_arg(void *ctx, size_t offset, size_t len)
 {
-    if (b->len + 1 >= b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 16;
-        char *p = mem_realloc(b->buf, cap);
-        if (!p)
-            return false;
-        b->buf = p;
-        b->cap = cap;
-    }
-    b->buf[b->len++] = c;
-    b->buf[b->len] = '\0';
-    return true;
-}
-
-/* Reads one argument starting at *pp (not at a space); -1 on bad quoting. */
-static int read_one_arg(const char **pp, struct arg_builder *b)
-{
-    const char *p = *pp;
-    bool in_double = false, in_single = false, ok = true;
-    if (!builder_push(b, '\0')) /* an empty "" argument still gets a buffer */
-        return -ENOMEM;
-    b->len = 0;
-    for (;;) {
-        if (in_double) {
-            if (*p == '\0')
-                return -1;
-            if (p[0] == '\\' && p[1] == 'x' && hex_value(p[2]) >= 0 && hex_value(p[3]) >= 0) {
-                ok = builder_push(b, (char)(hex_value(p[2]) * 16 + hex_value(p[3])));
-                p += 3;
-            } else if (p[0] == '\\' && p[1]) {
-                char c = *++p;
-                c = c == 'n'   ? '\n'
-                    : c == 'r' ? '\r'
-                    : c == 't' ? '\t'
-                    : c == 'b' ? '\b'
-                    : c == 'a' ? '\a'
-                               : c;
-                ok = builder_push(b, c);
-            } else if (*p == '"') {
-                /* The closing quote must end the argument. */
-                if (p[1] && !isspace((unsigned char)p[1]))
-                    return -1;
-                p++;
-                break;
-            } else {
-                ok = builder_push(b, *p);
-            }
-        } else if (in_single) {
-            if (*p == '\0')
-                return -1;
-            if (p[0] == '\\' && p[1] == '\'') {
-                ok = builder_push(b, '\'');
-                p++;
-            } else if (*p == '\'') {
-                if (p[1] && !isspace((unsigned char)p[1]))
-                    return -1;
-                p++;
-                break;
-            } else {
-                ok = builder_push(b, *p);
-            }
-        } else {
-            if (*p == '\0' || isspace((unsigned char)*p))
-                break;
-            if (*p == '"')
-                in_double = true;
-            else if (*p == '\'')
-                in_single = true;
-            else
-                ok = builder_push(b, *p);
-        }
-        if (!ok)
+    struct split_args *s = ctx;
+    if (s->argc == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 8;
+        char **args = mem_realloc(s->args, sizeof(*args) * (size_t)cap);
+        if (!args)
             return -ENOMEM;
-        p++;
+        s->args = args;
+        size_t *lens = mem_realloc(s->lens, sizeof(*lens) * (size_t)cap);
+        if (!lens)
+            return -ENOMEM;
+        s->lens = lens;
+        s->cap = cap;
     }
-    *pp = p;
+    char *arg = mem_alloc(len + 1);
+    if (!arg)
+        return -ENOMEM;
+    memcpy(arg, s->line + offset, len);
+    arg[len] = '\0';
+    s->args[s->argc] = arg;
+    s->lens[s->argc++] = len;
     return 0;
 }
 
 int config_split_args(const char *line, char ***out, size_t **lens)
 {
-    char **args = NULL;
-    size_t *sizes = NULL;
-    int argc = 0, cap = 0;
-    const char *p = line;
-    for (;;) {
-        while (*p && isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            break;
-        struct arg_builder b = {0};
-        int rc = read_one_arg(&p, &b);
-        if (rc == 0 && argc == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **na = mem_realloc(args, sizeof(*args) * (size_t)cap);
-            if (na)
-                args = na;
-            size_t *ns = na ? mem_realloc(sizes, sizeof(*sizes) * (size_t)cap) : NULL;
-            if (ns)
-                sizes = ns;
-            if (!na || !ns)
-                rc = -ENOMEM;
-        }
-        if (rc != 0) {
-            mem_free(b.buf);
-            config_free_args(args, sizes, argc);
-            return -1;
-        }
-        args[argc] = b.buf;
-        sizes[argc] = b.len;
-        argc++;
+    /* Split a copy: resp_split_args decodes in place. */
+    size_t len = strlen(line);
+    char *copy = mem_strndup(line, len);
+    if (!copy)
+        return -ENOMEM;
+    struct split_args s = {.line = copy};
+    int argc = resp_split_args(copy, len, collect_arg, &s);
+    mem_free(copy);
+    if (argc < 0) {
+        config_free_args(s.args, s.lens, s.argc);
+        return argc; /* -EINVAL or collect_arg's -ENOMEM */
     }
-    *out = args;
+    *out = s.args;
     if (lens)
-        *lens = sizes;
+        *lens = s.lens;
     else
-        mem_free(sizes);
+        mem_free(s.lens);
     return argc;
 }
 

@@ -8,10 +8,11 @@
 #include "net/config_internal.h"
 #include "net/text.h"
 
+#include "core/alloc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,12 +40,12 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
     }
     case TYPE_STRING: {
         size_t need = len * 4 + 4;
-        char *quoted = malloc(need);
+        char *quoted = mem_alloc(need);
         if (!quoted || !config__append_quoted(quoted, 0, need, value))
             t->oom = true;
         else
             text_printf(t, "%s %s\n", name, quoted);
-        free(quoted);
+        mem_free(quoted);
         return;
     }
     case TYPE_SAVE:
@@ -124,7 +125,7 @@ int config_rewrite(struct config *c, const char *path)
         return -errno;
     struct config *defaults = config_new();
     if (!defaults) {
-        free(old);
+        mem_free(old);
         return -ENOMEM;
     }
     bool written[CONFIG_COUNT] = {false};
@@ -136,6 +137,8 @@ int config_rewrite(struct config *c, const char *path)
             *line++ = '\0';
         char **argv;
         int argc = config_split_args(next, &argv, NULL);
+        if (argc == -ENOMEM)
+            out.oom = true; /* the rewrite fails, the file stays */
         int id = argc > 0 ? config_lookup(argv[0], strlen(argv[0])) : -1;
         if (argc > 0)
             config_free_args(argv, NULL, argc);
@@ -157,7 +160,7 @@ int config_rewrite(struct config *c, const char *path)
         append_param(&out, c, (enum config_id)id);
     }
     config_free(defaults);
-    free(old);
+    mem_free(old);
     int rc = out.oom ? -ENOMEM : write_file(path, &out);
     text_free(&out);
     return rc;

@@ -5,6 +5,7 @@
  */
 #include "net/config_internal.h"
 
+#include "core/alloc.h"
 #include "core/strconv.h"
 
 #include <errno.h>
@@ -22,7 +23,7 @@ static char *join_args(int argc, const char *const *argv)
     size_t len = 1;
     for (int i = 0; i < argc; i++)
         len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
+    char *s = mem_alloc(len);
     if (!s)
         return NULL;
     s[0] = '\0';
@@ -38,23 +39,25 @@ static int parse_save(struct parsed *out, int argc, const char *const *argv, con
 {
     char *joined = join_args(argc, argv);
     char **words = NULL;
-    int n = joined ? config_split_args(joined, &words, NULL) : -1;
-    free(joined);
+    int n = joined ? config_split_args(joined, &words, NULL) : -ENOMEM;
+    mem_free(joined);
+    if (n == -ENOMEM)
+        return -ENOMEM;
     bool ok = n >= 0 && n % 2 == 0;
     for (int i = 0; ok && i < n; i++) {
         long long v;
         ok = strconv_parse_ll(words[i], strlen(words[i]), &v) && v >= 0 && v <= INT_MAX;
     }
+    int rc = ok ? 0 : -EINVAL;
     if (ok) {
-        const char *const *w = (const char *const *)words;
-        out->string = join_args(n, w);
-        ok = out->string != NULL;
+        out->string = join_args(n, (const char *const *)words);
+        rc = out->string ? 0 : -ENOMEM;
     }
     if (n >= 0)
         config_free_args(words, NULL, n);
-    if (!ok)
+    if (rc == -EINVAL)
         *why = "Invalid save parameters";
-    return ok ? 0 : -EINVAL;
+    return rc;
 }
 
 static int parse_output_limit(struct parsed *out, int argc, const char *const *argv,
@@ -62,8 +65,10 @@ static int parse_output_limit(struct parsed *out, int argc, const char *const *a
 {
     char *joined = join_args(argc, argv);
     char **words = NULL;
-    int n = joined ? config_split_args(joined, &words, NULL) : -1;
-    free(joined);
+    int n = joined ? config_split_args(joined, &words, NULL) : -ENOMEM;
+    mem_free(joined);
+    if (n == -ENOMEM)
+        return -ENOMEM;
     int rc = 0;
     if (n < 0 || n % 4 != 0) {
         *why = "Wrong number of arguments in buffer limit configuration.";
@@ -178,7 +183,7 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
         *why = err;
         return -EINVAL;
     case TYPE_STRING:
-        out->string = strdup(s);
+        out->string = mem_strdup(s);
         return out->string ? 0 : -ENOMEM;
     default:
         return parse_number(p, s, &out->number, why, err);

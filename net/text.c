@@ -1,8 +1,9 @@
 #include "net/text.h"
 
+#include "core/alloc.h"
+
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 void text_printf(struct text *t, const char *fmt, ...)
 {
@@ -18,7 +19,7 @@ void text_printf(struct text *t, const char *fmt, ...)
             return;
         }
         size_t cap = (t->cap + (size_t)n + 1) * 2;
-        char *p = realloc(t->buf, cap);
+        char *p = mem_realloc(t->buf, cap);
         if (!p) {
             t->oom = true;
             return;
@@ -30,7 +31,7 @@ void text_printf(struct text *t, const char *fmt, ...)
 
 void text_free(struct text *t)
 {
-    free(t->buf);
+    mem_free(t->buf);
     t->buf = NULL;
     t->len = t->cap = 0;
 }

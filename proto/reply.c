@@ -11,10 +11,10 @@
  */
 #include "proto/outbuf_internal.h"
 #include "proto/reply.h"
-#include "proto/format_internal.h"
 
 #include "core/alloc.h"
 #include "core/compiler.h"
+#include "core/strconv.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -22,7 +22,9 @@
 #include <string.h>
 
 /* Small bulk replies are written with one extend (header, data, CRLF). */
-#define SMALL_BULK_MAX 1024
+#define SMALL_BULK_MAX   1024
+/* Room for a one-byte type, "-9223372036854775808" with its NUL, and CRLF. */
+#define REPLY_HEADER_MAX (1 + STRCONV_LL_BUF + 2)
 
 static inline bool drop_scalar(struct reply *r)
 {
@@ -44,7 +46,7 @@ static inline bool drop_aggregate(struct reply *r, size_t children)
 static size_t write_header(char *p, char type, long long n)
 {
     p[0] = type;
-    size_t len = 1 + reply__format_ll(p + 1, n);
+    size_t len = 1 + strconv_format_ll(p + 1, n);
     p[len] = '\r';
     p[len + 1] = '\n';
     return len + 2;
@@ -204,7 +206,7 @@ void reply_bulk_bytes(struct reply *r, struct bytes *b)
 void reply_bulk_ll(struct reply *r, long long v)
 {
     char buf[REPLY_HEADER_MAX];
-    reply_bulk(r, buf, reply__format_ll(buf, v));
+    reply_bulk(r, buf, strconv_format_ll(buf, v));
 }
 
 void reply_null(struct reply *r)

@@ -106,6 +106,16 @@ size_t resp_reader_pending(const struct resp_reader *r);
 /* Bytes of buffer allocated (CLIENT LIST's qbuf-free, INFO memory). */
 size_t resp_reader_capacity(const struct resp_reader *r);
 
+/*
+ * Splits a line in place with Redis's quoting rules (sdssplitargs, which
+ * inline requests, redis.conf and CONFIG SET's multi-word values share),
+ * calling emit(ctx, offset, len) for each argument, decoded at line + offset.
+ * The line ends at len as if NUL-terminated there. Returns the argument
+ * count, -EINVAL for unbalanced quotes, or emit's negative return.
+ */
+typedef int (*resp_emit_fn)(void *ctx, size_t offset, size_t len);
+int resp_split_args(char *line, size_t len, resp_emit_fn emit, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -115,7 +115,7 @@ static int read_token(char *line, size_t len, size_t *at, size_t *w)
     return 0;
 }
 
-int resp__split_inline(char *line, size_t len, resp_emit_fn emit, void *ctx)
+int resp_split_args(char *line, size_t len, resp_emit_fn emit, void *ctx)
 {
     size_t i = 0, w = 0;
     int argc = 0;
@@ -159,7 +159,7 @@ enum resp_status resp__inline(struct resp_reader *r, struct resp_command *out)
     if (line_end > r->start && r->buf[line_end - 1] == '\r')
         line_end--;
     r->partial_n = 0;
-    int argc = resp__split_inline(r->buf + r->start, line_end - r->start, emit_partial, r);
+    int argc = resp_split_args(r->buf + r->start, line_end - r->start, emit_partial, r);
     if (argc == -ENOMEM)
         return resp__fail_oom(r);
     if (argc < 0)

@@ -112,13 +112,4 @@ enum resp_status resp__finish(struct resp_reader *r, struct resp_command *out, b
 long resp__find_line_end(struct resp_reader *r, size_t from, char c);
 void resp__line_reset(struct resp_reader *r, size_t at);
 
-/*
- * Splits an inline request line in place with Redis's sdssplitargs rules,
- * calling emit(ctx, offset, len) for each argument (offsets from line).
- * Returns the argument count, -EINVAL for unbalanced quotes, or emit's
- * negative return.
- */
-typedef int (*resp_emit_fn)(void *ctx, size_t offset, size_t len);
-int resp__split_inline(char *line, size_t len, resp_emit_fn emit, void *ctx);
-
 #endif

@@ -86,7 +86,7 @@ static enum cmd_result do_expire(struct shard *s, const struct key *k, unsigned 
 /* Logged as an absolute time (PEXPIREAT), or as the DEL it amounted to. */
 static void rewrite_expire(struct cmd_ctx *c, int64_t when, bool deleted)
 {
-    char ms[NUMBER_LL_BUF];
+    char ms[STRCONV_LL_BUF];
     struct resp_arg av[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
     struct resp_arg del[] = {ARG_LITERAL("DEL"), c->argv[1]};
     if (deleted)
@@ -100,22 +100,15 @@ static void expire_generic(struct cmd_ctx *c, int64_t base, bool seconds, const 
     unsigned flags;
     if (!parse_expire_flags(c, &flags))
         return;
-    long long when;
-    if (!arg_ll(c, 2, &when))
+    long long arg;
+    if (!arg_ll(c, 2, &arg))
         return;
     /* Negative times are allowed (they delete), overflow is not. */
-    if (seconds) {
-        if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) {
-            reply_invalid_expire(c, name);
-            return;
-        }
-        when *= 1000;
-    }
-    if (when > INT64_MAX - base) {
+    int64_t when;
+    if (!expire_time_ms(arg, seconds, base, &when)) {
         reply_invalid_expire(c, name);
         return;
     }
-    when += base;
     struct key k;
     cmd_key(c, 1, &k);
     enum cmd_result result = CMD_ERR_OOM; /* set under the lock */

@@ -19,7 +19,7 @@ static bool entry_as_ll(const struct entry *e, long long *out)
         *out = val.num;
         return true;
     }
-    return number_parse_ll(val.str->data, val.str->len, out);
+    return strconv_parse_ll(val.str->data, val.str->len, out);
 }
 
 static enum cmd_result do_incr(struct shard *s, const struct key *k, long long incr, int64_t now_ms,

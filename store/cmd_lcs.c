@@ -193,7 +193,7 @@ void lcs_command(struct cmd_ctx *c)
         return;
     struct lcs_options o;
     if (parse_lcs_options(c, &o)) {
-        char digits[2][NUMBER_LL_BUF];
+        char digits[2][STRCONV_LL_BUF];
         const char *data[2] = {"", ""};
         size_t len[2] = {0, 0};
         for (int i = 0; i < 2; i++)

@@ -238,7 +238,7 @@ void scan_command(struct cmd_ctx *c)
     if (w.keys.oom) {
         reply_error(c->reply, ERR_OOM);
     } else {
-        char digits[NUMBER_LL_BUF + 1];
+        char digits[STRCONV_LL_BUF + 1];
         int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)next);
         reply_array(c->reply, 2);
         reply_bulk(c->reply, digits, (size_t)n);

@@ -88,19 +88,11 @@ enum expire_parse { EXPIRE_OK, EXPIRE_NOT_INT, EXPIRE_INVALID };
 static enum expire_parse expire_from_arg(struct cmd_ctx *c, int i, unsigned unit, int64_t *when)
 {
     long long v;
-    if (!number_parse_ll(c->argv[i].ptr, c->argv[i].len, &v))
+    if (!strconv_parse_ll(c->argv[i].ptr, c->argv[i].len, &v))
         return EXPIRE_NOT_INT;
-    bool seconds = unit & (OPT_EX | OPT_EXAT);
-    if (v <= 0 || (seconds && v > INT64_MAX / 1000))
+    int64_t base = unit & (OPT_EX | OPT_PX) ? c->now_ms : 0;
+    if (v <= 0 || !expire_time_ms(v, unit & (OPT_EX | OPT_EXAT), base, when))
         return EXPIRE_INVALID;
-    if (seconds)
-        v *= 1000;
-    if (unit & (OPT_EX | OPT_PX)) {
-        if (v > INT64_MAX - c->now_ms)
-            return EXPIRE_INVALID;
-        v += c->now_ms;
-    }
-    *when = v;
     return EXPIRE_OK;
 }
 
@@ -170,7 +162,7 @@ static enum cmd_result do_set(struct shard *s, const struct key *k, unsigned fla
  * that replaying the log later does not extend it. */
 static void rewrite_set(struct cmd_ctx *c, int val_i, int64_t when)
 {
-    char ms[NUMBER_LL_BUF];
+    char ms[STRCONV_LL_BUF];
     struct resp_arg av[] = {ARG_LITERAL("SET"), c->argv[1], c->argv[val_i], ARG_LITERAL("PXAT"),
                             arg_number(ms, when)};
     cmd_rewrite(c, 5, av);
@@ -348,7 +340,7 @@ static enum cmd_result do_getex(struct shard *s, const struct key *k, unsigned f
 
 static void rewrite_getex(struct cmd_ctx *c, enum getex_change change, int64_t when)
 {
-    char ms[NUMBER_LL_BUF];
+    char ms[STRCONV_LL_BUF];
     struct resp_arg expire[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
     struct resp_arg del[] = {ARG_LITERAL("DEL"), c->argv[1]};
     struct resp_arg persist[] = {ARG_LITERAL("PERSIST"), c->argv[1]};

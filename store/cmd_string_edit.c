@@ -151,7 +151,7 @@ void getrange_command(struct cmd_ctx *c)
         reply_bulk(c->reply, "", 0);
         return;
     }
-    char digits[NUMBER_LL_BUF];
+    char digits[STRCONV_LL_BUF];
     size_t len;
     const char *data = snapshot_data(&snap, digits, &len);
     long long n = (long long)len;

@@ -8,7 +8,7 @@
 
 bool arg_ll(struct cmd_ctx *c, int i, long long *out)
 {
-    if (number_parse_ll(c->argv[i].ptr, c->argv[i].len, out))
+    if (strconv_parse_ll(c->argv[i].ptr, c->argv[i].len, out))
         return true;
     reply_error(c->reply, ERR_NOT_INT);
     return false;
@@ -17,7 +17,7 @@ bool arg_ll(struct cmd_ctx *c, int i, long long *out)
 bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const char *msg,
                   long long *out)
 {
-    if (!number_parse_ll(c->argv[i].ptr, c->argv[i].len, out)) {
+    if (!strconv_parse_ll(c->argv[i].ptr, c->argv[i].len, out)) {
         reply_error(c->reply, msg ? msg : ERR_NOT_INT);
         return false;
     }
@@ -59,6 +59,20 @@ bool reply_result_error(struct cmd_ctx *c, enum cmd_result r)
 void reply_invalid_expire(struct cmd_ctx *c, const char *name)
 {
     reply_errorf(c->reply, "ERR invalid expire time in '%s' command", name);
+}
+
+bool expire_time_ms(long long v, bool seconds, int64_t base, int64_t *when)
+{
+    assert(base >= 0);
+    if (seconds) {
+        if (v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+            return false;
+        v *= 1000;
+    }
+    if (v > INT64_MAX - base)
+        return false;
+    *when = v + base;
+    return true;
 }
 
 /* The snapshot of a string value (encoding, payload) whose buffer stays
@@ -199,11 +213,11 @@ void reply_snapshot(struct reply *r, struct string_snapshot *snap)
     snapshot_release(snap);
 }
 
-const char *snapshot_data(const struct string_snapshot *snap, char digits[NUMBER_LL_BUF],
+const char *snapshot_data(const struct string_snapshot *snap, char digits[STRCONV_LL_BUF],
                           size_t *len)
 {
     if (snap->is_int) {
-        *len = (size_t)number_format_ll(digits, snap->num);
+        *len = strconv_format_ll(digits, snap->num);
         return digits;
     }
     if (!snap->buf) {

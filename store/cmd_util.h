@@ -12,10 +12,11 @@
 #include "store/multilock.h"
 #include "store/number.h"
 
+#include "core/strconv.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
 #define ERR_SYNTAX      "ERR syntax error"
 #define ERR_NOT_INT     "ERR value is not an integer or out of range"
@@ -50,12 +51,6 @@ enum cmd_result {
 /* Replies the error of a result that is not CMD_OK; returns whether it did. */
 bool reply_result_error(struct cmd_ctx *c, enum cmd_result r);
 
-static inline bool arg_is(const struct resp_arg *a, const char *lit)
-{
-    size_t n = strlen(lit);
-    return a->len == n && strncasecmp(a->ptr, lit, n) == 0;
-}
-
 /* Parses argv[i] as Redis's getLongLongFromObjectOrReply: false after
  * replying `ERR value is not an integer or out of range`. */
 bool arg_ll(struct cmd_ctx *c, int i, long long *out);
@@ -67,13 +62,13 @@ bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const 
 bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out);
 
 /* Building a canonical form for cmd_rewrite (store/command.h):
- *     char ms[NUMBER_LL_BUF];
+ *     char ms[STRCONV_LL_BUF];
  *     struct resp_arg av[] = {ARG_LITERAL("PEXPIREAT"), c->argv[1], arg_number(ms, when)};
  *     cmd_rewrite(c, 3, av);                                                              */
 #define ARG_LITERAL(s) ((struct resp_arg){(s), sizeof(s) - 1, NULL})
-static inline struct resp_arg arg_number(char buf[NUMBER_LL_BUF], long long v)
+static inline struct resp_arg arg_number(char buf[STRCONV_LL_BUF], long long v)
 {
-    return (struct resp_arg){buf, (size_t)number_format_ll(buf, v), NULL};
+    return (struct resp_arg){buf, strconv_format_ll(buf, v), NULL};
 }
 
 /* The largest string a command may build: proto-max-bulk-len as configured
@@ -107,6 +102,15 @@ void multi_keys_free(struct multi_keys *mk);
 
 /* `ERR invalid expire time in '<name>' command` */
 void reply_invalid_expire(struct cmd_ctx *c, const char *name);
+/*
+ * A time argument as absolute Unix ms, the one conversion behind SET EX / PX
+ * / EXAT / PXAT, GETEX, SETEX, PSETEX and EXPIRE and friends: v in seconds
+ * or ms, plus `base` (now for a relative time, 0 for an absolute one, never
+ * negative). False when the result does not fit (Redis then answers
+ * reply_invalid_expire). Whether v may be zero or negative is the caller's
+ * rule (SET's must be positive; EXPIRE's may be in the past).
+ */
+bool expire_time_ms(long long v, bool seconds, int64_t base, int64_t *when);
 
 /*
  * A string value copied out of an entry under its shard lock, replied and
@@ -176,7 +180,7 @@ bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, pe
 void reply_snapshot(struct reply *r, struct string_snapshot *snap);
 void snapshot_release(struct string_snapshot *snap);
 /* The bytes of the value: the buffer, or the digits written into `digits`. */
-const char *snapshot_data(const struct string_snapshot *snap, char digits[NUMBER_LL_BUF],
+const char *snapshot_data(const struct string_snapshot *snap, char digits[STRCONV_LL_BUF],
                           size_t *len);
 
 #endif

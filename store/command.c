@@ -4,8 +4,9 @@
  * command and subcommand out in one array, numbers them for per-command
  * stats, and builds an open-addressing table keyed by a case-insensitive
  * hash of the name, so a lookup is one hash of argv[0] and usually one
- * comparison. It also links every command to its generated metadata
- * (command_meta_of). After freezing nothing changes, so lookups take no lock.
+ * comparison. It also describes every command from its generated metadata
+ * and links the two (command_describe, command_meta_of). After freezing nothing changes, so lookups
+ * take no lock.
  */
 #include "store/command.h"
 
@@ -14,6 +15,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -43,9 +45,11 @@ static uint32_t name_hash(const char *s, size_t len)
     return h;
 }
 
+/* A registered name equals s (len bytes, which may hold a NUL). Reads no
+ * further into name than its terminator. */
 static bool name_equals(const char *name, const char *s, size_t len)
 {
-    return strncasecmp(name, s, len) == 0 && name[len] == '\0';
+    return strnlen(name, len + 1) == len && strncasecmp(name, s, len) == 0;
 }
 
 int command_table_register(const struct command *cmds, int n)
@@ -88,6 +92,30 @@ static void insert_slot(const struct command *cmd)
     while (slots[i])
         i = (i + 1) & slot_mask;
     slots[i] = cmd;
+}
+
+/* Describes every frozen command from its metadata (command_describe), and
+ * links the two for command_meta_of. */
+static void describe_table(void)
+{
+    for (int at = 0; at < table_len; at++) {
+        if (index_of[at] < 0)
+            continue; /* a terminator */
+        struct command *cmd = &table[at];
+        const struct command_meta *meta = command_meta_find(cmd->name);
+        meta_by_index[index_of[at]] = meta;
+        if (command_describe(cmd, meta) != 0) {
+            /* A programming error: startup must not go on with a command
+             * that enforces something other than what it reports. */
+            fprintf(stderr,
+                    meta ? "command '%s' has metadata: register it with COMMAND(), stating "
+                           "nothing else\n"
+                         : "command '%s' has no metadata: describe it with COMMAND_NO_META(), or "
+                           "run tools/gen-command-meta.py --names\n",
+                    cmd->name);
+            abort();
+        }
+    }
 }
 
 void command_table_freeze(void)
@@ -133,8 +161,7 @@ void command_table_freeze(void)
         index_of[pos++] = -1; /* the zeroed terminator */
     }
     assert(pos == table_len);
-    for (int i = 0; i < command_total; i++)
-        meta_by_index[i] = command_meta_find(by_index[i]->name);
+    describe_table();
     for (int i = 0; i < pending_count; i++)
         insert_slot(&table[i]);
     free(pending);
@@ -196,10 +223,10 @@ bool command_check_arity(const struct command *cmd, struct cmd_ctx *c)
     return true;
 }
 
-/* A subcommand's name is "container|sub": compare the part after the bar. */
-static const struct command *find_subcommand(const struct command *container, const char *s,
-                                             size_t len)
+const struct command *command_find_subcommand(const struct command *container, const char *s,
+                                              size_t len)
 {
+    /* A subcommand's name is "container|sub": compare the part after the bar. */
     for (const struct command *sub = container->subcommands; sub && sub->name; sub++) {
         const char *bar = strchr(sub->name, '|');
         if (name_equals(bar ? bar + 1 : sub->name, s, len))
@@ -263,7 +290,7 @@ const struct command *command_resolve(struct cmd_ctx *c)
         return NULL;
     }
     if (cmd->subcommands && c->argc >= 2) {
-        const struct command *sub = find_subcommand(cmd, c->argv[1].ptr, c->argv[1].len);
+        const struct command *sub = command_find_subcommand(cmd, c->argv[1].ptr, c->argv[1].len);
         if (!sub) {
             reply_unknown_subcommand(c);
             return NULL;

@@ -21,6 +21,8 @@
 #include "store/events.h"
 
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,6 +87,14 @@ struct cmd_ctx {
     bool rewrite_failed;
 };
 
+/* An argument equals a keyword (or name), case-insensitively, as Redis's
+ * strcasecmp on an option: "ex", "EX" and "Ex" are EX. */
+static inline bool arg_is(const struct resp_arg *a, const char *lit)
+{
+    size_t n = strlen(lit);
+    return a->len == n && strncasecmp(a->ptr, lit, n) == 0;
+}
+
 /* Prepares a context's own state (write log); cmd_ctx_free releases it. */
 void cmd_ctx_init(struct cmd_ctx *c);
 void cmd_ctx_free(struct cmd_ctx *c);
@@ -100,6 +110,16 @@ void cmd_rewrite(struct cmd_ctx *c, int argc, const struct resp_arg *argv);
 
 typedef void (*command_fn)(struct cmd_ctx *c);
 
+/*
+ * A command. A registration names it, its function and its subcommands
+ * (COMMAND, COMMAND_WITH_SUBCOMMANDS below); command_table_freeze() fills in
+ * the rest, from arity to since, from the generated metadata entry of the
+ * same name (struct command_meta), so what Magpie enforces and what COMMAND
+ * INFO reports cannot disagree. Only a command Redis 7.0 lacks, which has no
+ * entry, states these fields itself (COMMAND_NO_META). Freezing aborts on a
+ * registration that has an entry and states any of them, or that has none
+ * and leaves them out (command_describe).
+ */
 struct command {
     const char *name; /* lower case */
     command_fn fn;
@@ -114,6 +134,31 @@ struct command {
     const struct command *subcommands; /* terminated by a NULL name, or NULL */
 };
 
+/* A command Redis 7.0 has: described by its metadata entry. */
+#define COMMAND(name_, fn_)                                                                        \
+    {                                                                                              \
+        .name = (name_), .fn = (fn_)                                                               \
+    }
+/* A container (OBJECT, CLIENT): subcommands_ is terminated by COMMAND_END,
+ * and its entries are named "container|sub". */
+#define COMMAND_WITH_SUBCOMMANDS(name_, fn_, subcommands_)                                         \
+    {                                                                                              \
+        .name = (name_), .fn = (fn_), .subcommands = (subcommands_)                                \
+    }
+#define COMMAND_END                                                                                \
+    {                                                                                              \
+        .name = NULL                                                                               \
+    }
+/* A command Redis 7.0 lacks (CLIENT SETINFO): no metadata, so it states what
+ * COMMAND INFO and COMMAND DOCS print for it. */
+#define COMMAND_NO_META(name_, fn_, arity_, flags_, first_key_, last_key_, key_step_, group_,      \
+                        summary_, since_)                                                          \
+    {                                                                                              \
+        .name = (name_), .fn = (fn_), .arity = (arity_), .flags = (flags_),                        \
+        .first_key = (first_key_), .last_key = (last_key_), .key_step = (key_step_),               \
+        .group = (group_), .summary = (summary_), .since = (since_)                                \
+    }
+
 /* Adds commands (an array of n); a later entry with the same name replaces an
  * earlier one. Only before command_table_freeze(). Returns 0 or -ENOMEM. */
 int command_table_register(const struct command *cmds, int n);
@@ -126,6 +171,10 @@ bool command_table_frozen(void);
 
 /* Case-insensitive lookup; NULL if unknown. */
 const struct command *command_lookup(const char *name, size_t len);
+/* A container's subcommand by its short name ("encoding" for OBJECT),
+ * case-insensitively; NULL if unknown or cmd has no subcommands. */
+const struct command *command_find_subcommand(const struct command *cmd, const char *name,
+                                              size_t len);
 /* Stable index of a command in [0, command_count()) for per-command stats. */
 int command_index(const struct command *cmd);
 int command_count(void);
@@ -215,13 +264,15 @@ static inline void lock_plan_guard_exit_(struct lock_plan_guard_ *g)
 #endif
 
 /*
- * Command metadata: what COMMAND INFO and COMMAND DOCS report beyond the
- * registration above (ACL categories, tips, key specs, and the documentation:
+ * Command metadata: the arity, flags, key positions, group, summary and
+ * since of struct command, and what COMMAND INFO and COMMAND DOCS report
+ * beyond them (ACL categories, tips, key specs, and the documentation:
  * complexity, history, argument tree, doc flags). The entries are generated
  * from a real redis-server by tools/gen-command-meta.py into
- * store/command_meta_data.c; command_table_freeze() links every registered
- * command to the entry of the same name. A command Redis does not have
- * (CLIENT SETINFO in 7.0) has none, and is described from its registration.
+ * store/command_meta_data.c; command_table_freeze() describes every
+ * registered command from the entry of the same name and links the two. A
+ * command Redis does not have (CLIENT SETINFO in 7.0) has none, and is
+ * described by its registration (COMMAND_NO_META).
  *
  * Every enum below lists its names in the order Redis prints them, which is
  * the order of the name tables in store/command_meta.c.
@@ -327,7 +378,8 @@ struct command_history {
 
 struct command_meta {
     const char *name; /* as registered: "get", "object|encoding" */
-    /* What Redis registers; tests check Magpie's registration against them. */
+    /* What Redis registers; command_table_freeze() copies these, with
+     * summary, since and group below, into the command of the same name. */
     int arity;
     uint32_t flags; /* enum command_flag, the ones COMMAND INFO shows */
     int first_key, last_key, key_step;
@@ -353,6 +405,15 @@ extern const char command_meta_redis_version[];
 
 /* The generated entry for a full name ("object|encoding"); NULL if none. */
 const struct command_meta *command_meta_find(const char *name);
+/*
+ * What command_table_freeze() does to each registration (exposed for tests):
+ * with an entry (meta != NULL), copies arity, flags, key positions, group,
+ * summary and since from it into *cmd, which must state none of them;
+ * without, checks that *cmd states its arity, group, summary and since (and
+ * a key step when it has keys). Returns 0, or -EINVAL (cmd unchanged) when
+ * the registration breaks that rule; freezing then aborts, naming it.
+ */
+int command_describe(struct command *cmd, const struct command_meta *meta);
 /* The entry linked to a registered command at freeze time; NULL if none
  * (or before command_table_freeze()). */
 const struct command_meta *command_meta_of(const struct command *cmd);
@@ -394,7 +455,7 @@ struct command_key {
 };
 /* Whether the command has key arguments at all (Redis's doesCommandHaveKeys). */
 bool command_has_keys(const struct command *cmd);
-/* Stores the keys in a malloc'ed *out (free it) and returns their count; 0
+/* Stores the keys in *out, from mem_alloc (mem_free it), and returns their count; 0
  * when the arguments do not match the key specs (Redis then answers
  * "Invalid arguments specified for command"); -ENOMEM. Expects the arity
  * checked. */

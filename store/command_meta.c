@@ -3,10 +3,10 @@
  * (store/command_meta_data.c), ACL categories, and COMMAND INFO's entry.
  *
  * COMMAND INFO prints what Magpie enforces (arity, flags, first / last key
- * and step) from the registration, and what it only describes (categories,
- * tips, key specs) from the generated metadata; tests check that the two
- * agree with each other for every command, so the reply is Redis's byte for
- * byte. A command without metadata gets Redis's shape with what the
+ * and step) from the command, which command_describe() copied from the
+ * generated metadata at freeze, and what it only describes (categories,
+ * tips, key specs) from the metadata itself, so the reply is Redis's byte
+ * for byte. A command without metadata gets Redis's shape with what its
  * registration can say.
  */
 #include "store/command.h"
@@ -14,6 +14,7 @@
 #include "core/compiler.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,32 @@ const struct command_meta *command_meta_find(const char *name)
                    sizeof(command_meta_table[0]), compare_meta_name);
 }
 
+static bool states_description(const struct command *cmd)
+{
+    return cmd->arity || cmd->flags || cmd->first_key || cmd->last_key || cmd->key_step ||
+           cmd->group || cmd->summary || cmd->since;
+}
+
+int command_describe(struct command *cmd, const struct command_meta *meta)
+{
+    if (!meta) {
+        bool complete = cmd->arity && cmd->group && cmd->summary && cmd->since &&
+                        (cmd->first_key == 0 || cmd->key_step > 0);
+        return complete ? 0 : -EINVAL;
+    }
+    if (states_description(cmd))
+        return -EINVAL;
+    cmd->arity = meta->arity;
+    cmd->flags = meta->flags;
+    cmd->first_key = meta->first_key;
+    cmd->last_key = meta->last_key;
+    cmd->key_step = meta->key_step;
+    cmd->group = meta->group;
+    cmd->summary = meta->summary;
+    cmd->since = meta->since;
+    return 0;
+}
+
 uint32_t command_acl_categories(const struct command *cmd)
 {
     const struct command_meta *meta = command_meta_of(cmd);
@@ -167,6 +194,23 @@ void command_reply_flag_set(struct reply *r, uint32_t bits, const struct command
             reply_simple(r, f->name);
 }
 
+/* Either half of a key spec: {"type": type, "spec": {nfields fields}}, the
+ * caller writing the fields. */
+static void reply_spec_head(struct reply *r, const char *type, size_t nfields)
+{
+    reply_map(r, 2);
+    reply_bulk_cstr(r, "type");
+    reply_bulk_cstr(r, type);
+    reply_bulk_cstr(r, "spec");
+    reply_map(r, nfields);
+}
+
+static void reply_int_field(struct reply *r, const char *name, long long value)
+{
+    reply_bulk_cstr(r, name);
+    reply_int(r, value);
+}
+
 static void reply_key_spec(struct reply *r, const struct key_spec *ks)
 {
     reply_map(r, ks->notes ? 4 : 3);
@@ -178,62 +222,38 @@ static void reply_key_spec(struct reply *r, const struct key_spec *ks)
     command_reply_flag_set(r, ks->flags, key_flag_names);
 
     reply_bulk_cstr(r, "begin_search");
-    reply_map(r, 2);
-    reply_bulk_cstr(r, "type");
     switch (ks->begin_search) {
     case KEY_SEARCH_INDEX:
-        reply_bulk_cstr(r, "index");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 1);
-        reply_bulk_cstr(r, "index");
-        reply_int(r, ks->index);
+        reply_spec_head(r, "index", 1);
+        reply_int_field(r, "index", ks->index);
         break;
     case KEY_SEARCH_KEYWORD:
-        reply_bulk_cstr(r, "keyword");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 2);
+        reply_spec_head(r, "keyword", 2);
         reply_bulk_cstr(r, "keyword");
         reply_bulk_cstr(r, ks->keyword);
-        reply_bulk_cstr(r, "startfrom");
-        reply_int(r, ks->startfrom);
+        reply_int_field(r, "startfrom", ks->startfrom);
         break;
     default:
-        reply_bulk_cstr(r, "unknown");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 0);
+        reply_spec_head(r, "unknown", 0);
         break;
     }
 
     reply_bulk_cstr(r, "find_keys");
-    reply_map(r, 2);
-    reply_bulk_cstr(r, "type");
     switch (ks->find_keys) {
     case KEY_FIND_RANGE:
-        reply_bulk_cstr(r, "range");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 3);
-        reply_bulk_cstr(r, "lastkey");
-        reply_int(r, ks->lastkey);
-        reply_bulk_cstr(r, "keystep");
-        reply_int(r, ks->keystep);
-        reply_bulk_cstr(r, "limit");
-        reply_int(r, ks->limit);
+        reply_spec_head(r, "range", 3);
+        reply_int_field(r, "lastkey", ks->lastkey);
+        reply_int_field(r, "keystep", ks->keystep);
+        reply_int_field(r, "limit", ks->limit);
         break;
     case KEY_FIND_KEYNUM:
-        reply_bulk_cstr(r, "keynum");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 3);
-        reply_bulk_cstr(r, "keynumidx");
-        reply_int(r, ks->keynumidx);
-        reply_bulk_cstr(r, "firstkey");
-        reply_int(r, ks->firstkey);
-        reply_bulk_cstr(r, "keystep");
-        reply_int(r, ks->keystep);
+        reply_spec_head(r, "keynum", 3);
+        reply_int_field(r, "keynumidx", ks->keynumidx);
+        reply_int_field(r, "firstkey", ks->firstkey);
+        reply_int_field(r, "keystep", ks->keystep);
         break;
     default:
-        reply_bulk_cstr(r, "unknown");
-        reply_bulk_cstr(r, "spec");
-        reply_map(r, 0);
+        reply_spec_head(r, "unknown", 0);
         break;
     }
 }

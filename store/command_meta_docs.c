@@ -2,8 +2,9 @@
  * COMMAND DOCS' entry for one command: Redis 7's addReplyCommandDocs shape,
  * from the generated metadata (summary, since, group, complexity, doc flags,
  * deprecation, history, the argument tree) and the registered subcommands.
- * A command without metadata gets summary / since / group from its
- * registration, which is all Redis would print for it without its docs.
+ * Summary / since / group are the command's (its metadata's, or for a
+ * command without metadata its registration's, which is all Redis would
+ * print for it without its docs).
  */
 #include "store/command.h"
 
@@ -66,9 +67,10 @@ void command_reply_docs(struct reply *r, const struct command *cmd)
     const struct command_meta *meta = command_meta_of(cmd);
     if (!meta)
         meta = &none;
-    const char *summary = meta->summary ? meta->summary : cmd->summary;
-    const char *since = meta->since ? meta->since : cmd->since;
-    const char *group = meta->group ? meta->group : cmd->group;
+    /* From the metadata too, copied at freeze (command_describe). */
+    const char *summary = cmd->summary;
+    const char *since = cmd->since;
+    const char *group = cmd->group;
     size_t nsubs = 0;
     for (const struct command *sub = cmd->subcommands; sub && sub->name; sub++)
         nsubs++;

@@ -9,13 +9,13 @@
  * without metadata is described by its legacy first / last / step.
  */
 #include "store/command.h"
-#include "store/number.h"
 
+#include "core/alloc.h"
 #include "core/compiler.h"
+#include "core/strconv.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -105,7 +105,7 @@ static bool spec_keys(const struct key_spec *ks, const struct resp_arg *argv, in
             return false;
         const struct resp_arg *a = &argv[first + ks->keynumidx];
         long long numkeys;
-        if (!number_parse_ll(a->ptr, a->len, &numkeys) || numkeys < 0)
+        if (!strconv_parse_ll(a->ptr, a->len, &numkeys) || numkeys < 0)
             return false;
         first += ks->firstkey;
         /* Redis counts with an int: a count beyond it wraps as there. */
@@ -172,7 +172,7 @@ int command_get_keys(const struct command *cmd, const struct resp_arg *argv, int
     key_rule_fn rule = key_rule(cmd);
 
     /* A spec yields at most one key per argument; a rule at most one here. */
-    struct command_key *keys = malloc(((size_t)nspecs * (size_t)argc + 1) * sizeof(*keys));
+    struct command_key *keys = mem_alloc(((size_t)nspecs * (size_t)argc + 1) * sizeof(*keys));
     if (!keys)
         return -ENOMEM;
     /* As Redis: the specs when they name keys and their flags are reliable,
@@ -186,7 +186,7 @@ int command_get_keys(const struct command *cmd, const struct resp_arg *argv, int
     if (n < 0)
         n = rule ? rule(argv, argc, keys) : 0;
     if (n == 0) {
-        free(keys);
+        mem_free(keys);
         return 0;
     }
     *out = keys;

@@ -10,7 +10,7 @@
  */
 #include "store/keyspace_impl.h"
 
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -47,13 +47,13 @@ static uint64_t rdb_string_size(const struct entry *e)
         uint64_t n = rdb_int_size(val.num);
         if (n)
             return n;
-        uint64_t digits = (uint64_t)number_ll_len(val.num);
+        uint64_t digits = (uint64_t)strconv_ll_len(val.num);
         return rdb_length_size(digits) + digits;
     }
     const struct bytes *b = val.str;
     long long v;
     /* Redis tries the integer form on strings of at most 11 characters. */
-    if (b->len <= 11 && number_parse_ll(b->data, b->len, &v) && rdb_int_size(v))
+    if (b->len <= 11 && strconv_parse_ll(b->data, b->len, &v) && rdb_int_size(v))
         return rdb_int_size(v);
     return rdb_length_size(b->len) + b->len;
 }

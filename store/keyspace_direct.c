@@ -7,7 +7,7 @@
 
 #include "core/ebr.h"
 #include "store/cmd_util.h"
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include <errno.h>
 #include <string.h>
@@ -75,9 +75,9 @@ int keyspace_get(struct keyspace *ks, int db, const void *key, size_t key_len, i
     if (rc != 0)
         return rc;
     if (v.encoding == ENCODING_INT) {
-        char digits[NUMBER_LL_BUF];
-        int n = number_format_ll(digits, v.p.num);
-        *out = bytes_new(digits, (size_t)n);
+        char digits[STRCONV_LL_BUF];
+        size_t n = strconv_format_ll(digits, v.p.num);
+        *out = bytes_new(digits, n);
         return *out ? 0 : -ENOMEM;
     }
     *out = v.p.str;
@@ -94,7 +94,7 @@ int keyspace_get_copy(struct keyspace *ks, int db, const void *key, size_t key_l
         return -EINVAL;
     if (!snap.present)
         return -ENOENT;
-    char digits[NUMBER_LL_BUF];
+    char digits[STRCONV_LL_BUF];
     const char *data = snapshot_data(&snap, digits, len);
     int rc = *len <= cap ? 0 : -ENOSPC;
     if (rc == 0)

@@ -137,7 +137,7 @@ const unsigned char *listpack_get_bytes(const struct listpack *lp, size_t pos, s
         *len = v.len;
         return v.str;
     }
-    *len = (size_t)number_format_ll((char *)buf, v.integer);
+    *len = (size_t)strconv_format_ll((char *)buf, v.integer);
     return buf;
 }
 

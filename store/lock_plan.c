@@ -7,12 +7,10 @@
 #include "core/alloc.h"
 #include "store/keyspace_impl.h"
 #include "store/multilock.h"
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 struct lock_plan {
     struct shard_set set;
@@ -69,7 +67,7 @@ void lock_plan_free(struct lock_plan *plan)
 static int db_arg(const struct keyspace *ks, const struct resp_arg *a)
 {
     long long db;
-    if (!number_parse_ll(a->ptr, a->len, &db) || !keyspace_db_valid(ks, db))
+    if (!strconv_parse_ll(a->ptr, a->len, &db) || !keyspace_db_valid(ks, db))
         return -1;
     return (int)db;
 }
@@ -96,7 +94,7 @@ static int add_spec_keys(struct lock_plan *plan, int db, const struct command *c
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
         rc = add_key(plan, db, &argv[keys[i].pos]);
-    free(keys);
+    mem_free(keys);
     return rc;
 }
 
@@ -105,7 +103,7 @@ static int copy_destination_db(const struct keyspace *ks, int db, const struct r
                                int argc)
 {
     for (int i = 3; i + 1 < argc; i++)
-        if (argv[i].len == 2 && strncasecmp(argv[i].ptr, "db", 2) == 0)
+        if (arg_is(&argv[i], "db"))
             return db_arg(ks, &argv[i + 1]);
     return db;
 }

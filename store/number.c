@@ -1,17 +1,10 @@
 #include "store/number.h"
 
-#include "core/strconv.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-bool number_parse_ll(const char *s, size_t len, long long *out)
-{
-    return strconv_parse_ll(s, len, out);
-}
 
 bool number_parse_ld(const char *s, size_t len, long double *out)
 {
@@ -33,29 +26,4 @@ bool number_parse_ld(const char *s, size_t len, long double *out)
         return false;
     *out = v;
     return true;
-}
-
-int number_format_ll(char *buf, long long v)
-{
-    char tmp[NUMBER_LL_BUF];
-    /* Work on the magnitude as unsigned so INT64_MIN needs no special case. */
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    int len = 0;
-    if (v < 0)
-        buf[len++] = '-';
-    while (n)
-        buf[len++] = tmp[--n];
-    buf[len] = '\0';
-    return len;
-}
-
-int number_ll_len(long long v)
-{
-    char buf[NUMBER_LL_BUF];
-    return number_format_ll(buf, v);
 }

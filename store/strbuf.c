@@ -1,6 +1,6 @@
 #include "store/strbuf.h"
 
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -32,9 +32,9 @@ int strbuf_writable(const struct value *cur, size_t new_len, struct bytes **out)
         return -ENOMEM;
     const char *old = NULL;
     size_t old_len = 0;
-    char digits[NUMBER_LL_BUF];
+    char digits[STRCONV_LL_BUF];
     if (cur && cur->encoding == ENCODING_INT) {
-        old_len = (size_t)number_format_ll(digits, cur->p.num);
+        old_len = strconv_format_ll(digits, cur->p.num);
         old = digits;
     } else if (cur) {
         struct bytes *b = cur->p.str;

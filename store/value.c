@@ -1,7 +1,7 @@
 #include "store/value.h"
 
 #include "core/ebr.h"
-#include "store/number.h"
+#include "core/strconv.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -143,7 +143,7 @@ static int string_buffer(const char *ptr, size_t len, struct bytes *owner, struc
 int value_string_from_arg(const char *ptr, size_t len, struct bytes *owner, struct value *out)
 {
     long long n;
-    if (len <= 20 && number_parse_ll(ptr, len, &n)) {
+    if (len <= 20 && strconv_parse_ll(ptr, len, &n)) {
         value_string_int(n, out);
         return 0;
     }
@@ -172,6 +172,6 @@ void value_string_int(int64_t n, struct value *out)
 size_t value_string_len(int encoding, union value_payload p)
 {
     if (encoding == ENCODING_INT)
-        return (size_t)number_ll_len(p.num);
+        return strconv_ll_len(p.num);
     return p.str ? p.str->len : 0;
 }

@@ -14,9 +14,11 @@ the servers say now (a command added without regenerating, say).
 
 --redis names a running redis-server (the reference: its version is written
 into the output); --magpie a running magpie-server, whose COMMAND LIST says
-which commands and subcommands to describe (or give them with --names).
-Commands Redis does not know are skipped with a note on stderr: Magpie then
-falls back to what their registration says.
+which commands and subcommands to describe; --names gives them, or adds to
+them. magpie-server refuses to start with a command registered without an
+entry here, so describe a new one from the server as it was before it, plus
+--names newcommand. Commands Redis does not know are skipped with a note on
+stderr: Magpie then uses what their registration says (COMMAND_NO_META).
 
 The script is strict: a reply shape or a field it does not know (a newer
 Redis, a new flag name) stops it, because the C side would silently drop it.
@@ -338,17 +340,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--redis", type=int, required=True, help="port of a redis-server")
     ap.add_argument("--magpie", type=int, help="port of a magpie-server (COMMAND LIST)")
-    ap.add_argument("--names", help="comma-separated command names instead of --magpie")
+    ap.add_argument("--names", help="comma-separated command names, besides --magpie's")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--output", default="store/command_meta_data.c")
     ap.add_argument("--check", action="store_true", help="compare with --output, write nothing")
     opts = ap.parse_args()
-    if bool(opts.magpie) == bool(opts.names):
-        ap.error("give exactly one of --magpie and --names")
+    if not opts.magpie and not opts.names:
+        ap.error("give --magpie, --names or both")
+    names = []
     if opts.magpie:
-        names = Conn(opts.magpie, opts.host).call("COMMAND", "LIST")
-    else:
-        names = opts.names.split(",")
+        names += Conn(opts.magpie, opts.host).call("COMMAND", "LIST")
+    if opts.names:
+        names += opts.names.split(",")
     names = sorted(set(n.lower() for n in names))
 
     redis = Conn(opts.redis, opts.host)

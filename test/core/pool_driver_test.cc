@@ -7,10 +7,10 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-#include <time.h>
 #include <vector>
 
 extern "C" {
+#include "core/clock.h"
 #include "core/pool.h"
 #include "test/common/test_env.h"
 #include "test/core/pool_tasks.h"
@@ -100,9 +100,8 @@ struct pool *make_pool(int workers, FakeDriver *driver)
 
 double process_cpu_ms()
 {
-    timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+    struct cpu_time t = clock_cpu_self();
+    return static_cast<double>(t.user_us + t.system_us) / 1e3;
 }
 
 // CPU time the whole process burns while the pool has nothing to do. A

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the inline splitter: resp__split_inline (in place,
+ * libFuzzer target for the inline splitter: resp_split_args (in place,
  * bounded by a length) against a straightforward model of Redis's
  * sdssplitargs (pointer walking over a NUL-terminated copy, decoding into a
  * separate buffer). Same arguments or the same "unbalanced quotes" verdict.
@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tokens expect = {0}, got = {0};
     int expect_argc = model_split(line, &expect);
     struct emit_ctx ctx = {exact, &got};
-    int got_argc = resp__split_inline(exact, len, emit, &ctx);
+    int got_argc = resp_split_args(exact, len, emit, &ctx);
     if (expect_argc < 0) {
         CHECK(got_argc == -EINVAL);
     } else {

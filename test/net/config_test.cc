@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <string>
 #include <vector>
 
+#include "core/alloc.h"
 #include "net/config.h"
 
 namespace
@@ -146,6 +148,61 @@ TEST_F(Config, SplitArgsEscapes)
     EXPECT_EQ(std::string(argv[3], lens[3]), "");
     EXPECT_EQ(std::string(argv[4], lens[4]), "plain");
     config_free_args(argv, lens, argc);
+    // sdssplitargs, as for inline requests: \v and \f separate arguments
+    // but do not end a plain one.
+    argc = config_split_args("\va\vb \fc", &argv, &lens);
+    ASSERT_EQ(argc, 2);
+    EXPECT_EQ(std::string(argv[0], lens[0]), "a\vb");
+    EXPECT_EQ(std::string(argv[1], lens[1]), "c");
+    config_free_args(argv, lens, argc);
+    EXPECT_EQ(config_split_args("a \"b", &argv, &lens), -EINVAL);
+}
+
+// CONFIG SET with each of its allocations failing in turn: "out of memory"
+// and nothing changed, until it succeeds. (Leaks show under ASan.)
+TEST_F(Config, SetSurvivesEveryAllocationFailure)
+{
+    const std::vector<const char *> args = {"save",
+                                            "100 10 60 5",
+                                            "requirepass",
+                                            "secret",
+                                            "client-output-buffer-limit",
+                                            "normal 1mb 512kb 10"};
+    const enum config_id ids[] = {CONFIG_SAVE, CONFIG_REQUIREPASS,
+                                  CONFIG_CLIENT_OUTPUT_BUFFER_LIMIT};
+    std::vector<std::string> before;
+    for (enum config_id id : ids)
+        before.push_back(get(id));
+    int points = 0;
+    for (; points < 100; points++) {
+        mem_fail_after(points);
+        std::string reply = set_many(args);
+        long injected = mem_failures_injected();
+        mem_fail_reset();
+        if (injected == 0) {
+            EXPECT_EQ(reply, "OK");
+            break;
+        }
+        EXPECT_NE(reply.find("out of memory"), std::string::npos) << points << ": " << reply;
+        for (size_t i = 0; i < before.size(); i++)
+            EXPECT_EQ(get(ids[i]), before[i]) << points;
+    }
+    EXPECT_GE(points, 4); // save's joined line, its split words, its value; requirepass's
+    EXPECT_EQ(get(CONFIG_SAVE), "100 10 60 5");
+    EXPECT_EQ(get(CONFIG_REQUIREPASS), "secret");
+    EXPECT_EQ(get(CONFIG_CLIENT_OUTPUT_BUFFER_LIMIT),
+              "normal 1048576 524288 10 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+}
+
+TEST_F(Config, SplitArgsOutOfMemory)
+{
+    for (int n = 0; n < 5; n++) {
+        char **argv = nullptr;
+        mem_fail_after(n);
+        int argc = config_split_args("a 'b c' d", &argv, nullptr);
+        mem_fail_reset();
+        EXPECT_EQ(argc, -ENOMEM) << n;
+    }
 }
 
 TEST_F(Config, MemoryUnits)

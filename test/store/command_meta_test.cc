@@ -2,6 +2,7 @@
 // finding, checked against bytes and key lists taken from redis-server 7.0.15.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -9,11 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/alloc.h"
 #include "store_harness.h"
 #include "test/common/outbuf_drain.h"
 
 // A command with no generated metadata, registered before the table freezes
 // (static initialization runs before any test calls store_commands_init()).
+// As COMMAND_NO_META in C: it states its own arity, flags, keys and docs.
 static void noop_command(struct cmd_ctx *) {}
 static const struct command legacy_command = {"magpie-test-legacy",
                                               noop_command,
@@ -154,7 +157,7 @@ static std::vector<std::string> keys_of(const std::vector<std::string> &line,
         out.push_back(item);
     }
     if (!specs)
-        free(keys);
+        mem_free(keys);
     return out;
 }
 
@@ -178,6 +181,24 @@ TEST(CommandMeta, KeysFromRegisteredCommands)
     EXPECT_FALSE(command_has_keys(lookup("keys")));
     EXPECT_FALSE(command_has_keys(lookup("object|help")));
     EXPECT_TRUE(command_has_keys(lookup("set")));
+}
+
+// COMMAND GETKEYS allocates per request, through mem_alloc.
+TEST(CommandMeta, GetKeysOutOfMemory)
+{
+    std::vector<std::string> line = {"mset", "a", "1", "b", "2"};
+    std::vector<struct resp_arg> argv;
+    for (auto &a : line)
+        argv.push_back({a.data(), a.size(), nullptr});
+    const struct command *mset = lookup("mset");
+    struct command_key *keys = reinterpret_cast<struct command_key *>(&argv); // overwritten
+    mem_fail_after(0);
+    int n = command_get_keys(mset, argv.data(), (int)argv.size(), &keys);
+    mem_fail_reset();
+    EXPECT_EQ(n, -ENOMEM);
+    EXPECT_EQ(keys, nullptr);
+    EXPECT_EQ(command_get_keys(mset, argv.data(), (int)argv.size(), &keys), 2);
+    mem_free(keys);
 }
 
 // Key specs of commands Magpie does not implement, as redis-server 7.0.15
