@@ -123,7 +123,8 @@ static bool wait_over(const struct conn *c)
 static void block_begin(struct conn *c)
 {
     uint64_t timeout = atomic_load_explicit(&c->session.block.timeout_ms, memory_order_relaxed);
-    if (timeout && reactor_timer_start(c->server->reactor, &c->block_timer, timeout) != 0)
+    /* +1: the timer's clock has millisecond steps; never answer early. */
+    if (timeout && reactor_timer_start(c->server->reactor, &c->block_timer, timeout + 1) != 0)
         block_interrupt(&c->session.block, BLOCK_TIMED_OUT); /* no timer: time out now */
 }
 
