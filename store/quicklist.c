@@ -111,14 +111,15 @@ int quicklist_push(struct quicklist *ql, enum quicklist_end end, const void *s, 
     struct quicklist_node *node = head ? ql->head : ql->tail;
     if (ql__allows_insert(ql, node, len)) {
         /* The ends are plain unless an earlier decompression failed. */
-        int err = ql__node_decompress(ql, node);
-        if (err)
+        struct listpack *lp = ql__node_open(node);
+        if (!lp)
+            return -ENOMEM;
+        int err = head ? listpack_prepend(&lp, s, len) : listpack_append(&lp, s, len);
+        if (err) {
+            ql__node_discard(node, lp);
             return err;
-        struct listpack *lp = ql__lp(node);
-        err = head ? listpack_prepend(&lp, s, len) : listpack_append(&lp, s, len);
-        if (err)
-            return err;
-        ql__node_changed(ql, node, lp, 1);
+        }
+        ql__node_commit(ql, node, lp, 1);
         ql->count++;
         return 0;
     }
@@ -138,26 +139,28 @@ int quicklist_pop(struct quicklist *ql, enum quicklist_end end, quicklist_take_f
     struct quicklist_node *node = head ? ql->head : ql->tail;
     if (!node)
         return -ENOENT;
-    int err = ql__node_decompress(ql, node);
-    if (err)
-        return err;
-    struct listpack *lp = ql__lp(node);
+    struct listpack *lp = ql__node_open(node);
+    if (!lp)
+        return -ENOMEM;
     size_t pos = head ? listpack_first(lp) : listpack_last(lp);
     if (take) {
         struct listpack_value value;
         listpack_get(lp, pos, &value);
-        err = take(ctx, &value);
-        if (err)
+        int err = take(ctx, &value);
+        if (err) {
+            ql__node_discard(node, lp);
             return err;
+        }
     }
     ql->count--;
     if (node->count == 1) {
+        ql__node_discard(node, lp);
         ql__delete_node(ql, node);
         ql__settle(ql, NULL);
         return 0;
     }
     listpack_delete(&lp, pos, 1);
-    ql__node_changed(ql, node, lp, -1);
+    ql__node_commit(ql, node, lp, -1);
     /* A shrinking end node takes its neighbour in once both fit in one. */
     struct quicklist_node *next = head ? node->next : node->prev;
     if (ql__allows_merge(ql, node, next)) {

@@ -14,18 +14,18 @@
 #include <errno.h>
 #include <stdint.h>
 
-/* Deletes n entries of a plain node from offset, or the node if that is
- * all of them. */
-static void delete_in_node(struct quicklist *ql, struct quicklist_node *node, size_t offset,
-                           size_t n)
+/* Deletes n entries from offset: the whole node, or through its listpack
+ * open as lp (NULL when the whole node goes). */
+static void delete_in_node(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
+                           size_t offset, size_t n)
 {
     if (n == node->count) {
+        assert(!lp);
         ql__delete_node(ql, node);
         return;
     }
-    struct listpack *lp = ql__lp(node);
     listpack_delete(&lp, listpack_seek(lp, (long)offset), n);
-    ql__node_changed(ql, node, lp, -(long)n);
+    ql__node_commit(ql, node, lp, -(long)n);
 }
 
 int quicklist_delete_range(struct quicklist *ql, long start, size_t count)
@@ -44,12 +44,16 @@ int quicklist_delete_range(struct quicklist *ql, long start, size_t count)
         last_offset -= last->count;
         last = last->next;
     }
+    /* The nodes that keep some elements are opened first, so that nothing
+     * is deleted unless everything can be. */
     bool keep_first_part = offset > 0 || (first == last && last_offset + 1 < last->count);
     bool keep_last_part = last != first && last_offset + 1 < last->count;
-    if (keep_first_part && ql__node_decompress(ql, first))
+    struct listpack *first_lp = NULL, *last_lp = NULL;
+    if (keep_first_part && !(first_lp = ql__node_open(first)))
         return -ENOMEM;
-    if (keep_last_part && ql__node_decompress(ql, last)) {
-        ql__settle(ql, first);
+    if (keep_last_part && !(last_lp = ql__node_open(last))) {
+        if (first_lp)
+            ql__node_discard(first, first_lp);
         return -ENOMEM;
     }
 
@@ -58,7 +62,11 @@ int quicklist_delete_range(struct quicklist *ql, long start, size_t count)
     for (size_t left = count; left > 0; offset = 0) {
         struct quicklist_node *next = node->next;
         size_t n = node->count - offset < left ? node->count - offset : left;
-        delete_in_node(ql, node, offset, n);
+        delete_in_node(ql, node,
+                       node == first  ? first_lp
+                       : node == last ? last_lp
+                                      : NULL,
+                       offset, n);
         left -= n;
         node = next;
     }
@@ -75,12 +83,12 @@ int quicklist_delete_range(struct quicklist *ql, long start, size_t count)
     return 0;
 }
 
-/* Deletes up to max entries equal to s from a plain node, from its head or
- * its tail; returns how many. */
-static size_t remove_in_node(struct quicklist *ql, struct quicklist_node *node, const void *s,
-                             size_t len, bool forward, size_t max)
+/* Deletes up to max entries equal to s from a node open as lp, from its
+ * head or its tail, and the node if nothing is left (*gone); returns how
+ * many. */
+static size_t remove_in_node(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
+                             const void *s, size_t len, bool forward, size_t max, bool *gone)
 {
-    struct listpack *lp = ql__lp(node);
     size_t n = 0;
     if (forward) {
         size_t pos = listpack_find(lp, listpack_first(lp), s, len, 0);
@@ -103,7 +111,13 @@ static size_t remove_in_node(struct quicklist *ql, struct quicklist_node *node, 
             pos = prev;
         }
     }
-    ql__node_changed(ql, node, lp, -(long)n);
+    *gone = n == node->count;
+    if (*gone) {
+        ql__node_discard(node, lp);
+        ql__delete_node(ql, node);
+    } else {
+        ql__node_commit(ql, node, lp, -(long)n);
+    }
     return n;
 }
 
@@ -146,15 +160,17 @@ int quicklist_remove(struct quicklist *ql, const void *s, size_t len, long count
         }
         bool changed = false;
         if (listpack_find(view, listpack_first(view), s, len, 0)) {
-            err = ql__node_decompress(ql, node);
-            if (err)
+            struct listpack *lp = ql__node_open(node);
+            if (!lp) {
+                err = -ENOMEM;
                 break;
-            size_t n = remove_in_node(ql, node, s, len, forward, limit - *removed);
+            }
+            bool gone;
+            size_t n = remove_in_node(ql, node, lp, s, len, forward, limit - *removed, &gone);
             *removed += n;
             ql->count -= n;
             changed = true;
-            if (node->count == 0) {
-                ql__delete_node(ql, node);
+            if (gone) {
                 ql__settle(ql, NULL);
                 node = NULL;
             }

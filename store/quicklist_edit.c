@@ -17,21 +17,21 @@
 #include <stdint.h>
 
 /*
- * Splits the plain node at its entry k: node keeps [0, k), a new node with
- * the element s follows it, then a node with [k + removed, count) if that is
- * not empty; then the neighbourhood is merged where it fits. Used when s
- * does not fit into the node: an insertion (removed 0) or a replacement
- * (removed 1). Nodes are built before anything changes.
+ * Splits node, whose listpack is open as lp, at its entry k: node keeps
+ * [0, k), a new node with the element s follows it, then a node with
+ * [k + removed, count) if that is not empty; then the neighbourhood is
+ * merged where it fits. For s that does not fit into the node: an insertion
+ * (removed 0) or a replacement (removed 1). The new nodes are built before
+ * anything changes; on failure the caller still has lp to discard.
  */
-static int split_with(struct quicklist *ql, struct quicklist_node *node, size_t k, size_t removed,
-                      const void *s, size_t len)
+static int split_with(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
+                      size_t k, size_t removed, const void *s, size_t len)
 {
-    assert(!ql__compressed(node) && k + removed <= node->count);
+    assert(k + removed <= node->count);
     struct quicklist_node *middle, *right = NULL;
     int err = ql__node_with(s, len, &middle);
     if (err)
         return err;
-    struct listpack *lp = ql__lp(node);
     if (k + removed < node->count) {
         struct listpack *rest = listpack_new();
         if (!rest ||
@@ -42,10 +42,9 @@ static int split_with(struct quicklist *ql, struct quicklist_node *node, size_t 
             return -ENOMEM;
         }
     }
-    if (k < node->count) {
+    if (k < node->count)
         listpack_delete(&lp, listpack_seek(lp, (long)k), SIZE_MAX);
-        ql__node_changed(ql, node, lp, -(long)(node->count - k));
-    }
+    ql__node_commit(ql, node, lp, -(long)(node->count - k));
     ql__link(ql, middle, node, true);
     if (right)
         ql__link(ql, right, middle, true);
@@ -55,67 +54,65 @@ static int split_with(struct quicklist *ql, struct quicklist_node *node, size_t 
     return 0;
 }
 
-/* Adds s at one end of a node that has room. */
-static int add_at_edge(struct quicklist *ql, struct quicklist_node *node, bool at_head,
-                       const void *s, size_t len)
+/* Inserts s into a node that has room: at its head or tail, or before or
+ * after the entry at offset. */
+enum place { AT_HEAD, AT_TAIL, BEFORE, AFTER };
+static int add_to_node(struct quicklist *ql, struct quicklist_node *node, enum place place,
+                       size_t offset, const void *s, size_t len)
 {
-    int err = ql__node_decompress(ql, node);
-    if (err)
+    struct listpack *lp = ql__node_open(node);
+    if (!lp)
+        return -ENOMEM;
+    int err;
+    if (place == AT_HEAD || place == AT_TAIL) {
+        err = place == AT_HEAD ? listpack_prepend(&lp, s, len) : listpack_append(&lp, s, len);
+    } else {
+        enum listpack_where where = place == AFTER ? LISTPACK_AFTER : LISTPACK_BEFORE;
+        err = listpack_insert(&lp, listpack_seek(lp, (long)offset), where, s, len, NULL);
+    }
+    if (err) {
+        ql__node_discard(node, lp);
         return err;
-    struct listpack *lp = ql__lp(node);
-    err = at_head ? listpack_prepend(&lp, s, len) : listpack_append(&lp, s, len);
-    if (!err)
-        ql__node_changed(ql, node, lp, 1);
-    return err;
+    }
+    ql__node_commit(ql, node, lp, 1);
+    ql->count++;
+    ql__settle(ql, node);
+    return 0;
 }
 
 /* Inserts s before or after the element at `offset` in node. */
 static int insert_at(struct quicklist *ql, struct quicklist_node *node, size_t offset, bool after,
                      const void *s, size_t len)
 {
-    bool full = !ql__allows_insert(ql, node, len);
+    if (ql__allows_insert(ql, node, len))
+        return add_to_node(ql, node, after ? AFTER : BEFORE, offset, s, len);
     bool at_tail = after && offset == node->count - 1u;
     bool at_head = !after && offset == 0;
-    struct quicklist_node *touched = node;
+    if (at_tail && ql__allows_insert(ql, node->next, len))
+        return add_to_node(ql, node->next, AT_HEAD, 0, s, len);
+    if (at_head && ql__allows_insert(ql, node->prev, len))
+        return add_to_node(ql, node->prev, AT_TAIL, 0, s, len);
     int err;
-    if (!full) {
-        err = ql__node_decompress(ql, node);
-        if (!err) {
-            struct listpack *lp = ql__lp(node);
-            size_t pos = listpack_seek(lp, (long)offset);
-            enum listpack_where where = after ? LISTPACK_AFTER : LISTPACK_BEFORE;
-            err = listpack_insert(&lp, pos, where, s, len, NULL);
-            if (!err)
-                ql__node_changed(ql, node, lp, 1);
-        }
-    } else if (at_tail && ql__allows_insert(ql, node->next, len)) {
-        touched = node->next;
-        err = add_at_edge(ql, touched, true, s, len);
-    } else if (at_head && ql__allows_insert(ql, node->prev, len)) {
-        touched = node->prev;
-        err = add_at_edge(ql, touched, false, s, len);
-    } else if (at_tail || at_head) {
+    if (at_tail || at_head) {
         struct quicklist_node *fresh;
         err = ql__node_with(s, len, &fresh);
-        if (!err) {
-            ql__link(ql, fresh, node, after);
-            touched = fresh;
-        }
-    } else {
-        err = ql__node_decompress(ql, node);
-        if (!err) {
-            /* Settles on its own: node may be gone by then. */
-            err = split_with(ql, node, after ? offset + 1 : offset, 0, s, len);
-            if (!err) {
-                ql->count++;
-                return 0;
-            }
-        }
-    }
-    if (!err)
+        if (err)
+            return err;
+        ql__link(ql, fresh, node, after);
         ql->count++;
-    ql__settle(ql, touched);
-    return err;
+        ql__settle(ql, fresh);
+        return 0;
+    }
+    struct listpack *lp = ql__node_open(node);
+    if (!lp)
+        return -ENOMEM;
+    err = split_with(ql, node, lp, after ? offset + 1 : offset, 0, s, len);
+    if (err) {
+        ql__node_discard(node, lp);
+        return err;
+    }
+    ql->count++;
+    return 0;
 }
 
 int quicklist_insert(struct quicklist *ql, long index, enum listpack_where where, const void *s,
@@ -158,30 +155,32 @@ int quicklist_set(struct quicklist *ql, long index, const void *s, size_t len)
     struct quicklist_node *node = ql__locate(ql, index, &offset);
     if (!node)
         return -ERANGE;
-    int err = ql__node_decompress(ql, node);
-    if (err)
-        return err;
-    struct listpack *lp = ql__lp(node);
+    struct listpack *lp = ql__node_open(node);
+    if (!lp)
+        return -ENOMEM;
     size_t pos = listpack_seek(lp, (long)offset);
     size_t next = listpack_next(lp, pos);
     size_t old_entry = (next ? next : listpack_bytes(lp) - 1) - pos;
+    int err;
     if (ql__allows_replace(ql, node, old_entry, len)) {
         size_t before = node->lp_bytes;
         err = listpack_replace(&lp, pos, s, len);
         if (!err) {
-            ql__node_changed(ql, node, lp, 0);
+            ql__node_commit(ql, node, lp, 0);
             /* A big element replaced by a small one: its node of its own
              * can go back into a neighbour. */
             if (node->lp_bytes < before)
                 node = ql__merge_around(ql, node);
+            ql__settle(ql, node);
+            return 0;
         }
     } else {
         /* Too big for this node now: the element moves to a node of its
          * own between the two halves, which merge back where they fit. */
-        err = split_with(ql, node, offset, 1, s, len);
+        err = split_with(ql, node, lp, offset, 1, s, len);
         if (!err)
             return 0;
     }
-    ql__settle(ql, node);
+    ql__node_discard(node, lp);
     return err;
 }

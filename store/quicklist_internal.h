@@ -76,12 +76,18 @@ void ql__link(struct quicklist *ql, struct quicklist_node *node, struct quicklis
 void ql__unlink(struct quicklist *ql, struct quicklist_node *node);
 void ql__delete_node(struct quicklist *ql, struct quicklist_node *node);
 
-/* After an edit of a raw node's listpack: stores lp (it may have moved) and
- * the node's new element count `count + delta`. */
-void ql__node_changed(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
-                      long delta);
-
-/* Makes a node plain for editing: 0 or -ENOMEM (it stays compressed). */
+/*
+ * Editing a node: ql__node_open gives its listpack, or a decompressed copy
+ * of it (NULL when that allocation fails). Edit it, then either commit it
+ * (it becomes the node's plain data, with `count + delta` elements) or
+ * discard it: a failed edit leaves the node exactly as it was, compressed
+ * or not.
+ */
+struct listpack *ql__node_open(const struct quicklist_node *node);
+void ql__node_commit(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
+                     long delta);
+void ql__node_discard(const struct quicklist_node *node, struct listpack *lp);
+/* Makes a node plain for good: 0 or -ENOMEM (it stays compressed). */
 int ql__node_decompress(struct quicklist *ql, struct quicklist_node *node);
 /* The node's listpack for reading: its own, or a copy in scratch (NULL
  * when that allocation fails). */

@@ -3,7 +3,7 @@
  * merging, and compression. Compression is an optimization the list can
  * always do without, so everything here that compresses or merges gives up
  * quietly when an allocation fails and leaves a valid (if less compact)
- * list; only ql__node_decompress, which an edit needs, reports failure.
+ * list; only ql__node_open, which an edit needs, reports failure.
  */
 #include "store/quicklist_internal.h"
 
@@ -127,36 +127,53 @@ void ql__delete_node(struct quicklist *ql, struct quicklist_node *node)
     ql__node_free(node);
 }
 
-void ql__node_changed(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
-                      long delta)
+/* A decompressed copy of a compressed node's listpack, or NULL. */
+static struct listpack *decompress(const struct quicklist_node *node)
 {
-    assert(!ql__compressed(node));
+    const struct ql_lzf *z = node->data;
+    unsigned char *lp = mem_alloc(node->lp_bytes);
+    if (!lp)
+        return NULL;
+    size_t n = lzf_decompress(z->data, z->size, lp, node->lp_bytes);
+    assert(n == node->lp_bytes); /* our own compression of our own listpack */
+    (void)n;
+    return (struct listpack *)lp;
+}
+
+struct listpack *ql__node_open(const struct quicklist_node *node)
+{
+    return ql__compressed(node) ? decompress(node) : ql__lp(node);
+}
+
+void ql__node_commit(struct quicklist *ql, struct quicklist_node *node, struct listpack *lp,
+                     long delta)
+{
     long count = (long)node->count + delta;
     assert(count >= 0 && count <= UINT16_MAX);
-    ql->bytes -= node->lp_bytes;
+    ql->bytes -= stored_bytes(node);
+    if (ql__compressed(node))
+        mem_free(node->data);
     node->data = lp;
     node->lp_bytes = (uint32_t)listpack_bytes(lp);
-    ql->bytes += node->lp_bytes;
     node->count = (uint16_t)count;
-    node->flags &= (uint8_t)~QL_INCOMPRESSIBLE;
+    node->flags = 0;
+    ql->bytes += node->lp_bytes;
+}
+
+void ql__node_discard(const struct quicklist_node *node, struct listpack *lp)
+{
+    if (ql__compressed(node))
+        listpack_free(lp);
 }
 
 int ql__node_decompress(struct quicklist *ql, struct quicklist_node *node)
 {
     if (!ql__compressed(node))
         return 0;
-    struct ql_lzf *z = node->data;
-    unsigned char *lp = mem_alloc(node->lp_bytes);
+    struct listpack *lp = decompress(node);
     if (!lp)
         return -ENOMEM;
-    size_t n = lzf_decompress(z->data, z->size, lp, node->lp_bytes);
-    assert(n == node->lp_bytes); /* our own compression of our own listpack */
-    (void)n;
-    ql->bytes -= stored_bytes(node);
-    mem_free(z);
-    node->data = lp;
-    node->flags &= (uint8_t)~QL_COMPRESSED;
-    ql->bytes += node->lp_bytes;
+    ql__node_commit(ql, node, lp, 0);
     return 0;
 }
 
@@ -263,13 +280,18 @@ struct quicklist_node *ql__merge(struct quicklist *ql, struct quicklist_node *a,
                                  struct quicklist_node *b)
 {
     assert(a->next == b);
-    if (ql__node_decompress(ql, a) || ql__node_decompress(ql, b))
+    struct listpack *lp = ql__node_open(a);
+    if (!lp)
         return NULL;
-    struct listpack *lp = ql__lp(a);
-    const struct listpack *from = ql__lp(b);
-    if (listpack_append_from(&lp, from, listpack_first(from), SIZE_MAX))
+    struct listpack *from = ql__node_open(b);
+    if (!from || listpack_append_from(&lp, from, listpack_first(from), SIZE_MAX)) {
+        ql__node_discard(a, lp);
+        if (from)
+            ql__node_discard(b, from);
         return NULL;
-    ql__node_changed(ql, a, lp, b->count);
+    }
+    ql__node_commit(ql, a, lp, b->count);
+    ql__node_discard(b, from);
     ql__delete_node(ql, b);
     return a;
 }
