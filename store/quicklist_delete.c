@@ -111,13 +111,11 @@ static size_t remove_in_node(struct quicklist *ql, struct quicklist_node *node, 
             pos = prev;
         }
     }
-    *gone = n == node->count;
-    if (*gone) {
-        ql__node_discard(node, lp);
+    /* Committed even when empty: the deletes may have moved lp. */
+    ql__node_commit(ql, node, lp, -(long)n);
+    *gone = node->count == 0;
+    if (*gone)
         ql__delete_node(ql, node);
-    } else {
-        ql__node_commit(ql, node, lp, -(long)n);
-    }
     return n;
 }
 
