@@ -110,6 +110,11 @@ int listpack_insert(struct listpack **lp, size_t pos, enum listpack_where where,
                     size_t len, size_t *new_pos);
 /* Replaces the entry at pos, which keeps its position. */
 int listpack_replace(struct listpack **lp, size_t pos, const void *s, size_t len);
+/* Appends up to `count` entries of another listpack, from its entry at pos
+ * (0: none), to the end of *lp, copying their bytes as they are: how a
+ * quicklist merges two nodes or splits one. */
+int listpack_append_from(struct listpack **lp, const struct listpack *src, size_t pos,
+                         size_t count);
 
 /* Deletion never fails. Deletes up to `count` entries from pos; returns the
  * position of the entry that followed them, or 0 if they were the last. */

@@ -99,6 +99,35 @@ int listpack_replace(struct listpack **lp, size_t pos, const void *s, size_t len
     return put(lp, pos, lp_entry_size(lp_raw(*lp) + pos), 1, s, len);
 }
 
+int listpack_append_from(struct listpack **lp, const struct listpack *src, size_t pos, size_t count)
+{
+    assert(*lp != src);
+    if (!pos)
+        return 0;
+    const unsigned char *s = lp_craw(src);
+    assert(pos >= LP_HEADER_SIZE && pos < lp_header_bytes(s) - 1);
+    size_t end = pos, n = 0;
+    for (; n < count && s[end] != LP_EOF; n++)
+        end += lp_entry_size(s + end);
+    /* Entries are position independent (a backlen measures its own entry),
+     * so the span is copied as it is, in place of the terminator. */
+    unsigned char *p = lp_raw(*lp);
+    size_t old_bytes = lp_header_bytes(p), span = end - pos;
+    if (span > UINT32_MAX - old_bytes)
+        return -E2BIG;
+    if (span == 0)
+        return 0;
+    p = mem_realloc(p, old_bytes + span);
+    if (!p)
+        return -ENOMEM;
+    memcpy(p + old_bytes - 1, s + pos, span);
+    p[old_bytes - 1 + span] = LP_EOF;
+    lp_set_header_bytes(p, (uint32_t)(old_bytes + span));
+    update_count(p, n, 0);
+    *lp = (struct listpack *)p;
+    return 0;
+}
+
 /* Deletes up to count entries from pos; returns how many there were. */
 static size_t remove_entries(struct listpack **lp, size_t pos, size_t count)
 {

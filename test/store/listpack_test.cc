@@ -4,11 +4,14 @@
 // listpack_validate_test.cc.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/alloc.h"
 #include "listpack_test_util.h"
 #include "store/listpack.h"
 
@@ -253,6 +256,45 @@ TEST(Listpack, CountUnknownFrom65535Entries)
     EXPECT_EQ(listpack_count(l.lp), 6u);
     EXPECT_EQ(forward(l.lp), (Strings{"7", "7", "7", "7", "x", "y"}));
     EXPECT_TRUE(listpack_validate(l.lp, listpack_bytes(l.lp), true));
+}
+
+// What a quicklist merge and split do: whole entries copied across, counts
+// added, the source untouched; on a failed allocation nothing changes.
+TEST(Listpack, AppendFromAnotherListpack)
+{
+    Listpack a({"a", "1"}), b({"x", "-4000", std::string(100, 'y'), "70000"});
+    ASSERT_EQ(listpack_append_from(&a.lp, b.lp, listpack_seek(b.lp, 1), 2), 0);
+    EXPECT_EQ(forward(a.lp), (Strings{"a", "1", "-4000", std::string(100, 'y')}));
+    EXPECT_EQ(backward(a.lp), forward(a.lp));
+    EXPECT_EQ(listpack_count(a.lp), 4u);
+    EXPECT_TRUE(listpack_validate(a.lp, listpack_bytes(a.lp), true));
+    ASSERT_EQ(listpack_append_from(&a.lp, b.lp, listpack_seek(b.lp, -1), SIZE_MAX), 0);
+    ASSERT_EQ(listpack_append_from(&a.lp, b.lp, 0, 5), 0);
+    ASSERT_EQ(listpack_append_from(&a.lp, b.lp, listpack_first(b.lp), 0), 0);
+    EXPECT_EQ(forward(a.lp), (Strings{"a", "1", "-4000", std::string(100, 'y'), "70000"}));
+    EXPECT_EQ(forward(b.lp), (Strings{"x", "-4000", std::string(100, 'y'), "70000"}));
+
+    Listpack empty;
+    ASSERT_EQ(listpack_append_from(&empty.lp, b.lp, listpack_first(b.lp), SIZE_MAX), 0);
+    EXPECT_EQ(empty.bytes(), b.bytes());
+
+    Bytes before = a.bytes();
+    mem_fail_after(0);
+    int err = listpack_append_from(&a.lp, b.lp, listpack_first(b.lp), SIZE_MAX);
+    mem_fail_reset();
+    EXPECT_EQ(err, -ENOMEM);
+    EXPECT_EQ(a.bytes(), before);
+
+    // Past 65534 entries the count becomes "unknown".
+    Listpack many, more;
+    for (int i = 0; i < 40000; i++) {
+        many.append("5");
+        more.append("6");
+    }
+    ASSERT_EQ(listpack_append_from(&many.lp, more.lp, listpack_first(more.lp), SIZE_MAX), 0);
+    EXPECT_EQ(many.bytes()[4] | many.bytes()[5] << 8, 65535);
+    EXPECT_EQ(listpack_count(many.lp), 80000u);
+    EXPECT_TRUE(listpack_validate(many.lp, listpack_bytes(many.lp), true));
 }
 
 TEST(Listpack, SafeToAdd)
