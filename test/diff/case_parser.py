@@ -64,8 +64,9 @@ Several clients at once (blocking commands):
                         (what arrived stays buffered for a later !reply)
     !blocked N          poll INFO clients on both servers (on a hidden extra
                         connection) until blocked_clients is N on each;
-                        fails after BLOCKED_TIMEOUT (5 s). Nothing else is
-                        compared: it orders the steps, e.g. a push only
+                        fails after BLOCKED_TIMEOUT (5 s); three failures
+                        in a row skip the rest of the file. Nothing else
+                        is compared: it orders the steps, e.g. a push only
                         after a client is known to wait
     !let NAME CMD...    run CMD on the current connection and keep each
                         server's reply (an integer, bulk or simple string)

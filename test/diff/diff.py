@@ -33,6 +33,7 @@ REPLY_TIMEOUT = 5.0
 NOREPLY_WAIT = 0.1
 BLOCKED_TIMEOUT = 5.0
 BLOCKED_POLL = 0.01
+MAX_BLOCKED_FAILURES = 3
 
 # $NAME in arguments: a variable set by !let.
 VARIABLE_REF = re.compile(rb"\$([A-Z][A-Z0-9_]*)")
@@ -44,7 +45,8 @@ READS_CURRENT = {"cmd", "let", "raw", "rawclose", "scanall", "repeat", "resp3",
 
 
 class Unresponsive(Exception):
-    """A server timed out several times in a row: give up on the file."""
+    """A server timed out several times in a row (or !blocked failed
+    several times in a row): give up on the file."""
 
 
 class Server:
@@ -154,7 +156,8 @@ class Server:
             c.close()
             self.timeouts += 1
             if self.timeouts >= self.MAX_TIMEOUTS:
-                raise Unresponsive(self.name) from None
+                raise Unresponsive("%s timed out %d times in a row"
+                                   % (self.name, self.MAX_TIMEOUTS)) from None
             return "<timeout: no reply>"
         except BadReply as e:
             c.close()
@@ -223,6 +226,7 @@ class Runner:
         self.verbose = verbose
         self.passed = 0
         self.failed = 0
+        self.blocked_failures = 0  # !blocked timeouts in a row, per file
 
     def report(self, step, reason, a, b):
         self.failed += 1
@@ -249,6 +253,7 @@ class Runner:
             s.current = "main"
             s.timeouts = 0
             s.vars = {}
+        self.blocked_failures = 0
         a, b = self.both(lambda s: s.command([b"FLUSHALL"]))
         ok = b"+OK\r\n"
         if not (isinstance(a, Reply) and a.raw == ok and isinstance(b, Reply) and b.raw == ok):
@@ -260,8 +265,7 @@ class Runner:
                 self.run_step(step)
             except Unresponsive as e:
                 self.failed += 1
-                print("FAIL %s: %s timed out %d times in a row: rest of the file skipped"
-                      % (step.where(), e, Server.MAX_TIMEOUTS))
+                print("FAIL %s: %s: rest of the file skipped" % (step.where(), e))
                 return
         left = {}
         for s in (self.ref, self.test):
@@ -378,6 +382,7 @@ class Runner:
         while True:
             a, b = self.both(lambda s: s.blocked_clients())
             if a == want and b == want:
+                self.blocked_failures = 0
                 shown = Reply(b"blocked_clients:%d" % want, "blocked", None)
                 self.check(step, None, shown, shown)
                 return
@@ -385,6 +390,12 @@ class Runner:
                 self.report(step, "blocked_clients did not reach %d within %.0f s"
                             % (want, BLOCKED_TIMEOUT),
                             "blocked_clients:%s" % a, "blocked_clients:%s" % b)
+                # A server that does not block at all would cost every later
+                # !blocked the full wait: give up on the file instead.
+                self.blocked_failures += 1
+                if self.blocked_failures >= MAX_BLOCKED_FAILURES:
+                    raise Unresponsive("!blocked failed %d times in a row"
+                                       % MAX_BLOCKED_FAILURES)
                 return
             time.sleep(BLOCKED_POLL)
 
