@@ -50,15 +50,17 @@ Several clients at once (blocking commands):
                         on that connection (several may be pending, oldest
                         first). Every connection has its own socket and
                         buffer, so reading on one never consumes another's
-                        replies; a plain command, !let, !raw, !rawclose or
-                        !scanall on a connection with pending replies fails
-                        without being sent
+                        replies. A step that reads a reply on a connection
+                        with pending replies (a command, !let, !repeat,
+                        !raw, !rawclose, !scanall, !flush, !resp2/!resp3)
+                        fails without being sent
     !reply              read the oldest pending reply of the current
                         connection from both servers and compare it; a
                         marker may precede it (~any !reply). Waits up to
                         REPLY_TIMEOUT (5 s) per server; no reply within it
                         on either side is a failure (and that server's
-                        connection is closed: later steps get a fresh one)
+                        connection is closed: later steps get a fresh one);
+                        so is a !reply with nothing pending
     !noreply            wait NOREPLY_WAIT (0.1 s); fails if either server
                         sent anything on the current connection meanwhile
                         (what arrived stays buffered for a later !reply)
@@ -75,8 +77,9 @@ Several clients at once (blocking commands):
                         compared, not their values. Later, $NAME in the
                         arguments of commands, !nowait, !let, !repeat and
                         !scanall is replaced by that server's own value
-                        (only names defined by an earlier !let of the file;
-                        the longest name matches): !let ID CLIENT ID, then
+                        (NAME: the whole run of A-Z, 0-9, _ after the $;
+                        only names set by an earlier !let of the file are
+                        replaced): !let ID CLIENT ID, then
                         CLIENT UNBLOCK $ID. A file ends with every
                         connection's pending replies read: one left is a
                         failure

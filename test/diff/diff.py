@@ -311,10 +311,14 @@ class Runner:
                 s.nowait(s.subst(step.args), step.text)
         elif k == "reply":
             sent = self.ref.pending()[:1] or self.test.pending()[:1]
+            if not sent:
+                self.failed += 1
+                print("FAIL %s: !reply: no pending reply on connection %s"
+                      % (step.where(), self.ref.current))
+                return
             a, b = self.both(lambda s: s.reply())
-            if sent:
-                step = _Shown(step, "%s (reply to %s)" % (step.text, sent[0]))
-            self.check(step, step.marker, a, b)
+            self.check(_Shown(step, "%s (reply to %s)" % (step.text, sent[0])),
+                       step.marker, a, b)
         elif k == "noreply":
             time.sleep(NOREPLY_WAIT)
             a, b = self.both(lambda s: s.anything_sent())
@@ -373,7 +377,6 @@ class Runner:
                 self.check(step, None, _scan_outcome(a), _scan_outcome(b))
         else:
             raise CaseError("%s: unhandled directive %s" % (step.where(), k))
-
 
     def run_blocked(self, step, want):
         """!blocked N: polls both servers until each reports N blocked
