@@ -44,6 +44,45 @@ Directives:
                         replaced by i); one test: every reply must match
     !scanall ARGS...    iterate SCAN 0 ARGS... to cursor 0 on both; compare
                         the sorted sets of keys returned
+Several clients at once (blocking commands):
+    !nowait CMD...      send CMD on the current connection to both servers
+                        without reading its reply: the reply stays pending
+                        on that connection (several may be pending, oldest
+                        first). Every connection has its own socket and
+                        buffer, so reading on one never consumes another's
+                        replies. A step that reads a reply on a connection
+                        with pending replies (a command, !let, !repeat,
+                        !raw, !rawclose, !scanall, !flush, !resp2/!resp3)
+                        fails without being sent
+    !reply              read the oldest pending reply of the current
+                        connection from both servers and compare it; a
+                        marker may precede it (~any !reply). Waits up to
+                        REPLY_TIMEOUT (5 s) per server; no reply within it
+                        on either side is a failure (and that server's
+                        connection is closed: later steps get a fresh one);
+                        so is a !reply with nothing pending
+    !noreply            wait NOREPLY_WAIT (0.1 s); fails if either server
+                        sent anything on the current connection meanwhile
+                        (what arrived stays buffered for a later !reply)
+    !blocked N          poll INFO clients on both servers (on a hidden extra
+                        connection) until blocked_clients is N on each;
+                        fails after BLOCKED_TIMEOUT (5 s); three failures
+                        in a row skip the rest of the file. Nothing else
+                        is compared: it orders the steps, e.g. a push only
+                        after a client is known to wait
+    !let NAME CMD...    run CMD on the current connection and keep each
+                        server's reply (an integer, bulk or simple string)
+                        as variable NAME of that server (A-Z, 0-9, _;
+                        starts with a letter); the replies' types are
+                        compared, not their values. Later, $NAME in the
+                        arguments of commands, !nowait, !let, !repeat and
+                        !scanall is replaced by that server's own value
+                        (NAME: the whole run of A-Z, 0-9, _ after the $;
+                        only names set by an earlier !let of the file are
+                        replaced): !let ID CLIENT ID, then
+                        CLIENT UNBLOCK $ID. A file ends with every
+                        connection's pending replies read: one left is a
+                        failure
 """
 
 import re
@@ -52,7 +91,11 @@ import shlex
 MARKER_ARGS = {"~int": 0, "~range": 2, "~near": 1, "~sorted": 0, "~any": 0,
                "~fields": 1, "~kvs": 1, "~sortat": 1, "~skip": 0}
 DIRECTIVES = {"!resp3", "!resp2", "!sleep", "!flush", "!raw", "!rawclose", "!send",
-              "!newconn", "!conn", "!scanall", "!repeat"}
+              "!newconn", "!conn", "!scanall", "!repeat",
+              "!nowait", "!reply", "!noreply", "!blocked", "!let"}
+# Directives that take a comparison marker (it applies to their reply).
+MARKED_DIRECTIVES = {"!reply"}
+VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 EXPANSION = re.compile(r"\{(\d+)\.\.(\d+)\|(.*)\}")
 ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "a": b"\a",
            "\\": b"\\", '"': b'"'}
@@ -178,10 +221,10 @@ def parse_line(file, lineno, text):
     if head.startswith("!"):
         if head not in DIRECTIVES:
             raise CaseError("unknown directive %s" % head)
-        if marker is not None:
-            raise CaseError("markers apply to commands, not directives")
+        if marker is not None and head not in MARKED_DIRECTIVES:
+            raise CaseError("markers apply to commands and !reply, not to %s" % head)
         rest = stripped[len(head):]
-        if head in ("!sleep", "!conn"):
+        if head in ("!sleep", "!conn", "!blocked"):
             args = [a.encode() for a in shlex.split(rest)]
         else:
             args = split_args(rest)
@@ -191,10 +234,19 @@ def parse_line(file, lineno, text):
             raise CaseError("!sleep needs one duration in seconds")
         if head == "!conn" and len(args) != 1:
             raise CaseError("!conn needs a name")
+        if head in ("!reply", "!noreply") and args:
+            raise CaseError("%s takes no arguments" % head)
+        if head == "!nowait" and not args:
+            raise CaseError("!nowait needs a command")
+        if head == "!blocked" and (len(args) != 1 or not args[0].isdigit()):
+            raise CaseError("!blocked needs one count of blocked clients")
+        if head == "!let":
+            if len(args) < 2 or not VARIABLE.fullmatch(args[0].decode("utf-8", "replace")):
+                raise CaseError("!let needs NAME (A-Z, 0-9, _) and a command")
         if head == "!repeat":
             if len(args) < 3 or not args[0].isdigit() or not args[1].isdigit():
                 raise CaseError("!repeat needs FROM TO COMMAND...")
-        return Step(file, lineno, stripped, head[1:], args)
+        return Step(file, lineno, stripped, head[1:], args, marker)
     args = split_args(stripped)
     return Step(file, lineno, stripped, "cmd", args, marker)
 

@@ -11,6 +11,7 @@ where every compared step is one test."""
 
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -25,9 +26,27 @@ from resp_reader import (BadReply, Closed, Conn, Reply, Timeout,  # noqa: E402
 # back whatever the connection's state (even unauthenticated), and names it.
 PROBE = b"__magpie_diff_probe__"
 
+# Several clients at once: how long !reply waits for a pending reply (a
+# loaded machine may take a while to wake a client), how long !noreply
+# watches for one that must not come, and how long !blocked polls.
+REPLY_TIMEOUT = 5.0
+NOREPLY_WAIT = 0.1
+BLOCKED_TIMEOUT = 5.0
+BLOCKED_POLL = 0.01
+MAX_BLOCKED_FAILURES = 3
+
+# $NAME in arguments: a variable set by !let.
+VARIABLE_REF = re.compile(rb"\$([A-Z][A-Z0-9_]*)")
+
+# Steps that read a reply on the current connection: refused while replies
+# sent with !nowait are pending there (they would read those instead).
+READS_CURRENT = {"cmd", "let", "raw", "rawclose", "scanall", "repeat", "resp3",
+                 "resp2", "flush"}
+
 
 class Unresponsive(Exception):
-    """A server timed out several times in a row: give up on the file."""
+    """A server timed out several times in a row (or !blocked failed
+    several times in a row): give up on the file."""
 
 
 class Server:
@@ -41,6 +60,8 @@ class Server:
         self.conns = {}
         self.current = "main"
         self.timeouts = 0
+        self.vars = {}
+        self.poller = None  # the hidden connection of !blocked
 
     def conn(self):
         c = self.conns.get(self.current)
@@ -57,6 +78,66 @@ class Server:
     def drop_all(self):
         for name in list(self.conns):
             self.drop(name)
+        if self.poller is not None:
+            self.poller.close()
+            self.poller = None
+
+    def pending(self):
+        """The texts of the !nowait commands whose replies the current
+        connection has not read yet."""
+        c = self.conns.get(self.current)
+        return c.pending if c is not None and not c.closed else []
+
+    def subst(self, args):
+        """args with $NAME replaced by this server's value of variable NAME
+        (names not defined by !let are left alone)."""
+        if not self.vars:
+            return args
+        def one(m):
+            return self.vars.get(m.group(1).decode(), m.group(0))
+        return [VARIABLE_REF.sub(one, a) for a in args]
+
+    def nowait(self, args, text):
+        c = self.conn()
+        c.send(encode_command(args))
+        c.pending.append(text)
+
+    def reply(self):
+        """The oldest pending reply of the current connection."""
+        c = self.conns.get(self.current)
+        if c is None or c.closed or not c.pending:
+            return "<no pending reply on this connection>"
+        c.pending.pop(0)
+        return self.read(c, timeout=REPLY_TIMEOUT)
+
+    def anything_sent(self):
+        """After the !noreply wait: None when the current connection has
+        nothing unread, else what came (left buffered)."""
+        c = self.conns.get(self.current)
+        if c is None or c.closed:
+            return None
+        got = c.poll(0)
+        if got == "closed":
+            return "<connection closed>"
+        if got:
+            return "<sent %s>" % escape(c.buf[c.pos:], 200)
+        return None
+
+    def blocked_clients(self):
+        """blocked_clients of INFO clients, read on the hidden connection;
+        a str when it cannot be read."""
+        if self.poller is None or self.poller.closed:
+            self.poller = Conn(self.port)
+        self.poller.send(encode_command([b"INFO", b"clients"]))
+        try:
+            r = self.poller.read_reply(2.0)
+        except (Closed, Timeout, BadReply) as e:
+            self.poller.close()
+            return "<INFO clients failed: %s>" % type(e).__name__
+        if r.kind not in "$=" or r.value is None:
+            return "<INFO clients replied %s>" % show(r)
+        m = re.search(rb"^blocked_clients:(\d+)\r?$", r.value, re.M)
+        return int(m.group(1)) if m else "<no blocked_clients in INFO clients>"
 
     def command(self, args):
         """Sends one command and returns its outcome."""
@@ -75,7 +156,8 @@ class Server:
             c.close()
             self.timeouts += 1
             if self.timeouts >= self.MAX_TIMEOUTS:
-                raise Unresponsive(self.name) from None
+                raise Unresponsive("%s timed out %d times in a row"
+                                   % (self.name, self.MAX_TIMEOUTS)) from None
             return "<timeout: no reply>"
         except BadReply as e:
             c.close()
@@ -144,6 +226,7 @@ class Runner:
         self.verbose = verbose
         self.passed = 0
         self.failed = 0
+        self.blocked_failures = 0  # !blocked timeouts in a row, per file
 
     def report(self, step, reason, a, b):
         self.failed += 1
@@ -169,6 +252,8 @@ class Runner:
             s.drop_all()
             s.current = "main"
             s.timeouts = 0
+            s.vars = {}
+        self.blocked_failures = 0
         a, b = self.both(lambda s: s.command([b"FLUSHALL"]))
         ok = b"+OK\r\n"
         if not (isinstance(a, Reply) and a.raw == ok and isinstance(b, Reply) and b.raw == ok):
@@ -180,9 +265,18 @@ class Runner:
                 self.run_step(step)
             except Unresponsive as e:
                 self.failed += 1
-                print("FAIL %s: %s timed out %d times in a row: rest of the file skipped"
-                      % (step.where(), e, Server.MAX_TIMEOUTS))
+                print("FAIL %s: %s: rest of the file skipped" % (step.where(), e))
                 return
+        left = {}
+        for s in (self.ref, self.test):
+            for cname, c in s.conns.items():
+                if c.pending and not c.closed and len(c.pending) > len(left.get(cname, [])):
+                    left[cname] = c.pending
+        for cname, texts in sorted(left.items()):
+            self.failed += 1
+            print("FAIL %s: connection %s ends the file with %d unread repl%s (of %s)"
+                  % (name, cname, len(texts), "y" if len(texts) == 1 else "ies",
+                     "; ".join(texts)))
 
     def run_repeat(self, step):
         """!repeat A B CMD: every reply compared; one test, failing at the
@@ -190,7 +284,7 @@ class Runner:
         first, last = int(step.args[0]), int(step.args[1])
         for i in range(first, last + 1):
             args = _substitute(step.args[2:], i)
-            a, b = self.both(lambda s: s.command(args))
+            a, b = self.both(lambda s: s.command(s.subst(args)))
             reason = compare(None, a, b)
             if reason is not None:
                 self.report(step, "%s (at i=%d)" % (reason, i), show(a), show(b))
@@ -199,9 +293,45 @@ class Runner:
 
     def run_step(self, step):
         k = step.kind
+        if k in READS_CURRENT:
+            waiting = self.ref.pending() or self.test.pending()
+            if waiting:
+                self.failed += 1
+                print("FAIL %s: %s: not sent, connection %s has %d pending repl%s "
+                      "(of %s): read %s with !reply first"
+                      % (step.where(), step.text[:200], self.ref.current, len(waiting),
+                         "y" if len(waiting) == 1 else "ies", "; ".join(waiting),
+                         "it" if len(waiting) == 1 else "them"))
+                return
         if k == "cmd":
-            a, b = self.both(lambda s: s.command(step.args))
+            a, b = self.both(lambda s: s.command(s.subst(step.args)))
             self.check(step, step.marker, a, b)
+        elif k == "nowait":
+            for s in (self.ref, self.test):
+                s.nowait(s.subst(step.args), step.text)
+        elif k == "reply":
+            sent = self.ref.pending()[:1] or self.test.pending()[:1]
+            if not sent:
+                self.failed += 1
+                print("FAIL %s: !reply: no pending reply on connection %s"
+                      % (step.where(), self.ref.current))
+                return
+            a, b = self.both(lambda s: s.reply())
+            self.check(_Shown(step, "%s (reply to %s)" % (step.text, sent[0])),
+                       step.marker, a, b)
+        elif k == "noreply":
+            time.sleep(NOREPLY_WAIT)
+            a, b = self.both(lambda s: s.anything_sent())
+            if a is None and b is None:
+                self.check(step, None, Reply(b"nothing yet", "noreply", None),
+                           Reply(b"nothing yet", "noreply", None))
+            else:
+                self.report(step, "a reply came when none was expected",
+                            a or "nothing yet", b or "nothing yet")
+        elif k == "blocked":
+            self.run_blocked(step, int(step.args[0]))
+        elif k == "let":
+            self.run_let(step)
         elif k in ("resp3", "resp2"):
             proto = b"3" if k == "resp3" else b"2"
             a, b = self.both(lambda s: s.command([b"HELLO", proto]))
@@ -232,7 +362,7 @@ class Runner:
             for s in (self.ref, self.test):
                 s.current = step.args[0].decode()
         elif k == "scanall":
-            a, b = self.both(lambda s: s.scanall(step.args))
+            a, b = self.both(lambda s: s.scanall(s.subst(step.args)))
             if isinstance(a, list) and isinstance(b, list):
                 if a == b:
                     shown = b"%d keys" % len(a)
@@ -247,6 +377,71 @@ class Runner:
                 self.check(step, None, _scan_outcome(a), _scan_outcome(b))
         else:
             raise CaseError("%s: unhandled directive %s" % (step.where(), k))
+
+    def run_blocked(self, step, want):
+        """!blocked N: polls both servers until each reports N blocked
+        clients; one test."""
+        deadline = time.monotonic() + BLOCKED_TIMEOUT
+        while True:
+            a, b = self.both(lambda s: s.blocked_clients())
+            if a == want and b == want:
+                self.blocked_failures = 0
+                shown = Reply(b"blocked_clients:%d" % want, "blocked", None)
+                self.check(step, None, shown, shown)
+                return
+            if time.monotonic() >= deadline:
+                self.report(step, "blocked_clients did not reach %d within %.0f s"
+                            % (want, BLOCKED_TIMEOUT),
+                            "blocked_clients:%s" % a, "blocked_clients:%s" % b)
+                # A server that does not block at all would cost every later
+                # !blocked the full wait: give up on the file instead.
+                self.blocked_failures += 1
+                if self.blocked_failures >= MAX_BLOCKED_FAILURES:
+                    raise Unresponsive("!blocked failed %d times in a row"
+                                       % MAX_BLOCKED_FAILURES)
+                return
+            time.sleep(BLOCKED_POLL)
+
+    def run_let(self, step):
+        """!let NAME CMD: both replies must have the same type and be a
+        value (integer, bulk or simple string); each server keeps its own."""
+        name = step.args[0].decode()
+        a, b = self.both(lambda s: s.command(s.subst(step.args[1:])))
+        for s in (self.ref, self.test):
+            s.vars.pop(name, None)
+        reason = compare(("~any", []), a, b)
+        if reason is None and not (_value(a) is not None and _value(b) is not None):
+            reason = "not a value to keep (integer, bulk or simple string)"
+        if reason is not None:
+            self.report(step, reason, show(a), show(b))
+            return
+        self.ref.vars[name] = _value(a)
+        self.test.vars[name] = _value(b)
+        self.check(step, ("~any", []), a, b)
+
+
+class _Shown:
+    """A step shown with a different text (a !reply names its command)."""
+
+    def __init__(self, step, text):
+        self._step = step
+        self.text = text
+
+    def __getattr__(self, attr):
+        return getattr(self._step, attr)
+
+
+def _value(r):
+    """The bytes a !let keeps from a reply, or None."""
+    if not isinstance(r, Reply) or r.value is None:
+        return None
+    if r.kind == ":":
+        return b"%d" % r.value
+    if r.kind == "$":
+        return r.value
+    if r.kind == "+":
+        return r.value.encode("latin-1")
+    return None
 
 
 def _substitute(args, i):

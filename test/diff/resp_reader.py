@@ -2,6 +2,7 @@
 a parser that returns every reply together with the exact bytes it came from,
 so the bytes can be compared exactly and the structure when a marker asks."""
 
+import select
 import socket
 import time
 
@@ -47,6 +48,9 @@ class Conn:
         self.pos = 0
         self.timeout = timeout
         self.closed = False
+        # Commands sent with !nowait whose replies are not read yet, oldest
+        # first (their case-file texts).
+        self.pending = []
 
     def close(self):
         try:
@@ -61,6 +65,26 @@ class Conn:
         except (BrokenPipeError, ConnectionResetError):
             # The reply (and EOF) may still be readable: let read report it.
             pass
+
+    def poll(self, timeout):
+        """Whether the server sent anything not parsed yet: waits up to
+        timeout for bytes (kept in the buffer for the next read_reply).
+        'closed' when the server closed the connection instead."""
+        if len(self.buf) > self.pos:
+            return True
+        try:
+            ready, _, _ = select.select([self.sock], [], [], timeout)
+        except (OSError, ValueError):
+            return "closed"
+        if not ready:
+            return False
+        try:
+            self._fill(time.monotonic() + 1.0)
+        except Timeout:
+            return False
+        except Closed:
+            return "closed"
+        return True
 
     def _fill(self, deadline):
         """Reads more bytes into the buffer; raises Closed or Timeout."""
