@@ -308,6 +308,40 @@ static void client_no_touch(struct cmd_ctx *c)
     set_switch(c, &session_of(c)->no_touch);
 }
 
+/* CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's wait, as if it
+ * timed out, or with an error; 1 when that client was waiting. */
+static void client_unblock(struct cmd_ctx *c)
+{
+    if (c->argc > 4) { /* Redis's generic answer for a subcommand it cannot parse */
+        reply_errorf(c->reply,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try "
+                     "CLIENT HELP.",
+                     (int)c->argv[1].len, c->argv[1].ptr);
+        return;
+    }
+    long long id;
+    if (!arg_to_ll(c, 2, &id)) {
+        reply_error(c->reply, "ERR value is not an integer or out of range");
+        return;
+    }
+    enum block_state how = BLOCK_UNBLOCKED;
+    if (c->argc == 4 && arg_is(&c->argv[3], "ERROR")) {
+        how = BLOCK_UNBLOCKED_ERROR;
+    } else if (c->argc == 4 && !arg_is(&c->argv[3], "TIMEOUT")) {
+        reply_error(c->reply, "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return;
+    }
+    struct server *s = session_of(c)->server;
+    bool unblocked = false;
+    /* Under the registry lock, which keeps the target allocated. */
+    LOCK_GUARD (&s->clients.lock) {
+        for (struct conn *o = s->clients.head; o && !unblocked; o = o->next)
+            if (o->session.id == (uint64_t)id)
+                unblocked = block_interrupt(&o->session.block, how);
+    }
+    reply_int(c->reply, unblocked);
+}
+
 static void client_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
@@ -342,6 +376,8 @@ static void client_help(struct cmd_ctx *c)
         "    Set client meta attr. Options are:",
         "    * LIB-NAME: the client lib name.",
         "    * LIB-VER: the client lib version.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
@@ -365,6 +401,7 @@ static const struct command client_subcommands[] = {
     COMMAND_NO_META("client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
                     "Set client or connection specific info", "7.2.0"),
     COMMAND("client|no-evict", client_no_evict),
+    COMMAND("client|unblock", client_unblock),
     COMMAND_NO_META(
         "client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",
         "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "

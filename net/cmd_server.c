@@ -26,43 +26,40 @@ static bool has_glob(const struct resp_arg *a)
     return false;
 }
 
-/* CONFIG GET pattern [pattern ...]: each parameter once; a pattern without
- * glob characters is a lookup, and Redis replies with the name as asked. */
+/* CONFIG GET pattern [pattern ...]: each name once (an alias is a name of
+ * its own, as in Redis); a pattern without glob characters is a lookup,
+ * and Redis replies with the name as asked. */
 static void config_get(struct cmd_ctx *c)
 {
     struct server *s = session_of(c)->server;
-    const struct resp_arg *asked[CONFIG_COUNT] = {NULL};
-    bool matched[CONFIG_COUNT] = {false};
+    const struct resp_arg *asked[CONFIG_NAMES_MAX] = {NULL};
+    bool matched[CONFIG_NAMES_MAX] = {false};
     size_t n = 0;
+    enum config_id id;
+    const char *name;
     for (int j = 2; j < c->argc; j++) {
         const struct resp_arg *a = &c->argv[j];
-        if (!has_glob(a)) {
-            int id = config_lookup(a->ptr, a->len);
-            if (id >= 0 && !matched[id]) {
-                matched[id] = true;
-                asked[id] = a;
-                n++;
-            }
-            continue;
-        }
-        for (int id = 0; id < CONFIG_COUNT; id++) {
-            const char *name = config_name((enum config_id)id);
-            if (!matched[id] && glob_match(a->ptr, a->len, name, strlen(name), true)) {
-                matched[id] = true;
+        for (int i = 0; i < CONFIG_NAMES_MAX && (name = config_name_at(i, &id)) != NULL; i++) {
+            bool hit = has_glob(a)
+                           ? glob_match(a->ptr, a->len, name, strlen(name), true)
+                           : strlen(name) == a->len && strncasecmp(name, a->ptr, a->len) == 0;
+            if (hit && !matched[i]) {
+                matched[i] = true;
+                asked[i] = has_glob(a) ? NULL : a;
                 n++;
             }
         }
     }
     reply_map(c->reply, n);
     char value[CONFIG_STRING_MAX];
-    for (int id = 0; id < CONFIG_COUNT; id++) {
-        if (!matched[id])
+    for (int i = 0; i < CONFIG_NAMES_MAX && (name = config_name_at(i, &id)) != NULL; i++) {
+        if (!matched[i])
             continue;
-        if (asked[id])
-            reply_bulk(c->reply, asked[id]->ptr, asked[id]->len);
+        if (asked[i])
+            reply_bulk(c->reply, asked[i]->ptr, asked[i]->len);
         else
-            reply_bulk_cstr(c->reply, config_name((enum config_id)id));
-        size_t len = config_format(s->config, (enum config_id)id, value, sizeof(value));
+            reply_bulk_cstr(c->reply, name);
+        size_t len = config_format(s->config, id, value, sizeof(value));
         reply_bulk(c->reply, value, len);
     }
 }
@@ -209,13 +206,13 @@ static void debug_object(struct cmd_ctx *c)
         reply_error(c->reply, "ERR no such key");
         return;
     }
-    char line[256];
+    char line[512];
     snprintf(line, sizeof(line),
              "Value at:%p refcount:%lld encoding:%s serializedlength:%llu lru:%u "
-             "lru_seconds_idle:%llu",
+             "lru_seconds_idle:%llu%s",
              (void *)info.address, info.refcount, info.encoding,
              (unsigned long long)info.serialized_length, (unsigned)info.lru,
-             (unsigned long long)info.idle_seconds);
+             (unsigned long long)info.idle_seconds, info.type_fields);
     reply_simple(c->reply, line);
 }
 

@@ -62,13 +62,40 @@ static const struct param params[CONFIG_COUNT] = {
     [CONFIG_APPENDONLY] = {"appendonly", TYPE_BOOL, false, 0, 1, 0, NULL, NULL},
     [CONFIG_ENABLE_DEBUG_COMMAND] = {"enable-debug-command", TYPE_ENUM, true, 0, 0, CONFIG_DEBUG_NO,
                                      NULL, debug_command_names},
+    [CONFIG_LIST_MAX_LISTPACK_SIZE] = {"list-max-listpack-size", TYPE_INT, false, INT_MIN, INT_MAX,
+                                       -2, NULL, NULL},
+    [CONFIG_LIST_COMPRESS_DEPTH] = {"list-compress-depth", TYPE_INT, false, 0, INT_MAX, 0, NULL,
+                                    NULL},
 };
+
+/* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
+static const struct {
+    const char *name;
+    enum config_id id;
+} aliases[] = {
+    {"list-max-ziplist-size", CONFIG_LIST_MAX_LISTPACK_SIZE},
+};
+
+const char *config_name_at(int index, enum config_id *id)
+{
+    if (index >= 0 && index < CONFIG_COUNT) {
+        *id = (enum config_id)index;
+        return params[index].name;
+    }
+    index -= CONFIG_COUNT;
+    if (index < 0 || (size_t)index >= ARRAY_SIZE(aliases))
+        return NULL;
+    *id = aliases[index].id;
+    return aliases[index].name;
+}
 
 int config_lookup(const char *name, size_t len)
 {
-    for (int i = 0; i < CONFIG_COUNT; i++)
-        if (strlen(params[i].name) == len && strncasecmp(params[i].name, name, len) == 0)
-            return i;
+    enum config_id id;
+    const char *known;
+    for (int i = 0; (known = config_name_at(i, &id)) != NULL; i++)
+        if (strlen(known) == len && strncasecmp(known, name, len) == 0)
+            return (int)id;
     return -1;
 }
 
@@ -230,9 +257,9 @@ int config_set_many(struct config *c, int argc, const char *const *argv,
                     char err[CONFIG_ERROR_MAX + 128])
 {
     int pairs = argc / 2;
-    int ids[CONFIG_COUNT];
+    int ids[CONFIG_NAMES_MAX];
     const char *unknown = NULL;
-    if (argc % 2 || pairs > CONFIG_COUNT) {
+    if (argc % 2 || pairs > CONFIG_NAMES_MAX) {
         snprintf(err, CONFIG_ERROR_MAX + 128,
                  "ERR wrong number of arguments for 'config|set' command");
         return -EINVAL;
@@ -250,8 +277,9 @@ int config_set_many(struct config *c, int argc, const char *const *argv,
         if (unknown)
             continue;
         const char *why = params[id].immutable ? "can't set immutable config" : NULL;
+        /* A name given twice; a name and its alias are not (the later wins). */
         for (int j = 0; !why && j < i; j++)
-            if (ids[j] == id)
+            if (strcasecmp(argv[2 * j], name) == 0)
                 why = "duplicate parameter";
         if (why) {
             snprintf(err, CONFIG_ERROR_MAX + 128,
@@ -265,7 +293,7 @@ int config_set_many(struct config *c, int argc, const char *const *argv,
                  "ERR Unknown option or number of arguments for CONFIG SET - '%s'", unknown);
         return -EINVAL;
     }
-    struct parsed values[CONFIG_COUNT];
+    struct parsed values[CONFIG_NAMES_MAX];
     int rc = 0, parsed = 0;
     for (; parsed < pairs; parsed++) {
         const char *why = NULL;

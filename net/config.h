@@ -44,6 +44,8 @@ enum config_id {
     CONFIG_SAVE,
     CONFIG_APPENDONLY,
     CONFIG_ENABLE_DEBUG_COMMAND,
+    CONFIG_LIST_MAX_LISTPACK_SIZE,
+    CONFIG_LIST_COMPRESS_DEPTH,
     CONFIG_COUNT
 };
 
@@ -82,6 +84,15 @@ bool config_password_matches(struct config *c, const char *password, size_t len)
 /* Finds a parameter by name or alias, case-insensitively; -1 if unknown. */
 int config_lookup(const char *name, size_t len);
 const char *config_name(enum config_id id);
+/*
+ * Every name CONFIG GET knows: the parameters' own (0 .. CONFIG_COUNT-1,
+ * config_name) and then their aliases, Redis's old names that it still
+ * answers to (list-max-ziplist-size). Each alias is listed under its own
+ * name. config_name_at returns NULL past the end, and the parameter in *id.
+ */
+const char *config_name_at(int index, enum config_id *id);
+/* More than config_name_at ever enumerates. */
+#define CONFIG_NAMES_MAX (CONFIG_COUNT + 16)
 
 /*
  * Sets one parameter from its arguments as written after the name in a config

@@ -158,7 +158,7 @@ static enum task_status conn_run(struct task *t)
         conn__turn(c);
         if (c->close_now)
             break;
-        if (block_pending(&c->session.block)) {
+        if (block_active(&c->session.block)) {
             block_begin(c);
             TASK_AWAIT(t, wait_over(c));
             /* The client went away (or is killed): nobody to serve. A writer

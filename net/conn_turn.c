@@ -118,7 +118,7 @@ static bool run_commands(struct conn *c, int *executed)
             c->close_after_reply = true;
         /* A command that blocked: nothing after it runs until the wait ends
          * (net/conn.c waits). */
-        if (block_pending(&c->session.block))
+        if (block_active(&c->session.block))
             return false;
         if (reply_oom(&c->session.reply)) {
             log_warning("Out of memory replying to client id=%llu addr=%s",

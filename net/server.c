@@ -42,6 +42,8 @@ static void refresh_derived(struct server *s)
                           memory_order_relaxed);
     keyspace_expiry_set_hz(s->ks, (int)config_number(s->config, CONFIG_HZ));
     keyspace_set_max_string_len(s->ks, config_number(s->config, CONFIG_PROTO_MAX_BULK_LEN));
+    keyspace_set_list_config(s->ks, (int)config_number(s->config, CONFIG_LIST_MAX_LISTPACK_SIZE),
+                             (int)config_number(s->config, CONFIG_LIST_COMPRESS_DEPTH));
 }
 
 void server_config_changed(struct server *s)

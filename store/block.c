@@ -26,6 +26,8 @@ void block_init(struct block *b, struct task *task)
 
 static void block_forget(struct block *b)
 {
+    bytes_unref(b->carried);
+    b->carried = NULL;
     mem_free(b->argv);
     mem_free(b->waiters);
     b->argv = NULL;
@@ -173,6 +175,12 @@ void block_finish(struct block *b)
     switch (state) {
     case BLOCK_SERVED:
         outbuf_move(c->reply->out, &b->out);
+        if (b->carried && b->kind->complete) {
+            struct write_log *outer = current_write_log;
+            current_write_log = &c->log; /* its changes are the command's */
+            b->kind->complete(b);
+            current_write_log = outer;
+        }
         break;
     case BLOCK_TIMED_OUT:
     case BLOCK_UNBLOCKED:

@@ -76,6 +76,9 @@ struct block {
     /* The reply a writer serves it, in the session's protocol. */
     struct outbuf out;
     struct reply reply;
+    /* What a writer took for it and its own task still has to deliver
+     * (block_kind's complete: BLMOVE into a list on another shard). */
+    struct bytes *carried;
 };
 
 /* A block that is not blocked; its task is woken on every state change. */
@@ -89,6 +92,14 @@ static inline int block_state(const struct block *b)
     /* Acquire: pairs with the release that left WAITING / SERVING, so the
      * reply a writer wrote (out, the context's write log) is visible. */
     return atomic_load_explicit(&((struct block *)b)->state, memory_order_acquire);
+}
+
+/* The session's command blocked, and its wait has not been finished yet
+ * (block_finish): it may even be decided already, by a writer that served
+ * it right after it registered. */
+static inline bool block_active(const struct block *b)
+{
+    return block_state(b) != BLOCK_IDLE;
 }
 
 /* The block is waiting or a writer is serving it: not yet decided. */

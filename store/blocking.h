@@ -31,9 +31,12 @@ struct block_kind {
      * under s's lock, with b's write log current.
      */
     enum block_serve (*serve)(struct block *b, struct shard *s, const struct key *k, int k_index);
-    /* Writes the answer to a wait that timed out (also the answer when the
-     * command may not block: inside MULTI, from a socketless session). */
+    /* Writes the answer to a wait that timed out. */
     void (*timeout_reply)(struct reply *r);
+    /* When a serve left b->carried: finishes the command on the blocked
+     * client's own task (no lock held; it takes what it needs), writing
+     * the reply to b->ctx->reply. NULL when serving always completes. */
+    void (*complete)(struct block *b);
 };
 
 /* Whether the running command may block (its session can wait). */

@@ -60,5 +60,28 @@ void flushdb_command(struct cmd_ctx *c);
 void flushall_command(struct cmd_ctx *c);
 void select_command(struct cmd_ctx *c);
 void swapdb_command(struct cmd_ctx *c);
+/* lists */
+void lpush_command(struct cmd_ctx *c);
+void rpush_command(struct cmd_ctx *c);
+void lpushx_command(struct cmd_ctx *c);
+void rpushx_command(struct cmd_ctx *c);
+void llen_command(struct cmd_ctx *c);
+void lindex_command(struct cmd_ctx *c);
+void lset_command(struct cmd_ctx *c);
+void linsert_command(struct cmd_ctx *c);
+void lrange_command(struct cmd_ctx *c);
+void ltrim_command(struct cmd_ctx *c);
+void lrem_command(struct cmd_ctx *c);
+void lpos_command(struct cmd_ctx *c);
+void lpop_command(struct cmd_ctx *c);
+void rpop_command(struct cmd_ctx *c);
+void lmpop_command(struct cmd_ctx *c);
+void rpoplpush_command(struct cmd_ctx *c);
+void lmove_command(struct cmd_ctx *c);
+void blpop_command(struct cmd_ctx *c);
+void brpop_command(struct cmd_ctx *c);
+void blmpop_command(struct cmd_ctx *c);
+void brpoplpush_command(struct cmd_ctx *c);
+void blmove_command(struct cmd_ctx *c);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include "proto/resp.h"
 #include "store/expiry.h"
+#include "store/list.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -64,6 +65,9 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     }
     read_stats_init(ks->read_stats);
     atomic_init(&ks->max_string_len, (uint64_t)RESP_MAX_BULK_LEN);
+    atomic_init(&ks->list_fill, QUICKLIST_FILL_DEFAULT);
+    atomic_init(&ks->list_compress, QUICKLIST_COMPRESS_DEFAULT);
+    list_type_register();
     for (uint32_t i = 0; i < ks->total_shards; i++)
         shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
     ks->expiry.ks = ks;
@@ -91,6 +95,12 @@ void keyspace_free(struct keyspace *ks)
 void keyspace_set_max_string_len(struct keyspace *ks, long long len)
 {
     atomic_store_explicit(&ks->max_string_len, len > 0 ? (uint64_t)len : 0, memory_order_relaxed);
+}
+
+void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth)
+{
+    atomic_store_explicit(&ks->list_fill, fill, memory_order_relaxed);
+    atomic_store_explicit(&ks->list_compress, compress_depth, memory_order_relaxed);
 }
 
 int keyspace_databases(const struct keyspace *ks)

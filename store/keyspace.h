@@ -45,6 +45,9 @@ int keyspace_databases(const struct keyspace *ks);
 /* proto-max-bulk-len: the longest string APPEND, SETRANGE, LCS (and the
  * like) may build; Redis's default (512 MB) until set. */
 void keyspace_set_max_string_len(struct keyspace *ks, long long len);
+/* list-max-listpack-size and list-compress-depth, which lists created
+ * from now on take (existing lists keep theirs, as in Redis). */
+void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth);
 int keyspace_shards(const struct keyspace *ks);
 
 /* Keys and keys with a TTL in one database (INFO keyspace, DBSIZE). */
@@ -128,6 +131,7 @@ struct keyspace_object_info {
     uint64_t serialized_length; /* RDB size (store/keyspace_debug.c: LZF not modelled) */
     uint32_t lru;               /* 24-bit LRU clock, seconds */
     uint64_t idle_seconds;      /* as OBJECT IDLETIME answers */
+    char type_fields[192];      /* the type's own fields (lists: " ql_nodes:1 ..."), or "" */
 };
 int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t key_len,
                          int64_t now_ms, struct keyspace_object_info *out);

@@ -7,6 +7,7 @@
  * the bytes. Redis also LZF-compresses strings longer than 20 bytes when that
  * saves space, and then reports the compressed size; that is not modelled
  * here, so for compressible strings over 20 bytes Magpie reports more.
+ * Other types report their own (value_type_ops), under the same caveat.
  */
 #include "store/keyspace_impl.h"
 
@@ -58,6 +59,30 @@ static uint64_t rdb_string_size(const struct entry *e)
     return rdb_length_size(b->len) + b->len;
 }
 
+static void do_object_info(struct shard *s, struct entry *e, int64_t now_ms,
+                           struct keyspace_object_info *out) REQUIRES(&s->lock)
+{
+    (void)s;
+    out->address = (uintptr_t)e;
+    struct value v;
+    entry_value(e, &v);
+    out->encoding = value_encoding_name(v.encoding);
+    out->refcount = v.encoding == ENCODING_INT && v.p.num >= 0 && v.p.num < SHARED_INTEGERS
+                        ? SHARED_REFCOUNT
+                        : 1;
+    const struct value_type_ops *ops = value_type_lookup(v.type);
+    out->type_fields[0] = '\0';
+    if (v.type == VALUE_STRING)
+        out->serialized_length = rdb_string_size(e);
+    else
+        out->serialized_length =
+            ops && ops->serialized_length ? ops->serialized_length(v.encoding, v.p) : 0;
+    if (ops && ops->debug_fields)
+        ops->debug_fields(v.encoding, v.p, out->type_fields, sizeof(out->type_fields));
+    out->lru = entry_lru(e);
+    out->idle_seconds = entry_idle_seconds(e, now_ms);
+}
+
 int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t key_len,
                          int64_t now_ms, struct keyspace_object_info *out)
 {
@@ -66,20 +91,10 @@ int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t ke
     int rc = -ENOENT;
     SHARD_GUARD (k.shard) {
         struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
-        if (!e)
-            break;
-        rc = 0;
-        out->address = (uintptr_t)e;
-        struct value v;
-        entry_value(e, &v);
-        out->encoding = value_encoding_name(v.encoding);
-        out->refcount = v.encoding == ENCODING_INT && v.p.num >= 0 && v.p.num < SHARED_INTEGERS
-                            ? SHARED_REFCOUNT
-                            : 1;
-        /* Only strings exist so far; each new type adds its RDB size here. */
-        out->serialized_length = v.type == VALUE_STRING ? rdb_string_size(e) : 0;
-        out->lru = entry_lru(e);
-        out->idle_seconds = entry_idle_seconds(e, now_ms);
+        if (e) {
+            do_object_info(k.shard, e, now_ms, out);
+            rc = 0;
+        }
     }
     return rc;
 }

@@ -96,6 +96,11 @@ struct value_type_ops {
     /* Bytes allocated for the payload (MEMORY USAGE, DEBUG OBJECT, core/ebr's
      * accounting when the value is retired): O(1), a count the type keeps. */
     size_t (*memory_usage)(int encoding, union value_payload p);
+    /* DEBUG OBJECT: the size of the value's RDB encoding (NULL: 0), and the
+     * type's own fields after the common ones (NULL: none), written into
+     * buf as " name:value ..." (at most size bytes, NUL-terminated). */
+    uint64_t (*serialized_length)(int encoding, union value_payload p);
+    void (*debug_fields)(int encoding, union value_payload p, char *buf, size_t size);
 };
 
 /* Installs the operations of a type (at start-up, before any value of it

@@ -14,7 +14,8 @@ struct Sample {
     const char *key;
 };
 
-inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w"};
+inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w",
+                                     "RPUSH l a b c d"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},
@@ -47,7 +48,29 @@ inline const std::map<std::string, Sample> kSamples = {
     {"flushdb", {"FLUSHDB", "*"}},
     {"flushall", {"FLUSHALL", "*"}},
     {"swapdb", {"SWAPDB 3 4", "*"}},
+    {"lpush", {"LPUSH l x y", "l"}},
+    {"rpush", {"RPUSH fresh x", "fresh"}},
+    {"lpushx", {"LPUSHX l x", "l"}},
+    {"rpushx", {"RPUSHX l x", "l"}},
+    {"lset", {"LSET l -1 z", "l"}},
+    {"linsert", {"LINSERT l AFTER b z", "l"}},
+    {"ltrim", {"LTRIM l 1 -1", "l"}},
+    {"lrem", {"LREM l -1 c", "l"}},
+    {"lpop", {"LPOP l 2", "l"}},
+    {"rpop", {"RPOP l", "l"}},
+    {"lmpop", {"LMPOP 2 nothere l RIGHT COUNT 9", "l"}},
+    {"rpoplpush", {"RPOPLPUSH l l2", "l2"}},
+    {"lmove", {"LMOVE l l LEFT RIGHT", "l"}},
+    {"blpop", {"BLPOP nothere l 0", "l"}},
+    {"brpop", {"BRPOP l 1", "l"}},
+    {"blmpop", {"BLMPOP 0 1 l LEFT", "l"}},
+    {"brpoplpush", {"BRPOPLPUSH l k3 0", "k3"}},
+    {"blmove", {"BLMOVE l l2 RIGHT LEFT 0", "l"}},
     // Commands that change nothing.
+    {"llen", {"LLEN l", ""}},
+    {"lindex", {"LINDEX l -2", ""}},
+    {"lrange", {"LRANGE l 0 -1", ""}},
+    {"lpos", {"LPOS l c RANK -1 COUNT 0", ""}},
     {"get", {"GET k", ""}},
     {"mget", {"MGET k n nothere", ""}},
     {"strlen", {"STRLEN k", ""}},

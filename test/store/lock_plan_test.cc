@@ -65,7 +65,7 @@ void setup(Store &s)
 {
     s.db = 3;
     for (const char *line : kSetup)
-        ASSERT_EQ(s.run(line).substr(0, 1), "+") << line;
+        ASSERT_NE(s.run(line).substr(0, 1), "-") << line;
 }
 
 } // namespace

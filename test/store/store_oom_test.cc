@@ -181,3 +181,37 @@ TEST(StoreOom, TableGrowthFailureLosesNothing)
         s.run("SET key:" + std::to_string(i) + " v");
     EXPECT_EQ(s.run("DBSIZE"), ":10001\r\n");
 }
+
+namespace
+{
+
+// A list's contents (and its neighbours'), for snapshots of list commands.
+Snapshot lists_of(std::vector<std::string> keys)
+{
+    return [keys](Store &s) {
+        std::string all;
+        for (const auto &k : keys)
+            all += s.run("TYPE " + k) + s.run("LRANGE " + k + " 0 -1") + "|";
+        return all + s.run("DBSIZE");
+    };
+}
+
+} // namespace
+
+TEST(StoreOom, ListCommandsChangeNothingWhenTheyFail)
+{
+    auto with_lists = [](Store &s) {
+        s.run("CONFIG_NOOP");
+        s.run("RPUSH l a b c 1 2 3");
+        s.run("RPUSH m x");
+    };
+    auto lists = lists_of({"l", "m", "n"});
+    EXPECT_GE(each_failure_point(nothing, "RPUSH n a b c", ":3\r\n", lists), 1);
+    each_failure_point(with_lists, "LPUSH l x y z", ":9\r\n", lists);
+    each_failure_point(with_lists, "LSET l 1 replaced", "+OK\r\n", lists);
+    each_failure_point(with_lists, "LINSERT l BEFORE c new", ":7\r\n", lists);
+    each_failure_point(with_lists, "LMOVE l n LEFT RIGHT", "$1\r\na\r\n", lists);
+    each_failure_point(with_lists, "RPOPLPUSH l l", "$1\r\n3\r\n", lists);
+    each_failure_point(with_lists, "LMOVE l m RIGHT LEFT", "$1\r\n3\r\n", lists);
+    each_failure_point(with_lists, "COPY l n", ":1\r\n", lists);
+}

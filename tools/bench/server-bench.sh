@@ -4,15 +4,17 @@
 #
 #   server-bench.sh [path/to/magpie-server]      (make bench passes it)
 #
-# Workloads: redis-benchmark -c 50 -n 200000 for SET, GET, INCR and MSET at
-# -P 1 and -P 16, and `redis-cli --pipe` inserting 1M keys. Prints ops/s, p50
-# and p99 latency for both and the Magpie/Redis ratio, and marks the targets
-# (SET/GET ratio >= 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis).
+# Workloads: redis-benchmark -c 50 -n 200000 for SET, GET, INCR, MSET and the
+# list tests LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 at -P 1 and -P 16, and
+# `redis-cli --pipe` inserting 1M keys. Prints ops/s, p50 and p99 latency for
+# both and the Magpie/Redis ratio, and marks the targets (SET/GET ratio >=
+# 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis; list tests >= 1.0).
 # A benchmark, not a test: numbers on a shared or noisy machine mean little.
 #
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), KEYSPACE (1000000:
 # -r for redis-benchmark; 0 = one fixed key), PIPE_KEYS (1000000),
-# MAGPIE_ARGS (extra magpie-server flags), REDIS_SERVER (redis-server path).
+# MAGPIE_ARGS (extra magpie-server flags), REDIS_SERVER (redis-server path),
+# TESTS (the redis-benchmark tests, default below).
 magpie=${1:-build/magpie-server}
 rounds=${ROUNDS:-3}
 requests=${REQUESTS:-200000}
@@ -20,6 +22,7 @@ clients=${CLIENTS:-50}
 keyspace=${KEYSPACE:-1000000}
 pipe_keys=${PIPE_KEYS:-1000000}
 redis_server=${REDIS_SERVER:-redis-server}
+tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-bench
 
@@ -60,8 +63,10 @@ for i in range(n):
 # run_bench SERVER PORT TEST PIPELINE ROUND: appends "server workload round rps p50 p99".
 run_bench() {
     server=$1 port=$2 t=$3 pl=$4 round=$5
+    # The test's own line (LRANGE tests first run an LPUSH to fill the list).
+    name=$(echo "$t" | tr a-z A-Z)
     line=$(redis-benchmark -p "$port" -c "$clients" -n "$requests" $rflag -P "$pl" -t "$t" --csv 2>/dev/null |
-        grep -v '^"test"' | head -1)
+        grep "^\"$name[ \"]" | head -1)
     # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     echo "$line" | tr -d '"' | awk -F, -v s="$server" -v w="$(echo "$t" | tr a-z A-Z)-P$pl" -v r="$round" \
         'NF >= 7 { print s, w, r, $2, $5, $7 }' >>"$work/results"
@@ -87,7 +92,7 @@ while [ $round -le "$rounds" ]; do
     if [ $((round % 2)) = 1 ]; then order="magpie redis"; else order="redis magpie"; fi
     echo "round $round/$rounds ($order first)"
     for pl in 1 16; do
-        for t in set get incr mset; do
+        for t in $tests; do
             for s in $order; do
                 eval "port=\$${s}_port"
                 run_bench "$s" "$port" "$t" "$pl" "$round"
@@ -126,6 +131,7 @@ END {
         target = ""
         if (w == "SET-P1" || w == "GET-P1") need = 1.0
         else if (w == "SET-P16" || w == "GET-P16") need = 1.3
+        else if (w ~ /^(LPUSH|RPUSH|LPOP|RPOP|LRANGE_100)-/) need = 1.0
         else need = 0
         if (need > 0) {
             target = sprintf("ratio>=%.1f %s", need, ratio >= need ? "met" : "MISSED")

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""The data sets of tools/bench/memory-bench.sh, as RESP for redis-cli --pipe.
+
+    memory_cases.py CASE            writes the commands that load CASE
+    memory_cases.py CASE --count    prints how many elements CASE holds
+
+Commands push many elements at a time, so loading is quick.
+"""
+
+import sys
+
+BATCH = 1000
+
+
+def resp(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def list_of(key, values):
+    for start in range(0, len(values), BATCH):
+        yield resp(b"RPUSH", key, *values[start:start + BATCH])
+
+
+def case_list_ints():
+    return list_of(b"list", [b"%d" % (i % 10000) for i in range(1_000_000)]), 1_000_000
+
+
+def case_list_strings():
+    return list_of(b"list", [b"%016d" % i for i in range(1_000_000)]), 1_000_000
+
+
+CASES = {
+    "list-ints": case_list_ints,
+    "list-strings": case_list_strings,
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in CASES:
+        sys.exit("usage: memory_cases.py %s [--count]" % "|".join(CASES))
+    commands, count = CASES[sys.argv[1]]()
+    if "--count" in sys.argv:
+        print(count)
+        return
+    out = sys.stdout.buffer
+    for command in commands:
+        out.write(command)
+
+
+if __name__ == "__main__":
+    main()
