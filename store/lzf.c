@@ -148,10 +148,17 @@ size_t lzf_decompress(const void *in_v, size_t in_len, void *out_v, size_t out_c
         len += 2;
         if (distance > op || out_cap - op < len)
             return 0;
-        /* Byte by byte: the source may run into what is being written. */
-        const unsigned char *from = out + op - distance;
-        for (size_t k = 0; k < len; k++)
-            out[op + k] = from[k];
+        unsigned char *to = out + op;
+        const unsigned char *from = to - distance;
+        if (distance >= len) {
+            memcpy(to, from, len);
+        } else if (distance == 1) {
+            memset(to, *from, len); /* a run of one byte */
+        } else {
+            /* Byte by byte: the source runs into what is being written. */
+            for (size_t k = 0; k < len; k++)
+                to[k] = from[k];
+        }
         op += len;
     }
     return op;

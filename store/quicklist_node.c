@@ -29,11 +29,8 @@ enum {
 static const size_t size_levels[] = {4096, 8192, 16384, 32768, 65536};
 #define SIZE_LEVEL_MAX 65536
 
-struct quicklist_node *ql__node_new(struct listpack *lp)
+static void node_init(struct quicklist_node *node, struct listpack *lp)
 {
-    struct quicklist_node *node = mem_alloc(sizeof(*node));
-    if (!node)
-        return NULL;
     size_t count = listpack_count(lp);
     assert(count <= UINT16_MAX);
     *node = (struct quicklist_node){
@@ -41,23 +38,33 @@ struct quicklist_node *ql__node_new(struct listpack *lp)
         .lp_bytes = (uint32_t)listpack_bytes(lp),
         .count = (uint16_t)count,
     };
+}
+
+struct quicklist_node *ql__node_new(struct listpack *lp)
+{
+    struct quicklist_node *node = mem_alloc(sizeof(*node));
+    if (node)
+        node_init(node, lp);
     return node;
 }
 
 int ql__node_with(const void *s, size_t len, struct quicklist_node **out)
 {
-    struct listpack *lp = listpack_new();
-    if (!lp)
+    /* The node first: the listpack allocated after it is then the newest
+     * block, which the allocator can grow in place as pushes add to it. */
+    struct quicklist_node *node = mem_alloc(sizeof(*node));
+    if (!node)
         return -ENOMEM;
-    int err = listpack_append(&lp, s, len);
-    if (!err) {
-        *out = ql__node_new(lp);
-        if (*out)
-            return 0;
-        err = -ENOMEM;
+    struct listpack *lp = listpack_new();
+    int err = lp ? listpack_append(&lp, s, len) : -ENOMEM;
+    if (err) {
+        listpack_free(lp);
+        mem_free(node);
+        return err;
     }
-    listpack_free(lp);
-    return err;
+    node_init(node, lp);
+    *out = node;
+    return 0;
 }
 
 void ql__node_free(struct quicklist_node *node)

@@ -229,7 +229,8 @@ void run_against_model(int fill, int compress, uint64_t seed, int steps)
         static const unsigned grow[] = {0, 1, 2, 5, 6, 7, 8, 13, 14};
         static const unsigned shrink[] = {3, 4, 5, 9, 10, 11, 12, 13, 14};
         bool growing = m.size() < target;
-        unsigned op = (growing ? grow : shrink)[rng() % 9];
+        size_t pick = rng() % 9;
+        unsigned op = growing ? grow[pick] : shrink[pick];
         if (op <= 2) {
             bool head = op == 0;
             ASSERT_EQ(head ? l.push_head(s) : l.push_tail(s), 0);
