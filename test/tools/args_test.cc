@@ -127,6 +127,18 @@ TEST(StressArgs, VerifyDefaultsAndRequests)
     EXPECT_EQ(p.o.threads[0], 2); // never more threads than clients
 }
 
+TEST(StressArgs, ListOperationsInTheMix)
+{
+    Parse p = parse({"--mix", "get:50,lpush:20,brpop:30"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.mix.weight[OP_LPUSH], 20u);
+    EXPECT_EQ(p.o.mix.weight[OP_BRPOP], 30u);
+    // The checker knows strings and counters; lists are --queue's.
+    expect_error({"--verify", "--mix", "get:1,rpop:1"}, "--verify checks strings and counters");
+    // The in-process sweep drives the string keyspace only.
+    expect_error({"--inprocess", "--mix", "get:1,lpush:1"}, "list operations need a server");
+}
+
 TEST(StressArgs, InprocessSweep)
 {
     Parse p = parse({"--inprocess"});

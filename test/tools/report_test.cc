@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unistd.h>
 
@@ -56,6 +58,10 @@ TEST(Report, NetworkJsonAndSvg)
     r.ops = 1000;
     r.op_counts[OP_GET] = 600;
     r.op_counts[OP_SET] = 400;
+    r.op_latency[OP_GET] = hist_new();
+    r.op_latency[OP_SET] = hist_new();
+    for (uint64_t i = 1; i <= 1000; i++)
+        hist_record(r.op_latency[i <= 600 ? OP_GET : OP_SET], i * 1000);
     r.elapsed_s = 2.0;
     r.verified = true;
     r.verify.reads_checked = 600;
@@ -69,9 +75,10 @@ TEST(Report, NetworkJsonAndSvg)
     std::string text = test_read_file(json);
     EXPECT_EQ(count(text, "{"), count(text, "}")) << text;
     EXPECT_EQ(count(text, "["), count(text, "]")) << text;
-    for (const char *key : {"\"mode\": \"network\"", "\"ops_per_sec\": 500", "\"p99.99\"",
-                            "\"lost_updates\": 0", "\"series\"", "\"p99_us\": 990",
-                            "\"label\": \"a \\\"quoted\\\" <label>\"", "\"command\""})
+    for (const char *key :
+         {"\"mode\": \"network\"", "\"ops_per_sec\": 500", "\"p99.99\"", "\"lost_updates\": 0",
+          "\"series\"", "\"p99_us\": 990", "\"latency_by_op_us\"", "\"set\": {",
+          "\"label\": \"a \\\"quoted\\\" <label>\"", "\"command\""})
         EXPECT_NE(text.find(key), std::string::npos) << key << " in\n" << text;
     EXPECT_EQ(count(text, "\"t_s\""), 2u);
 
@@ -85,8 +92,23 @@ TEST(Report, NetworkJsonAndSvg)
 
     EXPECT_LT(report_network_json("/nonexistent-dir/x.json", &o, &r), 0);
     EXPECT_LT(svg_network("/nonexistent-dir/x.svg", &o, &r), 0);
+    // The text report: one latency row per operation.
+    char *buf = nullptr;
+    size_t size = 0;
+    FILE *mem = open_memstream(&buf, &size);
+    ASSERT_NE(mem, nullptr);
+    report_network_text(mem, &o, &r);
+    fclose(mem);
+    std::string table(buf, size);
+    free(buf);
+    EXPECT_NE(table.find("latency by operation:"), std::string::npos) << table;
+    EXPECT_NE(table.find("\nget "), std::string::npos) << table;
+    EXPECT_NE(table.find("\nset "), std::string::npos) << table;
+
     r.series = nullptr; // not ours
     hist_free(r.latency);
+    hist_free(r.op_latency[OP_GET]);
+    hist_free(r.op_latency[OP_SET]);
     unlink(json.c_str());
     unlink(svg.c_str());
 }

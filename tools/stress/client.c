@@ -23,6 +23,8 @@ void client_run_init(struct client_run *run, const struct stress_options *opts)
     memset(run, 0, sizeof(*run));
     run->opts = opts;
     keydist_init(&run->dist, &opts->dists[0], opts->keys);
+    for (int op = 0; op < OP_COUNT; op++)
+        run->op_used[op] = opts->mix.weight[op] > 0;
     run->end_ns = UINT64_MAX;
     pthread_mutex_init(&run->lock, NULL);
     pthread_condattr_t attr;
@@ -81,9 +83,7 @@ static void send_request(struct client_thread *t, struct stress_conn *c, uint64_
     enum stress_op op = op_mix_pick(&o->mix, &t->rng);
     uint64_t key = keydist_next(&t->run->dist, &t->rng);
     char name[KEY_NAME_MAX];
-    static const char *const verbs[OP_COUNT] = {"GET", "SET", "INCR", "DEL"};
-    const char *argv[3] = {verbs[op], name, t->value};
-    size_t lens[3] = {strlen(verbs[op]), key_name(op, key, name), o->value_size};
+    size_t value_len = o->value_size;
 
     struct inflight *slot = conn_push(c);
     *slot = (struct inflight){key, intended_ns, now, 0, op};
@@ -92,11 +92,14 @@ static void send_request(struct client_thread *t, struct stress_conn *c, uint64_
         slot->tag = order;
         if (op == OP_SET) {
             slot->tag = verify_log_set_sent(c->vlog, key, order, now);
-            lens[2] =
+            value_len =
                 verify_value_encode(t->value, t->value_cap, key, c->id, slot->tag, o->value_size);
         }
     }
-    if (request_append(&c->out, op == OP_SET ? 3 : 2, argv, lens) < 0) {
+    const char *argv[OP_ARGS_MAX];
+    size_t lens[OP_ARGS_MAX];
+    int argc = op_request_args(op, name, key_name(op, key, name), t->value, value_len, argv, lens);
+    if (request_append(&c->out, argc, argv, lens) < 0) {
         fprintf(stderr, "magpie-stress: out of memory\n");
         abort();
     }
@@ -142,9 +145,13 @@ static bool reply_expected(int op, const struct stress_reply *r)
 {
     switch (op) {
     case OP_GET:
+    case OP_LPOP:
+    case OP_RPOP:
         return r->type == SREPLY_BULK || r->type == SREPLY_NIL;
     case OP_SET:
         return r->type == SREPLY_STATUS && r->len == 2 && memcmp(r->str, "OK", 2) == 0;
+    case OP_BRPOP: /* [key, value], or nil when the timeout passed */
+        return r->type == SREPLY_NIL || (r->type == SREPLY_ARRAY && r->integer == 2);
     default:
         return r->type == SREPLY_INTEGER;
     }
@@ -178,7 +185,10 @@ static bool on_reply(struct client_thread *t, struct stress_conn *c, const struc
             verify_log_protocol_error(c->vlog);
         return false;
     }
-    hist_record(t->latency, now > req.intended_ns ? now - req.intended_ns : 0);
+    uint64_t latency = now > req.intended_ns ? now - req.intended_ns : 0;
+    hist_record(t->latency, latency);
+    if (t->op_latency[req.op])
+        hist_record(t->op_latency[req.op], latency);
     bump(&t->ops);
     t->op_counts[req.op]++;
     bool error = r->type == SREPLY_ERROR;
@@ -190,6 +200,8 @@ static bool on_reply(struct client_thread *t, struct stress_conn *c, const struc
     } else if (!reply_expected(req.op, r)) {
         t->protocol_errors++;
         error = true;
+    } else if (r->type == SREPLY_NIL && op_is_list(req.op)) {
+        t->empty_pops++; /* a pop found the list empty (BRPOP: until its timeout) */
     }
     if (c->vlog) {
         if (error)
@@ -326,7 +338,11 @@ int client_thread_init(struct client_thread *t, struct client_run *run, int inde
     t->value_cap =
         o->value_size > VERIFY_VALUE_HEADER_MAX ? o->value_size : VERIFY_VALUE_HEADER_MAX;
     t->value = malloc(t->value_cap);
-    if (t->epoll_fd < 0 || !t->latency || !t->conns || !t->value) {
+    bool oom = false;
+    for (int op = 0; op < OP_COUNT; op++)
+        if (run->op_used[op] && !(t->op_latency[op] = hist_new()))
+            oom = true;
+    if (t->epoll_fd < 0 || !t->latency || !t->conns || !t->value || oom) {
         snprintf(err, err_size, "out of memory");
         return -ENOMEM;
     }
@@ -386,6 +402,8 @@ void client_thread_free(struct client_thread *t)
     free(t->conns);
     free(t->value);
     hist_free(t->latency);
+    for (int op = 0; op < OP_COUNT; op++)
+        hist_free(t->op_latency[op]);
     if (t->epoll_fd >= 0)
         close(t->epoll_fd);
     memset(t, 0, sizeof(*t));

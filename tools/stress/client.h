@@ -27,6 +27,7 @@ struct verify_log;
 struct client_run {
     const struct stress_options *opts;
     struct keydist dist;
+    bool op_used[OP_COUNT]; /* the operations the run may send: their histograms */
     uint64_t start_ns;
     uint64_t end_ns;  /* stop sending at this time; UINT64_MAX with --requests */
     ATOMIC(int) stop; /* set by client_run_stop (Ctrl-C) */
@@ -56,9 +57,11 @@ struct client_thread {
 
     /* Read after the thread was joined. */
     uint64_t op_counts[OP_COUNT];
-    uint64_t protocol_errors; /* malformed or unexpected replies */
-    uint64_t conn_errors;     /* connections lost */
-    uint64_t unanswered;      /* requests whose reply never came */
+    struct hist *op_latency[OP_COUNT]; /* NULL for the operations never sent */
+    uint64_t protocol_errors;          /* malformed or unexpected replies */
+    uint64_t empty_pops;               /* LPOP, RPOP, BRPOP answered nil */
+    uint64_t conn_errors;              /* connections lost */
+    uint64_t unanswered;               /* requests whose reply never came */
     uint64_t finish_ns;
     char first_error[160]; /* the first error reply, for the report */
 };

@@ -130,8 +130,14 @@ static void collect(struct client_thread *threads, int count, uint64_t start_ns,
         r->protocol_errors += t->protocol_errors;
         r->conn_errors += t->conn_errors;
         r->unanswered += t->unanswered;
-        for (int op = 0; op < OP_COUNT; op++)
+        r->empty_pops += t->empty_pops;
+        for (int op = 0; op < OP_COUNT; op++) {
             r->op_counts[op] += t->op_counts[op];
+            if (t->op_latency[op] && !r->op_latency[op])
+                r->op_latency[op] = hist_new(); /* NULL when out of memory: not reported */
+            if (t->op_latency[op] && r->op_latency[op])
+                hist_merge(r->op_latency[op], t->op_latency[op]);
+        }
         if (!r->first_error[0] && t->first_error[0])
             memcpy(r->first_error, t->first_error, sizeof(r->first_error));
         if (t->finish_ns > finish)
@@ -227,6 +233,8 @@ int network_run(const struct stress_options *o, struct network_result *r, char *
 void network_result_free(struct network_result *r)
 {
     hist_free(r->latency);
+    for (int op = 0; op < OP_COUNT; op++)
+        hist_free(r->op_latency[op]);
     free(r->series);
     memset(r, 0, sizeof(*r));
 }

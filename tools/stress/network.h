@@ -37,9 +37,11 @@ struct network_result {
     uint64_t protocol_errors; /* malformed or unexpected replies */
     uint64_t conn_errors;     /* connections lost */
     uint64_t unanswered;      /* requests whose reply never came */
+    uint64_t empty_pops;      /* LPOP, RPOP, BRPOP answered nil (not an error) */
     uint64_t op_counts[OP_COUNT];
     double elapsed_s;
-    struct hist *latency; /* nanoseconds, from the intended send time */
+    struct hist *latency;              /* nanoseconds, from the intended send time */
+    struct hist *op_latency[OP_COUNT]; /* the same by operation; NULL when never sent */
     struct stress_second *series;
     size_t series_count, series_cap;
     char first_error[160];
