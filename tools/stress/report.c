@@ -1,6 +1,7 @@
 #include "tools/stress/report.h"
 
 #include "tools/stress/json.h"
+#include "tools/stress/report_queue.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -40,6 +41,10 @@ void report_describe(char *out, size_t size, const struct stress_options *o)
     if (o->inprocess) {
         snprintf(out, size, "in-process, %llu keys, mix %s, value %zu B, %.2f s per point",
                  (unsigned long long)o->keys, mix, o->value_size, (double)o->duration_ns / 1e9);
+        return;
+    }
+    if (o->queue.producers) {
+        report_queue_describe(out, size, o);
         return;
     }
     keydist_format(&o->dists[0], dist, sizeof(dist));
@@ -99,6 +104,8 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
     if (r->op_counts[OP_LPOP] || r->op_counts[OP_RPOP] || r->op_counts[OP_BRPOP])
         fprintf(f, "pops that found the list empty (nil, not an error): %llu\n",
                 (unsigned long long)r->empty_pops);
+    if (o->queue.producers)
+        report_queue_text(f, o, r);
     fprintf(f,
             "\nduration %.2f s, error replies %llu, protocol errors %llu, connections lost "
             "%llu, unanswered %llu\n",
@@ -119,7 +126,9 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
             if (r->op_latency[op] && hist_count(r->op_latency[op]))
                 latency_row(f, op_name((enum stress_op)op), r->op_latency[op]);
     }
-    if (o->verify) {
+    if (o->verify && o->queue.producers) {
+        report_queue_verify_text(f, r);
+    } else if (o->verify) {
         if (r->verified)
             fprintf(f,
                     "\nverify: %llu reads, %llu acknowledged writes, %llu increments "
@@ -153,6 +162,8 @@ static void json_options(struct json *j, const struct stress_options *o)
         json_string(j, "dist", keydist_format(&o->dists[0], buf, sizeof(buf)));
         json_bool(j, "verify", o->verify);
         json_uint(j, "requests", o->requests);
+        if (o->queue.producers)
+            report_queue_json_config(j, o);
     }
     json_double(j, "duration_s", (double)o->duration_ns / 1e9);
     json_uint(j, "keys", o->keys);
@@ -224,8 +235,12 @@ int report_network_json(const char *path, const struct stress_options *o,
         if (r->op_latency[op] && hist_count(r->op_latency[op]))
             json_latency(&j, op_name((enum stress_op)op), r->op_latency[op]);
     json_object_end(&j);
+    if (o->queue.producers)
+        report_queue_json_results(&j, r);
     json_object_end(&j);
-    if (o->verify) {
+    if (o->verify && o->queue.producers) {
+        report_queue_json_verify(&j, r);
+    } else if (o->verify) {
         json_object(&j, "verify");
         json_bool(&j, "checked", r->verified);
         json_uint(&j, "lost_updates", r->verify.lost_updates);
