@@ -173,6 +173,7 @@ TEST(Report, Queue)
                             "\"pushes_per_sec\": 25", "\"items_lost\": 0", "\"out_of_order\": 1",
                             "\"brpop\": {", "\"sabotaged\": true"})
         EXPECT_NE(report.find(key), std::string::npos) << key << " in\n" << report;
+    EXPECT_EQ(report.find("\"mix\""), std::string::npos) << report; // not the queue's
     unlink(json.c_str());
     hist_free(r.latency);
     hist_free(r.op_latency[OP_LPUSH]);

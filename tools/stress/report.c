@@ -159,15 +159,18 @@ static void json_options(struct json *j, const struct stress_options *o)
         json_uint(j, "threads", (uint64_t)o->threads[0]);
         json_uint(j, "pipeline", (uint64_t)o->pipeline);
         json_double(j, "rate", o->rate);
-        json_string(j, "dist", keydist_format(&o->dists[0], buf, sizeof(buf)));
+        if (!o->queue.producers)
+            json_string(j, "dist", keydist_format(&o->dists[0], buf, sizeof(buf)));
         json_bool(j, "verify", o->verify);
         json_uint(j, "requests", o->requests);
         if (o->queue.producers)
             report_queue_json_config(j, o);
     }
     json_double(j, "duration_s", (double)o->duration_ns / 1e9);
-    json_uint(j, "keys", o->keys);
-    json_string(j, "mix", op_mix_format(&o->mix, buf, sizeof(buf)));
+    if (!o->queue.producers) { /* the queue workload has neither */
+        json_uint(j, "keys", o->keys);
+        json_string(j, "mix", op_mix_format(&o->mix, buf, sizeof(buf)));
+    }
     json_uint(j, "value_size", o->value_size);
     json_uint(j, "seed", o->seed);
     if (o->label)
