@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <sys/wait.h>
@@ -125,6 +126,64 @@ TEST(StressArgs, VerifyDefaultsAndRequests)
     EXPECT_EQ(p.o.requests, 1000u);
     EXPECT_EQ(p.o.mix.weight[OP_INCR], 25u);
     EXPECT_EQ(p.o.threads[0], 2); // never more threads than clients
+}
+
+TEST(StressArgs, ListOperationsInTheMix)
+{
+    Parse p = parse({"--mix", "get:50,lpush:20,brpop:30"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.mix.weight[OP_LPUSH], 20u);
+    EXPECT_EQ(p.o.mix.weight[OP_BRPOP], 30u);
+    // The checker knows strings and counters; lists are --queue's.
+    expect_error({"--verify", "--mix", "get:1,rpop:1"}, "--verify checks strings and counters");
+    // The in-process sweep drives the string keyspace only.
+    expect_error({"--inprocess", "--mix", "get:1,lpush:1"}, "list operations need a server");
+}
+
+TEST(StressArgs, Queue)
+{
+    Parse p = parse({});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.queue.producers, 0); // no queue workload by default
+
+    p = parse({"--queue", "3:5", "--threads", "2", "--pipeline", "4", "--value-size", "100"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.queue.producers, 3);
+    EXPECT_EQ(p.o.queue.consumers, 5);
+    EXPECT_EQ(p.o.queue.keys, 4);
+    EXPECT_EQ(p.o.queue.pop, QUEUE_POP_BRPOP);
+    EXPECT_FALSE(p.o.queue.sabotage);
+    EXPECT_EQ(p.o.clients, 8); // P + C connections
+    EXPECT_EQ(p.o.value_size, 100u);
+
+    p = parse({"--queue", "1:1", "--queue-pop", "rpop", "--queue-keys", "16", "--verify",
+               "--queue-sabotage", "--requests", "1000"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.queue.pop, QUEUE_POP_RPOP);
+    EXPECT_EQ(p.o.queue.keys, 16);
+    EXPECT_TRUE(p.o.queue.sabotage);
+    EXPECT_TRUE(p.o.verify);
+    EXPECT_EQ(p.o.threads[0], 2); // never more threads than connections
+    EXPECT_EQ(p.o.requests, 1000u);
+
+    expect_error({"--queue", "4"}, "--queue: '4' is not PRODUCERS:CONSUMERS");
+    expect_error({"--queue", "0:1"}, "--queue: '0:1'");
+    expect_error({"--queue", "1:2", "--queue-pop", "blpop"}, "--queue-pop: 'blpop'");
+    expect_error({"--queue", "1:2", "--queue-keys", "0"}, "--queue-keys");
+    expect_error({"--queue", "1:2", "--queue-keys", "2000"}, "--queue-keys");
+    expect_error({"--queue-pop", "rpop"}, "--queue-pop needs --queue");
+    expect_error({"--queue-keys", "2"}, "--queue-keys needs --queue");
+    expect_error({"--queue-sabotage"}, "--queue-sabotage needs --queue");
+    expect_error({"--queue", "1:2", "--queue-sabotage"}, "negative control of --verify");
+    for (const char *opt : {"--clients", "--mix", "--dist", "--keys", "--rate"}) {
+        const char *value = strcmp(opt, "--mix") == 0    ? "get:1"
+                            : strcmp(opt, "--dist") == 0 ? "uniform"
+                                                         : "10";
+        expect_error({"--queue", "1:2", opt, value},
+                     std::string(opt) + " does not apply to --queue");
+    }
+    expect_error({"--queue", "1:2", "--threads", "4"}, "more than the 3 connections of --queue");
+    expect_error({"--inprocess", "--queue", "1:1"}, "--queue does not apply to --inprocess");
 }
 
 TEST(StressArgs, InprocessSweep)

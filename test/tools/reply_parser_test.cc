@@ -72,9 +72,16 @@ TEST(ReplyParser, Aggregates)
     ASSERT_EQ(p.n, (long)array.size());
     EXPECT_EQ(p.r.type, SREPLY_ARRAY);
     EXPECT_EQ(p.r.integer, 3);
+    // The elements' bytes, which parse in turn (BRPOP's [key, value]).
+    EXPECT_EQ(text(p.r), array.substr(4));
+    stress_reply first;
+    EXPECT_EQ(stress_reply_parse(p.r.str, p.r.len, &first), 9);
+    EXPECT_EQ(first.type, SREPLY_BULK);
+    EXPECT_EQ(text(first), "foo");
     p = parse("*0\r\n");
     EXPECT_EQ(p.r.type, SREPLY_ARRAY);
     EXPECT_EQ(p.r.integer, 0);
+    EXPECT_EQ(p.r.len, 0u);
 }
 
 TEST(ReplyParser, Resp3Types)

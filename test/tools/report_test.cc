@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <unistd.h>
 
@@ -56,6 +58,10 @@ TEST(Report, NetworkJsonAndSvg)
     r.ops = 1000;
     r.op_counts[OP_GET] = 600;
     r.op_counts[OP_SET] = 400;
+    r.op_latency[OP_GET] = hist_new();
+    r.op_latency[OP_SET] = hist_new();
+    for (uint64_t i = 1; i <= 1000; i++)
+        hist_record(r.op_latency[i <= 600 ? OP_GET : OP_SET], i * 1000);
     r.elapsed_s = 2.0;
     r.verified = true;
     r.verify.reads_checked = 600;
@@ -69,9 +75,10 @@ TEST(Report, NetworkJsonAndSvg)
     std::string text = test_read_file(json);
     EXPECT_EQ(count(text, "{"), count(text, "}")) << text;
     EXPECT_EQ(count(text, "["), count(text, "]")) << text;
-    for (const char *key : {"\"mode\": \"network\"", "\"ops_per_sec\": 500", "\"p99.99\"",
-                            "\"lost_updates\": 0", "\"series\"", "\"p99_us\": 990",
-                            "\"label\": \"a \\\"quoted\\\" <label>\"", "\"command\""})
+    for (const char *key :
+         {"\"mode\": \"network\"", "\"ops_per_sec\": 500", "\"p99.99\"", "\"lost_updates\": 0",
+          "\"series\"", "\"p99_us\": 990", "\"latency_by_op_us\"", "\"set\": {",
+          "\"label\": \"a \\\"quoted\\\" <label>\"", "\"command\""})
         EXPECT_NE(text.find(key), std::string::npos) << key << " in\n" << text;
     EXPECT_EQ(count(text, "\"t_s\""), 2u);
 
@@ -85,10 +92,92 @@ TEST(Report, NetworkJsonAndSvg)
 
     EXPECT_LT(report_network_json("/nonexistent-dir/x.json", &o, &r), 0);
     EXPECT_LT(svg_network("/nonexistent-dir/x.svg", &o, &r), 0);
+    // The text report: one latency row per operation.
+    char *buf = nullptr;
+    size_t size = 0;
+    FILE *mem = open_memstream(&buf, &size);
+    ASSERT_NE(mem, nullptr);
+    report_network_text(mem, &o, &r);
+    fclose(mem);
+    std::string table(buf, size);
+    free(buf);
+    EXPECT_NE(table.find("latency by operation:"), std::string::npos) << table;
+    EXPECT_NE(table.find("\nget "), std::string::npos) << table;
+    EXPECT_NE(table.find("\nset "), std::string::npos) << table;
+
     r.series = nullptr; // not ours
     hist_free(r.latency);
+    hist_free(r.op_latency[OP_GET]);
+    hist_free(r.op_latency[OP_SET]);
     unlink(json.c_str());
     unlink(svg.c_str());
+}
+
+// A queue run's text and JSON: items pushed and popped with their rates,
+// push and pop latency, and the verify line.
+TEST(Report, Queue)
+{
+    std::vector<std::string> storage;
+    std::vector<char *> argv;
+    stress_options o = options(storage, argv, {"--queue", "2:3", "--verify", "--queue-sabotage"});
+    network_result r{};
+    r.latency = hist_new();
+    r.op_latency[OP_LPUSH] = hist_new();
+    r.op_latency[OP_BRPOP] = hist_new();
+    for (uint64_t i = 1; i <= 100; i++) {
+        hist_record(r.latency, i * 1000);
+        hist_record(r.op_latency[i % 2 ? OP_LPUSH : OP_BRPOP], i * 1000);
+    }
+    r.ops = 100;
+    r.op_counts[OP_LPUSH] = 50;
+    r.op_counts[OP_BRPOP] = 50;
+    r.elapsed_s = 2.5;
+    r.queue.items_pushed = 50;
+    r.queue.items_popped = 40;
+    r.queue.push_elapsed_s = 2.0;
+    r.queue.pop_elapsed_s = 2.0;
+    r.queue.sabotaged = true;
+    r.queue.sabotage_at_s = 1.0;
+    r.queue.verified = true;
+    r.queue.verify.pushes_acked = 50;
+    r.queue.verify.pops = 40;
+    r.queue.verify.missing = 10;
+    r.queue.verify.items_lost = 10;
+
+    char *buf = nullptr;
+    size_t size = 0;
+    FILE *mem = open_memstream(&buf, &size);
+    ASSERT_NE(mem, nullptr);
+    report_network_text(mem, &o, &r);
+    fclose(mem);
+    std::string text(buf, size);
+    free(buf);
+    for (const char *line :
+         {"queue: 2 producers, 3 consumers (brpop) on 4 keys", "sabotage",
+          "queue: 50 items pushed in 2.00 s (25/s), 40 popped in 2.00 s (20/s)",
+          "--queue-sabotage deleted queue:0 holding items at 1.00 s", "\nlpush ", "\nbrpop ",
+          "items lost: 10, duplicated: 0, never pushed: 0, out of order: 0, protocol errors: 0"})
+        EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+    EXPECT_EQ(text.find("lost updates"), std::string::npos) << text;
+    EXPECT_TRUE(network_verify_failed(&r));
+    r.queue.verify.items_lost = 0;
+    EXPECT_FALSE(network_verify_failed(&r));
+    r.queue.verify.out_of_order = 1;
+    EXPECT_TRUE(network_verify_failed(&r));
+
+    std::string json = temp_path("-queue.json");
+    ASSERT_EQ(report_network_json(json.c_str(), &o, &r), 0);
+    std::string report = test_read_file(json);
+    EXPECT_EQ(count(report, "{"), count(report, "}")) << report;
+    for (const char *key : {"\"producers\": 2", "\"pop\": \"brpop\"", "\"items_pushed\": 50",
+                            "\"pushes_per_sec\": 25", "\"items_lost\": 0", "\"out_of_order\": 1",
+                            "\"brpop\": {", "\"sabotaged\": true"})
+        EXPECT_NE(report.find(key), std::string::npos) << key << " in\n" << report;
+    EXPECT_EQ(report.find("\"mix\""), std::string::npos) << report; // not the queue's
+    unlink(json.c_str());
+    hist_free(r.latency);
+    hist_free(r.op_latency[OP_LPUSH]);
+    hist_free(r.op_latency[OP_BRPOP]);
 }
 
 TEST(Report, SweepJsonAndSvg)

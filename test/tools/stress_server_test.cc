@@ -5,7 +5,7 @@
 // two can be compared; each test skips with a message when its server is
 // missing.
 #include "test/tools/process_util.h"
-#include "tools/stress/sync_client.h"
+#include "test/tools/stress_server_util.h"
 
 #include "test/common/test_env.h"
 
@@ -18,32 +18,6 @@
 
 namespace
 {
-
-struct Server {
-    pid_t pid = -1;
-    int port = -1;
-    std::string log;
-    ~Server()
-    {
-        test_stop(pid);
-    }
-};
-
-// Starts the server on an ephemeral port; false (with a message) when it
-// does not come up.
-bool start_server(Server *s, const std::string &binary, bool redis)
-{
-    s->port = test_free_port();
-    s->log = "/tmp/magpie-stress-test-server-" + std::to_string(getpid()) + ".log";
-    std::vector<std::string> argv = {binary, "--port", std::to_string(s->port)};
-    if (redis) {
-        argv.insert(argv.end(), {"--save", "", "--appendonly", "no"});
-    } else {
-        argv.insert(argv.end(), {"--threads", "4"});
-    }
-    s->pid = test_spawn(argv, s->log);
-    return test_wait_for_port(s->port, s->pid, 10000);
-}
 
 std::string stress_binary()
 {
@@ -65,8 +39,8 @@ void expect_clean_verify(const std::string &server_bin, bool redis)
     std::string bin = stress_binary();
     if (bin.empty())
         GTEST_SKIP() << "MAGPIE_STRESS not built (run through make)";
-    Server s;
-    ASSERT_TRUE(start_server(&s, server_bin, redis))
+    TestServer s;
+    ASSERT_TRUE(test_start_server(&s, server_bin, redis))
         << server_bin << " did not accept connections; its log:\n"
         << test_read_file(s.log);
     std::string json = "/tmp/magpie-stress-test-" + std::to_string(getpid()) + ".json";
@@ -87,16 +61,17 @@ void expect_clean_verify(const std::string &server_bin, bool redis)
     unlink(s.log.c_str());
 }
 
-// Sends one command on the blocking client; the reply's type, or -1.
-int command(sync_client *c, std::initializer_list<std::string> args)
+// Sends one command; the integer reply, -2 for an error, -1 when the
+// connection failed, 0 otherwise.
+int command(sync_client *c, const std::vector<std::string> &args)
 {
-    std::string req = "*" + std::to_string(args.size()) + "\r\n";
-    for (const auto &a : args)
-        req += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-    stress_reply r;
-    if (sync_client_send(c, req.data(), req.size()) < 0 || sync_client_reply(c, &r) < 0)
+    std::string text;
+    int type = test_command(c, args, &text);
+    if (type < 0)
         return -1;
-    return r.type == SREPLY_INTEGER ? (int)r.integer : r.type == SREPLY_ERROR ? -2 : 0;
+    if (type == SREPLY_INTEGER)
+        return std::stoi(text.empty() ? "0" : text);
+    return type == SREPLY_ERROR ? -2 : 0;
 }
 
 // FLUSHALL while the run is going, once a counter provably exists: the
@@ -106,8 +81,8 @@ void expect_flushall_caught(const std::string &server_bin, bool redis)
     std::string bin = stress_binary();
     if (bin.empty())
         GTEST_SKIP() << "MAGPIE_STRESS not built (run through make)";
-    Server s;
-    ASSERT_TRUE(start_server(&s, server_bin, redis)) << test_read_file(s.log);
+    TestServer s;
+    ASSERT_TRUE(test_start_server(&s, server_bin, redis)) << test_read_file(s.log);
     std::string log = "/tmp/magpie-stress-test-flush-" + std::to_string(getpid()) + ".log";
     pid_t stress = test_spawn(verify_args(bin, s.port, "3s"), log);
     sync_client c;

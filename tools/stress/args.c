@@ -30,6 +30,10 @@ enum option_id {
     OPT_INPROCESS,
     OPT_SHARDS,
     OPT_SEED,
+    OPT_QUEUE,
+    OPT_QUEUE_POP,
+    OPT_QUEUE_KEYS,
+    OPT_QUEUE_SABOTAGE,
     OPT_HELP,
     OPT_COUNT
 };
@@ -58,6 +62,10 @@ static const struct {
     [OPT_INPROCESS] = {"inprocess", false},
     [OPT_SHARDS] = {"shards", true},
     [OPT_SEED] = {"seed", true},
+    [OPT_QUEUE] = {"queue", true},
+    [OPT_QUEUE_POP] = {"queue-pop", true},
+    [OPT_QUEUE_KEYS] = {"queue-keys", true},
+    [OPT_QUEUE_SABOTAGE] = {"queue-sabotage", false},
     [OPT_HELP] = {"help", false},
 };
 
@@ -270,6 +278,20 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
     case OPT_INPROCESS:
         o->inprocess = true;
         return 0;
+    case OPT_QUEUE:
+        if (queue_spec_parse(v, &o->queue.producers, &o->queue.consumers) < 0)
+            return fail(st, "--queue: '%s' is not PRODUCERS:CONSUMERS (each 1..%d)", v,
+                        QUEUE_ROLE_MAX);
+        return 0;
+    case OPT_QUEUE_POP:
+        if (queue_pop_mode_parse(v, &o->queue.pop) < 0)
+            return fail(st, "--queue-pop: '%s' is not brpop or rpop", v);
+        return 0;
+    case OPT_QUEUE_KEYS:
+        return parse_int(st, name, v, 1, QUEUE_KEYS_MAX, &o->queue.keys);
+    case OPT_QUEUE_SABOTAGE:
+        o->queue.sabotage = true;
+        return 0;
     case OPT_HELP:
     case OPT_COUNT:
         break;
@@ -277,17 +299,45 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
     return 0;
 }
 
+/*
+ * --queue P:C: P + C connections, pushing and popping items of --value-size
+ * bytes; --requests counts the pushes. The options of the --mix workload do
+ * not apply.
+ */
+static int check_queue(struct parse_state *st, struct stress_options *o)
+{
+    static const enum option_id queue_only[] = {OPT_QUEUE_POP, OPT_QUEUE_KEYS, OPT_QUEUE_SABOTAGE};
+    static const enum option_id mix_only[] = {OPT_CLIENTS, OPT_MIX, OPT_DIST, OPT_KEYS, OPT_RATE};
+    if (!st->given[OPT_QUEUE]) {
+        for (size_t i = 0; i < ARRAY_SIZE(queue_only); i++)
+            if (st->given[queue_only[i]])
+                return fail(st, "--%s needs --queue", option_table[queue_only[i]].name);
+        return 0;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(mix_only); i++)
+        if (st->given[mix_only[i]])
+            return fail(st, "--%s does not apply to --queue", option_table[mix_only[i]].name);
+    if (o->queue.sabotage && !o->verify)
+        return fail(st, "--queue-sabotage is the negative control of --verify: give both");
+    o->clients = o->queue.producers + o->queue.consumers;
+    return 0;
+}
+
 /* Options that make sense in one mode only are refused in the other, so a
  * typo does not silently run a different experiment. */
 static int check_mode(struct parse_state *st, struct stress_options *o)
 {
-    static const enum option_id network_only[] = {OPT_HOST, OPT_PORT,   OPT_CLIENTS, OPT_PIPELINE,
-                                                  OPT_RATE, OPT_VERIFY, OPT_REQUESTS};
+    static const enum option_id network_only[] = {
+        OPT_HOST,     OPT_PORT,  OPT_CLIENTS,   OPT_PIPELINE,   OPT_RATE,          OPT_VERIFY,
+        OPT_REQUESTS, OPT_QUEUE, OPT_QUEUE_POP, OPT_QUEUE_KEYS, OPT_QUEUE_SABOTAGE};
     if (o->inprocess) {
         for (size_t i = 0; i < ARRAY_SIZE(network_only); i++)
             if (st->given[network_only[i]])
                 return fail(st, "--%s does not apply to --inprocess",
                             option_table[network_only[i]].name);
+        if (op_mix_has_list(&o->mix))
+            return fail(st, "--mix: list operations need a server (--inprocess drives the "
+                            "string keyspace only)");
         if (!st->given[OPT_THREADS])
             o->thread_count = 4, o->threads[0] = 1, o->threads[1] = 2, o->threads[2] = 4,
             o->threads[3] = 8;
@@ -305,16 +355,26 @@ static int check_mode(struct parse_state *st, struct stress_options *o)
         return fail(st, "--dist: the network mode takes one distribution");
     if (st->given[OPT_DURATION] && st->given[OPT_REQUESTS])
         return fail(st, "use either --duration or --requests, not both");
+    if (check_queue(st, o) < 0)
+        return -EINVAL;
     if (o->threads[0] > o->clients) {
+        if (st->given[OPT_THREADS] && o->queue.producers)
+            return fail(st, "--threads %d is more than the %d connections of --queue",
+                        o->threads[0], o->clients);
         if (st->given[OPT_THREADS])
             return fail(st, "--threads %d is more than --clients %d", o->threads[0], o->clients);
         o->threads[0] = o->clients;
     }
+    if (o->queue.producers)
+        return 0; /* the --verify checks below are the --mix workload's */
     if (o->verify && !st->given[OPT_MIX])
         o->mix = (struct op_mix){{50, 25, 25, 0}, 100};
     if (o->verify && o->keys > VERIFY_MAX_KEYS)
         return fail(st, "--verify reads every key back at the end: --keys at most %u",
                     VERIFY_MAX_KEYS);
+    if (o->verify && op_mix_has_list(&o->mix))
+        return fail(st, "--verify checks strings and counters: no list operations in --mix "
+                        "(--queue checks lists)");
     if (o->verify && o->mix.weight[OP_DEL])
         return fail(st, "--verify does not support del in --mix (a deleted key has no "
                         "order to check reads against)");
@@ -338,6 +398,8 @@ static void set_defaults(struct stress_options *o)
     o->keys = 10000;
     o->mix = (struct op_mix){{80, 20, 0, 0}, 100};
     o->value_size = 32;
+    o->queue.keys = 4;
+    o->queue.pop = QUEUE_POP_BRPOP;
     o->seed = 0x6d61677069650001ull;
 }
 

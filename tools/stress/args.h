@@ -7,6 +7,7 @@
 #define MAGPIE_STRESS_ARGS_H
 
 #include "tools/stress/dist.h"
+#include "tools/stress/queue.h"
 #include "tools/stress/workload.h"
 
 #include <stdbool.h>
@@ -49,6 +50,9 @@ struct stress_options {
     bool quiet;
     bool verify;
     uint64_t seed;
+    /* --queue P:C: producers and consumers instead of --clients and --mix
+     * (queue.producers is 0 without it); clients is then P + C. */
+    struct queue_spec queue;
 };
 
 enum stress_args_status {

@@ -1,6 +1,8 @@
 #include "tools/stress/client.h"
 
 #include "core/clock.h"
+#include "tools/stress/client_mix.h"
+#include "tools/stress/client_queue.h"
 #include "tools/stress/sync_client.h"
 #include "tools/stress/verify.h"
 #include "tools/stress/workload.h"
@@ -23,6 +25,13 @@ void client_run_init(struct client_run *run, const struct stress_options *opts)
     memset(run, 0, sizeof(*run));
     run->opts = opts;
     keydist_init(&run->dist, &opts->dists[0], opts->keys);
+    for (int op = 0; op < OP_COUNT; op++)
+        run->op_used[op] = opts->mix.weight[op] > 0 && !opts->queue.producers;
+    if (opts->queue.producers) {
+        run->op_used[OP_LPUSH] = true;
+        run->op_used[opts->queue.pop == QUEUE_POP_RPOP ? OP_RPOP : OP_BRPOP] = true;
+        atomic_init(&run->producers_left, opts->queue.producers);
+    }
     run->end_ns = UINT64_MAX;
     pthread_mutex_init(&run->lock, NULL);
     pthread_condattr_t attr;
@@ -77,31 +86,10 @@ static void bump(ATOMIC(uint64_t) * counter)
 static void send_request(struct client_thread *t, struct stress_conn *c, uint64_t intended_ns,
                          uint64_t now)
 {
-    const struct stress_options *o = t->run->opts;
-    enum stress_op op = op_mix_pick(&o->mix, &t->rng);
-    uint64_t key = keydist_next(&t->run->dist, &t->rng);
-    char name[KEY_NAME_MAX];
-    static const char *const verbs[OP_COUNT] = {"GET", "SET", "INCR", "DEL"};
-    const char *argv[3] = {verbs[op], name, t->value};
-    size_t lens[3] = {strlen(verbs[op]), key_name(op, key, name), o->value_size};
-
-    struct inflight *slot = conn_push(c);
-    *slot = (struct inflight){key, intended_ns, now, 0, op};
-    if (c->vlog) {
-        uint64_t order = verify_log_next_order(c->vlog);
-        slot->tag = order;
-        if (op == OP_SET) {
-            slot->tag = verify_log_set_sent(c->vlog, key, order, now);
-            lens[2] =
-                verify_value_encode(t->value, t->value_cap, key, c->id, slot->tag, o->value_size);
-        }
-    }
-    if (request_append(&c->out, op == OP_SET ? 3 : 2, argv, lens) < 0) {
-        fprintf(stderr, "magpie-stress: out of memory\n");
-        abort();
-    }
-    if (t->limited)
-        t->quota--;
+    if (c->role != QUEUE_ROLE_NONE)
+        client_queue_send(t, c, now);
+    else
+        client_mix_send(t, c, intended_ns, now);
 }
 
 static bool may_send(const struct client_thread *t)
@@ -109,15 +97,24 @@ static bool may_send(const struct client_thread *t)
     return !t->limited || t->quota > 0;
 }
 
+/* The --mix connections and the producers send until the run's end or
+ * quota; the consumers until the queues are drained (client_queue.c). */
+static bool conn_may_send(struct client_thread *t, struct stress_conn *c, uint64_t now)
+{
+    if (c->role == QUEUE_ROLE_CONSUMER)
+        return client_queue_consumer_may_send(t, c, now);
+    return t->sending && may_send(t);
+}
+
 /* Fills the connection's window; returns when it next wants to send. */
 static uint64_t fill(struct client_thread *t, struct stress_conn *c, uint64_t now)
 {
     if (t->interval_ns == 0) {
-        while (!conn_window_full(c) && may_send(t))
+        while (!conn_window_full(c) && conn_may_send(t, c, now))
             send_request(t, c, now, now);
         return UINT64_MAX;
     }
-    while (!conn_window_full(c) && may_send(t) && c->next_intended_ns <= now) {
+    while (!conn_window_full(c) && conn_may_send(t, c, now) && c->next_intended_ns <= now) {
         send_request(t, c, c->next_intended_ns, now);
         c->next_intended_ns += t->interval_ns;
     }
@@ -133,38 +130,12 @@ static void lose_connection(struct client_thread *t, struct stress_conn *c)
         t->unanswered++;
         if (c->vlog && req.op == OP_INCR)
             verify_log_incr(c->vlog, req.key, false, 0);
+        if (c->role != QUEUE_ROLE_NONE)
+            client_queue_on_lost(c, &req);
     }
     t->conn_errors++;
     conn_close(c); /* closing also removes it from the epoll set */
-}
-
-static bool reply_expected(int op, const struct stress_reply *r)
-{
-    switch (op) {
-    case OP_GET:
-        return r->type == SREPLY_BULK || r->type == SREPLY_NIL;
-    case OP_SET:
-        return r->type == SREPLY_STATUS && r->len == 2 && memcmp(r->str, "OK", 2) == 0;
-    default:
-        return r->type == SREPLY_INTEGER;
-    }
-}
-
-static void log_verify(struct stress_conn *c, const struct inflight *req,
-                       const struct stress_reply *r, uint64_t now)
-{
-    switch (req->op) {
-    case OP_SET:
-        verify_log_set_acked(c->vlog, req->tag, now);
-        break;
-    case OP_GET:
-        verify_log_get(c->vlog, req->key, req->tag, req->send_ns, now,
-                       r->type == SREPLY_BULK ? r->str : NULL, r->len);
-        break;
-    case OP_INCR:
-        verify_log_incr(c->vlog, req->key, true, r->integer);
-        break;
-    }
+    client_queue_producer_progress(t, c, clock_mono_ns());
 }
 
 /* Returns false when the connection had to be closed. */
@@ -178,7 +149,10 @@ static bool on_reply(struct client_thread *t, struct stress_conn *c, const struc
             verify_log_protocol_error(c->vlog);
         return false;
     }
-    hist_record(t->latency, now > req.intended_ns ? now - req.intended_ns : 0);
+    uint64_t latency = now > req.intended_ns ? now - req.intended_ns : 0;
+    hist_record(t->latency, latency);
+    if (t->op_latency[req.op])
+        hist_record(t->op_latency[req.op], latency);
     bump(&t->ops);
     t->op_counts[req.op]++;
     bool error = r->type == SREPLY_ERROR;
@@ -187,15 +161,19 @@ static bool on_reply(struct client_thread *t, struct stress_conn *c, const struc
         if (!t->first_error[0])
             snprintf(t->first_error, sizeof(t->first_error), "%s: %.*s", op_name(req.op),
                      (int)(r->len < 120 ? r->len : 120), r->str);
-    } else if (!reply_expected(req.op, r)) {
+    } else if (!client_reply_expected(req.op, r)) {
         t->protocol_errors++;
         error = true;
+    } else if (r->type == SREPLY_NIL && op_is_list(req.op)) {
+        t->empty_pops++; /* a pop found the list empty (BRPOP: until its timeout) */
     }
+    if (c->role != QUEUE_ROLE_NONE)
+        client_queue_on_reply(t, c, &req, r, error, now);
     if (c->vlog) {
         if (error)
             verify_log_protocol_error(c->vlog); /* under --verify, any error is one */
         else
-            log_verify(c, &req, r, now);
+            client_mix_log_verify(c, &req, r, now);
     }
     return true;
 }
@@ -261,37 +239,56 @@ static bool time_to_stop(struct client_thread *t, uint64_t now)
            atomic_load_explicit(&t->run->stop, memory_order_relaxed);
 }
 
+/* A producer that stopped sending waits DRAIN_NS at most for its replies,
+ * so the consumers, who wait for every producer, cannot wait forever. */
+static void producer_deadline(struct client_thread *t, struct stress_conn *c, uint64_t now)
+{
+    if (c->role == QUEUE_ROLE_PRODUCER && !c->dead && !t->sending && c->ring_count &&
+        now >= t->stopped_ns + DRAIN_NS)
+        lose_connection(t, c);
+}
+
 static void *client_thread_main(void *arg)
 {
     struct client_thread *t = arg;
     struct epoll_event events[MAX_EVENTS];
-    bool sending = true;
-    uint64_t drain_deadline = 0;
+    uint64_t drain_deadline = 0; /* set once no connection sends any more */
+    t->sending = true;
     for (;;) {
         uint64_t now = clock_mono_ns(), wake = UINT64_MAX, in_flight = 0;
         int live = 0;
-        if (sending && time_to_stop(t, now)) {
-            sending = false;
-            drain_deadline = now + DRAIN_NS;
+        bool any_sending = false;
+        if (t->sending && time_to_stop(t, now)) {
+            t->sending = false;
+            t->stopped_ns = now;
         }
         for (int i = 0; i < t->conn_count; i++) {
             struct stress_conn *c = &t->conns[i];
             if (c->dead)
                 continue;
-            if (sending) {
+            if (conn_may_send(t, c, now)) {
+                any_sending = true;
                 uint64_t next = fill(t, c, now);
                 wake = next < wake ? next : wake;
             }
             if (conn_has_output(c))
                 flush(t, c);
+            producer_deadline(t, c, now);
+            client_queue_producer_progress(t, c, now);
             if (!c->dead) {
                 live++;
                 in_flight += c->ring_count;
             }
         }
-        if (live == 0 || (!sending && (in_flight == 0 || now >= drain_deadline)))
+        if (!any_sending && !drain_deadline)
+            drain_deadline = now + DRAIN_NS;
+        if (live == 0 || (!any_sending && (in_flight == 0 || now >= drain_deadline)))
             break;
-        uint64_t until = sending ? (wake < t->run->end_ns ? wake : t->run->end_ns) : drain_deadline;
+        uint64_t until = wake;
+        if (t->sending && t->run->end_ns < until)
+            until = t->run->end_ns;
+        if (!any_sending)
+            until = drain_deadline;
         int n = wait_events(t->epoll_fd, events, now, until);
         for (int i = 0; i < n; i++) {
             struct stress_conn *c = events[i].data.ptr;
@@ -301,9 +298,11 @@ static void *client_thread_main(void *arg)
                 flush(t, c);
         }
     }
-    for (int i = 0; i < t->conn_count; i++)
+    for (int i = 0; i < t->conn_count; i++) {
         if (!t->conns[i].dead && t->conns[i].ring_count)
             lose_connection(t, &t->conns[i]); /* gave up waiting for its replies */
+        client_queue_producer_progress(t, &t->conns[i], clock_mono_ns());
+    }
     pthread_mutex_lock(&t->run->lock);
     t->run->finished++;
     pthread_cond_broadcast(&t->run->finished_cond);
@@ -326,7 +325,16 @@ int client_thread_init(struct client_thread *t, struct client_run *run, int inde
     t->value_cap =
         o->value_size > VERIFY_VALUE_HEADER_MAX ? o->value_size : VERIFY_VALUE_HEADER_MAX;
     t->value = malloc(t->value_cap);
-    if (t->epoll_fd < 0 || !t->latency || !t->conns || !t->value) {
+    bool oom = false;
+    for (int op = 0; op < OP_COUNT; op++)
+        if (run->op_used[op] && !(t->op_latency[op] = hist_new()))
+            oom = true;
+    int queues = o->queue.producers ? o->queue.keys : 0;
+    if (queues && (t->queue_names = calloc((size_t)queues, sizeof(*t->queue_names))))
+        for (int q = 0; q < queues; q++)
+            queue_key_name((uint32_t)q, t->queue_names[q]);
+    if (t->epoll_fd < 0 || !t->latency || !t->conns || !t->value || oom ||
+        (queues && !t->queue_names)) {
         snprintf(err, err_size, "out of memory");
         return -ENOMEM;
     }
@@ -346,6 +354,8 @@ int client_thread_init(struct client_thread *t, struct client_run *run, int inde
         }
         t->conn_count++;
         c->vlog = vlogs ? &vlogs[first_id + (uint32_t)i] : NULL;
+        if (o->queue.producers)
+            client_queue_setup(t, c, first_id + (uint32_t)i);
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(t->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
             snprintf(err, err_size, "epoll_ctl: %s", strerror(errno));
@@ -385,7 +395,10 @@ void client_thread_free(struct client_thread *t)
         conn_free(&t->conns[i]);
     free(t->conns);
     free(t->value);
+    free(t->queue_names);
     hist_free(t->latency);
+    for (int op = 0; op < OP_COUNT; op++)
+        hist_free(t->op_latency[op]);
     if (t->epoll_fd >= 0)
         close(t->epoll_fd);
     memset(t, 0, sizeof(*t));

@@ -22,14 +22,23 @@
 #include <stdint.h>
 
 struct verify_log;
+struct queue_log;
 
 /* What every thread of a run shares. */
 struct client_run {
     const struct stress_options *opts;
     struct keydist dist;
+    bool op_used[OP_COUNT]; /* the operations the run may send: their histograms */
     uint64_t start_ns;
     uint64_t end_ns;  /* stop sending at this time; UINT64_MAX with --requests */
     ATOMIC(int) stop; /* set by client_run_stop (Ctrl-C) */
+    /* --queue: set before the threads start. */
+    struct queue_log *producer_logs; /* --verify only, by producer id */
+    struct queue_log *consumer_logs; /* --verify only, by consumer id */
+    ATOMIC(int) producers_left;      /* producer connections still pushing */
+    /* When the last producer finished (0 until then): every push was answered
+     * or given up before it. Consumers load it with acquire (client_queue.c). */
+    ATOMIC(uint64_t) producers_done_ns;
     pthread_mutex_t lock;
     pthread_cond_t finished_cond; /* signalled when a thread finishes */
     int finished;                 /* threads finished, under lock */
@@ -45,9 +54,12 @@ struct client_thread {
     struct rng rng;
     char *value; /* SET payload scratch */
     size_t value_cap;
-    bool limited;         /* --requests: stop when quota reaches 0 */
-    uint64_t quota;       /* requests left to send */
-    uint64_t interval_ns; /* --rate: slot spacing per connection */
+    bool limited;                            /* --requests: stop when quota reaches 0 */
+    uint64_t quota;                          /* requests (--queue: pushes) left to send */
+    bool sending;                            /* the --mix connections and producers still send */
+    uint64_t stopped_ns;                     /* when sending became false */
+    char (*queue_names)[QUEUE_KEY_NAME_MAX]; /* --queue: the keys' names */
+    uint64_t interval_ns;                    /* --rate: slot spacing per connection */
 
     /* Read live by the sampler (relaxed atomics, written by this thread). */
     struct hist *latency;
@@ -56,9 +68,14 @@ struct client_thread {
 
     /* Read after the thread was joined. */
     uint64_t op_counts[OP_COUNT];
-    uint64_t protocol_errors; /* malformed or unexpected replies */
-    uint64_t conn_errors;     /* connections lost */
-    uint64_t unanswered;      /* requests whose reply never came */
+    struct hist *op_latency[OP_COUNT]; /* NULL for the operations never sent */
+    uint64_t protocol_errors;          /* malformed or unexpected replies */
+    uint64_t empty_pops;               /* LPOP, RPOP, BRPOP answered nil */
+    uint64_t items_pushed;             /* --queue: acknowledged pushes */
+    uint64_t items_popped;             /* --queue: pops that returned an item */
+    uint64_t last_item_ns;             /* --queue: when the last item was popped */
+    uint64_t conn_errors;              /* connections lost */
+    uint64_t unanswered;               /* requests whose reply never came */
     uint64_t finish_ns;
     char first_error[160]; /* the first error reply, for the report */
 };
@@ -77,6 +94,9 @@ bool client_run_wait(struct client_run *run, int threads, uint64_t deadline_ns);
  */
 int client_thread_init(struct client_thread *t, struct client_run *run, int index, int conn_count,
                        uint32_t first_id, struct verify_log *vlogs, char *err, size_t err_size);
+/* --queue --requests: the pushes of the producers among connections
+ * [first, first + count). */
+uint64_t client_queue_quota(const struct stress_options *o, uint32_t first, int count);
 /* The run's start_ns/end_ns must be set. 0 or -errno. */
 int client_thread_start(struct client_thread *t);
 void client_thread_join(struct client_thread *t);

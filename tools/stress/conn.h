@@ -8,6 +8,7 @@
 #ifndef MAGPIE_STRESS_CONN_H
 #define MAGPIE_STRESS_CONN_H
 
+#include "tools/stress/queue.h"
 #include "tools/stress/reply_parser.h"
 #include "tools/stress/request.h"
 
@@ -20,8 +21,10 @@ struct inflight {
     uint64_t key;
     uint64_t intended_ns; /* latency origin: the intended send time (--rate) or send_ns */
     uint64_t send_ns;
-    uint64_t tag; /* --verify: the SET's sequence number, or the request's order */
-    int op;       /* enum stress_op */
+    uint64_t tag;         /* --verify: the SET's sequence number, or the request's order;
+                             --queue: the push's sequence number */
+    int op;               /* enum stress_op */
+    bool after_producers; /* --queue: a pop sent once every producer had finished */
 };
 
 struct stress_conn {
@@ -37,6 +40,14 @@ struct stress_conn {
     uint32_t ring_cap, ring_head, ring_count;
     uint64_t next_intended_ns; /* --rate: the next request's slot */
     struct verify_log *vlog;   /* --verify only */
+
+    /* --queue (role QUEUE_ROLE_NONE otherwise); see client_queue.c. */
+    enum queue_role role;
+    uint32_t role_id;       /* producer or consumer id */
+    uint64_t turn;          /* pushes or pops sent so far */
+    uint32_t nil_streak;    /* consumer: nil replies in a row to pops sent after the end */
+    bool finished;          /* producer: counted out; consumer: stopped popping */
+    struct queue_log *qlog; /* --verify only */
 };
 
 /* Takes ownership of fd (made non-blocking). 0 or -ENOMEM. */

@@ -97,6 +97,11 @@ static bool run_op(struct point_run *run, struct worker *w, int64_t now_ms)
         return keyspace_del(run->ks, 0, name, len, now_ms) >= 0;
     case OP_INCR:
         return run_incr(run, w, buf, len, now_ms);
+    case OP_LPUSH: /* refused by the argument parser: the sweep has no lists */
+    case OP_RPUSH:
+    case OP_LPOP:
+    case OP_RPOP:
+    case OP_BRPOP:
     case OP_COUNT:
         break;
     }

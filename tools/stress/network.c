@@ -3,6 +3,7 @@
 #include "core/clock.h"
 #include "tools/stress/client.h"
 #include "tools/stress/interrupt.h"
+#include "tools/stress/queue_run.h"
 #include "tools/stress/report.h"
 #include "tools/stress/verify_run.h"
 
@@ -130,8 +131,19 @@ static void collect(struct client_thread *threads, int count, uint64_t start_ns,
         r->protocol_errors += t->protocol_errors;
         r->conn_errors += t->conn_errors;
         r->unanswered += t->unanswered;
-        for (int op = 0; op < OP_COUNT; op++)
+        r->empty_pops += t->empty_pops;
+        r->queue.items_pushed += t->items_pushed;
+        r->queue.items_popped += t->items_popped;
+        double popped_s = (double)(t->last_item_ns - start_ns) / 1e9;
+        if (t->items_popped && popped_s > r->queue.pop_elapsed_s)
+            r->queue.pop_elapsed_s = popped_s;
+        for (int op = 0; op < OP_COUNT; op++) {
             r->op_counts[op] += t->op_counts[op];
+            if (t->op_latency[op] && !r->op_latency[op])
+                r->op_latency[op] = hist_new(); /* NULL when out of memory: not reported */
+            if (t->op_latency[op] && r->op_latency[op])
+                hist_merge(r->op_latency[op], t->op_latency[op]);
+        }
         if (!r->first_error[0] && t->first_error[0])
             memcpy(r->first_error, t->first_error, sizeof(r->first_error));
         if (t->finish_ns > finish)
@@ -140,25 +152,40 @@ static void collect(struct client_thread *threads, int count, uint64_t start_ns,
     r->elapsed_s = (double)(finish - start_ns) / 1e9;
 }
 
+/* The logs of --verify: vlogs for --mix, producers and consumers for --queue. */
+struct run_logs {
+    struct verify_log *vlogs;
+    size_t vlog_count;
+    struct queue_log *producers, *consumers;
+    size_t producer_count, consumer_count;
+};
+
 /* Connects every client, runs, samples, joins. */
 static int run_threads(const struct stress_options *o, struct client_thread *threads,
-                       struct verify_log *vlogs, struct network_result *r, char *err,
+                       const struct run_logs *logs, struct network_result *r, char *err,
                        size_t err_size)
 {
     struct client_run run;
     client_run_init(&run, o);
+    run.producer_logs = logs->producers;
+    run.consumer_logs = logs->consumers;
     int count = o->threads[0], started = 0, rc = 0;
     uint32_t next_id = 0;
     for (int i = 0; i < count && rc == 0; i++) {
         int conns = o->clients / count + (i < o->clients % count);
-        rc = client_thread_init(&threads[i], &run, i, conns, next_id, vlogs, err, err_size);
-        next_id += (uint32_t)conns;
+        rc = client_thread_init(&threads[i], &run, i, conns, next_id, logs->vlogs, err, err_size);
         if (o->requests) {
             threads[i].limited = true;
             threads[i].quota =
-                o->requests / (uint64_t)count + ((uint64_t)i < o->requests % (uint64_t)count);
+                o->queue.producers
+                    ? client_queue_quota(o, next_id, conns)
+                    : o->requests / (uint64_t)count + ((uint64_t)i < o->requests % (uint64_t)count);
         }
+        next_id += (uint32_t)conns;
     }
+    struct queue_sabotage sabotage = {0};
+    if (rc == 0 && o->queue.sabotage)
+        rc = queue_sabotage_open(&sabotage, o, &run, err, err_size);
     struct sampler s = {threads,    count, 0, hist_new(), hist_new(),
                         hist_new(), 0,     0, 0,          !o->quiet && isatty(STDERR_FILENO)};
     if (rc == 0 && (!s.total || !s.previous || !s.interval)) {
@@ -178,18 +205,64 @@ static int run_threads(const struct stress_options *o, struct client_thread *thr
                 break;
             }
         }
+        if (rc == 0 && o->queue.sabotage && (rc = queue_sabotage_start(&sabotage)) < 0) {
+            snprintf(err, err_size, "cannot start a thread: %s", strerror(-rc));
+            client_run_stop(&run);
+        }
     }
     if (rc == 0)
         run_sampler(&s, &run, r);
     for (int i = 0; i < started; i++)
         client_thread_join(&threads[i]);
+    if (o->queue.sabotage)
+        queue_sabotage_finish(&sabotage, r);
     if (rc == 0)
         collect(threads, count, run.start_ns, r);
+    uint64_t done = atomic_load_explicit(&run.producers_done_ns, memory_order_relaxed);
+    if (rc == 0 && done) /* relaxed: the threads were joined */
+        r->queue.push_elapsed_s = (double)(done - run.start_ns) / 1e9;
     hist_free(s.total);
     hist_free(s.previous);
     hist_free(s.interval);
     client_run_destroy(&run);
     return rc;
+}
+
+/* Allocates the logs --verify needs; false when out of memory. */
+static bool alloc_logs(const struct stress_options *o, struct run_logs *l)
+{
+    memset(l, 0, sizeof(*l));
+    if (!o->verify)
+        return true;
+    if (!o->queue.producers) {
+        l->vlog_count = (size_t)o->clients + 1; /* + the final reads' pseudo-client */
+        l->vlogs = calloc(l->vlog_count, sizeof(*l->vlogs));
+        for (size_t i = 0; l->vlogs && i < l->vlog_count; i++)
+            verify_log_init(&l->vlogs[i], (uint32_t)i);
+        return l->vlogs != NULL;
+    }
+    l->producer_count = (size_t)o->queue.producers;
+    l->consumer_count = (size_t)o->queue.consumers + 1; /* + the final drain's */
+    l->producers = calloc(l->producer_count, sizeof(*l->producers));
+    l->consumers = calloc(l->consumer_count, sizeof(*l->consumers));
+    for (size_t i = 0; l->producers && i < l->producer_count; i++)
+        queue_log_init(&l->producers[i], (uint32_t)i);
+    for (size_t i = 0; l->consumers && i < l->consumer_count; i++)
+        queue_log_init(&l->consumers[i], (uint32_t)i);
+    return l->producers && l->consumers;
+}
+
+static void free_logs(struct run_logs *l)
+{
+    for (size_t i = 0; l->vlogs && i < l->vlog_count; i++)
+        verify_log_free(&l->vlogs[i]);
+    for (size_t i = 0; l->producers && i < l->producer_count; i++)
+        queue_log_free(&l->producers[i]);
+    for (size_t i = 0; l->consumers && i < l->consumer_count; i++)
+        queue_log_free(&l->consumers[i]);
+    free(l->vlogs);
+    free(l->producers);
+    free(l->consumers);
 }
 
 int network_run(const struct stress_options *o, struct network_result *r, char *err,
@@ -198,46 +271,55 @@ int network_run(const struct stress_options *o, struct network_result *r, char *
     memset(r, 0, sizeof(*r));
     r->latency = hist_new();
     int count = o->threads[0];
-    size_t log_count = o->verify ? (size_t)o->clients + 1 : 0;
+    bool queue = o->queue.producers > 0;
     struct client_thread *threads = calloc((size_t)count, sizeof(*threads));
-    struct verify_log *vlogs = log_count ? calloc(log_count, sizeof(*vlogs)) : NULL;
-    if (!r->latency || !threads || (log_count && !vlogs)) {
+    struct run_logs logs;
+    if (!alloc_logs(o, &logs) || !r->latency || !threads) {
         snprintf(err, err_size, "out of memory");
         free(threads);
-        free(vlogs);
+        free_logs(&logs);
         return -ENOMEM;
     }
-    for (size_t i = 0; i < log_count; i++)
-        verify_log_init(&vlogs[i], (uint32_t)i);
     stress_catch_interrupts();
-    int rc = o->verify ? verify_prepare(o, err, err_size) : 0;
+    int rc = 0;
+    if (queue)
+        rc = queue_prepare(o, err, err_size);
+    else if (o->verify)
+        rc = verify_prepare(o, err, err_size);
     if (rc == 0)
-        rc = run_threads(o, threads, vlogs, r, err, err_size);
-    if (rc == 0 && o->verify)
-        rc = verify_finish(o, vlogs, log_count, r, err, err_size);
+        rc = run_threads(o, threads, &logs, r, err, err_size);
+    if (rc == 0 && queue)
+        rc = queue_finish(o, logs.producers, logs.consumers, logs.consumer_count, r, err, err_size);
+    else if (rc == 0 && o->verify)
+        rc = verify_finish(o, logs.vlogs, logs.vlog_count, r, err, err_size);
     for (int i = 0; i < count; i++)
         client_thread_free(&threads[i]);
-    for (size_t i = 0; i < log_count; i++)
-        verify_log_free(&vlogs[i]);
+    free_logs(&logs);
     free(threads);
-    free(vlogs);
     return rc;
 }
 
 void network_result_free(struct network_result *r)
 {
     hist_free(r->latency);
+    for (int op = 0; op < OP_COUNT; op++)
+        hist_free(r->op_latency[op]);
     free(r->series);
     memset(r, 0, sizeof(*r));
 }
 
 uint64_t network_verify_protocol_errors(const struct network_result *r)
 {
-    return r->verify.protocol_errors + r->verify_final_errors + r->conn_errors;
+    return r->verify.protocol_errors + r->verify_final_errors + r->conn_errors +
+           r->queue.verify.protocol_errors + r->queue.drain_errors;
 }
 
 bool network_verify_failed(const struct network_result *r)
 {
-    return !r->verified || r->verify.lost_updates || r->verify.stale_reads ||
-           network_verify_protocol_errors(r);
+    const struct queue_verify_result *q = &r->queue.verify;
+    if (network_verify_protocol_errors(r) || (!r->verified && !r->queue.verified))
+        return true;
+    if (r->queue.verified)
+        return q->items_lost || q->items_duplicated || q->items_unknown || q->out_of_order;
+    return r->verify.lost_updates || r->verify.stale_reads;
 }

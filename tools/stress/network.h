@@ -10,6 +10,7 @@
 #include "tools/stress/args.h"
 #include "tools/stress/histogram.h"
 #include "tools/stress/verify.h"
+#include "tools/stress/verify_queue.h"
 #include "tools/stress/workload.h"
 
 #include <stdbool.h>
@@ -31,15 +32,31 @@ struct stress_second {
     uint64_t max_ns;
 };
 
+/* What --queue adds to a run's figures. */
+struct queue_result {
+    uint64_t items_pushed;   /* acknowledged pushes */
+    uint64_t items_popped;   /* by the consumers */
+    double push_elapsed_s;   /* from the start until the last producer finished */
+    double pop_elapsed_s;    /* ... until the consumers popped their last item */
+    uint64_t left_after_run; /* items the final drain popped (normally 0) */
+    uint64_t drain_errors;   /* the final drain failed, or LLEN was not 0 after it */
+    bool sabotaged;          /* --queue-sabotage deleted a non-empty queue:0 */
+    double sabotage_at_s;
+    bool verified; /* --verify ran its check */
+    struct queue_verify_result verify;
+};
+
 struct network_result {
     uint64_t ops;
     uint64_t errors;          /* error replies */
     uint64_t protocol_errors; /* malformed or unexpected replies */
     uint64_t conn_errors;     /* connections lost */
     uint64_t unanswered;      /* requests whose reply never came */
+    uint64_t empty_pops;      /* LPOP, RPOP, BRPOP answered nil (not an error) */
     uint64_t op_counts[OP_COUNT];
     double elapsed_s;
-    struct hist *latency; /* nanoseconds, from the intended send time */
+    struct hist *latency;              /* nanoseconds, from the intended send time */
+    struct hist *op_latency[OP_COUNT]; /* the same by operation; NULL when never sent */
     struct stress_second *series;
     size_t series_count, series_cap;
     char first_error[160];
@@ -48,6 +65,8 @@ struct network_result {
     bool verified; /* --verify ran its check */
     struct verify_result verify;
     uint64_t verify_final_errors; /* failed reads while reading keys back */
+
+    struct queue_result queue; /* --queue only */
 };
 
 /* 0, or -errno with a message in err (cannot connect, out of memory). */
@@ -55,7 +74,8 @@ int network_run(const struct stress_options *o, struct network_result *out, char
                 size_t err_size);
 void network_result_free(struct network_result *r);
 /* The verify line's protocol errors: error replies, malformed or unexpected
- * replies, lost connections and failed reads of the final check. */
+ * replies, lost connections and failed reads of the final check (--queue:
+ * of the final drain). */
 uint64_t network_verify_protocol_errors(const struct network_result *r);
 /* --verify found something: exit non-zero. */
 bool network_verify_failed(const struct network_result *r);

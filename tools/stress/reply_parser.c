@@ -160,6 +160,8 @@ static long parse_value(const char *buf, size_t len, size_t pos, struct stress_r
             return end;
         if (type == '|') /* an attribute annotates the reply that follows it */
             return parse_value(buf, len, (size_t)end, out, depth + 1);
+        out->str = buf + next;
+        out->len = (size_t)end - next;
         out->type = type == '*'   ? SREPLY_ARRAY
                     : type == '%' ? SREPLY_MAP
                     : type == '~' ? SREPLY_SET

@@ -8,9 +8,9 @@
  * is consumed until a whole reply is there.
  *
  * Aggregates (arrays, maps, sets, pushes) are validated and skipped whole:
- * the caller gets their type and element count, which is all a load
- * generator needs. RESP3 attributes are skipped and the reply they annotate
- * is returned.
+ * the caller gets their type, element count and the bytes of their elements,
+ * which it may parse in turn with stress_reply_parse (BRPOP's [key, value]).
+ * RESP3 attributes are skipped and the reply they annotate is returned.
  */
 #ifndef MAGPIE_STRESS_REPLY_PARSER_H
 #define MAGPIE_STRESS_REPLY_PARSER_H
@@ -42,7 +42,8 @@ struct stress_reply {
     /* INTEGER: the value; BOOL: 0 or 1; aggregates: the element count. */
     long long integer;
     /* STATUS, ERROR: the text after the type byte; BULK, DOUBLE, BIGNUM: the
-     * value; VERBATIM: the text after "xxx:". Points into the buffer. */
+     * value; VERBATIM: the text after "xxx:"; aggregates: the encoding of
+     * their elements, one after the other. Points into the buffer. */
     const char *str;
     size_t len;
 };

@@ -1,6 +1,7 @@
 #include "tools/stress/report.h"
 
 #include "tools/stress/json.h"
+#include "tools/stress/report_queue.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -42,6 +43,10 @@ void report_describe(char *out, size_t size, const struct stress_options *o)
                  (unsigned long long)o->keys, mix, o->value_size, (double)o->duration_ns / 1e9);
         return;
     }
+    if (o->queue.producers) {
+        report_queue_describe(out, size, o);
+        return;
+    }
     keydist_format(&o->dists[0], dist, sizeof(dist));
     char load[64];
     if (o->rate > 0)
@@ -55,9 +60,35 @@ void report_describe(char *out, size_t size, const struct stress_options *o)
              dist, mix, o->value_size, load, o->verify ? ", verify" : "");
 }
 
+/* The percentile columns' titles, after room for row names when `named`. */
+static void latency_header(FILE *f, bool named)
+{
+    if (named)
+        fprintf(f, "%-6s", "");
+    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
+        fprintf(f, " %9s", percentiles[i].label);
+    fprintf(f, " %9s %9s\n", "max", "mean");
+}
+
+/* One row of percentiles; name "" for the table without row names. */
+static void latency_row(FILE *f, const char *name, const struct hist *h)
+{
+    char a[32];
+    if (*name)
+        fprintf(f, "%-6s", name);
+    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++) {
+        report_format_ns(a, sizeof(a), hist_percentile(h, percentiles[i].q));
+        fprintf(f, " %9s", a);
+    }
+    report_format_ns(a, sizeof(a), hist_max(h));
+    fprintf(f, " %9s", a);
+    report_format_ns(a, sizeof(a), (uint64_t)hist_mean(h));
+    fprintf(f, " %9s\n", a);
+}
+
 void report_network_text(FILE *f, const struct stress_options *o, const struct network_result *r)
 {
-    char line[512], a[32];
+    char line[512];
     report_describe(line, sizeof(line), o);
     fprintf(f, "magpie-stress%s%s%s: %s\n", o->label ? " (" : "", o->label ? o->label : "",
             o->label ? ")" : "", line);
@@ -70,6 +101,11 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
         if (r->op_counts[op])
             fprintf(f, "%-8s %12llu %12.0f\n", op_name((enum stress_op)op),
                     (unsigned long long)r->op_counts[op], (double)r->op_counts[op] / secs);
+    if (r->op_counts[OP_LPOP] || r->op_counts[OP_RPOP] || r->op_counts[OP_BRPOP])
+        fprintf(f, "pops that found the list empty (nil, not an error): %llu\n",
+                (unsigned long long)r->empty_pops);
+    if (o->queue.producers)
+        report_queue_text(f, o, r);
     fprintf(f,
             "\nduration %.2f s, error replies %llu, protocol errors %llu, connections lost "
             "%llu, unanswered %llu\n",
@@ -78,18 +114,21 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
     if (r->first_error[0])
         fprintf(f, "first error reply: %s\n", r->first_error);
     fprintf(f, "\nlatency (%s):\n", o->rate > 0 ? "from the intended send time" : "from send");
-    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
-        fprintf(f, " %9s", percentiles[i].label);
-    fprintf(f, " %9s %9s\n", "max", "mean");
-    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++) {
-        report_format_ns(a, sizeof(a), hist_percentile(r->latency, percentiles[i].q));
-        fprintf(f, " %9s", a);
+    latency_header(f, false);
+    latency_row(f, "", r->latency);
+    int with_latency = 0;
+    for (int op = 0; op < OP_COUNT; op++)
+        with_latency += r->op_latency[op] && hist_count(r->op_latency[op]);
+    if (with_latency > 1) {
+        fprintf(f, "\nlatency by operation:\n");
+        latency_header(f, true);
+        for (int op = 0; op < OP_COUNT; op++)
+            if (r->op_latency[op] && hist_count(r->op_latency[op]))
+                latency_row(f, op_name((enum stress_op)op), r->op_latency[op]);
     }
-    report_format_ns(a, sizeof(a), hist_max(r->latency));
-    fprintf(f, " %9s", a);
-    report_format_ns(a, sizeof(a), (uint64_t)hist_mean(r->latency));
-    fprintf(f, " %9s\n", a);
-    if (o->verify) {
+    if (o->verify && o->queue.producers) {
+        report_queue_verify_text(f, r);
+    } else if (o->verify) {
         if (r->verified)
             fprintf(f,
                     "\nverify: %llu reads, %llu acknowledged writes, %llu increments "
@@ -120,13 +159,18 @@ static void json_options(struct json *j, const struct stress_options *o)
         json_uint(j, "threads", (uint64_t)o->threads[0]);
         json_uint(j, "pipeline", (uint64_t)o->pipeline);
         json_double(j, "rate", o->rate);
-        json_string(j, "dist", keydist_format(&o->dists[0], buf, sizeof(buf)));
+        if (!o->queue.producers)
+            json_string(j, "dist", keydist_format(&o->dists[0], buf, sizeof(buf)));
         json_bool(j, "verify", o->verify);
         json_uint(j, "requests", o->requests);
+        if (o->queue.producers)
+            report_queue_json_config(j, o);
     }
     json_double(j, "duration_s", (double)o->duration_ns / 1e9);
-    json_uint(j, "keys", o->keys);
-    json_string(j, "mix", op_mix_format(&o->mix, buf, sizeof(buf)));
+    if (!o->queue.producers) { /* the queue workload has neither */
+        json_uint(j, "keys", o->keys);
+        json_string(j, "mix", op_mix_format(&o->mix, buf, sizeof(buf)));
+    }
     json_uint(j, "value_size", o->value_size);
     json_uint(j, "seed", o->seed);
     if (o->label)
@@ -134,6 +178,17 @@ static void json_options(struct json *j, const struct stress_options *o)
     char command[1024];
     report_command_line(command, sizeof(command), o);
     json_string(j, "command", command);
+    json_object_end(j);
+}
+
+/* Percentiles, max and mean in microseconds. */
+static void json_latency(struct json *j, const char *key, const struct hist *h)
+{
+    json_object(j, key);
+    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
+        json_double(j, percentiles[i].label, (double)hist_percentile(h, percentiles[i].q) / 1e3);
+    json_double(j, "max", (double)hist_max(h) / 1e3);
+    json_double(j, "mean", hist_mean(h) / 1e3);
     json_object_end(j);
 }
 
@@ -175,16 +230,20 @@ int report_network_json(const char *path, const struct stress_options *o,
     json_uint(&j, "protocol_errors", r->protocol_errors);
     json_uint(&j, "connections_lost", r->conn_errors);
     json_uint(&j, "unanswered", r->unanswered);
+    json_uint(&j, "empty_pops", r->empty_pops);
     json_bool(&j, "interrupted", r->interrupted);
-    json_object(&j, "latency_us");
-    for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
-        json_double(&j, percentiles[i].label,
-                    (double)hist_percentile(r->latency, percentiles[i].q) / 1e3);
-    json_double(&j, "max", (double)hist_max(r->latency) / 1e3);
-    json_double(&j, "mean", hist_mean(r->latency) / 1e3);
+    json_latency(&j, "latency_us", r->latency);
+    json_object(&j, "latency_by_op_us");
+    for (int op = 0; op < OP_COUNT; op++)
+        if (r->op_latency[op] && hist_count(r->op_latency[op]))
+            json_latency(&j, op_name((enum stress_op)op), r->op_latency[op]);
     json_object_end(&j);
+    if (o->queue.producers)
+        report_queue_json_results(&j, r);
     json_object_end(&j);
-    if (o->verify) {
+    if (o->verify && o->queue.producers) {
+        report_queue_json_verify(&j, r);
+    } else if (o->verify) {
         json_object(&j, "verify");
         json_bool(&j, "checked", r->verified);
         json_uint(&j, "lost_updates", r->verify.lost_updates);

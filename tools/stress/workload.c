@@ -7,11 +7,55 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const op_names[OP_COUNT] = {"get", "set", "incr", "del"};
+static const char *const op_names[OP_COUNT] = {"get",   "set",  "incr", "del",  "lpush",
+                                               "rpush", "lpop", "rpop", "brpop"};
+static const char *const op_verbs[OP_COUNT] = {"GET",   "SET",  "INCR", "DEL",  "LPUSH",
+                                               "RPUSH", "LPOP", "RPOP", "BRPOP"};
 
 const char *op_name(enum stress_op op)
 {
     return (unsigned)op < OP_COUNT ? op_names[op] : "?";
+}
+
+const char *op_verb(enum stress_op op)
+{
+    return (unsigned)op < OP_COUNT ? op_verbs[op] : "?";
+}
+
+bool op_is_list(enum stress_op op)
+{
+    return op >= OP_LPUSH && op <= OP_BRPOP;
+}
+
+bool op_mix_has_list(const struct op_mix *mix)
+{
+    for (int i = 0; i < OP_COUNT; i++)
+        if (mix->weight[i] && op_is_list((enum stress_op)i))
+            return true;
+    return false;
+}
+
+int op_request_args(enum stress_op op, const char *name, size_t name_len, const char *value,
+                    size_t value_len, const char **argv, size_t *lens)
+{
+    argv[0] = op_verbs[op];
+    lens[0] = strlen(op_verbs[op]);
+    argv[1] = name;
+    lens[1] = name_len;
+    switch (op) {
+    case OP_SET:
+    case OP_LPUSH:
+    case OP_RPUSH:
+        argv[2] = value;
+        lens[2] = value_len;
+        return 3;
+    case OP_BRPOP:
+        argv[2] = STRESS_BRPOP_TIMEOUT;
+        lens[2] = strlen(STRESS_BRPOP_TIMEOUT);
+        return 3;
+    default:
+        return 2;
+    }
 }
 
 /* One "name:weight" entry of len bytes at entry. Returns the op or -EINVAL. */
@@ -29,7 +73,9 @@ static int parse_op_entry(const char *entry, size_t len, uint32_t *weight, char 
         if (strlen(op_names[i]) == name_len && strncasecmp(entry, op_names[i], name_len) == 0)
             op = i;
     if (op < 0) {
-        snprintf(err, err_size, "unknown operation '%.*s' (known: get, set, incr, del)",
+        snprintf(err, err_size,
+                 "unknown operation '%.*s' (known: get, set, incr, del, lpush, rpush, lpop, "
+                 "rpop, brpop)",
                  (int)name_len, entry);
         return -EINVAL;
     }
@@ -122,7 +168,14 @@ size_t key_name_string(uint64_t n, char out[KEY_NAME_MAX])
     return (size_t)snprintf(out, KEY_NAME_MAX, "key:%llu", (unsigned long long)n);
 }
 
+size_t key_name_list(uint64_t n, char out[KEY_NAME_MAX])
+{
+    return (size_t)snprintf(out, KEY_NAME_MAX, "list:%llu", (unsigned long long)n);
+}
+
 size_t key_name(enum stress_op op, uint64_t n, char out[KEY_NAME_MAX])
 {
-    return op == OP_INCR ? key_name_counter(n, out) : key_name_string(n, out);
+    if (op == OP_INCR)
+        return key_name_counter(n, out);
+    return op_is_list(op) ? key_name_list(n, out) : key_name_string(n, out);
 }

@@ -1,15 +1,17 @@
 /*
  * What a stress run sends: the operations, their mix, and the names of the
  * keys they touch. GET, SET and DEL work on string keys "key:<n>"; INCR works
- * on separate counter keys "counter:<n>", so a mix of SET and INCR never
- * turns into WRONGTYPE errors. Pure code, shared by the network and the
- * in-process modes.
+ * on separate counter keys "counter:<n>"; LPUSH, RPUSH, LPOP, RPOP and BRPOP
+ * on list keys "list:<n>", so no mix ever turns into WRONGTYPE errors. BRPOP
+ * waits STRESS_BRPOP_TIMEOUT seconds at most; its nil reply is not an error.
+ * Pure code, shared by the network and the in-process modes.
  */
 #ifndef MAGPIE_STRESS_WORKLOAD_H
 #define MAGPIE_STRESS_WORKLOAD_H
 
 #include "tools/stress/rng.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,17 +19,45 @@
 extern "C" {
 #endif
 
-enum stress_op { OP_GET, OP_SET, OP_INCR, OP_DEL, OP_COUNT };
+enum stress_op {
+    OP_GET,
+    OP_SET,
+    OP_INCR,
+    OP_DEL,
+    OP_LPUSH,
+    OP_RPUSH,
+    OP_LPOP,
+    OP_RPOP,
+    OP_BRPOP,
+    OP_COUNT
+};
 
 struct op_mix {
     uint32_t weight[OP_COUNT];
     uint32_t total; /* sum of the weights, > 0 */
 };
 
-#define KEY_NAME_MAX 32
+#define KEY_NAME_MAX         32
+/* BRPOP's timeout in seconds, as sent (Redis takes decimals since 6.0). */
+#define STRESS_BRPOP_TIMEOUT "0.1"
+/* The most arguments op_request_args writes. */
+#define OP_ARGS_MAX          3
 
 /* "get", "set", ... */
 const char *op_name(enum stress_op op);
+/* The command: "GET", "SET", ... */
+const char *op_verb(enum stress_op op);
+/* LPUSH, RPUSH, LPOP, RPOP, BRPOP: the operations on list keys. */
+bool op_is_list(enum stress_op op);
+/* A mix with a positive weight on a list operation. */
+bool op_mix_has_list(const struct op_mix *mix);
+/*
+ * The arguments of one request: the verb, the key (name, len), and for SET,
+ * LPUSH and RPUSH the value, for BRPOP its timeout. Fills argv and lens
+ * (OP_ARGS_MAX entries); returns the count.
+ */
+int op_request_args(enum stress_op op, const char *name, size_t name_len, const char *value,
+                    size_t value_len, const char **argv, size_t *lens);
 /* Parses "get:80,set:20" (weights are relative, need not sum to 100; an
  * operation may appear once). Returns 0, or -EINVAL with a message in err. */
 int op_mix_parse(const char *text, struct op_mix *out, char *err, size_t err_size);
@@ -37,9 +67,11 @@ enum stress_op op_mix_pick(const struct op_mix *mix, struct rng *r);
 
 /* Writes the key an operation uses for key index n; returns its length. */
 size_t key_name(enum stress_op op, uint64_t n, char out[KEY_NAME_MAX]);
-/* The counter key of index n ("counter:<n>"), and the string key ("key:<n>"). */
+/* The counter key of index n ("counter:<n>"), the string key ("key:<n>"),
+ * and the list key ("list:<n>"). */
 size_t key_name_counter(uint64_t n, char out[KEY_NAME_MAX]);
 size_t key_name_string(uint64_t n, char out[KEY_NAME_MAX]);
+size_t key_name_list(uint64_t n, char out[KEY_NAME_MAX]);
 
 #ifdef __cplusplus
 }
