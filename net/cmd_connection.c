@@ -16,6 +16,16 @@ static void ping_command(struct cmd_ctx *c)
         reply_error(c->reply, "ERR wrong number of arguments for 'ping' command");
         return;
     }
+    /* A subscribed RESP2 client gets the pub/sub shape, as in Redis. */
+    if (c->reply->proto == 2 && session_subscribed(session_of(c))) {
+        reply_array(c->reply, 2);
+        reply_bulk_cstr(c->reply, "pong");
+        if (c->argc == 2)
+            reply_bulk(c->reply, c->argv[1].ptr, c->argv[1].len);
+        else
+            reply_bulk(c->reply, "", 0);
+        return;
+    }
     if (c->argc == 2)
         reply_bulk(c->reply, c->argv[1].ptr, c->argv[1].len);
     else
@@ -37,6 +47,7 @@ static void reset_command(struct cmd_ctx *c)
 {
     struct session *s = session_of(c);
     c->db = 0;
+    session_unsubscribe_all(s);
     session_set_protocol(s, 2);
     session_set_name_field(s, &s->name, NULL, 0);
     s->no_evict = s->no_touch = false;

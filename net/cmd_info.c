@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/pool.h"
 #include "store/keyspace.h"
+#include "store/pubsub.h"
 
 #include <malloc.h>
 #include <stdio.h>
@@ -177,7 +178,8 @@ static void stats_section(struct text *t, struct server *s)
                 "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:%llu\r\n"
                 "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
                 "evicted_clients:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
-                "pubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+                "pubsub_channels:%ld\r\npubsub_patterns:%ld\r\npubsubshard_channels:%ld\r\n"
+                "latest_fork_usec:0\r\ntotal_forks:0\r\n"
                 "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\n"
                 "total_writes_processed:%llu\r\nclient_query_buffer_limit_disconnections:%llu\r\n"
                 "client_output_buffer_limit_disconnections:%llu\r\n",
@@ -187,7 +189,9 @@ static void stats_section(struct text *t, struct server *s)
                 stats_rate(s->stats, METRIC_NET_INPUT) / 1024,
                 stats_rate(s->stats, METRIC_NET_OUTPUT) / 1024, counter(&k->rejected_connections),
                 (unsigned long long)ks.expired_keys, (unsigned long long)ks.keyspace_hits,
-                (unsigned long long)ks.keyspace_misses, counter(&k->error_replies),
+                (unsigned long long)ks.keyspace_misses,
+                pubsub_channel_count(s->pubsub, PUBSUB_CHANNEL), pubsub_numpat(s->pubsub),
+                pubsub_channel_count(s->pubsub, PUBSUB_SHARD), counter(&k->error_replies),
                 (unsigned long long)io.reads_processed, (unsigned long long)io.writes_processed,
                 counter(&k->client_query_limit_closes), counter(&k->client_output_limit_closes));
 }

@@ -16,6 +16,8 @@ int net_commands_register(void)
         rc = cmd_info_register();
     if (rc == 0)
         rc = cmd_command_register();
+    if (rc == 0)
+        rc = cmd_pubsub_register();
     return rc;
 }
 

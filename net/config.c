@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/lock.h"
 #include "core/log.h"
+#include "store/events.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -66,6 +67,8 @@ static const struct param params[CONFIG_COUNT] = {
                                        -2, NULL, NULL},
     [CONFIG_LIST_COMPRESS_DEPTH] = {"list-compress-depth", TYPE_INT, false, 0, INT_MAX, 0, NULL,
                                     NULL},
+    [CONFIG_NOTIFY_KEYSPACE_EVENTS] = {"notify-keyspace-events", TYPE_NOTIFY, false, 0, 0, 0, NULL,
+                                       NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
@@ -335,6 +338,8 @@ size_t config_format(struct config *c, enum config_id id, char *buf, size_t size
         return (size_t)snprintf(buf, size, "%s", p->enum_names[n]);
     case TYPE_OCTAL:
         return (size_t)snprintf(buf, size, "%llo", n);
+    case TYPE_NOTIFY:
+        return notify_flags_format((unsigned)n, buf, size);
     case TYPE_OUTPUT_LIMIT: {
         size_t len = 0;
         for (int cls = 0; cls < 3 && len < size; cls++) {

@@ -23,6 +23,7 @@ enum param_type {
     TYPE_LIST,         /* zero or more strings, shown space-separated */
     TYPE_SAVE,         /* "" or <seconds> <changes> pairs */
     TYPE_OUTPUT_LIMIT, /* <class> <hard> <soft> <seconds> groups */
+    TYPE_NOTIFY,       /* notify-keyspace-events letters, kept as the classes */
 };
 
 struct param {

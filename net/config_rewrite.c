@@ -50,6 +50,7 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
     }
     case TYPE_SAVE:
     case TYPE_LIST:
+    case TYPE_NOTIFY:
         if (len)
             text_printf(t, "%s %s\n", name, value);
         else

@@ -5,6 +5,8 @@
  */
 #include "net/config_internal.h"
 
+#include "store/events.h"
+
 #include "core/alloc.h"
 #include "core/strconv.h"
 
@@ -182,6 +184,15 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
                      p->enum_names[i]);
         *why = err;
         return -EINVAL;
+    case TYPE_NOTIFY: {
+        unsigned flags;
+        if (!notify_flags_parse(s, strlen(s), &flags)) {
+            *why = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+            return -EINVAL;
+        }
+        out->number = flags;
+        return 0;
+    }
     case TYPE_STRING:
         out->string = mem_strdup(s);
         return out->string ? 0 : -ENOMEM;

@@ -88,8 +88,21 @@ static bool can_write(const struct conn *c)
     return (atomic_load_explicit(&c->ready, memory_order_relaxed) & WRITE_BITS) || killed(c);
 }
 
+void conn_inbox_filled(struct conn *c)
+{
+    struct config_output_limit l = config_get_output_limit(c->server->config, CONFIG_CLASS_PUBSUB);
+    uint64_t pending =
+        inbox_bytes(&c->session.inbox) + atomic_load_explicit(&c->obl, memory_order_relaxed);
+    if (l.hard_bytes > 0 && pending > (uint64_t)l.hard_bytes)
+        conn_request_kill(c, CONN_KILL_OUTPUT_LIMIT); /* wakes it too */
+    else
+        task_wake(&c->task);
+}
+
 static bool can_continue(const struct conn *c)
 {
+    if (!inbox_empty(&c->session.inbox))
+        return true;
     uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
     if (outbuf_pending(&c->out) > 0 && (ready & WRITE_BITS))
         return true;
@@ -143,6 +156,14 @@ static void finish(struct conn *c)
     if (reason == CONN_KILL_TIMEOUT)
         log_verbose("Closing idle client id=%llu addr=%s", (unsigned long long)c->session.id,
                     c->addr);
+    if (reason == CONN_KILL_OUTPUT_LIMIT) {
+        log_warning("Client id=%llu addr=%s scheduled to be closed ASAP for overcoming of "
+                    "output buffer limits.",
+                    (unsigned long long)c->session.id, c->addr);
+        atomic_fetch_add_explicit(&c->server->counters.client_output_limit_closes, 1,
+                                  memory_order_relaxed);
+    }
+    session_unsubscribe_all(&c->session); /* no more deliveries for it */
     conn__publish(c);
     /* The fd itself is closed by the reactor later; let the peer see the
      * end of the connection now. */

@@ -44,9 +44,10 @@ struct server;
 
 enum conn_kill_reason {
     CONN_KILL_NONE,
-    CONN_KILL_CLIENT,   /* CLIENT KILL */
-    CONN_KILL_TIMEOUT,  /* idle `timeout` */
-    CONN_KILL_SHUTDOWN, /* the server is stopping */
+    CONN_KILL_CLIENT,       /* CLIENT KILL */
+    CONN_KILL_TIMEOUT,      /* idle `timeout` */
+    CONN_KILL_SHUTDOWN,     /* the server is stopping */
+    CONN_KILL_OUTPUT_LIMIT, /* a subscriber's queue passed the pub/sub hard limit */
 };
 
 struct conn {
@@ -110,6 +111,11 @@ static inline struct conn *conn_of(const struct cmd_ctx *ctx)
 {
     return session_of(ctx)->conn;
 }
+
+/* A message was queued in the session's inbox by another thread: wakes the
+ * task to write it out (and closes a subscriber whose queue passed the
+ * pub/sub class's hard output limit). */
+void conn_inbox_filled(struct conn *c);
 
 /* Tells the request reader whether the client must authenticate first
  * (Redis's smaller limits before AUTH). */

@@ -64,8 +64,11 @@ static void protocol_error(struct conn *c)
  * over the hard limit, or over the soft limit for soft_seconds. */
 static void check_output_limits(struct conn *c)
 {
-    struct config_output_limit l = config_get_output_limit(c->server->config, CONFIG_CLASS_NORMAL);
-    size_t pending = outbuf_pending(&c->out);
+    /* A subscriber is in the pub/sub class, its queued messages counting. */
+    bool pubsub = session_subscribed(&c->session);
+    struct config_output_limit l = config_get_output_limit(
+        c->server->config, pubsub ? CONFIG_CLASS_PUBSUB : CONFIG_CLASS_NORMAL);
+    size_t pending = outbuf_pending(&c->out) + (size_t)inbox_bytes(&c->session.inbox);
     bool over = l.hard_bytes > 0 && pending > (size_t)l.hard_bytes;
     if (l.soft_bytes > 0 && pending > (size_t)l.soft_bytes) {
         int64_t now = (int64_t)clock_mono_ms();
@@ -240,6 +243,7 @@ void conn__turn(struct conn *c)
     int executed = 0;
     c->budget_spent = false;
     refresh_limits(c);
+    session_drain_inbox(&c->session);
     while (!c->close_now && !c->close_after_reply && !c->eof) {
         if (!run_commands(c, &executed))
             break;

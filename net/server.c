@@ -10,6 +10,7 @@
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/notify.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -17,6 +18,7 @@
 #include "core/log.h"
 #include "core/pool.h"
 #include "store/keyspace.h"
+#include "store/pubsub.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,6 +136,7 @@ static void server_free(struct server *s)
     reactor_free(s->reactor);
     listener_free(s->listener);
     stats_free(s->stats);
+    pubsub_free(s->pubsub);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
     mem_free(s);
@@ -177,7 +180,8 @@ struct server *server_start(struct config *config, const char *config_file, cons
         .workers = s->workers,
     };
     s->ks = keyspace_new(&kc);
-    s->reactor = s->ks ? reactor_new() : NULL;
+    s->pubsub = s->ks ? pubsub_new() : NULL;
+    s->reactor = s->pubsub ? reactor_new() : NULL;
     s->stats = s->reactor ? stats_new(s->workers) : NULL;
     if (!s->stats) {
         snprintf(err, errlen, "Creating the keyspace and reactor: %s", strerror(errno));
@@ -185,6 +189,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
         return NULL;
     }
     refresh_derived(s);
+    notify_start(s); /* an observer slot is always free at start-up */
     struct pool_driver driver;
     reactor_driver(s->reactor, &driver);
     struct pool_config pc = {.workers = s->workers, .driver = &driver};

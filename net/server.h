@@ -23,6 +23,7 @@ extern "C" {
 
 struct conn;
 struct keyspace;
+struct pubsub;
 struct listener;
 struct pool;
 
@@ -39,6 +40,7 @@ enum shutdown_state { SERVER_RUNNING, SERVER_STOPPING };
 struct server {
     struct config *config;
     struct keyspace *ks;
+    struct pubsub *pubsub; /* channels and patterns (store/pubsub.h) */
     struct reactor *reactor;
     struct pool *pool;
     struct listener *listener;

@@ -13,6 +13,25 @@
 
 #include <string.h>
 
+/* The session running a command on this thread: a message it publishes to
+ * itself goes straight into its reply, before PUBLISH's own answer. */
+static _Thread_local struct session *running;
+
+/* A publisher on any thread hands a message over (store/pubsub.h). */
+static void deliver(struct pubsub_subscriber *sub, const struct pubsub_message *m)
+{
+    struct session *s = container_of(sub, struct session, sub);
+    if (s == running) {
+        reply_pubsub_message(&s->reply, m);
+        return;
+    }
+    /* A message lost for memory is what Redis does with a client it
+     * disconnects for its buffer: this one keeps the rest. */
+    inbox_push_message(&s->inbox, m);
+    if (s->conn)
+        conn_inbox_filled(s->conn);
+}
+
 void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out,
                   struct task *task)
 {
@@ -22,6 +41,8 @@ void session_init(struct session *s, struct server *server, struct conn *conn, s
     s->reply.out = out;
     cmd_ctx_init(&s->ctx);
     block_init(&s->block, task);
+    pubsub_subscriber_init(&s->sub, deliver);
+    inbox_init(&s->inbox);
     if (task)
         s->ctx.block = &s->block;
     else
@@ -34,8 +55,23 @@ void session_init(struct session *s, struct server *server, struct conn *conn, s
     session_set_authenticated(s, !server_auth_required(server));
 }
 
+void session_unsubscribe_all(struct session *s)
+{
+    for (int kind = 0; kind < 3; kind++)
+        pubsub_unsubscribe_all(s->server->pubsub, &s->sub, (enum pubsub_kind)kind);
+}
+
+void session_drain_inbox(struct session *s)
+{
+    if (!inbox_empty(&s->inbox))
+        inbox_drain(&s->inbox, &s->reply);
+}
+
 void session_destroy(struct session *s)
 {
+    /* First: afterwards no publisher can reach the session. */
+    pubsub_subscriber_destroy(s->server->pubsub, &s->sub);
+    inbox_destroy(&s->inbox);
     block_destroy(&s->block);
     cmd_ctx_free(&s->ctx);
     mem_free(s->name);
@@ -107,6 +143,18 @@ bool session_set_name_field(struct session *s, char **field, const char *bytes, 
     return true;
 }
 
+/* What RESP2 allows a subscribed client, as Redis's processCommand lists it. */
+static bool allowed_while_subscribed(const struct command *cmd)
+{
+    static const char *const allowed[] = {"ping",         "subscribe",    "ssubscribe",
+                                          "unsubscribe",  "sunsubscribe", "psubscribe",
+                                          "punsubscribe", "quit",         "reset"};
+    for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+        if (strcmp(cmd->name, allowed[i]) == 0)
+            return true;
+    return false;
+}
+
 static void count_error(struct session *s)
 {
     atomic_fetch_add_explicit(&s->server->counters.error_replies, 1, memory_order_relaxed);
@@ -144,10 +192,23 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
         return;
     }
 
+    if (s->reply.proto == 2 && session_subscribed(s) && !allowed_while_subscribed(cmd)) {
+        reply_errorf(&s->reply,
+                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
+                     "QUIT / RESET are allowed in this context",
+                     cmd->name);
+        stats_count_rejected(server->stats, entry);
+        count_error(s);
+        return;
+    }
+
     atomic_store_explicit(&s->last_cmd, cmd, memory_order_relaxed);
     unsigned long errors_before = s->reply.out->errors;
     uint64_t start = clk->mono_ns;
+    session_drain_inbox(s); /* what arrived before this command answers first */
+    running = s;
     command_call(ctx, cmd);
+    running = NULL;
     clk->mono_ns = clock_mono_ns();
     uint64_t usec = (clk->mono_ns - start) / 1000;
     bool failed = s->reply.out->errors != errors_before;

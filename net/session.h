@@ -18,10 +18,12 @@
 #ifndef MAGPIE_NET_SESSION_H
 #define MAGPIE_NET_SESSION_H
 
+#include "net/inbox.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
 #include "store/block.h"
 #include "store/command.h"
+#include "store/pubsub.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,6 +49,10 @@ struct session {
     /* A blocking command's wait (store/block.h); only a session with a
      * socket blocks (its connection's task waits). */
     struct block block;
+    /* Its pub/sub subscriptions, and the messages other threads deliver
+     * to it, which it writes out between commands (net/inbox.h). */
+    struct pubsub_subscriber sub;
+    struct inbox inbox;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
     ATOMIC(int) db;
@@ -99,6 +105,19 @@ void session_clock_start(struct session *s, struct session_clock *clk);
 /* Executes one parsed command with Redis's checks in Redis's order (unknown
  * command, arity, authentication); advances clk to its end. */
 void session_execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk);
+
+/* Whether the session listens on a channel or pattern (RESP2 then allows
+ * only the pub/sub commands, PING, QUIT and RESET). */
+static inline bool session_subscribed(const struct session *s)
+{
+    return pubsub_count(&s->sub, PUBSUB_CHANNEL) + pubsub_count(&s->sub, PUBSUB_PATTERN) +
+               pubsub_count(&s->sub, PUBSUB_SHARD) >
+           0;
+}
+/* Leaves every channel and pattern (RESET, and before the session goes). */
+void session_unsubscribe_all(struct session *s);
+/* Writes out what other threads delivered to the session (between commands). */
+void session_drain_inbox(struct session *s);
 
 /* Applies a new protocol version to the encoder and what CLIENT LIST shows. */
 void session_set_protocol(struct session *s, int proto);

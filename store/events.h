@@ -73,6 +73,16 @@ enum notify_class {
     NOTIFY_NEW = 1u << 14,    /* n */
 };
 
+/* Every class "A" stands for in notify-keyspace-events. */
+#define NOTIFY_ALL                                                                                 \
+    (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET |       \
+     NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
+
+/* notify-keyspace-events as Redis reads and writes it: letters to classes
+ * (false: a letter it does not know), and classes to its canonical text. */
+bool notify_flags_parse(const char *text, size_t len, unsigned *flags);
+size_t notify_flags_format(unsigned flags, char *buf, size_t size);
+
 /* One change, as the write hook announces it. */
 struct key_event {
     int db;

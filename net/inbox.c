@@ -1,0 +1,106 @@
+/*
+ * Session inboxes (net/inbox.h).
+ */
+#include "net/inbox.h"
+
+#include "core/alloc.h"
+
+struct inbox_item {
+    struct inbox_item *next;
+    struct pubsub_message m; /* references held */
+    uint64_t bytes;
+};
+
+void inbox_init(struct inbox *in)
+{
+    atomic_init(&in->head, NULL);
+    atomic_init(&in->bytes, 0);
+}
+
+static void item_free(struct inbox_item *it)
+{
+    bytes_unref(it->m.channel);
+    bytes_unref(it->m.pattern);
+    bytes_unref(it->m.payload);
+    mem_free(it);
+}
+
+/* Takes everything queued, oldest first. */
+static struct inbox_item *take_all(struct inbox *in)
+{
+    /* Acquire: pairs with the release in inbox_push_message, so each item's
+     * fields (and the bytes they point to) are visible. */
+    struct inbox_item *newest = atomic_exchange_explicit(&in->head, NULL, memory_order_acquire);
+    struct inbox_item *oldest = NULL;
+    while (newest) {
+        struct inbox_item *next = newest->next;
+        newest->next = oldest;
+        oldest = newest;
+        newest = next;
+    }
+    return oldest;
+}
+
+void inbox_destroy(struct inbox *in)
+{
+    for (struct inbox_item *it = take_all(in), *next; it; it = next) {
+        next = it->next;
+        item_free(it);
+    }
+    atomic_store_explicit(&in->bytes, 0, memory_order_relaxed);
+}
+
+/* What a message adds to the output: its bytes plus framing. */
+static uint64_t message_bytes(const struct pubsub_message *m)
+{
+    uint64_t n = m->channel->len + m->payload->len + 64;
+    return m->pattern ? n + m->pattern->len : n;
+}
+
+bool inbox_push_message(struct inbox *in, const struct pubsub_message *m)
+{
+    struct inbox_item *it = mem_alloc(sizeof(*it));
+    if (!it)
+        return false;
+    it->m = *m;
+    bytes_ref(m->channel);
+    bytes_ref(m->payload);
+    if (m->pattern && m->kind == PUBSUB_PATTERN)
+        bytes_ref(m->pattern);
+    else
+        it->m.pattern = NULL;
+    it->bytes = message_bytes(&it->m);
+    atomic_fetch_add_explicit(&in->bytes, it->bytes, memory_order_relaxed);
+    struct inbox_item *head = atomic_load_explicit(&in->head, memory_order_relaxed);
+    do
+        it->next = head;
+    /* Release: the item is complete before the consumer can see it. */
+    while (!atomic_compare_exchange_weak_explicit(&in->head, &head, it, memory_order_release,
+                                                  memory_order_relaxed));
+    return true;
+}
+
+void reply_pubsub_message(struct reply *r, const struct pubsub_message *m)
+{
+    static const char *const kinds[] = {
+        [PUBSUB_CHANNEL] = "message", [PUBSUB_PATTERN] = "pmessage", [PUBSUB_SHARD] = "smessage"};
+    reply_push(r, m->kind == PUBSUB_PATTERN ? 4 : 3);
+    reply_bulk_cstr(r, kinds[m->kind]);
+    if (m->kind == PUBSUB_PATTERN)
+        reply_bulk(r, m->pattern->data, m->pattern->len);
+    reply_bulk(r, m->channel->data, m->channel->len);
+    reply_bulk_bytes(r, m->payload); /* a big payload is referenced, not copied */
+}
+
+int inbox_drain(struct inbox *in, struct reply *r)
+{
+    int n = 0;
+    for (struct inbox_item *it = take_all(in), *next; it; it = next) {
+        next = it->next;
+        reply_pubsub_message(r, &it->m);
+        atomic_fetch_sub_explicit(&in->bytes, it->bytes, memory_order_relaxed);
+        item_free(it);
+        n++;
+    }
+    return n;
+}
