@@ -23,6 +23,7 @@ A command line may start with comparison markers (default: exact bytes):
                     . = the reply itself) are compared unordered; P:2
                     compares them by pairs (maps)
     ~skip           sent to both, replies not compared
+(a marker may also precede !reply and !recv)
 Directives:
     !resp3 / !resp2     HELLO 3 / HELLO 2 on the current connection (compared
                         with ~fields id)
@@ -83,6 +84,22 @@ Several clients at once (blocking commands):
                         CLIENT UNBLOCK $ID. A file ends with every
                         connection's pending replies read: one left is a
                         failure
+Frames no command of the step asked for (pub/sub):
+    !recv [N]           read the next N (default 1) frames of the current
+                        connection from both servers, whatever sent them:
+                        the confirmations of SUBSCRIBE a b c after the
+                        first (which the command step itself reads), and
+                        messages and keyspace notifications pushed by
+                        other connections' commands. Waits up to
+                        REPLY_TIMEOUT per frame; compared exactly as their
+                        concatenated bytes, or under a marker as an array
+                        of the N frames (~sorted !recv 2: two pmessages
+                        whose order Redis leaves to its hash seed).
+                        Refused, like a command, on a connection with
+                        pending !nowait replies. A file ends with nothing
+                        unread on any connection: bytes already received
+                        and never read are a failure (check with !noreply
+                        for frames that may come late)
 """
 
 import re
@@ -92,9 +109,9 @@ MARKER_ARGS = {"~int": 0, "~range": 2, "~near": 1, "~sorted": 0, "~any": 0,
                "~fields": 1, "~kvs": 1, "~sortat": 1, "~skip": 0}
 DIRECTIVES = {"!resp3", "!resp2", "!sleep", "!flush", "!raw", "!rawclose", "!send",
               "!newconn", "!conn", "!scanall", "!repeat",
-              "!nowait", "!reply", "!noreply", "!blocked", "!let"}
+              "!nowait", "!reply", "!noreply", "!blocked", "!let", "!recv"}
 # Directives that take a comparison marker (it applies to their reply).
-MARKED_DIRECTIVES = {"!reply"}
+MARKED_DIRECTIVES = {"!reply", "!recv"}
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 EXPANSION = re.compile(r"\{(\d+)\.\.(\d+)\|(.*)\}")
 ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "a": b"\a",
@@ -222,9 +239,9 @@ def parse_line(file, lineno, text):
         if head not in DIRECTIVES:
             raise CaseError("unknown directive %s" % head)
         if marker is not None and head not in MARKED_DIRECTIVES:
-            raise CaseError("markers apply to commands and !reply, not to %s" % head)
+            raise CaseError("markers apply to commands, !reply and !recv, not to %s" % head)
         rest = stripped[len(head):]
-        if head in ("!sleep", "!conn", "!blocked"):
+        if head in ("!sleep", "!conn", "!blocked", "!recv"):
             args = [a.encode() for a in shlex.split(rest)]
         else:
             args = split_args(rest)
@@ -236,6 +253,9 @@ def parse_line(file, lineno, text):
             raise CaseError("!conn needs a name")
         if head in ("!reply", "!noreply") and args:
             raise CaseError("%s takes no arguments" % head)
+        if head == "!recv" and (len(args) > 1 or (args and (not args[0].isdigit()
+                                                            or int(args[0]) < 1))):
+            raise CaseError("!recv takes an optional count of frames (1 or more)")
         if head == "!nowait" and not args:
             raise CaseError("!nowait needs a command")
         if head == "!blocked" and (len(args) != 1 or not args[0].isdigit()):
