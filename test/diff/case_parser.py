@@ -22,6 +22,9 @@ A command line may start with comparison markers (default: exact bytes):
                     (indexes into nested arrays: 0.9 = element 9 of element 0,
                     . = the reply itself) are compared unordered; P:2
                     compares them by pairs (maps)
+    ~info F1,F2     an INFO text: only the values of the fields listed are
+                    compared (both must have them): ~info pubsub_channels
+                    INFO stats
     ~skip           sent to both, replies not compared
 (a marker may also precede !reply and !recv)
 Directives:
@@ -106,7 +109,7 @@ import re
 import shlex
 
 MARKER_ARGS = {"~int": 0, "~range": 2, "~near": 1, "~sorted": 0, "~any": 0,
-               "~fields": 1, "~kvs": 1, "~sortat": 1, "~skip": 0}
+               "~fields": 1, "~kvs": 1, "~sortat": 1, "~info": 1, "~skip": 0}
 DIRECTIVES = {"!resp3", "!resp2", "!sleep", "!flush", "!raw", "!rawclose", "!send",
               "!newconn", "!conn", "!scanall", "!repeat",
               "!nowait", "!reply", "!noreply", "!blocked", "!let", "!recv"}

@@ -51,6 +51,8 @@ def compare(marker, a, b):
         return None
     if name == "~range":
         return _check_range(params, a, b)
+    if name == "~info":  # compared even when the bytes are equal: fields must exist
+        return _compare_info(params[0].split(","), a, b)
     if a.raw == b.raw:
         return None
     if name is None:
@@ -199,4 +201,32 @@ def _compare_kvs(ignored, a, b):
     for i, ((k, va), (_, vb)) in enumerate(zip(la, lb)):
         if k not in ignored and va != vb:
             return "field %s (#%d) differs: %s vs %s" % (escape(k), i, escape(va or b""), escape(vb or b""))
+    return None
+
+
+def _info_fields(r):
+    """{field: value} of an INFO text ("field:value" lines), or None."""
+    if r.kind not in "$=" or not isinstance(r.value, bytes):
+        return None
+    text = r.value[4:] if r.kind == "=" else r.value
+    out = {}
+    for line in text.split(b"\n"):
+        line = line.rstrip(b"\r")
+        if line and not line.startswith(b"#"):
+            k, sep, v = line.partition(b":")
+            if sep:
+                out[k] = v
+    return out
+
+
+def _compare_info(fields, a, b):
+    fa, fb = _info_fields(a), _info_fields(b)
+    if fa is None or fb is None:
+        return "not INFO texts"
+    for f in fields:
+        k = f.encode()
+        if k not in fa or k not in fb:
+            return "field %s missing (%s)" % (f, "first" if k not in fa else "second")
+        if fa[k] != fb[k]:
+            return "field %s differs: %s vs %s" % (f, escape(fa[k]), escape(fb[k]))
     return None
