@@ -22,6 +22,11 @@ A command line may start with comparison markers (default: exact bytes):
                     (indexes into nested arrays: 0.9 = element 9 of element 0,
                     . = the reply itself) are compared unordered; P:2
                     compares them by pairs (maps)
+    ~mask P1,P2     like exact, except that the elements at the given paths
+                    (as for ~sortat; * stands for every index: *.1 is
+                    element 1 of every element) are compared by type only:
+                    ~mask 1 !recv (the channel of an UNSUBSCRIBE
+                    confirmation, whose order Redis leaves to its hash seed)
     ~info F1,F2     an INFO text: only the values of the fields listed are
                     compared (both must have them): ~info pubsub_channels
                     INFO stats
@@ -109,7 +114,7 @@ import re
 import shlex
 
 MARKER_ARGS = {"~int": 0, "~range": 2, "~near": 1, "~sorted": 0, "~any": 0,
-               "~fields": 1, "~kvs": 1, "~sortat": 1, "~info": 1, "~skip": 0}
+               "~fields": 1, "~kvs": 1, "~sortat": 1, "~mask": 1, "~info": 1, "~skip": 0}
 DIRECTIVES = {"!resp3", "!resp2", "!sleep", "!flush", "!raw", "!rawclose", "!send",
               "!newconn", "!conn", "!scanall", "!repeat",
               "!nowait", "!reply", "!noreply", "!blocked", "!let", "!recv"}

@@ -51,6 +51,8 @@ def compare(marker, a, b):
         return None
     if name == "~range":
         return _check_range(params, a, b)
+    if name == "~mask":
+        return _compare_mask(_mask_specs(params[0]), (), a, b)
     if name == "~info":  # compared even when the bytes are equal: fields must exist
         return _compare_info(params[0].split(","), a, b)
     if a.raw == b.raw:
@@ -110,6 +112,36 @@ def _compare_sortat(specs, path, a, b):
         return None if ga == gb else "different elements at %s" % _path(path)
     for i, (x, y) in enumerate(zip(a.value, b.value)):
         reason = _compare_sortat(specs, path + (i,), x, y)
+        if reason:
+            return reason
+    return None
+
+
+def _mask_specs(text):
+    """"1,*.1" -> [("1",), ("*", "1")]: paths (indexes into nested arrays,
+    * for every index) of the elements compared by type only."""
+    return [tuple(item.split(".")) for item in text.split(",")]
+
+
+def _masked(specs, path):
+    for spec in specs:
+        if len(spec) == len(path) and all(s in ("*", str(i)) for s, i in zip(spec, path)):
+            return True
+    return False
+
+
+def _compare_mask(specs, path, a, b):
+    if a.kind != b.kind:
+        return "reply types differ at %s" % _path(path)
+    if _masked(specs, path):
+        return None
+    agg = "*~%>"
+    if a.kind not in agg or a.value is None or b.value is None:
+        return None if a.raw == b.raw else "bytes differ at %s" % _path(path)
+    if len(a.value) != len(b.value):
+        return "lengths differ at %s (%d vs %d)" % (_path(path), len(a.value), len(b.value))
+    for i, (x, y) in enumerate(zip(a.value, b.value)):
+        reason = _compare_mask(specs, path + (i,), x, y)
         if reason:
             return reason
     return None
