@@ -22,7 +22,16 @@ A command line may start with comparison markers (default: exact bytes):
                     (indexes into nested arrays: 0.9 = element 9 of element 0,
                     . = the reply itself) are compared unordered; P:2
                     compares them by pairs (maps)
+    ~mask P1,P2     like exact, except that the elements at the given paths
+                    (as for ~sortat; * stands for every index: *.1 is
+                    element 1 of every element) are compared by type only:
+                    ~mask 1 !recv (the channel of an UNSUBSCRIBE
+                    confirmation, whose order Redis leaves to its hash seed)
+    ~info F1,F2     an INFO text: only the values of the fields listed are
+                    compared (both must have them): ~info pubsub_channels
+                    INFO stats
     ~skip           sent to both, replies not compared
+(a marker may also precede !reply and !recv)
 Directives:
     !resp3 / !resp2     HELLO 3 / HELLO 2 on the current connection (compared
                         with ~fields id)
@@ -83,18 +92,34 @@ Several clients at once (blocking commands):
                         CLIENT UNBLOCK $ID. A file ends with every
                         connection's pending replies read: one left is a
                         failure
+Frames no command of the step asked for (pub/sub):
+    !recv [N]           read the next N (default 1) frames of the current
+                        connection from both servers, whatever sent them:
+                        the confirmations of SUBSCRIBE a b c after the
+                        first (which the command step itself reads), and
+                        messages and keyspace notifications pushed by
+                        other connections' commands. Waits up to
+                        REPLY_TIMEOUT per frame; compared exactly as their
+                        concatenated bytes, or under a marker as an array
+                        of the N frames (~sorted !recv 2: two pmessages
+                        whose order Redis leaves to its hash seed).
+                        Refused, like a command, on a connection with
+                        pending !nowait replies. A file ends with nothing
+                        unread on any connection: bytes already received
+                        and never read are a failure (check with !noreply
+                        for frames that may come late)
 """
 
 import re
 import shlex
 
 MARKER_ARGS = {"~int": 0, "~range": 2, "~near": 1, "~sorted": 0, "~any": 0,
-               "~fields": 1, "~kvs": 1, "~sortat": 1, "~skip": 0}
+               "~fields": 1, "~kvs": 1, "~sortat": 1, "~mask": 1, "~info": 1, "~skip": 0}
 DIRECTIVES = {"!resp3", "!resp2", "!sleep", "!flush", "!raw", "!rawclose", "!send",
               "!newconn", "!conn", "!scanall", "!repeat",
-              "!nowait", "!reply", "!noreply", "!blocked", "!let"}
+              "!nowait", "!reply", "!noreply", "!blocked", "!let", "!recv"}
 # Directives that take a comparison marker (it applies to their reply).
-MARKED_DIRECTIVES = {"!reply"}
+MARKED_DIRECTIVES = {"!reply", "!recv"}
 VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 EXPANSION = re.compile(r"\{(\d+)\.\.(\d+)\|(.*)\}")
 ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "b": b"\b", "a": b"\a",
@@ -222,9 +247,9 @@ def parse_line(file, lineno, text):
         if head not in DIRECTIVES:
             raise CaseError("unknown directive %s" % head)
         if marker is not None and head not in MARKED_DIRECTIVES:
-            raise CaseError("markers apply to commands and !reply, not to %s" % head)
+            raise CaseError("markers apply to commands, !reply and !recv, not to %s" % head)
         rest = stripped[len(head):]
-        if head in ("!sleep", "!conn", "!blocked"):
+        if head in ("!sleep", "!conn", "!blocked", "!recv"):
             args = [a.encode() for a in shlex.split(rest)]
         else:
             args = split_args(rest)
@@ -236,6 +261,9 @@ def parse_line(file, lineno, text):
             raise CaseError("!conn needs a name")
         if head in ("!reply", "!noreply") and args:
             raise CaseError("%s takes no arguments" % head)
+        if head == "!recv" and (len(args) > 1 or (args and (not args[0].isdigit()
+                                                            or int(args[0]) < 1))):
+            raise CaseError("!recv takes an optional count of frames (1 or more)")
         if head == "!nowait" and not args:
             raise CaseError("!nowait needs a command")
         if head == "!blocked" and (len(args) != 1 or not args[0].isdigit()):

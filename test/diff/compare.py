@@ -51,6 +51,10 @@ def compare(marker, a, b):
         return None
     if name == "~range":
         return _check_range(params, a, b)
+    if name == "~mask":
+        return _compare_mask(_mask_specs(params[0]), (), a, b)
+    if name == "~info":  # compared even when the bytes are equal: fields must exist
+        return _compare_info(params[0].split(","), a, b)
     if a.raw == b.raw:
         return None
     if name is None:
@@ -108,6 +112,36 @@ def _compare_sortat(specs, path, a, b):
         return None if ga == gb else "different elements at %s" % _path(path)
     for i, (x, y) in enumerate(zip(a.value, b.value)):
         reason = _compare_sortat(specs, path + (i,), x, y)
+        if reason:
+            return reason
+    return None
+
+
+def _mask_specs(text):
+    """"1,*.1" -> [("1",), ("*", "1")]: paths (indexes into nested arrays,
+    * for every index) of the elements compared by type only."""
+    return [tuple(item.split(".")) for item in text.split(",")]
+
+
+def _masked(specs, path):
+    for spec in specs:
+        if len(spec) == len(path) and all(s in ("*", str(i)) for s, i in zip(spec, path)):
+            return True
+    return False
+
+
+def _compare_mask(specs, path, a, b):
+    if a.kind != b.kind:
+        return "reply types differ at %s" % _path(path)
+    if _masked(specs, path):
+        return None
+    agg = "*~%>"
+    if a.kind not in agg or a.value is None or b.value is None:
+        return None if a.raw == b.raw else "bytes differ at %s" % _path(path)
+    if len(a.value) != len(b.value):
+        return "lengths differ at %s (%d vs %d)" % (_path(path), len(a.value), len(b.value))
+    for i, (x, y) in enumerate(zip(a.value, b.value)):
+        reason = _compare_mask(specs, path + (i,), x, y)
         if reason:
             return reason
     return None
@@ -199,4 +233,32 @@ def _compare_kvs(ignored, a, b):
     for i, ((k, va), (_, vb)) in enumerate(zip(la, lb)):
         if k not in ignored and va != vb:
             return "field %s (#%d) differs: %s vs %s" % (escape(k), i, escape(va or b""), escape(vb or b""))
+    return None
+
+
+def _info_fields(r):
+    """{field: value} of an INFO text ("field:value" lines), or None."""
+    if r.kind not in "$=" or not isinstance(r.value, bytes):
+        return None
+    text = r.value[4:] if r.kind == "=" else r.value
+    out = {}
+    for line in text.split(b"\n"):
+        line = line.rstrip(b"\r")
+        if line and not line.startswith(b"#"):
+            k, sep, v = line.partition(b":")
+            if sep:
+                out[k] = v
+    return out
+
+
+def _compare_info(fields, a, b):
+    fa, fb = _info_fields(a), _info_fields(b)
+    if fa is None or fb is None:
+        return "not INFO texts"
+    for f in fields:
+        k = f.encode()
+        if k not in fa or k not in fb:
+            return "field %s missing (%s)" % (f, "first" if k not in fa else "second")
+        if fa[k] != fb[k]:
+            return "field %s differs: %s vs %s" % (f, escape(fa[k]), escape(fb[k]))
     return None

@@ -41,7 +41,7 @@ VARIABLE_REF = re.compile(rb"\$([A-Z][A-Z0-9_]*)")
 # Steps that read a reply on the current connection: refused while replies
 # sent with !nowait are pending there (they would read those instead).
 READS_CURRENT = {"cmd", "let", "raw", "rawclose", "scanall", "repeat", "resp3",
-                 "resp2", "flush"}
+                 "resp2", "flush", "recv"}
 
 
 class Unresponsive(Exception):
@@ -109,6 +109,38 @@ class Server:
             return "<no pending reply on this connection>"
         c.pending.pop(0)
         return self.read(c, timeout=REPLY_TIMEOUT)
+
+    def recv(self, n):
+        """The next n frames of the current connection, whatever sent them
+        (pub/sub confirmations and messages): one Reply, or for n > 1 a
+        Reply of kind '*' holding the n frames; a str when one did not
+        come."""
+        c = self.conns.get(self.current)
+        if c is None or c.closed:
+            return "<no open connection>"
+        frames = []
+        for _ in range(n):
+            r = self.read(c, timeout=REPLY_TIMEOUT)
+            if not isinstance(r, Reply):
+                if frames:
+                    return "%s after %d frame(s): %s" % (
+                        r, len(frames), escape(b"".join(f.raw for f in frames), 200))
+                return r
+            frames.append(r)
+        if n == 1:
+            return frames[0]
+        return Reply(b"".join(f.raw for f in frames), "*", frames)
+
+    def unread(self):
+        """{connection name: what it received and nobody read} (bytes
+        already there; a closed connection has nothing unread)."""
+        out = {}
+        for name, c in self.conns.items():
+            if c.closed or c.pending:
+                continue
+            if c.poll(0) is True:
+                out[name] = escape(c.buf[c.pos:], 200)
+        return out
 
     def anything_sent(self):
         """After the !noreply wait: None when the current connection has
@@ -277,6 +309,15 @@ class Runner:
             print("FAIL %s: connection %s ends the file with %d unread repl%s (of %s)"
                   % (name, cname, len(texts), "y" if len(texts) == 1 else "ies",
                      "; ".join(texts)))
+        # Frames nobody asked for (pub/sub messages) and nobody read.
+        ua, ub = self.ref.unread(), self.test.unread()
+        for cname in sorted(set(ua) | set(ub)):
+            if cname in left:
+                continue
+            self.failed += 1
+            print("FAIL %s: connection %s ends the file with unread data" % (name, cname))
+            print("    %-7s %s" % (self.ref.name + ":", ua.get(cname, "nothing")))
+            print("    %-7s %s" % (self.test.name + ":", ub.get(cname, "nothing")))
 
     def run_repeat(self, step):
         """!repeat A B CMD: every reply compared; one test, failing at the
@@ -319,6 +360,10 @@ class Runner:
             a, b = self.both(lambda s: s.reply())
             self.check(_Shown(step, "%s (reply to %s)" % (step.text, sent[0])),
                        step.marker, a, b)
+        elif k == "recv":
+            n = int(step.args[0]) if step.args else 1
+            a, b = self.both(lambda s: s.recv(n))
+            self.check(step, step.marker, a, b)
         elif k == "noreply":
             time.sleep(NOREPLY_WAIT)
             a, b = self.both(lambda s: s.anything_sent())
