@@ -10,8 +10,11 @@
  *
  * The I/O driver (net/reactor) plugs in through struct pool_driver: a worker
  * about to park polls the driver instead of sleeping (one at a time), so a
- * lone request is read, run and answered on one thread. Busy workers also
- * poll it without blocking every so often, so I/O is never starved.
+ * lone request is read, run and answered on one thread. When that poll
+ * brings it work, it wakes a sleeping worker to take the driver over: the
+ * task it runs may take long (DEBUG SLEEP, a big KEYS), and the other
+ * connections must still be read meanwhile. Busy workers also poll it
+ * without blocking every so often, so I/O is never starved.
  */
 #ifndef MAGPIE_CORE_POOL_H
 #define MAGPIE_CORE_POOL_H

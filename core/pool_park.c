@@ -110,6 +110,11 @@ void park__wait(struct pool *p, struct worker *w)
         }
         consume_wakeup(w);
         driver_give(p);
+        /* This worker now runs what the poll woke, which may take long
+         * (DEBUG SLEEP, a big SORT): wake a sleeper to take over the driver,
+         * or no one would read the other connections meanwhile. */
+        if (w->lifo != NULL)
+            idle__notify(p);
         return;
     }
     if (announce_sleep(w, PARK_ON_FUTEX)) {

@@ -42,10 +42,15 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     char flags[16];
     int nf = 0;
     /* In Redis's order (getClientInfoString). */
+    int multi = atomic_load_explicit(&s->multi.shown, memory_order_relaxed);
     if (session_subscribed(s))
         flags[nf++] = 'P';
+    if (multi >= 0)
+        flags[nf++] = 'x';
     if (block_pending(&s->block))
         flags[nf++] = 'b';
+    if (watch_list_dirty(&s->watch))
+        flags[nf++] = 'd';
     if (s == self && s->close_requested)
         flags[nf++] = 'c';
     if (c && c->is_unix)
@@ -60,21 +65,23 @@ static void describe(struct text *t, const struct session *s, const struct sessi
         for (int i = 0; i < ctx->argc; i++)
             argv_mem += ctx->argv[i].len;
     bool writing = c && atomic_load_explicit(&c->waiting_write, memory_order_relaxed);
-    text_printf(
-        t,
-        "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d sub=%u "
-        "psub=%u ssub=%u multi=-1 qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=0 "
-        "rbs=%d rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=%s cmd=%s "
-        "user=default redir=-1 resp=%d\n",
-        (unsigned long long)s->id, c ? c->addr : "", c ? c->laddr : "", c ? c->fd : -1,
-        s->name ? s->name : "", (unsigned long long)((now - created) / 1000),
-        (unsigned long long)((now > last ? now - last : 0) / 1000), flags,
-        atomic_load_explicit(&s->db, memory_order_relaxed), pubsub_count(&s->sub, PUBSUB_CHANNEL),
-        pubsub_count(&s->sub, PUBSUB_PATTERN), pubsub_count(&s->sub, PUBSUB_SHARD),
-        (unsigned long long)qbuf, (unsigned long long)(qcap > qbuf ? qcap - qbuf : 0),
-        (unsigned long long)argv_mem, c ? OUTBUF_BLOCK_SIZE : 0, (unsigned long long)obl,
-        (unsigned long long)obl, (unsigned long long)((c ? sizeof(*c) : sizeof(*s)) + qcap + obl),
-        writing ? "rw" : "r", cmdname, atomic_load_explicit(&s->resp, memory_order_relaxed));
+    text_printf(t,
+                "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d sub=%u "
+                "psub=%u ssub=%u multi=%d qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=%llu "
+                "rbs=%d rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=%s cmd=%s "
+                "user=default redir=-1 resp=%d\n",
+                (unsigned long long)s->id, c ? c->addr : "", c ? c->laddr : "", c ? c->fd : -1,
+                s->name ? s->name : "", (unsigned long long)((now - created) / 1000),
+                (unsigned long long)((now > last ? now - last : 0) / 1000), flags,
+                atomic_load_explicit(&s->db, memory_order_relaxed),
+                pubsub_count(&s->sub, PUBSUB_CHANNEL), pubsub_count(&s->sub, PUBSUB_PATTERN),
+                pubsub_count(&s->sub, PUBSUB_SHARD), multi, (unsigned long long)qbuf,
+                (unsigned long long)(qcap > qbuf ? qcap - qbuf : 0), (unsigned long long)argv_mem,
+                (unsigned long long)atomic_load_explicit(&s->multi.mem, memory_order_relaxed),
+                c ? OUTBUF_BLOCK_SIZE : 0, (unsigned long long)obl, (unsigned long long)obl,
+                (unsigned long long)((c ? sizeof(*c) : sizeof(*s)) + qcap + obl),
+                writing ? "rw" : "r", cmdname,
+                atomic_load_explicit(&s->resp, memory_order_relaxed));
 }
 
 static void reply_text(struct cmd_ctx *c, struct text *t)

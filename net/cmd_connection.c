@@ -47,6 +47,7 @@ static void reset_command(struct cmd_ctx *c)
 {
     struct session *s = session_of(c);
     c->db = 0;
+    session_end_transaction(s);
     session_unsubscribe_all(s);
     session_set_protocol(s, 2);
     session_set_name_field(s, &s->name, NULL, 0);

@@ -42,7 +42,17 @@ static void confirm(struct cmd_ctx *c, enum pubsub_kind kind, bool subscribe, co
 
 static void subscribe_generic(struct cmd_ctx *c, enum pubsub_kind kind)
 {
+    static const char *const names[3] = {[PUBSUB_CHANNEL] = "SUBSCRIBE",
+                                         [PUBSUB_PATTERN] = "PSUBSCRIBE",
+                                         [PUBSUB_SHARD] = "SSUBSCRIBE"};
     struct session *s = session_of(c);
+    /* A client that cannot wait expects one reply per command (inside EXEC,
+     * a socketless session); Redis still lets EXEC subscribe to channels
+     * and patterns, for compatibility. */
+    if ((c->mode & CMD_MODE_NO_BLOCK) && (kind == PUBSUB_SHARD || !s->multi.active)) {
+        reply_errorf(c->reply, "ERR %s isn't allowed for a DENY BLOCKING client", names[kind]);
+        return;
+    }
     for (int i = 1; i < c->argc; i++) {
         if (pubsub_subscribe(s->server->pubsub, &s->sub, kind, c->argv[i].ptr, c->argv[i].len) <
             0) {
@@ -172,6 +182,14 @@ static void list_channel(void *ctx, const char *name, size_t len)
 
 static void channels_generic(struct cmd_ctx *c, enum pubsub_kind kind)
 {
+    /* At most one pattern; Redis names the subcommand as it was typed. */
+    if (c->argc > 3) {
+        reply_errorf(c->reply,
+                     "ERR unknown subcommand or wrong number of arguments for '%.*s'. Try PUBSUB "
+                     "HELP.",
+                     (int)c->argv[1].len, c->argv[1].ptr);
+        return;
+    }
     struct channel_list l = {c->reply, 0};
     struct reply_deferred d = reply_defer(c->reply);
     const char *pattern = c->argc > 2 ? c->argv[2].ptr : NULL;

@@ -18,6 +18,8 @@ int net_commands_register(void)
         rc = cmd_command_register();
     if (rc == 0)
         rc = cmd_pubsub_register();
+    if (rc == 0)
+        rc = cmd_multi_register();
     return rc;
 }
 

@@ -181,7 +181,12 @@ static enum task_status conn_run(struct task *t)
             break;
         if (block_active(&c->session.block)) {
             block_begin(c);
-            TASK_AWAIT(t, wait_over(c));
+            for (;;) {
+                TASK_AWAIT(t, wait_over(c) || !inbox_empty(&c->session.inbox));
+                if (wait_over(c))
+                    break;
+                conn__deliver(c);
+            }
             /* The client went away (or is killed): nobody to serve. A writer
              * may be serving it at this very moment: then wait for it. */
             block_interrupt(&c->session.block, BLOCK_CANCELLED);

@@ -13,6 +13,9 @@
 void conn__touch(struct conn *c);
 /* One turn: run buffered commands, read more within the budget, flush. */
 void conn__turn(struct conn *c);
+/* While its command is blocked: writes out what other threads delivered
+ * (a RESP3 subscriber's messages come before its blocked reply). */
+void conn__deliver(struct conn *c);
 /* Publishes what CLIENT LIST and INFO show of c, and its byte counters. */
 void conn__publish(struct conn *c);
 

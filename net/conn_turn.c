@@ -60,8 +60,9 @@ static void protocol_error(struct conn *c)
     c->close_after_reply = true;
 }
 
-/* client-output-buffer-limit for the normal class, checked as Redis does:
- * over the hard limit, or over the soft limit for soft_seconds. */
+/* client-output-buffer-limit for the connection's class (normal, or pubsub
+ * for a subscriber), checked as Redis does: over the hard limit, or over
+ * the soft limit for soft_seconds. */
 static void check_output_limits(struct conn *c)
 {
     /* A subscriber is in the pub/sub class, its queued messages counting. */
@@ -254,6 +255,14 @@ void conn__turn(struct conn *c)
         if (read_some(c) <= 0)
             break;
     }
+    flush(c);
+    check_output_limits(c);
+    conn__publish(c);
+}
+
+void conn__deliver(struct conn *c)
+{
+    session_drain_inbox(&c->session);
     flush(c);
     check_output_limits(c);
     conn__publish(c);

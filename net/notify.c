@@ -49,5 +49,6 @@ static void on_key_event(void *ctx, const struct key_event *ev)
 
 int notify_start(struct server *s)
 {
-    return keyspace_observe_keys(s->ks, on_key_event, s);
+    int rc = keyspace_observe_keys(s->ks, on_key_event, s);
+    return rc ? rc : keyspace_observe_misses(s->ks, on_key_event, s);
 }

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The session running a command on this thread: a message it publishes to
@@ -43,6 +44,8 @@ void session_init(struct session *s, struct server *server, struct conn *conn, s
     block_init(&s->block, task);
     pubsub_subscriber_init(&s->sub, deliver);
     inbox_init(&s->inbox);
+    multi_init(&s->multi);
+    watch_list_init(&s->watch);
     if (task)
         s->ctx.block = &s->block;
     else
@@ -72,6 +75,7 @@ void session_destroy(struct session *s)
     /* First: afterwards no publisher can reach the session. */
     pubsub_subscriber_destroy(s->server->pubsub, &s->sub);
     inbox_destroy(&s->inbox);
+    session_end_transaction(s);
     block_destroy(&s->block);
     cmd_ctx_free(&s->ctx);
     mem_free(s->name);
@@ -143,6 +147,22 @@ bool session_set_name_field(struct session *s, char **field, const char *bytes, 
     return true;
 }
 
+void session_end_transaction(struct session *s)
+{
+    multi_end(&s->multi);
+    keyspace_unwatch_all(&s->watch);
+}
+
+/* What runs at once inside MULTI rather than being queued. */
+static bool runs_inside_multi(const struct command *cmd)
+{
+    static const char *const immediate[] = {"exec", "discard", "multi", "watch", "quit", "reset"};
+    for (size_t i = 0; i < ARRAY_SIZE(immediate); i++)
+        if (strcmp(cmd->name, immediate[i]) == 0)
+            return true;
+    return false;
+}
+
 /* What RESP2 allows a subscribed client, as Redis's processCommand lists it. */
 static bool allowed_while_subscribed(const struct command *cmd)
 {
@@ -160,6 +180,89 @@ static void count_error(struct session *s)
     atomic_fetch_add_explicit(&s->server->counters.error_replies, 1, memory_order_relaxed);
 }
 
+/* A command refused before running (Redis's rejectCommand), after its
+ * error was written: counted, and inside MULTI it dooms the transaction. */
+static void rejected(struct session *s, const struct command *cmd)
+{
+    atomic_store_explicit(&s->last_cmd, cmd, memory_order_relaxed);
+    if (cmd)
+        stats_count_rejected(s->server->stats, command_index(cmd));
+    count_error(s);
+    multi_reject(&s->multi);
+}
+
+static bool is_exec(const struct command *cmd)
+{
+    return cmd && strcmp(cmd->name, "exec") == 0;
+}
+
+/* Refuses cmd with `msg` (an error line, "ERR ..." or "NOAUTH ..."). EXEC
+ * refused answers EXECABORT with the reason, and the transaction ends. */
+static void reject(struct session *s, const struct command *cmd, const char *msg)
+{
+    if (is_exec(cmd)) {
+        if (strncmp(msg, "ERR ", 4) == 0)
+            msg += 4;
+        reply_errorf(&s->reply, "EXECABORT Transaction discarded because of: %s", msg);
+        session_end_transaction(s);
+    } else {
+        reply_error(&s->reply, msg);
+    }
+    rejected(s, cmd);
+}
+
+/* The command a line names, as Redis records it for CLIENT LIST when it
+ * refuses the line: a container's subcommand, NULL when unknown. */
+static const struct command *named_command(int argc, const struct resp_arg *argv)
+{
+    const struct command *cmd = command_lookup(argv[0].ptr, argv[0].len);
+    if (cmd && cmd->subcommands && argc >= 2)
+        return command_find_subcommand(cmd, argv[1].ptr, argv[1].len);
+    return cmd;
+}
+
+/* Runs cmd (whose arguments are in s->ctx), started at `start`, and counts
+ * it; returns when it ended. */
+static uint64_t call_counted(struct session *s, const struct command *cmd, uint64_t start)
+{
+    unsigned long errors_before = s->reply.out->errors;
+    running = s;
+    command_call(&s->ctx, cmd);
+    running = NULL;
+    uint64_t end = clock_mono_ns();
+    bool failed = s->reply.out->errors != errors_before;
+    stats_count_call(s->server->stats, command_index(cmd), (end - start) / 1000, failed);
+    if (failed)
+        count_error(s);
+    return end;
+}
+
+void session_run_queued(struct session *s, const struct multi_cmd *q)
+{
+    s->ctx.argc = q->argc;
+    s->ctx.argv = q->argv;
+    call_counted(s, q->cmd, clock_mono_ns());
+}
+
+static void queue_command(struct session *s, const struct command *cmd)
+{
+    if (cmd->flags & CMD_NO_MULTI) {
+        reject(s, cmd, "ERR Command not allowed inside a transaction");
+        return;
+    }
+    /* A doomed transaction queues nothing more (Redis's queueMultiCommand:
+     * CLIENT LIST's multi= stops counting). */
+    if (s->multi.aborted || watch_list_dirty(&s->watch)) {
+        reply_simple(&s->reply, "QUEUED");
+        return;
+    }
+    if (multi_queue(&s->multi, cmd, s->ctx.argc, s->ctx.argv) != 0) {
+        reject(s, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+        return;
+    }
+    reply_simple(&s->reply, "QUEUED");
+}
+
 void session_clock_start(struct session *s, struct session_clock *clk)
 {
     clk->start_mono_ns = clk->mono_ns = clock_mono_ns();
@@ -175,45 +278,39 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
     ctx->now_ms = clk->start_unix_ms + (int64_t)((clk->mono_ns - clk->start_mono_ns) / 1000000);
 
     /* Unknown command or subcommand, wrong arity: Redis's error, written by
-     * command_resolve; a known command counts it as rejected. */
-    const struct command *cmd = command_resolve(ctx);
-    if (!cmd) {
-        const struct command *named = command_lookup(argv[0].ptr, argv[0].len);
-        if (named)
-            stats_count_rejected(server->stats, command_index(named));
-        count_error(s);
+     * command_resolve (EXEC's own arity error aborts the transaction). */
+    if (argc != 1 && arg_is(&argv[0], "exec")) {
+        reject(s, command_lookup(argv[0].ptr, argv[0].len),
+               "ERR wrong number of arguments for 'exec' command");
         return;
     }
-    int entry = command_index(cmd);
+    const struct command *cmd = command_resolve(ctx);
+    if (!cmd) {
+        rejected(s, named_command(argc, argv));
+        return;
+    }
     if (!s->authenticated && server_auth_required(server) && !(cmd->flags & CMD_NO_AUTH)) {
-        reply_error(&s->reply, "NOAUTH Authentication required.");
-        stats_count_rejected(server->stats, entry);
-        count_error(s);
+        reject(s, cmd, "NOAUTH Authentication required.");
         return;
     }
 
     if (s->reply.proto == 2 && session_subscribed(s) && !allowed_while_subscribed(cmd)) {
-        reply_errorf(&s->reply,
-                     "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / "
-                     "QUIT / RESET are allowed in this context",
-                     cmd->name);
-        stats_count_rejected(server->stats, entry);
-        count_error(s);
+        char msg[160];
+        snprintf(msg, sizeof(msg),
+                 "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+                 "RESET are allowed in this context",
+                 cmd->name);
+        reject(s, cmd, msg);
         return;
     }
 
     atomic_store_explicit(&s->last_cmd, cmd, memory_order_relaxed);
-    unsigned long errors_before = s->reply.out->errors;
-    uint64_t start = clk->mono_ns;
     session_drain_inbox(s); /* what arrived before this command answers first */
-    running = s;
-    command_call(ctx, cmd);
-    running = NULL;
-    clk->mono_ns = clock_mono_ns();
-    uint64_t usec = (clk->mono_ns - start) / 1000;
-    bool failed = s->reply.out->errors != errors_before;
-    stats_count_call(server->stats, entry, usec, failed);
-    if (failed)
-        count_error(s);
+    if (s->multi.active && !runs_inside_multi(cmd)) {
+        queue_command(s, cmd);
+        clk->mono_ns = clock_mono_ns();
+    } else {
+        clk->mono_ns = call_counted(s, cmd, clk->mono_ns);
+    }
     atomic_store_explicit(&s->db, ctx->db, memory_order_relaxed);
 }

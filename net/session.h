@@ -1,8 +1,8 @@
 /*
  * A client session: what Redis calls the client, apart from its socket. It
  * holds the client's state (selected database, protocol, authentication,
- * name, and the blocked state of a blocking command; later the MULTI queue,
- * subscriptions and WATCH list) and runs commands for it. A connection
+ * name, the blocked state of a blocking command, the MULTI queue, the
+ * WATCH list and the subscriptions) and runs commands for it. A connection
  * (net/conn.h) embeds one and owns only the socket side: the fd, the request
  * reader, the output chain and the budgets.
  *
@@ -19,11 +19,13 @@
 #define MAGPIE_NET_SESSION_H
 
 #include "net/inbox.h"
+#include "net/multi.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
 #include "store/block.h"
 #include "store/command.h"
 #include "store/pubsub.h"
+#include "store/watch.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,6 +55,9 @@ struct session {
      * to it, which it writes out between commands (net/inbox.h). */
     struct pubsub_subscriber sub;
     struct inbox inbox;
+    /* MULTI's queue (net/multi.h) and the keys WATCHed for its EXEC. */
+    struct multi multi;
+    struct watch_list watch;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
     ATOMIC(int) db;
@@ -105,6 +110,12 @@ void session_clock_start(struct session *s, struct session_clock *clk);
 /* Executes one parsed command with Redis's checks in Redis's order (unknown
  * command, arity, authentication); advances clk to its end. */
 void session_execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk);
+
+/* Runs one of EXEC's queued commands (its locks held by EXEC's plan),
+ * counted in the command statistics like any other. */
+void session_run_queued(struct session *s, const struct multi_cmd *q);
+/* Leaves MULTI and forgets the WATCHed keys (EXEC, DISCARD, RESET). */
+void session_end_transaction(struct session *s);
 
 /* Whether the session listens on a channel or pattern (RESP2 then allows
  * only the pub/sub commands, PING, QUIT and RESET). */

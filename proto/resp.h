@@ -48,6 +48,12 @@ struct resp_arg {
     struct bytes *owner;
 };
 
+/* A copy of a command's arguments that outlives the request (a queued or
+ * blocked command, a rewritten form): one mem_alloc'd block holding the
+ * array and then every argument's bytes; mem_free it. NULL when out of
+ * memory. */
+struct resp_arg *resp_args_copy(const struct resp_arg *argv, int argc);
+
 struct resp_limits {
     long long max_bulk_len; /* proto-max-bulk-len */
     size_t max_inline_len;  /* inline request and bulk/multibulk count lines */

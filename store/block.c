@@ -48,29 +48,11 @@ bool cmd_can_block(const struct cmd_ctx *c)
     return c->block && !(c->mode & CMD_MODE_NO_BLOCK);
 }
 
-/* The command's arguments in one allocation that outlives the request. */
-static struct resp_arg *copy_args(const struct resp_arg *argv, int argc)
-{
-    size_t bytes = (size_t)argc * sizeof(*argv);
-    for (int i = 0; i < argc; i++)
-        bytes += argv[i].len;
-    struct resp_arg *copy = mem_alloc(bytes);
-    if (!copy)
-        return NULL;
-    char *data = (char *)(copy + argc);
-    for (int i = 0; i < argc; i++) {
-        memcpy(data, argv[i].ptr, argv[i].len);
-        copy[i] = (struct resp_arg){.ptr = data, .len = argv[i].len, .owner = NULL};
-        data += argv[i].len;
-    }
-    return copy;
-}
-
 int block_prepare(struct cmd_ctx *c, const struct block_kind *kind, uint64_t timeout_ms, int nkeys)
 {
     struct block *b = c->block;
     assert(cmd_can_block(c) && block_state(b) == BLOCK_IDLE && nkeys > 0);
-    b->argv = copy_args(c->argv, c->argc);
+    b->argv = resp_args_copy(c->argv, c->argc);
     b->waiters = mem_calloc((size_t)nkeys, sizeof(*b->waiters));
     if (!b->argv || !b->waiters) {
         block_forget(b);

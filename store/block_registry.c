@@ -5,6 +5,7 @@
  * do_block_serve offers every ready key to its waiters, oldest first.
  */
 #include "store/blocking.h"
+#include "store/keyspace_impl.h"
 
 #include "core/alloc.h"
 #include "core/task.h"
@@ -18,7 +19,8 @@ struct blocked_key {
     struct table_node node;
     struct block_waiter *head, *tail; /* oldest first */
     struct blocked_key *next_ready;
-    bool ready; /* in the shard's ready list, or being served */
+    uint64_t ready_stamp; /* when it became ready, in this thread's order */
+    bool ready;           /* in the shard's ready list, or being served */
     uint32_t len;
     char key[];
 };
@@ -55,7 +57,7 @@ const struct table_type blocked_key_type = {
 void blocked_keys_clear(struct shard *s)
 {
     table_clear(&s->blocked);
-    s->ready = NULL;
+    s->ready = s->ready_tail = NULL;
 }
 
 static struct blocked_key *do_find_blocked(struct shard *s, const char *key, size_t len,
@@ -120,13 +122,22 @@ void do_block_unlink(struct shard *s, struct block_waiter *w)
     do_drop_if_unwaited(s, bk);
 }
 
+/* Orders the keys one locked section makes ready, across its shards: they
+ * are served in that order, as Redis serves its ready keys. */
+static _Thread_local uint64_t ready_clock;
+
 static void mark_ready(struct shard *s, struct blocked_key *bk) REQUIRES(&s->lock)
 {
     if (bk->ready)
         return;
     bk->ready = true;
-    bk->next_ready = s->ready;
-    s->ready = bk;
+    bk->ready_stamp = ++ready_clock;
+    bk->next_ready = NULL;
+    if (s->ready)
+        s->ready_tail->next_ready = bk;
+    else
+        s->ready = bk;
+    s->ready_tail = bk;
 }
 
 static void mark_ready_node(void *ctx, struct table_node *n)
@@ -181,15 +192,37 @@ static void do_serve_key(struct shard *s, struct blocked_key *bk) REQUIRES(&s->l
     }
 }
 
+/* Serves the first ready key of s. */
+static void do_serve_first(struct shard *s) REQUIRES(&s->lock)
+{
+    struct blocked_key *bk = s->ready;
+    s->ready = bk->next_ready;
+    /* bk->ready stays set while it is served, so the serving's own writes
+     * to the key do not queue it again. */
+    do_serve_key(s, bk);
+    bk->ready = false;
+    do_drop_if_unwaited(s, bk);
+}
+
 void do_block_serve(struct shard *s)
 {
-    while (s->ready) {
-        struct blocked_key *bk = s->ready;
-        s->ready = bk->next_ready;
-        /* bk->ready stays set while it is served, so the serving's own
-         * writes to the key do not queue it again. */
-        do_serve_key(s, bk);
-        bk->ready = false;
-        do_drop_if_unwaited(s, bk);
+    while (s->ready)
+        do_serve_first(s);
+}
+
+void do_block_serve_all(struct keyspace *ks, const uint32_t *ids, uint32_t n)
+{
+    for (;;) {
+        struct shard *first = NULL;
+        for (uint32_t i = 0; i < n; i++) {
+            struct shard *s = keyspace_shard(ks, ids[i]);
+            shard_assume_held(s);
+            if (s->ready && (!first || s->ready->ready_stamp < first->ready->ready_stamp))
+                first = s;
+        }
+        if (!first)
+            return;
+        shard_assume_held(first);
+        do_serve_first(first);
     }
 }

@@ -93,5 +93,8 @@ void do_block_unlink(struct shard *s, struct block_waiter *w) REQUIRES(&s->lock)
 void do_block_signal(struct shard *s, const char *key, size_t len) REQUIRES(&s->lock);
 /* Before the lock is released: serves the waiters of every ready key. */
 void do_block_serve(struct shard *s) REQUIRES(&s->lock);
+/* The same for several shards held together (a multi-shard guard, EXEC's
+ * plan), every ready key in the order it became ready. */
+void do_block_serve_all(struct keyspace *ks, const uint32_t *ids, uint32_t n) NO_THREAD_SAFETY;
 
 #endif

@@ -74,7 +74,7 @@ static void flush_dbs(struct cmd_ctx *c, int first_db, int n_dbs)
             struct shard *s = keyspace_shard(ks, first + i);
             shard_assume_held(s);
             do_take_contents(s, &taken[i]);
-            do_shard_event(s, "flush", false);
+            do_shard_event(s, "flush", &taken[i].table);
         }
     }
     shard_set_free(&set);
@@ -140,8 +140,8 @@ void swapdb_command(struct cmd_ctx *c)
             shard_assume_held(x);
             shard_assume_held(y);
             do_swap_contents(x, y);
-            do_shard_event(x, "swapdb", true);
-            do_shard_event(y, "swapdb", true);
+            do_shard_event(x, "swapdb", &y->table);
+            do_shard_event(y, "swapdb", &x->table);
         }
     }
     shard_set_free(&set);

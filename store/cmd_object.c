@@ -22,7 +22,7 @@ static bool do_object_info(struct shard *s, const struct key *k, enum object_fie
                            int64_t now_ms, const char **encoding, long long *number)
     REQUIRES(&s->lock)
 {
-    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
+    struct entry *e = do_lookup(s, k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH | LOOKUP_NONOTIFY, NULL);
     if (!e)
         return false;
     struct value v;

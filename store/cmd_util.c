@@ -125,7 +125,7 @@ enum peek_result peek_string_snapshot(const struct key *k, int64_t now_ms,
             r = PEEK_LOCK;
     }
     ebr_exit();
-    shard_count_peek(k->shard, r);
+    shard_count_peek(k->shard, k, r);
     return r;
 }
 
@@ -157,7 +157,7 @@ enum peek_result peek_fields(const struct key *k, int64_t now_ms, unsigned flags
     ebr_enter();
     enum peek_result r = shard_peek(k->shard, k, now_ms, flags, view);
     ebr_exit();
-    shard_count_peek(k->shard, r);
+    shard_count_peek(k->shard, k, r);
     return r;
 }
 
@@ -169,6 +169,8 @@ bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, pe
         return false; /* not counted: these never try */
     uint64_t seqs[PEEK_MANY_MAX];
     uint64_t hits = 0;
+    _Static_assert(PEEK_MANY_MAX <= 32, "one bit per key below");
+    uint32_t missed = 0; /* bit i: keys[i] is missing */
     bool ok = true;
     ebr_enter();
     for (int i = 0; i < n && ok; i++) {
@@ -178,6 +180,8 @@ bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, pe
         if (ok) {
             seqs[i] = v.seq;
             hits += r == PEEK_HIT;
+            if (r == PEEK_MISS)
+                missed |= 1u << i;
             ok = visit(ctx, i, &v);
         }
     }
@@ -186,10 +190,13 @@ bool peek_many(const struct key *keys, int n, int64_t now_ms, unsigned flags, pe
     for (int i = 0; i < n && ok; i++)
         ok = shard_peek_valid(keys[i].shard, seqs[i]);
     ebr_exit();
-    if (ok)
+    if (ok) {
         shard_count_peeks(keys[0].shard, hits, (uint64_t)n - hits);
-    else
-        shard_count_peek(keys[0].shard, PEEK_LOCK);
+        for (int i = 0; i < n; i++)
+            if (missed & (1u << i))
+                shard_key_missed(keys[i].shard, &keys[i]);
+    } else
+        shard_count_peek(keys[0].shard, &keys[0], PEEK_LOCK);
     return ok;
 }
 

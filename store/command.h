@@ -224,9 +224,9 @@ void command_run_subcommand(struct cmd_ctx *c);
  * them all in ascending order, once; the commands then run as usual, and
  * every shard guard they open on a planned shard takes nothing (no
  * re-locking of a non-recursive mutex) and no lookup tries the lock-free
- * path. Debug builds abort when a command reaches a shard outside the plan.
- * In C, hold a plan only through LOCK_PLAN_GUARD, which keeps the lock
- * rule: no suspension inside.
+ * path. (INFO and DEBUG count as reaching every database.) Debug builds abort when a command
+ * reaches a shard outside the plan. In C, hold a plan only through LOCK_PLAN_GUARD, which keeps the
+ * lock rule: no suspension inside.
  */
 struct lock_plan;
 /* NULL when out of memory. */
@@ -237,6 +237,8 @@ void lock_plan_free(struct lock_plan *plan);
  * is SELECT. 0 or -ENOMEM. */
 int lock_plan_add(struct lock_plan *plan, int *db, const struct command *cmd,
                   const struct resp_arg *argv, int argc);
+/* Adds the shard of one key in db (a key WATCH guards). 0 or -ENOMEM. */
+int lock_plan_add_key(struct lock_plan *plan, int db, const char *key, size_t len);
 /* Takes / releases every lock of the plan (for LOCK_PLAN_GUARD and C++). */
 void lock_plan_acquire(struct lock_plan *plan);
 void lock_plan_release(struct lock_plan *plan);

@@ -28,24 +28,11 @@ void cmd_ctx_free(struct cmd_ctx *c)
 
 void cmd_rewrite(struct cmd_ctx *c, int argc, const struct resp_arg *argv)
 {
-    size_t bytes = (size_t)argc * sizeof(*argv);
-    for (int i = 0; i < argc; i++)
-        bytes += argv[i].len;
-    struct resp_arg *copy = mem_alloc(bytes ? bytes : 1);
     mem_free(c->rewrite_argv);
-    c->rewrite_argv = copy;
-    c->rewrite_argc = 0;
-    if (!copy) {
+    c->rewrite_argv = resp_args_copy(argv, argc);
+    c->rewrite_argc = c->rewrite_argv ? argc : 0;
+    if (!c->rewrite_argv)
         c->rewrite_failed = true;
-        return;
-    }
-    char *data = (char *)(copy + argc);
-    for (int i = 0; i < argc; i++) {
-        memcpy(data, argv[i].ptr, argv[i].len);
-        copy[i] = (struct resp_arg){.ptr = data, .len = argv[i].len, .owner = NULL};
-        data += argv[i].len;
-    }
-    c->rewrite_argc = argc;
 }
 
 static void emit_record(struct cmd_ctx *c, int db)

@@ -146,6 +146,11 @@ typedef void (*command_record_fn)(void *ctx, const struct command_record *rec);
  * locks. Returns 0, or -ENOSPC past KEYSPACE_MAX_OBSERVERS.
  */
 int keyspace_observe_keys(struct keyspace *ks, key_event_fn fn, void *ctx);
+/* Registers an observer of key misses (Redis's "keymiss"): a read that
+ * found no key, with class NOTIFY_KEY_MISS and seq 0. Not a change: it is
+ * reported on the reader's thread, with or without the key's lock (a
+ * lock-free read reports it too), and numbered nowhere. */
+int keyspace_observe_misses(struct keyspace *ks, key_event_fn fn, void *ctx);
 int keyspace_observe_commands(struct keyspace *ks, command_record_fn fn, void *ctx);
 
 /* Changes since start-up (Redis's server.dirty; INFO

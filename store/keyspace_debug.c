@@ -90,7 +90,8 @@ int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t ke
     key_locate(ks, db, key, key_len, &k);
     int rc = -ENOENT;
     SHARD_GUARD (k.shard) {
-        struct entry *e = do_lookup(k.shard, &k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH, NULL);
+        struct entry *e =
+            do_lookup(k.shard, &k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH | LOOKUP_NONOTIFY, NULL);
         if (e) {
             do_object_info(k.shard, e, now_ms, out);
             rc = 0;

@@ -45,7 +45,7 @@ static enum peek_result peek_get(const struct key *k, int64_t now_ms, struct val
             bytes_ref(v->p.str); /* alive while the section lasts */
     }
     ebr_exit();
-    shard_count_peek(k->shard, r);
+    shard_count_peek(k->shard, k, r);
     return r;
 }
 

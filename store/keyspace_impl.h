@@ -70,7 +70,9 @@ struct keyspace {
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;
+    int miss_observer_count;
     struct key_observer key_observers[KEYSPACE_MAX_OBSERVERS];
+    struct key_observer miss_observers[KEYSPACE_MAX_OBSERVERS];
     struct command_observer command_observers[KEYSPACE_MAX_OBSERVERS];
 };
 

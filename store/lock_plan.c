@@ -34,7 +34,7 @@ static const struct {
     {"flushdb", REACH_DB},    {"dbsize", REACH_DB},     {"keys", REACH_DB},
     {"scan", REACH_DB},       {"randomkey", REACH_DB},  {"flushall", REACH_ALL},
     {"swapdb", REACH_SWAPDB}, {"select", REACH_SELECT}, {"move", REACH_MOVE},
-    {"copy", REACH_COPY},
+    {"copy", REACH_COPY},     {"info", REACH_ALL},      {"debug", REACH_ALL},
 };
 
 static enum reach reach_of(const struct command *cmd)
@@ -72,11 +72,16 @@ static int db_arg(const struct keyspace *ks, const struct resp_arg *a)
     return (int)db;
 }
 
-static int add_key(struct lock_plan *plan, int db, const struct resp_arg *key)
+int lock_plan_add_key(struct lock_plan *plan, int db, const char *key, size_t len)
 {
     struct key k;
-    key_locate(plan->set.ks, db, key->ptr, key->len, &k);
+    key_locate(plan->set.ks, db, key, len, &k);
     return shard_set_add(&plan->set, k.shard_id);
+}
+
+static int add_key(struct lock_plan *plan, int db, const struct resp_arg *key)
+{
+    return lock_plan_add_key(plan, db, key->ptr, key->len);
 }
 
 static int add_db(struct lock_plan *plan, int db)

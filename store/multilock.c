@@ -1,6 +1,7 @@
 #include "store/multilock.h"
 
 #include "core/alloc.h"
+#include "store/blocking.h"
 #include "store/keyspace_impl.h"
 
 #include <errno.h>
@@ -150,6 +151,8 @@ void shard_set_unlock(struct shard_set *set)
 {
     do_mark_reads(set->ks, set->ids, set->count);
     bool planned = current_lock_plan != NULL;
+    if (!planned)
+        do_block_serve_all(set->ks, set->ids, set->count);
     for (uint32_t i = 0; i < set->count; i++) {
         struct shard *s = keyspace_shard(set->ks, set->ids[i]);
         if (!planned || !shard_planned(s))

@@ -10,6 +10,7 @@
 #include "store/hash.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STRIPES 64 /* per namespace: channels, shard channels */
@@ -45,6 +46,7 @@ struct pubsub {
 /* A name in a subscriber's own set (for UNSUBSCRIBE without arguments). */
 struct sub_name {
     struct table_node node;
+    uint64_t order; /* when it was subscribed, in its subscriber's count */
     uint32_t len;
     char name[];
 };
@@ -130,6 +132,7 @@ void pubsub_subscriber_init(struct pubsub_subscriber *sub, pubsub_deliver_fn del
         table_init(&sub->names[k], &sub_name_type);
         atomic_init(&sub->counts[k], 0);
     }
+    sub->subscribed = 0;
 }
 
 void pubsub_subscriber_destroy(struct pubsub *ps, struct pubsub_subscriber *sub)
@@ -307,6 +310,7 @@ int pubsub_subscribe(struct pubsub *ps, struct pubsub_subscriber *sub, enum pubs
         return -ENOMEM;
     }
     sn->len = (uint32_t)len;
+    sn->order = sub->subscribed++;
     memcpy(sn->name, name, len);
     int rc = join(ps, sub, kind, name, len, hash);
     if (rc != 0) {
@@ -345,11 +349,41 @@ static void each_name(void *arg, struct table_node *n)
     e->fn(e->ctx, sub_name_of(n)->name, sub_name_of(n)->len);
 }
 
+struct node_list {
+    struct sub_name **at;
+    size_t n;
+};
+
+static void collect_node(void *arg, struct table_node *n)
+{
+    struct node_list *l = arg;
+    l->at[l->n++] = sub_name_of(n);
+}
+
+static int by_order(const void *a, const void *b)
+{
+    uint64_t x = (*(struct sub_name *const *)a)->order;
+    uint64_t y = (*(struct sub_name *const *)b)->order;
+    return x < y ? -1 : x > y;
+}
+
 void pubsub_each_name(struct pubsub_subscriber *sub, enum pubsub_kind kind,
                       void (*fn)(void *ctx, const char *name, size_t len), void *ctx)
 {
-    struct each_ctx e = {fn, ctx};
-    table_foreach(&sub->names[kind], each_name, &e);
+    struct table *names = &sub->names[kind];
+    struct node_list l = {NULL, 0};
+    if (kind == PUBSUB_PATTERN && table_count(names) > 1)
+        l.at = mem_alloc((size_t)table_count(names) * sizeof(*l.at));
+    if (!l.at) { /* channels, or no memory to sort: table order */
+        struct each_ctx e = {fn, ctx};
+        table_foreach(names, each_name, &e);
+        return;
+    }
+    table_foreach(names, collect_node, &l);
+    qsort(l.at, l.n, sizeof(*l.at), by_order);
+    for (size_t i = 0; i < l.n; i++)
+        fn(ctx, l.at[i]->name, l.at[i]->len);
+    mem_free(l.at);
 }
 
 /* Collects names first: unsubscribing changes the table being walked. */

@@ -58,6 +58,7 @@ struct pubsub_subscriber {
      * the counts are read by CLIENT LIST from other threads). */
     struct table names[3];
     ATOMIC(uint32_t) counts[3];
+    uint64_t subscribed; /* subscriptions made: orders the patterns */
 };
 
 struct pubsub;
@@ -81,7 +82,8 @@ int pubsub_subscribe(struct pubsub *ps, struct pubsub_subscriber *sub, enum pubs
 int pubsub_unsubscribe(struct pubsub *ps, struct pubsub_subscriber *sub, enum pubsub_kind kind,
                        const char *name, size_t len);
 /* What sub listens on, for UNSUBSCRIBE without arguments: calls fn for each
- * name of that kind (the caller may not change sub's subscriptions inside). */
+ * name of that kind (the caller may not change sub's subscriptions inside);
+ * patterns in the order they were subscribed, as Redis keeps them. */
 void pubsub_each_name(struct pubsub_subscriber *sub, enum pubsub_kind kind,
                       void (*fn)(void *ctx, const char *name, size_t len), void *ctx);
 

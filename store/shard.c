@@ -4,6 +4,7 @@
 #include "store/blocking.h"
 #include "store/events.h"
 #include "store/hash.h"
+#include "store/watching.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -24,7 +25,8 @@ void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
     s->write_seq = 0;
     s->unannounced = false;
     table_init(&s->blocked, &blocked_key_type);
-    s->ready = NULL;
+    s->ready = s->ready_tail = NULL;
+    table_init(&s->watched, &watched_key_type);
 }
 
 void shard_destroy(struct shard *s) NO_THREAD_SAFETY
@@ -32,6 +34,7 @@ void shard_destroy(struct shard *s) NO_THREAD_SAFETY
     ttl_index_free(&s->ttl);
     table_clear(&s->table);
     blocked_keys_clear(s);
+    table_clear(&s->watched);
     lock_destroy(&s->lock);
 }
 
@@ -109,6 +112,11 @@ static struct entry *do_find(struct shard *s, const struct key *k, struct table_
     return entry_table_find(&s->table, k->hash, k->ptr, k->len, pos);
 }
 
+struct entry *do_find_stored(struct shard *s, const struct key *k)
+{
+    return do_find(s, k, NULL);
+}
+
 /* Deletes an expired key (lazily or actively), announcing it as Redis
  * does; the announcement comes before the entry can be freed, since the key
  * bytes may be the entry's own. */
@@ -132,8 +140,11 @@ struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, un
     }
     if (!(flags & (LOOKUP_WRITE | LOOKUP_NOSTATS)))
         read_stats_add(s->stats, e ? READ_STAT_HIT : READ_STAT_MISS, 1);
-    if (!e)
+    if (!e) {
+        if (!(flags & (LOOKUP_WRITE | LOOKUP_NONOTIFY)))
+            shard_key_missed(s, k);
         return NULL;
+    }
     if (!(flags & LOOKUP_NOTOUCH))
         entry_touch(e, entry_lru_clock(now_ms));
     if (pos)

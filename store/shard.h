@@ -71,7 +71,9 @@ struct shard {
     /* Keys clients wait on (store/blocking.h), under the lock: the waiters,
      * and the keys written since they were last served. */
     struct table blocked;
-    struct blocked_key *ready;
+    struct blocked_key *ready, *ready_tail; /* in the order they became ready */
+    /* Keys clients WATCH (store/watching.h), under the lock. */
+    struct table watched;
 } CACHE_ALIGNED;
 
 /* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */
@@ -90,9 +92,11 @@ void shard_destroy(struct shard *s);
  */
 void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
     REQUIRES(&s->lock);
-/* The same for a change to every key of the shard: FLUSHDB ("flush"),
- * SWAPDB ("swapdb", `refilled`: keys clients wait on may exist now). */
-void do_shard_event(struct shard *s, const char *name, bool refilled) REQUIRES(&s->lock);
+/* The same for a change to every key of the shard at once: FLUSHDB and
+ * FLUSHALL ("flush"; `before` is the table taken out), SWAPDB ("swapdb";
+ * `before` is the other database's shard's table, which now holds what s
+ * held). s->table holds what the shard has now. */
+void do_shard_event(struct shard *s, const char *name, struct table *before) REQUIRES(&s->lock);
 /*
  * Run by a multi-shard guard before it ends, all locks still held: when the
  * running command changed something, every shard it held without changing
@@ -209,7 +213,12 @@ enum lookup_flags {
     LOOKUP_WRITE = 1u << 0,   /* no hit/miss stats (Redis's lookupKeyWrite) */
     LOOKUP_NOTOUCH = 1u << 1, /* leave the LRU clock alone (TYPE, OBJECT, TTL) */
     LOOKUP_NOSTATS = 1u << 2,
+    LOOKUP_NONOTIFY = 1u << 3, /* a miss is not a keymiss (OBJECT, DEBUG OBJECT) */
 };
+
+/* A read found no key: reports Redis's keymiss to the keyspace's miss
+ * observers (store/events.h). Lock held or not. */
+void shard_key_missed(struct shard *s, const struct key *k);
 
 /*
  * The live entry for the key, or NULL. An expired key is deleted on the way
@@ -218,6 +227,10 @@ enum lookup_flags {
  */
 struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
                         struct table_pos *pos) REQUIRES(&s->lock);
+
+/* The entry stored under the key, expired or not, without reclaiming,
+ * counting or touching it (what WATCH looks at), or NULL. */
+struct entry *do_find_stored(struct shard *s, const struct key *k) REQUIRES(&s->lock);
 
 /* True when an entry with this expiry is dead at now_ms (Redis: now > when). */
 static inline bool expire_passed(int64_t when, int64_t now_ms)
@@ -344,8 +357,9 @@ bool shard_peek_valid(struct shard *s, uint64_t seq);
 /* Counts a single-key read that used shard_peek (and LOOKUP_READ): a
  * keyspace hit or miss answered without the lock, or a fallback (PEEK_LOCK:
  * the locked lookup counts the hit or miss). */
-void shard_count_peek(struct shard *s, enum peek_result r);
-/* Counts a multi-key read answered without the lock. */
+void shard_count_peek(struct shard *s, const struct key *k, enum peek_result r);
+/* Counts a multi-key read answered without the lock (its misses report
+ * their keymiss themselves). */
 void shard_count_peeks(struct shard *s, uint64_t hits, uint64_t misses);
 
 #ifdef __cplusplus

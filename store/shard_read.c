@@ -61,13 +61,15 @@ bool shard_peek_valid(struct shard *s, uint64_t seq)
     return atomic_load_explicit(&s->seq, memory_order_relaxed) == seq;
 }
 
-void shard_count_peek(struct shard *s, enum peek_result r)
+void shard_count_peek(struct shard *s, const struct key *k, enum peek_result r)
 {
     if (r == PEEK_LOCK)
         read_stats_add(s->stats, READ_STAT_FALLBACK, 1);
     else
         read_stats_add_pair(s->stats, READ_STAT_LOCK_FREE,
                             r == PEEK_HIT ? READ_STAT_HIT : READ_STAT_MISS);
+    if (r == PEEK_MISS)
+        shard_key_missed(s, k);
 }
 
 void shard_count_peeks(struct shard *s, uint64_t hits, uint64_t misses)

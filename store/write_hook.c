@@ -6,6 +6,7 @@
  */
 #include "store/blocking.h"
 #include "store/keyspace_impl.h"
+#include "store/watching.h"
 
 #include "core/alloc.h"
 
@@ -83,6 +84,32 @@ int keyspace_observe_keys(struct keyspace *ks, key_event_fn fn, void *ctx)
     return 0;
 }
 
+int keyspace_observe_misses(struct keyspace *ks, key_event_fn fn, void *ctx)
+{
+    if (ks->miss_observer_count == KEYSPACE_MAX_OBSERVERS)
+        return -ENOSPC;
+    ks->miss_observers[ks->miss_observer_count++] = (struct key_observer){fn, ctx};
+    return 0;
+}
+
+void shard_key_missed(struct shard *s, const struct key *k)
+{
+    struct keyspace *ks = s->ks;
+    if (ks->miss_observer_count == 0)
+        return;
+    struct key_event ev = {
+        .db = s->db,
+        .key = k->ptr,
+        .key_len = k->len,
+        .cls = NOTIFY_KEY_MISS,
+        .name = "keymiss",
+        .shard = s->id,
+        .seq = 0,
+    };
+    for (int i = 0; i < ks->miss_observer_count; i++)
+        ks->miss_observers[i].fn(ks->miss_observers[i].ctx, &ev);
+}
+
 int keyspace_observe_commands(struct keyspace *ks, command_record_fn fn, void *ctx)
 {
     if (ks->command_observer_count == KEYSPACE_MAX_OBSERVERS)
@@ -131,15 +158,20 @@ static void do_announce(struct shard *s, const char *key, size_t key_len, unsign
 void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
 {
     do_announce(s, k->ptr, k->len, cls, name);
+    if (table_count(&s->watched))
+        do_watch_touch(s, k);
     /* Clients waiting on the key may have what they wait for now. */
     if (!(cls & (NOTIFY_EXPIRED | NOTIFY_EVICTED)))
         do_block_signal(s, k->ptr, k->len);
 }
 
-void do_shard_event(struct shard *s, const char *name, bool refilled)
+void do_shard_event(struct shard *s, const char *name, struct table *before)
 {
     do_announce(s, NULL, 0, NOTIFY_GENERIC, name);
-    if (refilled)
+    if (table_count(&s->watched))
+        do_watch_replaced(s, before);
+    /* Keys clients wait on may exist now. */
+    if (table_count(&s->table))
         do_block_signal(s, NULL, 0);
 }
 

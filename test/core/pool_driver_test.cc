@@ -27,6 +27,7 @@ struct FakeDriver {
     std::condition_variable cv;
     std::vector<counter_task *> events;
     std::vector<order_task *> order_events; // signalled in the order posted
+    std::vector<flag_task *> flag_events;   // flag set, then woken
     bool unparked = false;
     std::atomic<int> in_poll{0};
     std::atomic<int> blocked{0}; // a worker is inside poll(-1)
@@ -53,16 +54,21 @@ struct FakeDriver {
         (timeout_ms == 0 ? nonblocking_polls : blocking_polls)++;
         std::vector<counter_task *> ready;
         std::vector<order_task *> ordered;
+        std::vector<flag_task *> flagged;
         {
             std::unique_lock<std::mutex> lock(mutex);
             if (timeout_ms != 0) {
                 blocked = 1;
-                cv.wait(lock, [&] { return unparked || !events.empty() || !order_events.empty(); });
+                cv.wait(lock, [&] {
+                    return unparked || !events.empty() || !order_events.empty() ||
+                           !flag_events.empty();
+                });
                 blocked = 0;
             }
             unparked = false;
             ready.swap(events);
             ordered.swap(order_events);
+            flagged.swap(flag_events);
         }
         in_poll = 0;
         for (counter_task *t : ready) {
@@ -72,6 +78,10 @@ struct FakeDriver {
         }
         for (order_task *t : ordered)
             order_task_signal(t);
+        for (flag_task *t : flagged) {
+            t->flag = 1;
+            task_wake(&t->task);
+        }
     }
     void unpark()
     {
@@ -84,6 +94,12 @@ struct FakeDriver {
     {
         std::lock_guard<std::mutex> lock(mutex);
         events.push_back(t);
+        cv.notify_all();
+    }
+    void post(flag_task *t)
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        flag_events.push_back(t);
         cv.notify_all();
     }
 };
@@ -133,6 +149,32 @@ TEST(PoolDriver, ParkingWorkerPollsAndEventsWakeTasksOnIt)
     EXPECT_GT(d.wakes_on_worker.load(), 0);
     EXPECT_EQ(d.concurrent_polls.load(), 0) << "the driver must be polled by one worker at a time";
     EXPECT_GT(stats_of(p).total.polls, 0u);
+    pool_destroy(p);
+}
+
+// The worker that polled runs what the poll woke, which may take long (DEBUG
+// SLEEP): another worker must take over the driver meanwhile, or no other
+// connection would be read until it ends.
+TEST(PoolDriver, ALongTaskFromAPollDoesNotStopThePolling)
+{
+    FakeDriver d;
+    struct pool *p = make_pool(2, &d);
+    flag_task slow;
+    flag_task_init(&slow);
+    counter_task quick;
+    counter_task_init(&quick, 1, 0);
+    pool_spawn(p, &slow.task);
+    pool_spawn(p, &quick.task);
+    ASSERT_TRUE(eventually(
+        [&] { return slow.runs == 1 && counter_task_runs(&quick) == 1 && d.blocked == 1; }));
+    slow.hold = 1;
+    d.post(&slow); // the polling worker runs it, and it spins until released
+    ASSERT_TRUE(eventually([&] { return slow.running == 1; }));
+    d.post(&quick);
+    EXPECT_TRUE(eventually([&] { return task_is_done(&quick.task); }))
+        << "nobody polled while the poller ran a long task";
+    slow.hold = 0;
+    ASSERT_TRUE(eventually([&] { return task_is_done(&slow.task); }));
     pool_destroy(p);
 }
 
