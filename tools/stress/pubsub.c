@@ -134,9 +134,10 @@ static int read_number(const char **p, const char *end, char stop, uint64_t *out
     if (s == end || *s < '0' || *s > '9' || (*s == '0' && s + 1 < end && s[1] != stop))
         return -EINVAL;
     for (; s < end && *s >= '0' && *s <= '9'; s++) {
-        if (v > (UINT64_MAX - 9) / 10)
+        uint64_t digit = (uint64_t)(*s - '0');
+        if (v > (UINT64_MAX - digit) / 10)
             return -EINVAL;
-        v = v * 10 + (uint64_t)(*s - '0');
+        v = v * 10 + digit;
     }
     if (s == end || *s != stop)
         return -EINVAL;
