@@ -36,6 +36,7 @@ struct transfer_conn {
     struct transfer_move move;
     long long balance[2]; /* what the GETs of from and to returned */
     int balances_read;
+    bool watch_failed;   /* WATCH did not answer +OK: commit nothing unwatched */
     uint64_t started_ns; /* its first WATCH */
 };
 
@@ -148,6 +149,7 @@ static void send_watch(struct client_thread *t, struct stress_conn *c, uint64_t 
     }
     x->retry = false;
     x->balances_read = 0;
+    x->watch_failed = false;
     if (transfer_append_watch(&c->out, t->account_names, &x->move) < 0)
         out_of_memory();
     uint64_t key = transfer_move_pack(&x->move);
@@ -191,7 +193,7 @@ static void on_balance(struct client_thread *t, struct stress_conn *c, const str
         protocol_error(t, c); /* an account is never missing, nor anything but a number */
     if (req->tag != STEP_GET_TO)
         return;
-    if (x->balances_read < 2) {
+    if (x->balances_read < 2 || x->watch_failed) {
         x->phase = WATCH_IDLE; /* give the move up: the next one WATCHes afresh */
         return;
     }
@@ -264,15 +266,22 @@ bool client_transfer_on_reply(struct client_thread *t, struct stress_conn *c,
         client_count_error(t, op_name((enum stress_op)req.op), r);
         if (x->log)
             transfer_log_protocol_error(x->log);
+        if (req.tag == STEP_WATCH)
+            x->watch_failed = true;
         if (req.tag == STEP_EXEC || req.tag == STEP_GET_TO)
             x->phase = WATCH_IDLE;
         return true;
     }
     switch ((enum step)req.tag) {
     case STEP_MULTI:
-    case STEP_WATCH:
         if (!is_status(r, "OK"))
             protocol_error(t, c);
+        return true;
+    case STEP_WATCH:
+        if (!is_status(r, "OK")) {
+            protocol_error(t, c);
+            x->watch_failed = true;
+        }
         return true;
     case STEP_QUEUED:
         if (!is_status(r, "QUEUED"))
