@@ -186,6 +186,96 @@ TEST(StressArgs, Queue)
     expect_error({"--inprocess", "--queue", "1:1"}, "--queue does not apply to --inprocess");
 }
 
+TEST(StressArgs, Pubsub)
+{
+    Parse p = parse({});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.pubsub.publishers, 0); // no pub/sub workload by default
+
+    p = parse({"--pubsub", "2:6", "--threads", "2", "--pipeline", "4", "--value-size", "100"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.pubsub.publishers, 2);
+    EXPECT_EQ(p.o.pubsub.subscribers, 6);
+    EXPECT_EQ(p.o.pubsub.channels, 4);
+    EXPECT_EQ(p.o.pubsub.pattern_subscribers, 0);
+    EXPECT_FALSE(p.o.pubsub.sabotage);
+    EXPECT_EQ(p.o.clients, 8); // P + S connections
+    EXPECT_EQ(p.o.value_size, 100u);
+
+    p = parse({"--pubsub", "1:3", "--pubsub-channels", "100", "--pubsub-patterns", "3", "--verify",
+               "--pubsub-sabotage", "--requests", "1000"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.pubsub.channels, 100);
+    EXPECT_EQ(p.o.pubsub.pattern_subscribers, 3);
+    EXPECT_TRUE(p.o.pubsub.sabotage);
+    EXPECT_EQ(p.o.threads[0], 4);
+    EXPECT_EQ(p.o.requests, 1000u);
+
+    expect_error({"--pubsub", "4"}, "--pubsub: '4' is not PUBLISHERS:SUBSCRIBERS");
+    expect_error({"--pubsub", "1:0"}, "--pubsub: '1:0'");
+    expect_error({"--pubsub", "1:2", "--pubsub-channels", "0"}, "--pubsub-channels");
+    expect_error({"--pubsub", "1:2", "--pubsub-channels", "2000"}, "--pubsub-channels");
+    expect_error({"--pubsub", "1:2", "--pubsub-patterns", "3"},
+                 "--pubsub-patterns 3 is more than the 2 subscribers");
+    expect_error({"--pubsub-channels", "2"}, "--pubsub-channels needs --pubsub");
+    expect_error({"--pubsub-patterns", "1"}, "--pubsub-patterns needs --pubsub");
+    expect_error({"--pubsub-sabotage"}, "--pubsub-sabotage needs --pubsub");
+    expect_error({"--pubsub", "1:2", "--pubsub-sabotage"}, "negative control of --verify");
+    for (const char *opt : {"--clients", "--mix", "--dist", "--keys", "--rate"}) {
+        const char *value = strcmp(opt, "--mix") == 0    ? "get:1"
+                            : strcmp(opt, "--dist") == 0 ? "uniform"
+                                                         : "10";
+        expect_error({"--pubsub", "1:2", opt, value},
+                     std::string(opt) + " does not apply to --pubsub");
+    }
+    expect_error({"--pubsub", "1:2", "--threads", "4"}, "more than the 3 connections of --pubsub");
+    expect_error({"--pubsub", "1:1", "--queue", "1:1"}, "different workloads");
+    expect_error({"--inprocess", "--pubsub", "1:1"}, "--pubsub does not apply to --inprocess");
+}
+
+TEST(StressArgs, Transfer)
+{
+    Parse p = parse({});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.transfer.movers, 0); // no transfer workload by default
+
+    p = parse({"--transfer", "4:2", "--pipeline", "8"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.transfer.movers, 4);
+    EXPECT_EQ(p.o.transfer.readers, 2);
+    EXPECT_EQ(p.o.transfer.accounts, 16);
+    EXPECT_FALSE(p.o.transfer.watch);
+    EXPECT_EQ(p.o.transfer.read, TRANSFER_READ_GET);
+    EXPECT_FALSE(p.o.transfer.sabotage);
+    EXPECT_EQ(p.o.clients, 6);
+
+    p = parse({"--transfer", "2:0", "--transfer-accounts", "1000", "--transfer-watch",
+               "--transfer-read", "mget", "--verify", "--transfer-sabotage", "--requests", "50"});
+    ASSERT_EQ(p.status, STRESS_ARGS_RUN) << p.err;
+    EXPECT_EQ(p.o.transfer.readers, 0);
+    EXPECT_EQ(p.o.transfer.accounts, 1000);
+    EXPECT_TRUE(p.o.transfer.watch);
+    EXPECT_EQ(p.o.transfer.read, TRANSFER_READ_MGET);
+    EXPECT_TRUE(p.o.transfer.sabotage);
+    EXPECT_EQ(p.o.threads[0], 2); // never more threads than connections
+
+    expect_error({"--transfer", "0:2"}, "--transfer: '0:2' is not MOVERS:READERS");
+    expect_error({"--transfer"}, "--transfer needs a value");
+    expect_error({"--transfer", "1:1", "--transfer-accounts", "1"}, "--transfer-accounts");
+    expect_error({"--transfer", "1:1", "--transfer-accounts", "10001"}, "--transfer-accounts");
+    expect_error({"--transfer", "1:1", "--transfer-read", "scan"},
+                 "--transfer-read: 'scan' is not get or mget");
+    expect_error({"--transfer-watch"}, "--transfer-watch needs --transfer");
+    expect_error({"--transfer-read", "get"}, "--transfer-read needs --transfer");
+    expect_error({"--transfer-accounts", "4"}, "--transfer-accounts needs --transfer");
+    expect_error({"--transfer", "1:1", "--transfer-sabotage"}, "negative control of --verify");
+    expect_error({"--transfer", "1:1", "--value-size", "10"},
+                 "--value-size does not apply to --transfer");
+    expect_error({"--transfer", "1:1", "--keys", "10"}, "--keys does not apply to --transfer");
+    expect_error({"--transfer", "1:1", "--pubsub", "1:1"}, "different workloads");
+    expect_error({"--inprocess", "--transfer-watch"}, "does not apply to --inprocess");
+}
+
 TEST(StressArgs, InprocessSweep)
 {
     Parse p = parse({"--inprocess"});

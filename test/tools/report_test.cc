@@ -180,6 +180,166 @@ TEST(Report, Queue)
     hist_free(r.op_latency[OP_BRPOP]);
 }
 
+namespace
+{
+
+std::string text_report(const stress_options &o, const network_result &r)
+{
+    char *buf = nullptr;
+    size_t size = 0;
+    FILE *mem = open_memstream(&buf, &size);
+    EXPECT_NE(mem, nullptr);
+    report_network_text(mem, &o, &r);
+    fclose(mem);
+    std::string text(buf, size);
+    free(buf);
+    return text;
+}
+
+} // namespace
+
+// A pub/sub run's text and JSON: messages published and received with their
+// rates, the receiver counts, the delivery latency and the verify line.
+TEST(Report, Pubsub)
+{
+    std::vector<std::string> storage;
+    std::vector<char *> argv;
+    stress_options o =
+        options(storage, argv,
+                {"--pubsub", "2:3", "--pubsub-patterns", "1", "--verify", "--pubsub-sabotage"});
+    network_result r{};
+    r.latency = hist_new();
+    r.op_latency[OP_PUBLISH] = hist_new();
+    r.pubsub.delivery = hist_new();
+    for (uint64_t i = 1; i <= 100; i++) {
+        hist_record(r.latency, i * 1000);
+        hist_record(r.op_latency[OP_PUBLISH], i * 1000);
+        hist_record(r.pubsub.delivery, i * 2000);
+    }
+    r.ops = r.op_counts[OP_PUBLISH] = 100;
+    r.elapsed_s = 2.5;
+    r.pubsub.messages_published = 100;
+    r.pubsub.publish_elapsed_s = 2.0;
+    r.pubsub.messages_received = 290;
+    r.pubsub.receive_elapsed_s = 2.0;
+    r.pubsub.receiver_mismatches = 10;
+    r.pubsub.first_bad_receivers = 2;
+    r.pubsub.sabotaged = true;
+    r.pubsub.sabotage_at_s = 1.0;
+    r.pubsub.sabotage_away_s = 0.2;
+    r.pubsub.verified = true;
+    r.pubsub.verify.publishes_acked = 100;
+    r.pubsub.verify.received = 290;
+    r.pubsub.verify.expected = 300;
+    r.pubsub.verify.messages_lost = 10;
+    r.pubsub.verify.receiver_mismatches = 10;
+
+    std::string text = text_report(o, r);
+    for (const char *line :
+         {"pubsub: 2 publishers, 3 subscribers (1 by pattern) on 4 channels", "sabotage",
+          "pubsub: 100 messages published in 2.00 s (50/s), 290 received in 2.00 s (145/s; 300 "
+          "expected: each by 3 subscribers)",
+          "PUBLISH answered a receiver count other than 3 10 times (first: 2)",
+          "subscriber 0 left at 1.00 s and came back after 0.20 s", "\npublish ",
+          "delivery latency (PUBLISH written to message read, CLOCK_MONOTONIC):",
+          "verify: 100 publishes acknowledged (0 in doubt), 290 messages received of 300 expected",
+          "messages lost: 10, duplicated: 0, reordered: 0, never published: 0, receiver counts "
+          "wrong: 10, protocol errors: 0"})
+        EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+    EXPECT_TRUE(network_verify_failed(&r));
+    r.pubsub.verify.messages_lost = 0;
+    EXPECT_TRUE(network_verify_failed(&r)); // the receiver counts still
+    r.pubsub.verify.receiver_mismatches = 0;
+    EXPECT_FALSE(network_verify_failed(&r));
+    r.pubsub.verify.reordered = 1;
+    EXPECT_TRUE(network_verify_failed(&r));
+
+    std::string json = temp_path("-pubsub.json");
+    ASSERT_EQ(report_network_json(json.c_str(), &o, &r), 0);
+    std::string report = test_read_file(json);
+    EXPECT_EQ(count(report, "{"), count(report, "}")) << report;
+    for (const char *key :
+         {"\"publishers\": 2", "\"pattern_subscribers\": 1", "\"messages_published\": 100",
+          "\"publishes_per_sec\": 50", "\"messages_per_sec\": 145", "\"delivery_latency_us\": {",
+          "\"reordered\": 1", "\"messages_lost\": 0", "\"publish\": {", "\"sabotaged\": true"})
+        EXPECT_NE(report.find(key), std::string::npos) << key << " in\n" << report;
+    EXPECT_EQ(report.find("\"mix\""), std::string::npos) << report;
+    unlink(json.c_str());
+    hist_free(r.latency);
+    hist_free(r.op_latency[OP_PUBLISH]);
+    hist_free(r.pubsub.delivery);
+}
+
+// A transfer run's text and JSON: moves and sums with their rates, WATCH
+// retries, the final total, the sabotage and the verify line.
+TEST(Report, Transfer)
+{
+    std::vector<std::string> storage;
+    std::vector<char *> argv;
+    stress_options o =
+        options(storage, argv,
+                {"--transfer", "4:2", "--transfer-watch", "--verify", "--transfer-sabotage"});
+    network_result r{};
+    r.latency = hist_new();
+    r.op_latency[OP_TRANSFER] = hist_new();
+    r.op_latency[OP_SUM] = hist_new();
+    for (uint64_t i = 1; i <= 100; i++) {
+        hist_record(r.latency, i * 1000);
+        hist_record(r.op_latency[i % 2 ? OP_TRANSFER : OP_SUM], i * 1000);
+    }
+    r.ops = 100;
+    r.op_counts[OP_TRANSFER] = r.op_counts[OP_SUM] = 50;
+    r.elapsed_s = 2.0;
+    r.transfer.moves_committed = 50;
+    r.transfer.watch_retries = 5;
+    r.transfer.sums_read = 50;
+    r.transfer.bad_sums = 20;
+    r.transfer.move_elapsed_s = 2.0;
+    r.transfer.final_total = 15963;
+    r.transfer.sabotaged = true;
+    r.transfer.sabotage_at_s = 1.0;
+    r.transfer.sabotage_amount = 37;
+    r.transfer.verified = true;
+    r.transfer.verify = {21, 15963, 1, true, 0, 50, 0, 5, 50, 16000, 15963};
+
+    std::string text = text_report(o, r);
+    for (const char *line :
+         {"transfer: 4 movers (WATCH, GET, MULTI, SET, EXEC), 2 readers (GET in MULTI) on 16 "
+          "accounts",
+          "transfer: 50 moves committed in 2.00 s (25/s), 5 WATCH retries (0.100 per move); 50 "
+          "sums read (25/s), 20 of them not 16000",
+          "the accounts add up to 15963 after the run (16000 before)",
+          "--transfer-sabotage took 37 from account:0 outside any transaction at 1.00 s",
+          "\ntransfer ", "\nsum ",
+          "verify: 50 sums read, 50 moves committed (0 in doubt), 5 WATCH retries, final total "
+          "15963 of 16000, balances checked",
+          "the first sum that was not 16000: 15963",
+          "invariant violations: 21, balances wrong: 1, protocol errors: 0"})
+        EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+    EXPECT_TRUE(network_verify_failed(&r));
+    r.transfer.verify.violations = 0;
+    EXPECT_TRUE(network_verify_failed(&r)); // the balance still
+    r.transfer.verify.balances_wrong = 0;
+    EXPECT_FALSE(network_verify_failed(&r));
+    r.transfer.final_errors = 1;
+    EXPECT_TRUE(network_verify_failed(&r));
+
+    std::string json = temp_path("-transfer.json");
+    ASSERT_EQ(report_network_json(json.c_str(), &o, &r), 0);
+    std::string report = test_read_file(json);
+    EXPECT_EQ(count(report, "{"), count(report, "}")) << report;
+    for (const char *key :
+         {"\"movers\": 4", "\"watch\": true", "\"read\": \"get\"", "\"moves_committed\": 50",
+          "\"moves_per_sec\": 25", "\"watch_retries\": 5", "\"invariant_violations\": 0",
+          "\"final_total\": 15963", "\"transfer\": {", "\"sum\": {"})
+        EXPECT_NE(report.find(key), std::string::npos) << key << " in\n" << report;
+    EXPECT_EQ(report.find("\"value_size\""), std::string::npos) << report;
+    unlink(json.c_str());
+    hist_free(r.latency);
+    hist_free(r.op_latency[OP_TRANSFER]);
+    hist_free(r.op_latency[OP_SUM]);
+}
+
 TEST(Report, SweepJsonAndSvg)
 {
     std::vector<std::string> storage;

@@ -29,4 +29,17 @@ bool test_start_server(TestServer *s, const std::string &binary, bool redis);
 // connection failed; the text of an error or bulk reply in *text.
 int test_command(sync_client *c, const std::vector<std::string> &args, std::string *text = nullptr);
 
+// Why the server on `port` cannot run a workload ("" when it can): the
+// probes it answers "unknown command" to, each sent on a connection of its
+// own (a SUBSCRIBE or MULTI changes what a connection may send next).
+std::string test_unknown_commands(int port, const std::vector<std::vector<std::string>> &probes);
+
+// Starts build/magpie-server (MAGPIE_SERVER) or, when `redis`, redis-server
+// for a magpie-stress run. False, with the reason to skip in *why, when a
+// binary is missing or the server answers "unknown command" to a probe; a
+// server that does not come up is also a test failure.
+bool test_start_stress_target(TestServer *s, bool redis,
+                              const std::vector<std::vector<std::string>> &probes,
+                              std::string *why);
+
 #endif

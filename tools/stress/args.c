@@ -1,6 +1,6 @@
 #include "tools/stress/args.h"
 
-#include "core/compiler.h"
+#include "tools/stress/args_internal.h"
 #include "tools/stress/verify.h"
 
 #include <errno.h>
@@ -9,39 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum option_id {
-    OPT_HOST,
-    OPT_PORT,
-    OPT_CLIENTS,
-    OPT_THREADS,
-    OPT_PIPELINE,
-    OPT_DURATION,
-    OPT_REQUESTS,
-    OPT_KEYS,
-    OPT_DIST,
-    OPT_MIX,
-    OPT_VALUE_SIZE,
-    OPT_RATE,
-    OPT_JSON,
-    OPT_SVG,
-    OPT_LABEL,
-    OPT_QUIET,
-    OPT_VERIFY,
-    OPT_INPROCESS,
-    OPT_SHARDS,
-    OPT_SEED,
-    OPT_QUEUE,
-    OPT_QUEUE_POP,
-    OPT_QUEUE_KEYS,
-    OPT_QUEUE_SABOTAGE,
-    OPT_HELP,
-    OPT_COUNT
-};
-
-static const struct {
-    const char *name;
-    bool has_value;
-} option_table[OPT_COUNT] = {
+const struct stress_option stress_option_table[OPT_COUNT] = {
     [OPT_HOST] = {"host", true},
     [OPT_PORT] = {"port", true},
     [OPT_CLIENTS] = {"clients", true},
@@ -66,17 +34,19 @@ static const struct {
     [OPT_QUEUE_POP] = {"queue-pop", true},
     [OPT_QUEUE_KEYS] = {"queue-keys", true},
     [OPT_QUEUE_SABOTAGE] = {"queue-sabotage", false},
+    [OPT_PUBSUB] = {"pubsub", true},
+    [OPT_PUBSUB_CHANNELS] = {"pubsub-channels", true},
+    [OPT_PUBSUB_PATTERNS] = {"pubsub-patterns", true},
+    [OPT_PUBSUB_SABOTAGE] = {"pubsub-sabotage", false},
+    [OPT_TRANSFER] = {"transfer", true},
+    [OPT_TRANSFER_ACCOUNTS] = {"transfer-accounts", true},
+    [OPT_TRANSFER_WATCH] = {"transfer-watch", false},
+    [OPT_TRANSFER_READ] = {"transfer-read", true},
+    [OPT_TRANSFER_SABOTAGE] = {"transfer-sabotage", false},
     [OPT_HELP] = {"help", false},
 };
 
-struct parse_state {
-    char *err;
-    size_t err_size;
-    bool given[OPT_COUNT];
-};
-
-static int fail(struct parse_state *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static int fail(struct parse_state *st, const char *fmt, ...)
+int stress_args_fail(struct parse_state *st, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -93,8 +63,8 @@ static int parse_count(struct parse_state *st, const char *opt, const char *text
     char *end;
     errno = 0;
     if (*text < '0' || *text > '9')
-        return fail(st, "--%s: '%s' is not a number in %llu..%llu", opt, text,
-                    (unsigned long long)min, (unsigned long long)max);
+        return stress_args_fail(st, "--%s: '%s' is not a number in %llu..%llu", opt, text,
+                                (unsigned long long)min, (unsigned long long)max);
     unsigned long long v = strtoull(text, &end, 10);
     uint64_t mult = 1;
     if (*end == 'k' || *end == 'K')
@@ -104,8 +74,8 @@ static int parse_count(struct parse_state *st, const char *opt, const char *text
     else if (*end == 'g' || *end == 'G')
         mult = unit * unit * unit, end++;
     if (errno || *end != '\0' || (v && mult > UINT64_MAX / v) || v * mult < min || v * mult > max)
-        return fail(st, "--%s: '%s' is not a number in %llu..%llu", opt, text,
-                    (unsigned long long)min, (unsigned long long)max);
+        return stress_args_fail(st, "--%s: '%s' is not a number in %llu..%llu", opt, text,
+                                (unsigned long long)min, (unsigned long long)max);
     *out = v * mult;
     return 0;
 }
@@ -128,7 +98,7 @@ static int split_list(struct parse_state *st, const char *opt, const char *text,
                       size_t buf_size, char **items, int *count)
 {
     if (strlen(text) >= buf_size)
-        return fail(st, "--%s: list too long", opt);
+        return stress_args_fail(st, "--%s: list too long", opt);
     strcpy(buf, text);
     *count = 0;
     for (char *item = buf;;) {
@@ -136,9 +106,9 @@ static int split_list(struct parse_state *st, const char *opt, const char *text,
         if (comma)
             *comma = '\0';
         if (*item == '\0')
-            return fail(st, "--%s: empty item in '%s'", opt, text);
+            return stress_args_fail(st, "--%s: empty item in '%s'", opt, text);
         if (*count == STRESS_LIST_MAX)
-            return fail(st, "--%s: at most %d values", opt, STRESS_LIST_MAX);
+            return stress_args_fail(st, "--%s: at most %d values", opt, STRESS_LIST_MAX);
         items[(*count)++] = item;
         if (!comma)
             return 0;
@@ -165,10 +135,10 @@ static int parse_dist_list(struct parse_state *st, const char *text, struct stre
         return -EINVAL;
     for (int i = 0; i < o->dist_count; i++)
         if (keydist_parse(items[i], &o->dists[i]) < 0)
-            return fail(st,
-                        "--dist: '%s' is not uniform, zipf:S (0 < S <= 10) or hot:P "
-                        "(0 <= P <= 1)",
-                        items[i]);
+            return stress_args_fail(st,
+                                    "--dist: '%s' is not uniform, zipf:S (0 < S <= 10) or hot:P "
+                                    "(0 <= P <= 1)",
+                                    items[i]);
     return 0;
 }
 
@@ -202,12 +172,12 @@ int stress_parse_duration(const char *text, uint64_t *out_ns)
 static int apply_option(struct parse_state *st, enum option_id id, const char *v,
                         struct stress_options *o)
 {
-    const char *name = option_table[id].name;
+    const char *name = stress_option_table[id].name;
     uint64_t n;
     switch (id) {
     case OPT_HOST:
         if (!*v)
-            return fail(st, "--host: empty");
+            return stress_args_fail(st, "--host: empty");
         o->host = v;
         return 0;
     case OPT_PORT:
@@ -221,16 +191,16 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
             return -EINVAL;
         for (int i = 0; i < o->shard_count; i++)
             if (o->shards[i] & (o->shards[i] - 1))
-                return fail(st, "--shards: %d is not a power of two", o->shards[i]);
+                return stress_args_fail(st, "--shards: %d is not a power of two", o->shards[i]);
         return 0;
     case OPT_PIPELINE:
         return parse_int(st, name, v, 1, 100000, &o->pipeline);
     case OPT_DURATION:
         if (stress_parse_duration(v, &o->duration_ns) < 0)
-            return fail(st,
-                        "--duration: '%s' is not a duration like 10s, 500ms, 2m "
-                        "(1ms..7 days)",
-                        v);
+            return stress_args_fail(st,
+                                    "--duration: '%s' is not a duration like 10s, 500ms, 2m "
+                                    "(1ms..7 days)",
+                                    v);
         return 0;
     case OPT_REQUESTS:
         return parse_count(st, name, v, 1, UINT64_C(1) << 50, 1000, &o->requests);
@@ -241,7 +211,7 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
     case OPT_MIX: {
         char why[160];
         if (op_mix_parse(v, &o->mix, why, sizeof(why)) < 0)
-            return fail(st, "--mix: %s", why);
+            return stress_args_fail(st, "--mix: %s", why);
         return 0;
     }
     case OPT_VALUE_SIZE:
@@ -254,7 +224,7 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
         errno = 0;
         double r = strtod(v, &end);
         if (errno || end == v || *end || !isfinite(r) || r < 0 || r > 1e9)
-            return fail(st, "--rate: '%s' is not a rate in requests/s (0..1e9)", v);
+            return stress_args_fail(st, "--rate: '%s' is not a rate in requests/s (0..1e9)", v);
         o->rate = r;
         return 0;
     }
@@ -280,17 +250,48 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
         return 0;
     case OPT_QUEUE:
         if (queue_spec_parse(v, &o->queue.producers, &o->queue.consumers) < 0)
-            return fail(st, "--queue: '%s' is not PRODUCERS:CONSUMERS (each 1..%d)", v,
-                        QUEUE_ROLE_MAX);
+            return stress_args_fail(st, "--queue: '%s' is not PRODUCERS:CONSUMERS (each 1..%d)", v,
+                                    QUEUE_ROLE_MAX);
         return 0;
     case OPT_QUEUE_POP:
         if (queue_pop_mode_parse(v, &o->queue.pop) < 0)
-            return fail(st, "--queue-pop: '%s' is not brpop or rpop", v);
+            return stress_args_fail(st, "--queue-pop: '%s' is not brpop or rpop", v);
         return 0;
     case OPT_QUEUE_KEYS:
         return parse_int(st, name, v, 1, QUEUE_KEYS_MAX, &o->queue.keys);
     case OPT_QUEUE_SABOTAGE:
         o->queue.sabotage = true;
+        return 0;
+    case OPT_PUBSUB:
+        if (pubsub_spec_parse(v, &o->pubsub.publishers, &o->pubsub.subscribers) < 0)
+            return stress_args_fail(st, "--pubsub: '%s' is not PUBLISHERS:SUBSCRIBERS (each 1..%d)",
+                                    v, PUBSUB_ROLE_MAX);
+        return 0;
+    case OPT_PUBSUB_CHANNELS:
+        return parse_int(st, name, v, 1, PUBSUB_CHANNELS_MAX, &o->pubsub.channels);
+    case OPT_PUBSUB_PATTERNS:
+        return parse_int(st, name, v, 0, PUBSUB_ROLE_MAX, &o->pubsub.pattern_subscribers);
+    case OPT_PUBSUB_SABOTAGE:
+        o->pubsub.sabotage = true;
+        return 0;
+    case OPT_TRANSFER:
+        if (transfer_spec_parse(v, &o->transfer.movers, &o->transfer.readers) < 0)
+            return stress_args_fail(st,
+                                    "--transfer: '%s' is not MOVERS:READERS (movers 1..%d, "
+                                    "readers 0..%d)",
+                                    v, TRANSFER_ROLE_MAX, TRANSFER_ROLE_MAX);
+        return 0;
+    case OPT_TRANSFER_ACCOUNTS:
+        return parse_int(st, name, v, 2, TRANSFER_ACCOUNTS_MAX, &o->transfer.accounts);
+    case OPT_TRANSFER_WATCH:
+        o->transfer.watch = true;
+        return 0;
+    case OPT_TRANSFER_READ:
+        if (transfer_read_mode_parse(v, &o->transfer.read) < 0)
+            return stress_args_fail(st, "--transfer-read: '%s' is not get or mget", v);
+        return 0;
+    case OPT_TRANSFER_SABOTAGE:
+        o->transfer.sabotage = true;
         return 0;
     case OPT_HELP:
     case OPT_COUNT:
@@ -299,45 +300,39 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
     return 0;
 }
 
-/*
- * --queue P:C: P + C connections, pushing and popping items of --value-size
- * bytes; --requests counts the pushes. The options of the --mix workload do
- * not apply.
- */
-static int check_queue(struct parse_state *st, struct stress_options *o)
-{
-    static const enum option_id queue_only[] = {OPT_QUEUE_POP, OPT_QUEUE_KEYS, OPT_QUEUE_SABOTAGE};
-    static const enum option_id mix_only[] = {OPT_CLIENTS, OPT_MIX, OPT_DIST, OPT_KEYS, OPT_RATE};
-    if (!st->given[OPT_QUEUE]) {
-        for (size_t i = 0; i < ARRAY_SIZE(queue_only); i++)
-            if (st->given[queue_only[i]])
-                return fail(st, "--%s needs --queue", option_table[queue_only[i]].name);
-        return 0;
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(mix_only); i++)
-        if (st->given[mix_only[i]])
-            return fail(st, "--%s does not apply to --queue", option_table[mix_only[i]].name);
-    if (o->queue.sabotage && !o->verify)
-        return fail(st, "--queue-sabotage is the negative control of --verify: give both");
-    o->clients = o->queue.producers + o->queue.consumers;
-    return 0;
-}
-
 /* Options that make sense in one mode only are refused in the other, so a
  * typo does not silently run a different experiment. */
 static int check_mode(struct parse_state *st, struct stress_options *o)
 {
-    static const enum option_id network_only[] = {
-        OPT_HOST,     OPT_PORT,  OPT_CLIENTS,   OPT_PIPELINE,   OPT_RATE,          OPT_VERIFY,
-        OPT_REQUESTS, OPT_QUEUE, OPT_QUEUE_POP, OPT_QUEUE_KEYS, OPT_QUEUE_SABOTAGE};
+    static const enum option_id network_only[] = {OPT_HOST,
+                                                  OPT_PORT,
+                                                  OPT_CLIENTS,
+                                                  OPT_PIPELINE,
+                                                  OPT_RATE,
+                                                  OPT_VERIFY,
+                                                  OPT_REQUESTS,
+                                                  OPT_QUEUE,
+                                                  OPT_QUEUE_POP,
+                                                  OPT_QUEUE_KEYS,
+                                                  OPT_QUEUE_SABOTAGE,
+                                                  OPT_PUBSUB,
+                                                  OPT_PUBSUB_CHANNELS,
+                                                  OPT_PUBSUB_PATTERNS,
+                                                  OPT_PUBSUB_SABOTAGE,
+                                                  OPT_TRANSFER,
+                                                  OPT_TRANSFER_ACCOUNTS,
+                                                  OPT_TRANSFER_WATCH,
+                                                  OPT_TRANSFER_READ,
+                                                  OPT_TRANSFER_SABOTAGE};
     if (o->inprocess) {
         for (size_t i = 0; i < ARRAY_SIZE(network_only); i++)
             if (st->given[network_only[i]])
-                return fail(st, "--%s does not apply to --inprocess",
-                            option_table[network_only[i]].name);
+                return stress_args_fail(st, "--%s does not apply to --inprocess",
+                                        stress_option_table[network_only[i]].name);
         if (op_mix_has_list(&o->mix))
-            return fail(st, "--mix: list operations need a server (--inprocess drives the "
-                            "string keyspace only)");
+            return stress_args_fail(st,
+                                    "--mix: list operations need a server (--inprocess drives the "
+                                    "string keyspace only)");
         if (!st->given[OPT_THREADS])
             o->thread_count = 4, o->threads[0] = 1, o->threads[1] = 2, o->threads[2] = 4,
             o->threads[3] = 8;
@@ -348,36 +343,42 @@ static int check_mode(struct parse_state *st, struct stress_options *o)
         return 0;
     }
     if (st->given[OPT_SHARDS])
-        return fail(st, "--shards only applies to --inprocess");
+        return stress_args_fail(st, "--shards only applies to --inprocess");
     if (o->thread_count != 1)
-        return fail(st, "--threads: the network mode takes one thread count");
+        return stress_args_fail(st, "--threads: the network mode takes one thread count");
     if (o->dist_count != 1)
-        return fail(st, "--dist: the network mode takes one distribution");
+        return stress_args_fail(st, "--dist: the network mode takes one distribution");
     if (st->given[OPT_DURATION] && st->given[OPT_REQUESTS])
-        return fail(st, "use either --duration or --requests, not both");
-    if (check_queue(st, o) < 0)
+        return stress_args_fail(st, "use either --duration or --requests, not both");
+    if (stress_args_check_workload(st, o) < 0)
         return -EINVAL;
+    const char *workload = o->queue.producers     ? "--queue"
+                           : o->pubsub.publishers ? "--pubsub"
+                           : o->transfer.movers   ? "--transfer"
+                                                  : NULL;
     if (o->threads[0] > o->clients) {
-        if (st->given[OPT_THREADS] && o->queue.producers)
-            return fail(st, "--threads %d is more than the %d connections of --queue",
-                        o->threads[0], o->clients);
+        if (st->given[OPT_THREADS] && workload)
+            return stress_args_fail(st, "--threads %d is more than the %d connections of %s",
+                                    o->threads[0], o->clients, workload);
         if (st->given[OPT_THREADS])
-            return fail(st, "--threads %d is more than --clients %d", o->threads[0], o->clients);
+            return stress_args_fail(st, "--threads %d is more than --clients %d", o->threads[0],
+                                    o->clients);
         o->threads[0] = o->clients;
     }
-    if (o->queue.producers)
+    if (workload)
         return 0; /* the --verify checks below are the --mix workload's */
     if (o->verify && !st->given[OPT_MIX])
         o->mix = (struct op_mix){{50, 25, 25, 0}, 100};
     if (o->verify && o->keys > VERIFY_MAX_KEYS)
-        return fail(st, "--verify reads every key back at the end: --keys at most %u",
-                    VERIFY_MAX_KEYS);
+        return stress_args_fail(st, "--verify reads every key back at the end: --keys at most %u",
+                                VERIFY_MAX_KEYS);
     if (o->verify && op_mix_has_list(&o->mix))
-        return fail(st, "--verify checks strings and counters: no list operations in --mix "
-                        "(--queue checks lists)");
+        return stress_args_fail(st,
+                                "--verify checks strings and counters: no list operations in --mix "
+                                "(--queue checks lists)");
     if (o->verify && o->mix.weight[OP_DEL])
-        return fail(st, "--verify does not support del in --mix (a deleted key has no "
-                        "order to check reads against)");
+        return stress_args_fail(st, "--verify does not support del in --mix (a deleted key has no "
+                                    "order to check reads against)");
     return 0;
 }
 
@@ -400,13 +401,17 @@ static void set_defaults(struct stress_options *o)
     o->value_size = 32;
     o->queue.keys = 4;
     o->queue.pop = QUEUE_POP_BRPOP;
+    o->pubsub.channels = 4;
+    o->transfer.accounts = 16;
+    o->transfer.read = TRANSFER_READ_GET;
     o->seed = 0x6d61677069650001ull;
 }
 
 static int find_option(const char *name, size_t len)
 {
     for (int i = 0; i < OPT_COUNT; i++)
-        if (strlen(option_table[i].name) == len && strncmp(option_table[i].name, name, len) == 0)
+        if (strlen(stress_option_table[i].name) == len &&
+            strncmp(stress_option_table[i].name, name, len) == 0)
             return i;
     return -1;
 }
@@ -421,34 +426,34 @@ enum stress_args_status stress_args_parse(int argc, char **argv, struct stress_o
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strncmp(arg, "--", 2) != 0) {
-            fail(&st, "unexpected argument '%s' (options start with --)", arg);
+            stress_args_fail(&st, "unexpected argument '%s' (options start with --)", arg);
             return STRESS_ARGS_ERROR;
         }
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
         int id = find_option(name, name_len);
         if (id < 0) {
-            fail(&st, "unknown option '--%.*s'", (int)name_len, name);
+            stress_args_fail(&st, "unknown option '--%.*s'", (int)name_len, name);
             return STRESS_ARGS_ERROR;
         }
         if (id == OPT_HELP)
             return STRESS_ARGS_HELP;
         const char *value = NULL;
-        if (option_table[id].has_value) {
+        if (stress_option_table[id].has_value) {
             if (eq)
                 value = eq + 1;
             else if (i + 1 < argc)
                 value = argv[++i];
             else {
-                fail(&st, "--%s needs a value", option_table[id].name);
+                stress_args_fail(&st, "--%s needs a value", stress_option_table[id].name);
                 return STRESS_ARGS_ERROR;
             }
         } else if (eq) {
-            fail(&st, "--%s takes no value", option_table[id].name);
+            stress_args_fail(&st, "--%s takes no value", stress_option_table[id].name);
             return STRESS_ARGS_ERROR;
         }
         if (st.given[id]) {
-            fail(&st, "--%s given twice", option_table[id].name);
+            stress_args_fail(&st, "--%s given twice", stress_option_table[id].name);
             return STRESS_ARGS_ERROR;
         }
         st.given[id] = true;

@@ -7,7 +7,9 @@
 #define MAGPIE_STRESS_ARGS_H
 
 #include "tools/stress/dist.h"
+#include "tools/stress/pubsub.h"
 #include "tools/stress/queue.h"
+#include "tools/stress/transfer.h"
 #include "tools/stress/workload.h"
 
 #include <stdbool.h>
@@ -53,6 +55,12 @@ struct stress_options {
     /* --queue P:C: producers and consumers instead of --clients and --mix
      * (queue.producers is 0 without it); clients is then P + C. */
     struct queue_spec queue;
+    /* --pubsub P:S: publishers and subscribers (pubsub.publishers is 0
+     * without it); clients is then P + S. */
+    struct pubsub_spec pubsub;
+    /* --transfer M:R: movers and readers (transfer.movers is 0 without it);
+     * clients is then M + R. */
+    struct transfer_spec transfer;
 };
 
 enum stress_args_status {

@@ -2,8 +2,10 @@
 
 #include "core/clock.h"
 #include "tools/stress/client_mix.h"
+#include "tools/stress/client_pubsub.h"
 #include "tools/stress/client_queue.h"
-#include "tools/stress/sync_client.h"
+#include "tools/stress/client_transfer.h"
+#include "tools/stress/roles.h"
 #include "tools/stress/verify.h"
 #include "tools/stress/workload.h"
 
@@ -25,12 +27,22 @@ void client_run_init(struct client_run *run, const struct stress_options *opts)
     memset(run, 0, sizeof(*run));
     run->opts = opts;
     keydist_init(&run->dist, &opts->dists[0], opts->keys);
+    bool mix = !opts->queue.producers && !opts->pubsub.publishers && !opts->transfer.movers;
     for (int op = 0; op < OP_COUNT; op++)
-        run->op_used[op] = opts->mix.weight[op] > 0 && !opts->queue.producers;
+        run->op_used[op] = opts->mix.weight[op] > 0 && mix;
     if (opts->queue.producers) {
         run->op_used[OP_LPUSH] = true;
         run->op_used[opts->queue.pop == QUEUE_POP_RPOP ? OP_RPOP : OP_BRPOP] = true;
         atomic_init(&run->producers_left, opts->queue.producers);
+    }
+    if (opts->pubsub.publishers) {
+        run->op_used[OP_PUBLISH] = true;
+        atomic_init(&run->producers_left, opts->pubsub.publishers);
+    }
+    if (opts->transfer.movers) {
+        run->op_used[OP_TRANSFER] = true;
+        run->op_used[OP_SUM] = opts->transfer.readers > 0;
+        atomic_init(&run->producers_left, opts->transfer.movers);
     }
     run->end_ns = UINT64_MAX;
     pthread_mutex_init(&run->lock, NULL);
@@ -81,6 +93,46 @@ static void bump(ATOMIC(uint64_t) * counter)
                           memory_order_relaxed);
 }
 
+bool client_thread_has_quota(const struct client_thread *t)
+{
+    return !t->limited || t->quota > 0;
+}
+
+void client_count_op(struct client_thread *t, int op, uint64_t latency_ns)
+{
+    hist_record(t->latency, latency_ns);
+    if (t->op_latency[op])
+        hist_record(t->op_latency[op], latency_ns);
+    bump(&t->ops);
+    t->op_counts[op]++;
+}
+
+void client_count_error(struct client_thread *t, const char *what, const struct stress_reply *r)
+{
+    bump(&t->errors);
+    if (!t->first_error[0])
+        snprintf(t->first_error, sizeof(t->first_error), "%s: %.*s", what,
+                 (int)(r->len < 120 ? r->len : 120), r->str);
+}
+
+void client_writer_done(struct client_run *run, uint64_t now)
+{
+    /* acq_rel: each writer's decrement releases what its thread saw (the
+     * replies to its requests); the last one acquires all of them, then
+     * releases them again with the time, for the other side's acquire. */
+    if (atomic_fetch_sub_explicit(&run->producers_left, 1, memory_order_acq_rel) == 1)
+        atomic_store_explicit(&run->producers_done_ns, now ? now : 1, memory_order_release);
+}
+
+uint64_t client_writer_quota(const struct stress_options *o, uint32_t first, int count)
+{
+    if (o->pubsub.publishers)
+        return role_first_quota((uint32_t)o->pubsub.publishers, (uint32_t)o->pubsub.subscribers,
+                                o->requests, first, count);
+    return role_first_quota((uint32_t)o->transfer.movers, (uint32_t)o->transfer.readers,
+                            o->requests, first, count);
+}
+
 /* ---------------------------------------------------------------- sending */
 
 static void send_request(struct client_thread *t, struct stress_conn *c, uint64_t intended_ns,
@@ -88,6 +140,10 @@ static void send_request(struct client_thread *t, struct stress_conn *c, uint64_
 {
     if (c->role != QUEUE_ROLE_NONE)
         client_queue_send(t, c, now);
+    else if (c->pubsub)
+        client_pubsub_send(t, c, now);
+    else if (c->transfer)
+        client_transfer_send(t, c, now);
     else
         client_mix_send(t, c, intended_ns, now);
 }
@@ -98,12 +154,35 @@ static bool may_send(const struct client_thread *t)
 }
 
 /* The --mix connections and the producers send until the run's end or
- * quota; the consumers until the queues are drained (client_queue.c). */
+ * quota; the consumers until the queues are drained (client_queue.c); the
+ * --pubsub and --transfer connections as their modules say. */
 static bool conn_may_send(struct client_thread *t, struct stress_conn *c, uint64_t now)
 {
     if (c->role == QUEUE_ROLE_CONSUMER)
         return client_queue_consumer_may_send(t, c, now);
+    if (c->pubsub)
+        return client_pubsub_may_send(t, c);
+    if (c->transfer)
+        return client_transfer_may_send(t, c);
     return t->sending && may_send(t);
+}
+
+/* A connection that cannot send now but must keep the loop going: a
+ * subscriber waiting for its messages, a transaction waiting for room. */
+static bool conn_waiting(struct client_thread *t, struct stress_conn *c, uint64_t now)
+{
+    if (c->pubsub)
+        return client_pubsub_waiting(t, c, now);
+    return c->transfer && client_transfer_waiting(t, c);
+}
+
+/* The writers count themselves out once they are done (client_queue.c,
+ * client_pubsub.c, client_transfer.c). */
+static void writer_progress(struct client_thread *t, struct stress_conn *c, uint64_t now)
+{
+    client_queue_producer_progress(t, c, now);
+    client_pubsub_progress(t, c, now);
+    client_transfer_progress(t, c, now);
 }
 
 /* Fills the connection's window; returns when it next wants to send. */
@@ -132,16 +211,22 @@ static void lose_connection(struct client_thread *t, struct stress_conn *c)
             verify_log_incr(c->vlog, req.key, false, 0);
         if (c->role != QUEUE_ROLE_NONE)
             client_queue_on_lost(c, &req);
+        if (c->transfer)
+            client_transfer_on_lost(c, &req);
     }
     t->conn_errors++;
     conn_close(c); /* closing also removes it from the epoll set */
-    client_queue_producer_progress(t, c, clock_mono_ns());
+    writer_progress(t, c, clock_mono_ns());
 }
 
 /* Returns false when the connection had to be closed. */
 static bool on_reply(struct client_thread *t, struct stress_conn *c, const struct stress_reply *r,
                      uint64_t now)
 {
+    if (c->pubsub) /* a subscriber's messages answer no request */
+        return client_pubsub_on_reply(t, c, r, now);
+    if (c->transfer) /* a transaction's replies make one operation */
+        return client_transfer_on_reply(t, c, r, now);
     struct inflight req;
     if (!conn_pop(c, &req)) {
         t->protocol_errors++; /* a reply nobody asked for */
@@ -239,12 +324,14 @@ static bool time_to_stop(struct client_thread *t, uint64_t now)
            atomic_load_explicit(&t->run->stop, memory_order_relaxed);
 }
 
-/* A producer that stopped sending waits DRAIN_NS at most for its replies,
- * so the consumers, who wait for every producer, cannot wait forever. */
+/* A writer (producer, publisher, mover) that stopped sending waits DRAIN_NS
+ * at most for its replies, so the other side, which waits for every writer,
+ * cannot wait forever. */
 static void producer_deadline(struct client_thread *t, struct stress_conn *c, uint64_t now)
 {
-    if (c->role == QUEUE_ROLE_PRODUCER && !c->dead && !t->sending && c->ring_count &&
-        now >= t->stopped_ns + DRAIN_NS)
+    bool writer = c->role == QUEUE_ROLE_PRODUCER || client_pubsub_is_publisher(c) ||
+                  client_transfer_is_mover(c);
+    if (writer && !c->dead && !t->sending && c->ring_count && now >= t->stopped_ns + DRAIN_NS)
         lose_connection(t, c);
 }
 
@@ -270,11 +357,13 @@ static void *client_thread_main(void *arg)
                 any_sending = true;
                 uint64_t next = fill(t, c, now);
                 wake = next < wake ? next : wake;
+            } else if (conn_waiting(t, c, now)) {
+                any_sending = true;
             }
             if (conn_has_output(c))
                 flush(t, c);
             producer_deadline(t, c, now);
-            client_queue_producer_progress(t, c, now);
+            writer_progress(t, c, now);
             if (!c->dead) {
                 live++;
                 in_flight += c->ring_count;
@@ -301,7 +390,7 @@ static void *client_thread_main(void *arg)
     for (int i = 0; i < t->conn_count; i++) {
         if (!t->conns[i].dead && t->conns[i].ring_count)
             lose_connection(t, &t->conns[i]); /* gave up waiting for its replies */
-        client_queue_producer_progress(t, &t->conns[i], clock_mono_ns());
+        writer_progress(t, &t->conns[i], clock_mono_ns());
     }
     pthread_mutex_lock(&t->run->lock);
     t->run->finished++;
@@ -310,60 +399,7 @@ static void *client_thread_main(void *arg)
     return NULL;
 }
 
-/* ---------------------------------------------------------------- set-up */
-
-int client_thread_init(struct client_thread *t, struct client_run *run, int index, int conn_count,
-                       uint32_t first_id, struct verify_log *vlogs, char *err, size_t err_size)
-{
-    const struct stress_options *o = run->opts;
-    memset(t, 0, sizeof(*t));
-    t->run = run;
-    t->index = index;
-    t->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    t->latency = hist_new();
-    t->conns = calloc((size_t)conn_count, sizeof(*t->conns));
-    t->value_cap =
-        o->value_size > VERIFY_VALUE_HEADER_MAX ? o->value_size : VERIFY_VALUE_HEADER_MAX;
-    t->value = malloc(t->value_cap);
-    bool oom = false;
-    for (int op = 0; op < OP_COUNT; op++)
-        if (run->op_used[op] && !(t->op_latency[op] = hist_new()))
-            oom = true;
-    int queues = o->queue.producers ? o->queue.keys : 0;
-    if (queues && (t->queue_names = calloc((size_t)queues, sizeof(*t->queue_names))))
-        for (int q = 0; q < queues; q++)
-            queue_key_name((uint32_t)q, t->queue_names[q]);
-    if (t->epoll_fd < 0 || !t->latency || !t->conns || !t->value || oom ||
-        (queues && !t->queue_names)) {
-        snprintf(err, err_size, "out of memory");
-        return -ENOMEM;
-    }
-    rng_seed(&t->rng, o->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(index + 1)));
-    for (size_t i = 0; i < t->value_cap; i++)
-        t->value[i] = (char)('a' + rng_below(&t->rng, 26));
-    if (o->rate > 0)
-        t->interval_ns = (uint64_t)(1e9 * o->clients / o->rate);
-    for (int i = 0; i < conn_count; i++) {
-        int fd = stress_connect(o->host, o->port, err, err_size);
-        if (fd < 0)
-            return fd;
-        struct stress_conn *c = &t->conns[i];
-        if (conn_init(c, fd, first_id + (uint32_t)i, o->pipeline) < 0) {
-            snprintf(err, err_size, "out of memory");
-            return -ENOMEM;
-        }
-        t->conn_count++;
-        c->vlog = vlogs ? &vlogs[first_id + (uint32_t)i] : NULL;
-        if (o->queue.producers)
-            client_queue_setup(t, c, first_id + (uint32_t)i);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        if (epoll_ctl(t->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            snprintf(err, err_size, "epoll_ctl: %s", strerror(errno));
-            return -errno;
-        }
-    }
-    return 0;
-}
+/* ---------------------------------------------------------------- start */
 
 int client_thread_start(struct client_thread *t)
 {
@@ -385,22 +421,4 @@ int client_thread_start(struct client_thread *t)
 void client_thread_join(struct client_thread *t)
 {
     pthread_join(t->thread, NULL);
-}
-
-void client_thread_free(struct client_thread *t)
-{
-    if (!t->run)
-        return; /* never initialized */
-    for (int i = 0; i < t->conn_count; i++)
-        conn_free(&t->conns[i]);
-    free(t->conns);
-    free(t->value);
-    free(t->queue_names);
-    hist_free(t->latency);
-    for (int op = 0; op < OP_COUNT; op++)
-        hist_free(t->op_latency[op]);
-    if (t->epoll_fd >= 0)
-        close(t->epoll_fd);
-    memset(t, 0, sizeof(*t));
-    t->epoll_fd = -1;
 }

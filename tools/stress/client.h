@@ -23,6 +23,9 @@
 
 struct verify_log;
 struct queue_log;
+struct pubsub_pub_log;
+struct pubsub_sub_log;
+struct transfer_log;
 
 /* What every thread of a run shares. */
 struct client_run {
@@ -35,10 +38,21 @@ struct client_run {
     /* --queue: set before the threads start. */
     struct queue_log *producer_logs; /* --verify only, by producer id */
     struct queue_log *consumer_logs; /* --verify only, by consumer id */
-    ATOMIC(int) producers_left;      /* producer connections still pushing */
-    /* When the last producer finished (0 until then): every push was answered
-     * or given up before it. Consumers load it with acquire (client_queue.c). */
+    /* The writers: --queue's producers, --pubsub's publishers, --transfer's
+     * movers. */
+    ATOMIC(int) producers_left; /* writer connections still writing */
+    /* When the last writer finished (0 until then): every push (publish,
+     * move) was answered or given up before it. The other side loads it with
+     * acquire (client_queue.c, client_pubsub.c). */
     ATOMIC(uint64_t) producers_done_ns;
+    /* --pubsub: set before the threads start. */
+    struct pubsub_pub_log *publisher_logs;  /* --verify only, by publisher id */
+    struct pubsub_sub_log *subscriber_logs; /* --verify only, by subscriber id */
+    /* The PUBLISHes answered, added by each publisher before it counts
+     * itself out (so ordered before producers_done_ns). */
+    ATOMIC(uint64_t) messages_published;
+    /* --transfer: set before the threads start. */
+    struct transfer_log *transfer_logs; /* --verify only, by connection index */
     pthread_mutex_t lock;
     pthread_cond_t finished_cond; /* signalled when a thread finishes */
     int finished;                 /* threads finished, under lock */
@@ -59,7 +73,9 @@ struct client_thread {
     bool sending;                            /* the --mix connections and producers still send */
     uint64_t stopped_ns;                     /* when sending became false */
     char (*queue_names)[QUEUE_KEY_NAME_MAX]; /* --queue: the keys' names */
-    uint64_t interval_ns;                    /* --rate: slot spacing per connection */
+    char (*channel_names)[PUBSUB_NAME_MAX];  /* --pubsub: the channels' names */
+    char (*account_names)[TRANSFER_KEY_NAME_MAX]; /* --transfer: the accounts' */
+    uint64_t interval_ns;                         /* --rate: slot spacing per connection */
 
     /* Read live by the sampler (relaxed atomics, written by this thread). */
     struct hist *latency;
@@ -74,8 +90,19 @@ struct client_thread {
     uint64_t items_pushed;             /* --queue: acknowledged pushes */
     uint64_t items_popped;             /* --queue: pops that returned an item */
     uint64_t last_item_ns;             /* --queue: when the last item was popped */
-    uint64_t conn_errors;              /* connections lost */
-    uint64_t unanswered;               /* requests whose reply never came */
+    struct hist *delivery;             /* --pubsub: publish to receive, by the subscribers */
+    uint64_t messages_received;        /* --pubsub: by this thread's subscribers */
+    uint64_t last_message_ns;          /* --pubsub: when the last one arrived */
+    uint64_t receiver_mismatches;      /* --pubsub: PUBLISH answered another count */
+    long long first_bad_receivers;
+    uint64_t sabotage_left_ns; /* --pubsub-sabotage: when subscriber 0 left (0: never) */
+    uint64_t sabotage_back_ns; /* ... and came back */
+    uint64_t moves_committed;  /* --transfer */
+    uint64_t watch_retries;    /* --transfer-watch: EXEC answered nil */
+    uint64_t sums_read;        /* --transfer: by the readers */
+    uint64_t bad_sums;         /* ... that were not the total */
+    uint64_t conn_errors;      /* connections lost */
+    uint64_t unanswered;       /* requests whose reply never came */
     uint64_t finish_ns;
     char first_error[160]; /* the first error reply, for the report */
 };
@@ -97,6 +124,9 @@ int client_thread_init(struct client_thread *t, struct client_run *run, int inde
 /* --queue --requests: the pushes of the producers among connections
  * [first, first + count). */
 uint64_t client_queue_quota(const struct stress_options *o, uint32_t first, int count);
+/* --pubsub and --transfer --requests: the publishes (moves) of the
+ * connections [first, first + count). */
+uint64_t client_writer_quota(const struct stress_options *o, uint32_t first, int count);
 /* The run's start_ns/end_ns must be set. 0 or -errno. */
 int client_thread_start(struct client_thread *t);
 void client_thread_join(struct client_thread *t);
@@ -104,5 +134,17 @@ void client_thread_free(struct client_thread *t);
 
 uint64_t client_thread_ops(struct client_thread *t);
 uint64_t client_thread_errors(struct client_thread *t);
+
+/* For the workload modules (client_*.c). */
+/* Whether the thread's writers may start another request (--requests). */
+bool client_thread_has_quota(const struct client_thread *t);
+/* An operation finished after latency_ns: its latency and its count. */
+void client_count_op(struct client_thread *t, int op, uint64_t latency_ns);
+/* An error reply r to `what` ("publish", "transfer", ...): counted, and the
+ * first one kept for the report. */
+void client_count_error(struct client_thread *t, const char *what, const struct stress_reply *r);
+/* A writer connection finished (it stopped and every reply came, or it
+ * died); the last one publishes run->producers_done_ns. */
+void client_writer_done(struct client_run *run, uint64_t now);
 
 #endif

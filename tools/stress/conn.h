@@ -16,13 +16,16 @@
 #include <stdint.h>
 
 struct verify_log;
+struct pubsub_conn;
+struct transfer_conn;
 
 struct inflight {
     uint64_t key;
     uint64_t intended_ns; /* latency origin: the intended send time (--rate) or send_ns */
     uint64_t send_ns;
     uint64_t tag;         /* --verify: the SET's sequence number, or the request's order;
-                             --queue: the push's sequence number */
+                             --queue: the push's sequence number; --pubsub: the
+                             message's; --transfer: the step of the transaction */
     int op;               /* enum stress_op */
     bool after_producers; /* --queue: a pop sent once every producer had finished */
 };
@@ -48,6 +51,11 @@ struct stress_conn {
     uint32_t nil_streak;    /* consumer: nil replies in a row to pops sent after the end */
     bool finished;          /* producer: counted out; consumer: stopped popping */
     struct queue_log *qlog; /* --verify only */
+
+    /* --pubsub and --transfer: the connection's part of the workload, owned
+     * by client_pubsub.c and client_transfer.c (NULL otherwise). */
+    struct pubsub_conn *pubsub;
+    struct transfer_conn *transfer;
 };
 
 /* Takes ownership of fd (made non-blocking). 0 or -ENOMEM. */

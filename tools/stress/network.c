@@ -5,6 +5,8 @@
 #include "tools/stress/interrupt.h"
 #include "tools/stress/queue_run.h"
 #include "tools/stress/report.h"
+#include "tools/stress/run_logs.h"
+#include "tools/stress/transfer_run.h"
 #include "tools/stress/verify_run.h"
 
 #include <errno.h>
@@ -119,6 +121,28 @@ static void run_sampler(struct sampler *s, struct client_run *run, struct networ
     }
 }
 
+static void collect_pubsub(const struct client_thread *t, uint64_t start_ns,
+                           struct pubsub_result *p)
+{
+    p->messages_received += t->messages_received;
+    double received_s = (double)(t->last_message_ns - start_ns) / 1e9;
+    if (t->messages_received && received_s > p->receive_elapsed_s)
+        p->receive_elapsed_s = received_s;
+    if (t->receiver_mismatches && !p->receiver_mismatches)
+        p->first_bad_receivers = t->first_bad_receivers;
+    p->receiver_mismatches += t->receiver_mismatches;
+    if (t->delivery && !p->delivery)
+        p->delivery = hist_new(); /* NULL when out of memory: not reported */
+    if (t->delivery && p->delivery)
+        hist_merge(p->delivery, t->delivery);
+    if (t->sabotage_left_ns) {
+        p->sabotaged = true;
+        p->sabotage_at_s = (double)(t->sabotage_left_ns - start_ns) / 1e9;
+        if (t->sabotage_back_ns)
+            p->sabotage_away_s = (double)(t->sabotage_back_ns - t->sabotage_left_ns) / 1e9;
+    }
+}
+
 static void collect(struct client_thread *threads, int count, uint64_t start_ns,
                     struct network_result *r)
 {
@@ -137,6 +161,11 @@ static void collect(struct client_thread *threads, int count, uint64_t start_ns,
         double popped_s = (double)(t->last_item_ns - start_ns) / 1e9;
         if (t->items_popped && popped_s > r->queue.pop_elapsed_s)
             r->queue.pop_elapsed_s = popped_s;
+        collect_pubsub(t, start_ns, &r->pubsub);
+        r->transfer.moves_committed += t->moves_committed;
+        r->transfer.watch_retries += t->watch_retries;
+        r->transfer.sums_read += t->sums_read;
+        r->transfer.bad_sums += t->bad_sums;
         for (int op = 0; op < OP_COUNT; op++) {
             r->op_counts[op] += t->op_counts[op];
             if (t->op_latency[op] && !r->op_latency[op])
@@ -152,13 +181,16 @@ static void collect(struct client_thread *threads, int count, uint64_t start_ns,
     r->elapsed_s = (double)(finish - start_ns) / 1e9;
 }
 
-/* The logs of --verify: vlogs for --mix, producers and consumers for --queue. */
-struct run_logs {
-    struct verify_log *vlogs;
-    size_t vlog_count;
-    struct queue_log *producers, *consumers;
-    size_t producer_count, consumer_count;
-};
+/* Each thread's share of --requests. */
+static uint64_t thread_quota(const struct stress_options *o, int thread, int threads,
+                             uint32_t first, int conns)
+{
+    if (o->queue.producers)
+        return client_queue_quota(o, first, conns);
+    if (o->pubsub.publishers || o->transfer.movers)
+        return client_writer_quota(o, first, conns);
+    return o->requests / (uint64_t)threads + ((uint64_t)thread < o->requests % (uint64_t)threads);
+}
 
 /* Connects every client, runs, samples, joins. */
 static int run_threads(const struct stress_options *o, struct client_thread *threads,
@@ -169,6 +201,9 @@ static int run_threads(const struct stress_options *o, struct client_thread *thr
     client_run_init(&run, o);
     run.producer_logs = logs->producers;
     run.consumer_logs = logs->consumers;
+    run.publisher_logs = logs->publishers;
+    run.subscriber_logs = logs->subscribers;
+    run.transfer_logs = logs->transfers;
     int count = o->threads[0], started = 0, rc = 0;
     uint32_t next_id = 0;
     for (int i = 0; i < count && rc == 0; i++) {
@@ -176,16 +211,16 @@ static int run_threads(const struct stress_options *o, struct client_thread *thr
         rc = client_thread_init(&threads[i], &run, i, conns, next_id, logs->vlogs, err, err_size);
         if (o->requests) {
             threads[i].limited = true;
-            threads[i].quota =
-                o->queue.producers
-                    ? client_queue_quota(o, next_id, conns)
-                    : o->requests / (uint64_t)count + ((uint64_t)i < o->requests % (uint64_t)count);
+            threads[i].quota = thread_quota(o, i, count, next_id, conns);
         }
         next_id += (uint32_t)conns;
     }
     struct queue_sabotage sabotage = {0};
+    struct transfer_sabotage transfer_sabotage = {0};
     if (rc == 0 && o->queue.sabotage)
         rc = queue_sabotage_open(&sabotage, o, &run, err, err_size);
+    if (rc == 0 && o->transfer.sabotage)
+        rc = transfer_sabotage_open(&transfer_sabotage, o, &run, err, err_size);
     struct sampler s = {threads,    count, 0, hist_new(), hist_new(),
                         hist_new(), 0,     0, 0,          !o->quiet && isatty(STDERR_FILENO)};
     if (rc == 0 && (!s.total || !s.previous || !s.interval)) {
@@ -209,6 +244,11 @@ static int run_threads(const struct stress_options *o, struct client_thread *thr
             snprintf(err, err_size, "cannot start a thread: %s", strerror(-rc));
             client_run_stop(&run);
         }
+        if (rc == 0 && o->transfer.sabotage &&
+            (rc = transfer_sabotage_start(&transfer_sabotage)) < 0) {
+            snprintf(err, err_size, "cannot start a thread: %s", strerror(-rc));
+            client_run_stop(&run);
+        }
     }
     if (rc == 0)
         run_sampler(&s, &run, r);
@@ -216,11 +256,19 @@ static int run_threads(const struct stress_options *o, struct client_thread *thr
         client_thread_join(&threads[i]);
     if (o->queue.sabotage)
         queue_sabotage_finish(&sabotage, r);
+    if (o->transfer.sabotage)
+        transfer_sabotage_finish(&transfer_sabotage, r);
     if (rc == 0)
         collect(threads, count, run.start_ns, r);
     uint64_t done = atomic_load_explicit(&run.producers_done_ns, memory_order_relaxed);
-    if (rc == 0 && done) /* relaxed: the threads were joined */
-        r->queue.push_elapsed_s = (double)(done - run.start_ns) / 1e9;
+    if (rc == 0 && done) { /* relaxed: the threads were joined */
+        double writers_s = (double)(done - run.start_ns) / 1e9;
+        r->queue.push_elapsed_s = o->queue.producers ? writers_s : 0;
+        r->pubsub.publish_elapsed_s = o->pubsub.publishers ? writers_s : 0;
+        r->transfer.move_elapsed_s = o->transfer.movers ? writers_s : 0;
+    }
+    r->pubsub.messages_published =
+        atomic_load_explicit(&run.messages_published, memory_order_relaxed);
     hist_free(s.total);
     hist_free(s.previous);
     hist_free(s.interval);
@@ -228,41 +276,18 @@ static int run_threads(const struct stress_options *o, struct client_thread *thr
     return rc;
 }
 
-/* Allocates the logs --verify needs; false when out of memory. */
-static bool alloc_logs(const struct stress_options *o, struct run_logs *l)
+/* --pubsub --verify after every client finished: nothing left to read from
+ * the server, only the logs to check. */
+static int pubsub_finish(const struct run_logs *l, struct pubsub_result *p, char *err,
+                         size_t err_size)
 {
-    memset(l, 0, sizeof(*l));
-    if (!o->verify)
-        return true;
-    if (!o->queue.producers) {
-        l->vlog_count = (size_t)o->clients + 1; /* + the final reads' pseudo-client */
-        l->vlogs = calloc(l->vlog_count, sizeof(*l->vlogs));
-        for (size_t i = 0; l->vlogs && i < l->vlog_count; i++)
-            verify_log_init(&l->vlogs[i], (uint32_t)i);
-        return l->vlogs != NULL;
-    }
-    l->producer_count = (size_t)o->queue.producers;
-    l->consumer_count = (size_t)o->queue.consumers + 1; /* + the final drain's */
-    l->producers = calloc(l->producer_count, sizeof(*l->producers));
-    l->consumers = calloc(l->consumer_count, sizeof(*l->consumers));
-    for (size_t i = 0; l->producers && i < l->producer_count; i++)
-        queue_log_init(&l->producers[i], (uint32_t)i);
-    for (size_t i = 0; l->consumers && i < l->consumer_count; i++)
-        queue_log_init(&l->consumers[i], (uint32_t)i);
-    return l->producers && l->consumers;
-}
-
-static void free_logs(struct run_logs *l)
-{
-    for (size_t i = 0; l->vlogs && i < l->vlog_count; i++)
-        verify_log_free(&l->vlogs[i]);
-    for (size_t i = 0; l->producers && i < l->producer_count; i++)
-        queue_log_free(&l->producers[i]);
-    for (size_t i = 0; l->consumers && i < l->consumer_count; i++)
-        queue_log_free(&l->consumers[i]);
-    free(l->vlogs);
-    free(l->producers);
-    free(l->consumers);
+    int rc = pubsub_verify_check(l->publishers, l->publisher_count, l->subscribers,
+                                 l->subscriber_count, &p->verify);
+    if (rc < 0)
+        snprintf(err, err_size, "verify: a log is incomplete (out of memory)");
+    else
+        p->verified = true;
+    return rc;
 }
 
 int network_run(const struct stress_options *o, struct network_result *r, char *err,
@@ -274,27 +299,33 @@ int network_run(const struct stress_options *o, struct network_result *r, char *
     bool queue = o->queue.producers > 0;
     struct client_thread *threads = calloc((size_t)count, sizeof(*threads));
     struct run_logs logs;
-    if (!alloc_logs(o, &logs) || !r->latency || !threads) {
+    if (!run_logs_alloc(o, &logs) || !r->latency || !threads) {
         snprintf(err, err_size, "out of memory");
         free(threads);
-        free_logs(&logs);
+        run_logs_free(&logs);
         return -ENOMEM;
     }
     stress_catch_interrupts();
     int rc = 0;
     if (queue)
         rc = queue_prepare(o, err, err_size);
-    else if (o->verify)
+    else if (o->transfer.movers)
+        rc = transfer_prepare(o, err, err_size);
+    else if (o->verify && !o->pubsub.publishers)
         rc = verify_prepare(o, err, err_size);
     if (rc == 0)
         rc = run_threads(o, threads, &logs, r, err, err_size);
     if (rc == 0 && queue)
         rc = queue_finish(o, logs.producers, logs.consumers, logs.consumer_count, r, err, err_size);
+    else if (rc == 0 && o->transfer.movers)
+        rc = transfer_finish(o, logs.transfers, logs.transfer_count, r, err, err_size);
+    else if (rc == 0 && o->pubsub.publishers && o->verify)
+        rc = pubsub_finish(&logs, &r->pubsub, err, err_size);
     else if (rc == 0 && o->verify)
         rc = verify_finish(o, logs.vlogs, logs.vlog_count, r, err, err_size);
     for (int i = 0; i < count; i++)
         client_thread_free(&threads[i]);
-    free_logs(&logs);
+    run_logs_free(&logs);
     free(threads);
     return rc;
 }
@@ -304,6 +335,7 @@ void network_result_free(struct network_result *r)
     hist_free(r->latency);
     for (int op = 0; op < OP_COUNT; op++)
         hist_free(r->op_latency[op]);
+    hist_free(r->pubsub.delivery);
     free(r->series);
     memset(r, 0, sizeof(*r));
 }
@@ -311,15 +343,25 @@ void network_result_free(struct network_result *r)
 uint64_t network_verify_protocol_errors(const struct network_result *r)
 {
     return r->verify.protocol_errors + r->verify_final_errors + r->conn_errors +
-           r->queue.verify.protocol_errors + r->queue.drain_errors;
+           r->queue.verify.protocol_errors + r->queue.drain_errors +
+           r->pubsub.verify.protocol_errors + r->transfer.verify.protocol_errors +
+           r->transfer.final_errors;
 }
 
 bool network_verify_failed(const struct network_result *r)
 {
     const struct queue_verify_result *q = &r->queue.verify;
-    if (network_verify_protocol_errors(r) || (!r->verified && !r->queue.verified))
+    const struct pubsub_verify_result *p = &r->pubsub.verify;
+    const struct transfer_verify_result *x = &r->transfer.verify;
+    if (network_verify_protocol_errors(r) ||
+        (!r->verified && !r->queue.verified && !r->pubsub.verified && !r->transfer.verified))
         return true;
     if (r->queue.verified)
         return q->items_lost || q->items_duplicated || q->items_unknown || q->out_of_order;
+    if (r->pubsub.verified)
+        return p->messages_lost || p->duplicated || p->reordered || p->never_published ||
+               p->receiver_mismatches;
+    if (r->transfer.verified)
+        return x->violations || x->balances_wrong;
     return r->verify.lost_updates || r->verify.stale_reads;
 }

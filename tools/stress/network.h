@@ -10,7 +10,9 @@
 #include "tools/stress/args.h"
 #include "tools/stress/histogram.h"
 #include "tools/stress/verify.h"
+#include "tools/stress/verify_pubsub.h"
 #include "tools/stress/verify_queue.h"
+#include "tools/stress/verify_transfer.h"
 #include "tools/stress/workload.h"
 
 #include <stdbool.h>
@@ -46,6 +48,38 @@ struct queue_result {
     struct queue_verify_result verify;
 };
 
+/* What --pubsub adds. */
+struct pubsub_result {
+    uint64_t messages_published;  /* acknowledged PUBLISHes */
+    uint64_t messages_received;   /* by every subscriber together */
+    double publish_elapsed_s;     /* from the start until the last publisher finished */
+    double receive_elapsed_s;     /* ... until the last message arrived */
+    uint64_t receiver_mismatches; /* PUBLISH answered another count than the subscribers' */
+    long long first_bad_receivers;
+    struct hist *delivery; /* publish to receive, nanoseconds */
+    bool sabotaged;        /* --pubsub-sabotage: subscriber 0 left a channel */
+    double sabotage_at_s;
+    double sabotage_away_s; /* 0: it never came back */
+    bool verified;          /* --verify ran its check */
+    struct pubsub_verify_result verify;
+};
+
+/* What --transfer adds. */
+struct transfer_result {
+    uint64_t moves_committed;
+    uint64_t watch_retries; /* --transfer-watch: EXEC answered nil */
+    uint64_t sums_read;
+    uint64_t bad_sums;     /* read sums that were not the total */
+    double move_elapsed_s; /* from the start until the last mover finished */
+    long long final_total; /* every account read back after the run */
+    uint64_t final_errors; /* reading them back failed, or a balance was no number */
+    bool sabotaged;        /* --transfer-sabotage's DECRBY ran */
+    double sabotage_at_s;
+    long long sabotage_amount;
+    bool verified; /* --verify ran its check */
+    struct transfer_verify_result verify;
+};
+
 struct network_result {
     uint64_t ops;
     uint64_t errors;          /* error replies */
@@ -66,7 +100,9 @@ struct network_result {
     struct verify_result verify;
     uint64_t verify_final_errors; /* failed reads while reading keys back */
 
-    struct queue_result queue; /* --queue only */
+    struct queue_result queue;       /* --queue only */
+    struct pubsub_result pubsub;     /* --pubsub only */
+    struct transfer_result transfer; /* --transfer only */
 };
 
 /* 0, or -errno with a message in err (cannot connect, out of memory). */
@@ -75,7 +111,7 @@ int network_run(const struct stress_options *o, struct network_result *out, char
 void network_result_free(struct network_result *r);
 /* The verify line's protocol errors: error replies, malformed or unexpected
  * replies, lost connections and failed reads of the final check (--queue:
- * of the final drain). */
+ * of the final drain; --transfer: of the balances). */
 uint64_t network_verify_protocol_errors(const struct network_result *r);
 /* --verify found something: exit non-zero. */
 bool network_verify_failed(const struct network_result *r);

@@ -1,7 +1,9 @@
 #include "tools/stress/report.h"
 
 #include "tools/stress/json.h"
+#include "tools/stress/report_pubsub.h"
 #include "tools/stress/report_queue.h"
+#include "tools/stress/report_transfer.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -47,6 +49,14 @@ void report_describe(char *out, size_t size, const struct stress_options *o)
         report_queue_describe(out, size, o);
         return;
     }
+    if (o->pubsub.publishers) {
+        report_pubsub_describe(out, size, o);
+        return;
+    }
+    if (o->transfer.movers) {
+        report_transfer_describe(out, size, o);
+        return;
+    }
     keydist_format(&o->dists[0], dist, sizeof(dist));
     char load[64];
     if (o->rate > 0)
@@ -60,22 +70,20 @@ void report_describe(char *out, size_t size, const struct stress_options *o)
              dist, mix, o->value_size, load, o->verify ? ", verify" : "");
 }
 
-/* The percentile columns' titles, after room for row names when `named`. */
-static void latency_header(FILE *f, bool named)
+void report_latency_header(FILE *f, bool named)
 {
     if (named)
-        fprintf(f, "%-6s", "");
+        fprintf(f, "%-8s", "");
     for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
         fprintf(f, " %9s", percentiles[i].label);
     fprintf(f, " %9s %9s\n", "max", "mean");
 }
 
-/* One row of percentiles; name "" for the table without row names. */
-static void latency_row(FILE *f, const char *name, const struct hist *h)
+void report_latency_row(FILE *f, const char *name, const struct hist *h)
 {
     char a[32];
     if (*name)
-        fprintf(f, "%-6s", name);
+        fprintf(f, "%-8s", name);
     for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++) {
         report_format_ns(a, sizeof(a), hist_percentile(h, percentiles[i].q));
         fprintf(f, " %9s", a);
@@ -106,6 +114,10 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
                 (unsigned long long)r->empty_pops);
     if (o->queue.producers)
         report_queue_text(f, o, r);
+    if (o->pubsub.publishers)
+        report_pubsub_text(f, o, r);
+    if (o->transfer.movers)
+        report_transfer_text(f, o, r);
     fprintf(f,
             "\nduration %.2f s, error replies %llu, protocol errors %llu, connections lost "
             "%llu, unanswered %llu\n",
@@ -114,20 +126,26 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
     if (r->first_error[0])
         fprintf(f, "first error reply: %s\n", r->first_error);
     fprintf(f, "\nlatency (%s):\n", o->rate > 0 ? "from the intended send time" : "from send");
-    latency_header(f, false);
-    latency_row(f, "", r->latency);
+    report_latency_header(f, false);
+    report_latency_row(f, "", r->latency);
     int with_latency = 0;
     for (int op = 0; op < OP_COUNT; op++)
         with_latency += r->op_latency[op] && hist_count(r->op_latency[op]);
     if (with_latency > 1) {
         fprintf(f, "\nlatency by operation:\n");
-        latency_header(f, true);
+        report_latency_header(f, true);
         for (int op = 0; op < OP_COUNT; op++)
             if (r->op_latency[op] && hist_count(r->op_latency[op]))
-                latency_row(f, op_name((enum stress_op)op), r->op_latency[op]);
+                report_latency_row(f, op_name((enum stress_op)op), r->op_latency[op]);
     }
+    if (o->pubsub.publishers)
+        report_pubsub_latency_text(f, r);
     if (o->verify && o->queue.producers) {
         report_queue_verify_text(f, r);
+    } else if (o->verify && o->pubsub.publishers) {
+        report_pubsub_verify_text(f, r);
+    } else if (o->verify && o->transfer.movers) {
+        report_transfer_verify_text(f, r);
     } else if (o->verify) {
         if (r->verified)
             fprintf(f,
@@ -151,6 +169,7 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
 static void json_options(struct json *j, const struct stress_options *o)
 {
     char buf[128];
+    bool mix = !o->queue.producers && !o->pubsub.publishers && !o->transfer.movers;
     json_object(j, "config");
     if (!o->inprocess) {
         json_string(j, "host", o->host);
@@ -159,19 +178,24 @@ static void json_options(struct json *j, const struct stress_options *o)
         json_uint(j, "threads", (uint64_t)o->threads[0]);
         json_uint(j, "pipeline", (uint64_t)o->pipeline);
         json_double(j, "rate", o->rate);
-        if (!o->queue.producers)
+        if (mix)
             json_string(j, "dist", keydist_format(&o->dists[0], buf, sizeof(buf)));
         json_bool(j, "verify", o->verify);
         json_uint(j, "requests", o->requests);
         if (o->queue.producers)
             report_queue_json_config(j, o);
+        if (o->pubsub.publishers)
+            report_pubsub_json_config(j, o);
+        if (o->transfer.movers)
+            report_transfer_json_config(j, o);
     }
     json_double(j, "duration_s", (double)o->duration_ns / 1e9);
-    if (!o->queue.producers) { /* the queue workload has neither */
+    if (mix) { /* the queue, pub/sub and transfer workloads have neither */
         json_uint(j, "keys", o->keys);
         json_string(j, "mix", op_mix_format(&o->mix, buf, sizeof(buf)));
     }
-    json_uint(j, "value_size", o->value_size);
+    if (!o->transfer.movers) /* balances are integers */
+        json_uint(j, "value_size", o->value_size);
     json_uint(j, "seed", o->seed);
     if (o->label)
         json_string(j, "label", o->label);
@@ -181,8 +205,7 @@ static void json_options(struct json *j, const struct stress_options *o)
     json_object_end(j);
 }
 
-/* Percentiles, max and mean in microseconds. */
-static void json_latency(struct json *j, const char *key, const struct hist *h)
+void report_json_latency(struct json *j, const char *key, const struct hist *h)
 {
     json_object(j, key);
     for (size_t i = 0; i < ARRAY_SIZE(percentiles); i++)
@@ -232,17 +255,25 @@ int report_network_json(const char *path, const struct stress_options *o,
     json_uint(&j, "unanswered", r->unanswered);
     json_uint(&j, "empty_pops", r->empty_pops);
     json_bool(&j, "interrupted", r->interrupted);
-    json_latency(&j, "latency_us", r->latency);
+    report_json_latency(&j, "latency_us", r->latency);
     json_object(&j, "latency_by_op_us");
     for (int op = 0; op < OP_COUNT; op++)
         if (r->op_latency[op] && hist_count(r->op_latency[op]))
-            json_latency(&j, op_name((enum stress_op)op), r->op_latency[op]);
+            report_json_latency(&j, op_name((enum stress_op)op), r->op_latency[op]);
     json_object_end(&j);
     if (o->queue.producers)
         report_queue_json_results(&j, r);
+    if (o->pubsub.publishers)
+        report_pubsub_json_results(&j, r);
+    if (o->transfer.movers)
+        report_transfer_json_results(&j, r);
     json_object_end(&j);
     if (o->verify && o->queue.producers) {
         report_queue_json_verify(&j, r);
+    } else if (o->verify && o->pubsub.publishers) {
+        report_pubsub_json_verify(&j, r);
+    } else if (o->verify && o->transfer.movers) {
+        report_transfer_json_verify(&j, r);
     } else if (o->verify) {
         json_object(&j, "verify");
         json_bool(&j, "checked", r->verified);

@@ -7,10 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const op_names[OP_COUNT] = {"get",   "set",  "incr", "del",  "lpush",
-                                               "rpush", "lpop", "rpop", "brpop"};
-static const char *const op_verbs[OP_COUNT] = {"GET",   "SET",  "INCR", "DEL",  "LPUSH",
-                                               "RPUSH", "LPOP", "RPOP", "BRPOP"};
+static const char *const op_names[OP_COUNT] = {"get",   "set",     "incr",     "del",
+                                               "lpush", "rpush",   "lpop",     "rpop",
+                                               "brpop", "publish", "transfer", "sum"};
+/* TRANSFER and SUM are no commands: op_request_args never sends them. */
+static const char *const op_verbs[OP_COUNT] = {"GET",   "SET",     "INCR",     "DEL",
+                                               "LPUSH", "RPUSH",   "LPOP",     "RPOP",
+                                               "BRPOP", "PUBLISH", "TRANSFER", "SUM"};
 
 const char *op_name(enum stress_op op)
 {
@@ -69,7 +72,7 @@ static int parse_op_entry(const char *entry, size_t len, uint32_t *weight, char 
     }
     size_t name_len = (size_t)(colon - entry);
     int op = -1;
-    for (int i = 0; i < OP_COUNT; i++)
+    for (int i = 0; i < OP_MIX_COUNT; i++)
         if (strlen(op_names[i]) == name_len && strncasecmp(entry, op_names[i], name_len) == 0)
             op = i;
     if (op < 0) {
@@ -103,7 +106,7 @@ int op_mix_parse(const char *text, struct op_mix *out, char *err, size_t err_siz
 {
     struct op_mix mix;
     memset(&mix, 0, sizeof(mix));
-    bool seen[OP_COUNT] = {false};
+    bool seen[OP_MIX_COUNT] = {false};
     const char *p = text;
     for (;;) {
         const char *comma = strchr(p, ',');
@@ -135,7 +138,7 @@ const char *op_mix_format(const struct op_mix *mix, char *out, size_t size)
 {
     size_t used = 0;
     out[0] = '\0';
-    for (int i = 0; i < OP_COUNT; i++) {
+    for (int i = 0; i < OP_MIX_COUNT; i++) {
         if (!mix->weight[i])
             continue;
         int n = snprintf(out + used, size - used, "%s%s:%u", used ? "," : "", op_names[i],
@@ -150,7 +153,7 @@ const char *op_mix_format(const struct op_mix *mix, char *out, size_t size)
 enum stress_op op_mix_pick(const struct op_mix *mix, struct rng *r)
 {
     uint32_t x = (uint32_t)rng_below(r, mix->total);
-    for (int i = 0; i < OP_COUNT; i++) {
+    for (int i = 0; i < OP_MIX_COUNT; i++) {
         if (x < mix->weight[i])
             return (enum stress_op)i;
         x -= mix->weight[i];

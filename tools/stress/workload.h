@@ -29,8 +29,18 @@ enum stress_op {
     OP_LPOP,
     OP_RPOP,
     OP_BRPOP,
+    /* The operations of --pubsub and --transfer, never in a --mix: rows of
+     * the report. "transfer" is one whole MULTI..EXEC moving an amount (with
+     * --transfer-watch, WATCH..EXEC, retries included); "sum" a reader's
+     * MULTI..EXEC reading every account. */
+    OP_PUBLISH,
+    OP_TRANSFER,
+    OP_SUM,
     OP_COUNT
 };
+
+/* The operations a --mix may name: OP_GET .. OP_BRPOP. */
+#define OP_MIX_COUNT (OP_BRPOP + 1)
 
 struct op_mix {
     uint32_t weight[OP_COUNT];
@@ -43,7 +53,7 @@ struct op_mix {
 /* The most arguments op_request_args writes. */
 #define OP_ARGS_MAX          3
 
-/* "get", "set", ... */
+/* "get", "set", ..., "publish", "transfer", "sum" */
 const char *op_name(enum stress_op op);
 /* The command: "GET", "SET", ... */
 const char *op_verb(enum stress_op op);
