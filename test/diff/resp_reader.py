@@ -79,6 +79,7 @@ class Conn:
         if not ready:
             return False
         try:
+            self._window = 1.0
             self._fill(time.monotonic() + 1.0)
         except Timeout:
             return False
@@ -87,7 +88,11 @@ class Conn:
         return True
 
     def _fill(self, deadline):
-        """Reads more bytes into the buffer; raises Closed or Timeout."""
+        """Reads more bytes into the buffer; raises Closed or Timeout. The
+        deadline is one of silence: every chunk that arrives moves it on by
+        the read's window, so a big reply on a loaded machine is not cut off
+        while it is still streaming in."""
+        deadline = max(deadline, getattr(self, "_progress_deadline", deadline))
         left = deadline - time.monotonic()
         if left <= 0:
             raise Timeout()
@@ -103,6 +108,7 @@ class Conn:
             self.closed = True
             raise Closed()
         self.buf += chunk
+        self._progress_deadline = time.monotonic() + getattr(self, "_window", self.timeout)
 
     def _line(self, deadline):
         while True:
@@ -127,7 +133,9 @@ class Conn:
     def read_reply(self, timeout=None):
         """The next complete reply. Raises Closed, Timeout or BadReply; on
         Timeout the partial bytes stay buffered."""
-        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        self._window = timeout if timeout is not None else self.timeout
+        deadline = time.monotonic() + self._window
+        self._progress_deadline = deadline
         if self.pos:  # drop consumed bytes (never during a parse: raw slices)
             self.buf = self.buf[self.pos:]
             self.pos = 0
