@@ -48,6 +48,11 @@ void keyspace_set_max_string_len(struct keyspace *ks, long long len);
 /* list-max-listpack-size and list-compress-depth, which lists created
  * from now on take (existing lists keep theirs, as in Redis). */
 void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth);
+/* set-max-intset-entries, set-max-listpack-entries and
+ * set-max-listpack-value: the thresholds at which a set's next add converts
+ * it to a bigger encoding (existing sets keep theirs until then). */
+void keyspace_set_set_config(struct keyspace *ks, long long max_intset_entries,
+                             long long max_listpack_entries, long long max_listpack_value);
 int keyspace_shards(const struct keyspace *ks);
 
 /* Keys and keys with a TTL in one database (INFO keyspace, DBSIZE). */

@@ -67,6 +67,10 @@ struct keyspace {
     ATOMIC(uint64_t) max_string_len; /* proto-max-bulk-len */
     ATOMIC(int) list_fill;           /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
+    /* set-max-intset-entries, set-max-listpack-entries, set-max-listpack-value */
+    ATOMIC(uint64_t) set_max_intset_entries;
+    ATOMIC(uint64_t) set_max_listpack_entries;
+    ATOMIC(uint64_t) set_max_listpack_value;
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;
