@@ -116,12 +116,12 @@ static void sources_free(struct set_sources *src)
 }
 
 /*
- * Looks up the keys[0..n) as Redis does: in order, each checked
- * for its type; for SINTER a missing key ends the lookups (the result is
- * empty, and keys after it are not checked).
+ * Looks up the keys[0..n) as Redis does: in order, each checked for its
+ * type (a missing key is an empty set; a wrong type after it still
+ * answers WRONGTYPE).
  */
 static enum cmd_result do_sources(struct cmd_ctx *c, struct key *keys, int n, unsigned flags,
-                                  bool stop_at_missing, struct set_sources *src)
+                                  struct set_sources *src)
 {
     src->n = n;
     src->any_missing = false;
@@ -138,8 +138,6 @@ static enum cmd_result do_sources(struct cmd_ctx *c, struct key *keys, int n, un
             return result;
         if (!e) {
             src->any_missing = true;
-            if (stop_at_missing)
-                return CMD_OK;
             continue;
         }
         src->entries[i] = e;
@@ -361,8 +359,8 @@ static enum cmd_result do_algebra(struct cmd_ctx *c, struct multi_keys *mk,
     struct set_sources src = {0};
     struct set_limits lim;
     set_limits_of(c->ks, &lim);
-    enum cmd_result result = do_sources(c, keys, n, a->store ? LOOKUP_WRITE : LOOKUP_READ,
-                                        a->op == SET_OP_INTER, &src);
+    enum cmd_result result =
+        do_sources(c, keys, n, a->store ? LOOKUP_WRITE : LOOKUP_READ, &src);
     if (result != CMD_OK) {
         sources_free(&src);
         return result;
