@@ -4,15 +4,27 @@
 #include "store/table_sample.h"
 #include "store/table_internal.h"
 
+/* table_rng_next's xorshift has weak low bits, and two of its successive
+ * outputs are correlated; a bucket index (the low bits) and an index in a
+ * chain (a small modulus) from successive outputs would favour some nodes.
+ * splitmix64's finalizer decorrelates them. */
+static uint64_t random_mixed(uint64_t *rng)
+{
+    uint64_t z = table_rng_next(rng);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
 /* A bucket chosen uniformly among those that may hold nodes: while
  * rehashing, the buckets of [0] below rehash_idx are empty and skipped. */
 static struct table_node *random_bucket(struct table *t, uint64_t *rng)
 {
     if (!table_is_rehashing(t))
-        return link_get(bucket(t, 0, table_rng_next(rng) & half_mask(t, 0)));
+        return link_get(bucket(t, 0, random_mixed(rng) & half_mask(t, 0)));
     uint64_t size0 = half_size(t, 0);
     uint64_t span = size0 + half_size(t, 1) - (uint64_t)t->rehash_idx;
-    uint64_t i = (uint64_t)t->rehash_idx + table_rng_next(rng) % span;
+    uint64_t i = (uint64_t)t->rehash_idx + random_mixed(rng) % span;
     return link_get(i < size0 ? bucket(t, 0, i) : bucket(t, 1, i - size0));
 }
 
@@ -33,7 +45,7 @@ struct table_node *table_random_fair(struct table *t, uint64_t *rng, uint32_t *b
             *bound = len;
         /* Node j of this chain is taken with probability 1 / (buckets *
          * bound), the same for every node of the table. */
-        uint32_t j = (uint32_t)(table_rng_next(rng) % *bound);
+        uint32_t j = (uint32_t)(random_mixed(rng) % *bound);
         if (j >= len)
             continue;
         while (j--)
