@@ -43,7 +43,8 @@ TEST(Workload, MixWithListOperations)
     ASSERT_EQ(op_mix_parse("get:1,set:1,incr:1,del:1", &mix, err, sizeof(err)), 0) << err;
     EXPECT_FALSE(op_mix_has_list(&mix));
     EXPECT_LT(op_mix_parse("blpop:1", &mix, err, sizeof(err)), 0);
-    EXPECT_NE(std::string(err).find("known: get, set, incr, del, lpush, rpush, lpop, rpop, brpop"),
+    EXPECT_NE(std::string(err).find(
+                  "known: get, set, incr, del, lpush, rpush, lpop, rpop, brpop, sadd, srem"),
               std::string::npos)
         << err;
 }
@@ -59,6 +60,8 @@ TEST(Workload, KeyFamilies)
             EXPECT_EQ(key, "counter:42");
         else if (op_is_list((stress_op)op))
             EXPECT_EQ(key, "list:42") << op_name((stress_op)op);
+        else if (op_is_set((stress_op)op))
+            EXPECT_EQ(key, "set:42") << op_name((stress_op)op);
         else
             EXPECT_EQ(key, "key:42") << op_name((stress_op)op);
     }
@@ -66,6 +69,21 @@ TEST(Workload, KeyFamilies)
     EXPECT_FALSE(op_is_list(OP_DEL));
     EXPECT_TRUE(op_is_list(OP_LPUSH));
     EXPECT_TRUE(op_is_list(OP_BRPOP));
+}
+
+TEST(Workload, MixWithSetOperations)
+{
+    op_mix mix;
+    char err[160];
+    ASSERT_EQ(op_mix_parse("sadd:3,SREM:1,get:1", &mix, err, sizeof(err)), 0) << err;
+    EXPECT_EQ(mix.weight[OP_SADD], 3u);
+    EXPECT_EQ(mix.weight[OP_SREM], 1u);
+    EXPECT_TRUE(op_mix_has_set(&mix));
+    EXPECT_FALSE(op_mix_has_list(&mix));
+    char text[96];
+    EXPECT_STREQ(op_mix_format(&mix, text, sizeof(text)), "get:1,sadd:3,srem:1");
+    EXPECT_TRUE(op_is_set(OP_SADD));
+    EXPECT_FALSE(op_is_set(OP_LPUSH));
 }
 
 TEST(Workload, RequestArguments)
@@ -80,6 +98,8 @@ TEST(Workload, RequestArguments)
     EXPECT_EQ(request(OP_LPOP), (v{"LPOP", "list:7"}));
     EXPECT_EQ(request(OP_RPOP), (v{"RPOP", "list:7"}));
     EXPECT_EQ(request(OP_BRPOP), (v{"BRPOP", "list:7", STRESS_BRPOP_TIMEOUT}));
+    EXPECT_EQ(request(OP_SADD), (v{"SADD", "set:7", "v"}));
+    EXPECT_EQ(request(OP_SREM), (v{"SREM", "set:7", "v"}));
     for (int op = 0; op < OP_COUNT; op++)
         EXPECT_EQ(std::string(op_verb((stress_op)op)).size(),
                   std::string(op_name((stress_op)op)).size());

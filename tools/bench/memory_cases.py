@@ -32,9 +32,27 @@ def case_list_strings():
     return list_of(b"list", [b"%016d" % i for i in range(1_000_000)]), 1_000_000
 
 
+def case_set_ints():
+    """1,000 keys, each a set of 1,000 integers (past set-max-intset-entries:
+    a hashtable in both servers)."""
+    members = [b"%d" % (i * 37) for i in range(1000)]
+    commands = (resp(b"SADD", b"set:%d" % k, *members) for k in range(1000))
+    return commands, 1_000_000
+
+
+def case_set_strings():
+    """One set of 1M 16-byte members."""
+    def commands():
+        for start in range(0, 1_000_000, BATCH):
+            yield resp(b"SADD", b"set", *[b"%016d" % i for i in range(start, start + BATCH)])
+    return commands(), 1_000_000
+
+
 CASES = {
     "list-ints": case_list_ints,
     "list-strings": case_list_strings,
+    "set-ints": case_set_ints,
+    "set-strings": case_set_strings,
 }
 
 

@@ -27,9 +27,16 @@ void client_mix_send(struct client_thread *t, struct stress_conn *c, uint64_t in
                 verify_value_encode(t->value, t->value_cap, key, c->id, slot->tag, o->value_size);
         }
     }
+    const char *value = t->value;
+    char member[24];
+    if (op_is_set(op)) {
+        value_len = (size_t)snprintf(member, sizeof(member), "m%llu",
+                                     (unsigned long long)rng_below(&t->rng, STRESS_SET_MEMBERS));
+        value = member;
+    }
     const char *argv[OP_ARGS_MAX];
     size_t lens[OP_ARGS_MAX];
-    int argc = op_request_args(op, name, key_name(op, key, name), t->value, value_len, argv, lens);
+    int argc = op_request_args(op, name, key_name(op, key, name), value, value_len, argv, lens);
     if (request_append(&c->out, argc, argv, lens) < 0) {
         fprintf(stderr, "magpie-stress: out of memory\n");
         abort();

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const op_names[OP_COUNT] = {"get",   "set",     "incr",     "del",
-                                               "lpush", "rpush",   "lpop",     "rpop",
-                                               "brpop", "publish", "transfer", "sum"};
+static const char *const op_names[OP_COUNT] = {
+    "get", "set", "incr", "del", "lpush", "rpush", "lpop", "rpop", "brpop", "sadd", "srem",
+    "publish", "transfer", "sum"};
 /* TRANSFER and SUM are no commands: op_request_args never sends them. */
-static const char *const op_verbs[OP_COUNT] = {"GET",   "SET",     "INCR",     "DEL",
-                                               "LPUSH", "RPUSH",   "LPOP",     "RPOP",
-                                               "BRPOP", "PUBLISH", "TRANSFER", "SUM"};
+static const char *const op_verbs[OP_COUNT] = {
+    "GET", "SET", "INCR", "DEL", "LPUSH", "RPUSH", "LPOP", "RPOP", "BRPOP", "SADD", "SREM",
+    "PUBLISH", "TRANSFER", "SUM"};
 
 const char *op_name(enum stress_op op)
 {
@@ -38,6 +38,16 @@ bool op_mix_has_list(const struct op_mix *mix)
     return false;
 }
 
+bool op_is_set(enum stress_op op)
+{
+    return op == OP_SADD || op == OP_SREM;
+}
+
+bool op_mix_has_set(const struct op_mix *mix)
+{
+    return mix->weight[OP_SADD] || mix->weight[OP_SREM];
+}
+
 int op_request_args(enum stress_op op, const char *name, size_t name_len, const char *value,
                     size_t value_len, const char **argv, size_t *lens)
 {
@@ -49,6 +59,8 @@ int op_request_args(enum stress_op op, const char *name, size_t name_len, const 
     case OP_SET:
     case OP_LPUSH:
     case OP_RPUSH:
+    case OP_SADD:
+    case OP_SREM:
         argv[2] = value;
         lens[2] = value_len;
         return 3;
@@ -78,7 +90,7 @@ static int parse_op_entry(const char *entry, size_t len, uint32_t *weight, char 
     if (op < 0) {
         snprintf(err, err_size,
                  "unknown operation '%.*s' (known: get, set, incr, del, lpush, rpush, lpop, "
-                 "rpop, brpop)",
+                 "rpop, brpop, sadd, srem)",
                  (int)name_len, entry);
         return -EINVAL;
     }
@@ -180,5 +192,7 @@ size_t key_name(enum stress_op op, uint64_t n, char out[KEY_NAME_MAX])
 {
     if (op == OP_INCR)
         return key_name_counter(n, out);
+    if (op_is_set(op))
+        return (size_t)snprintf(out, KEY_NAME_MAX, "set:%llu", (unsigned long long)n);
     return op_is_list(op) ? key_name_list(n, out) : key_name_string(n, out);
 }

@@ -29,6 +29,8 @@ enum stress_op {
     OP_LPOP,
     OP_RPOP,
     OP_BRPOP,
+    OP_SADD,
+    OP_SREM,
     /* The operations of --pubsub and --transfer, never in a --mix: rows of
      * the report. "transfer" is one whole MULTI..EXEC moving an amount (with
      * --transfer-watch, WATCH..EXEC, retries included); "sum" a reader's
@@ -39,8 +41,8 @@ enum stress_op {
     OP_COUNT
 };
 
-/* The operations a --mix may name: OP_GET .. OP_BRPOP. */
-#define OP_MIX_COUNT (OP_BRPOP + 1)
+/* The operations a --mix may name: OP_GET .. OP_SREM. */
+#define OP_MIX_COUNT (OP_SREM + 1)
 
 struct op_mix {
     uint32_t weight[OP_COUNT];
@@ -61,9 +63,16 @@ const char *op_verb(enum stress_op op);
 bool op_is_list(enum stress_op op);
 /* A mix with a positive weight on a list operation. */
 bool op_mix_has_list(const struct op_mix *mix);
+/* SADD, SREM: the operations on set keys (set:<n>, members m0..m63). */
+bool op_is_set(enum stress_op op);
+bool op_mix_has_set(const struct op_mix *mix);
+/* How many distinct members SADD and SREM pick from: small, so that SREM
+ * finds what SADD added and the sets stay small. */
+#define STRESS_SET_MEMBERS 64
 /*
  * The arguments of one request: the verb, the key (name, len), and for SET,
- * LPUSH and RPUSH the value, for BRPOP its timeout. Fills argv and lens
+ * LPUSH and RPUSH the value, for SADD and SREM the member (passed as the
+ * value), for BRPOP its timeout. Fills argv and lens
  * (OP_ARGS_MAX entries); returns the count.
  */
 int op_request_args(enum stress_op op, const char *name, size_t name_len, const char *value,
