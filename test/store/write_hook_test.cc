@@ -195,6 +195,11 @@ TEST_F(WriteHook, CommandsLogTheirCanonicalForm)
         {"INCRBYFLOAT n 0.5", {"SET", "n", "10.5", "KEEPTTL"}},
         {"GETDEL k", {"DEL", "k"}},
         {"INCR x", {"INCR", "x"}},
+        // SPOP takes random members: logged as the SREM (or DEL) it amounts to
+        {"SADD p 5", {"SADD", "p", "5"}},
+        {"SPOP p", {"SREM", "p", "5"}},
+        {"SADD p 5 6", {"SADD", "p", "5", "6"}},
+        {"SPOP p 9", {"DEL", "p"}},
     };
     for (const Case &c : cases) {
         rec.clear();
@@ -202,6 +207,15 @@ TEST_F(WriteHook, CommandsLogTheirCanonicalForm)
         ASSERT_EQ(rec.records.size(), 1u) << c.line;
         EXPECT_EQ(rec.records[0], c.logged) << c.line;
     }
+    rec.clear();
+    s.run("SADD q 1 2 3");
+    std::string popped = s.run("SPOP q 2");
+    ASSERT_EQ(rec.records.size(), 2u);
+    ASSERT_EQ(rec.records[1].size(), 4u);
+    EXPECT_EQ(rec.records[1][0], "SREM");
+    EXPECT_EQ(rec.records[1][1], "q");
+    for (int i = 2; i < 4; i++) // the members the reply gave
+        EXPECT_NE(popped.find("\r\n" + rec.records[1][i] + "\r\n"), std::string::npos);
 }
 
 TEST_F(WriteHook, DirtyCountsAnnouncedChanges)
