@@ -104,7 +104,7 @@ enum set_op { SET_OP_INTER, SET_OP_UNION, SET_OP_DIFF };
 /* The source sets of one command, looked up under their locks. */
 struct set_sources {
     int n;
-    struct value *sets;    /* [n]; type 0 (unused) for a missing key */
+    struct value *sets;     /* [n]; type 0 (unused) for a missing key */
     struct entry **entries; /* [n]; NULL for a missing key */
     bool any_missing;
 };
@@ -162,10 +162,10 @@ struct inter_walk {
     struct set_sources *src;
     int *order;
     /* What to do with each member in the intersection. */
-    struct reply *reply;       /* reply it */
-    struct value *result;      /* or add it to this set */
+    struct reply *reply;  /* reply it */
+    struct value *result; /* or add it to this set */
     struct set_limits lim;
-    uint64_t count, limit;     /* or count it, up to limit (0: no limit) */
+    uint64_t count, limit; /* or count it, up to limit (0: no limit) */
     bool oom;
 };
 
@@ -351,16 +351,14 @@ struct algebra {
     const char *event;
 };
 
-static enum cmd_result do_algebra(struct cmd_ctx *c, struct multi_keys *mk,
-                                  const struct algebra *a)
+static enum cmd_result do_algebra(struct cmd_ctx *c, struct multi_keys *mk, const struct algebra *a)
 {
     int n = a->last - a->first + 1;
     struct key *keys = a->store ? mk->keys + 1 : mk->keys;
     struct set_sources src = {0};
     struct set_limits lim;
     set_limits_of(c->ks, &lim);
-    enum cmd_result result =
-        do_sources(c, keys, n, a->store ? LOOKUP_WRITE : LOOKUP_READ, &src);
+    enum cmd_result result = do_sources(c, keys, n, a->store ? LOOKUP_WRITE : LOOKUP_READ, &src);
     if (result != CMD_OK) {
         sources_free(&src);
         return result;

@@ -72,9 +72,9 @@ static void rewrite_as_srem(struct cmd_ctx *c, struct member_list *l)
     cmd_rewrite(c, (int)l->count + 2, l->args);
 }
 
-/* Pops up to n random members of the set e at k, replying each. */
-static void do_pop_members(struct shard *s, struct entry *e, uint64_t n,
-                           struct reply *r, struct member_list *popped) REQUIRES(&s->lock)
+/* Pops n random members of the set e, replying each. */
+static void do_pop_members(struct shard *s, struct entry *e, uint64_t n, struct reply *r,
+                           struct member_list *popped) REQUIRES(&s->lock)
 {
     struct value v;
     entry_value(e, &v);

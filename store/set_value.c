@@ -18,7 +18,8 @@
 void set_limits_of(const struct keyspace *ks, struct set_limits *out)
 {
     struct keyspace *k = (struct keyspace *)ks;
-    out->max_intset_entries = atomic_load_explicit(&k->set_max_intset_entries, memory_order_relaxed);
+    out->max_intset_entries =
+        atomic_load_explicit(&k->set_max_intset_entries, memory_order_relaxed);
     out->max_listpack_entries =
         atomic_load_explicit(&k->set_max_listpack_entries, memory_order_relaxed);
     out->max_listpack_value =

@@ -156,9 +156,10 @@ TEST(SetEncoding, TypeCopyAndDebugObject)
 TEST(SetMemory, FailedCommandsChangeNothing)
 {
     const char *const commands[] = {
-        "SADD i x y z",   "SADD i 4 5 6",   "SADD l x y 7",  "SADD fresh a b", "SMOVE i l 1",
-        "SMOVE l i x",    "SMOVE l new x",  "SINTERSTORE l i l", "SUNIONSTORE i i l",
-        "SDIFFSTORE d l i", "SPOP l 2",     "SRANDMEMBER l 2", "SMEMBERS l",
+        "SADD i x y z",      "SADD i 4 5 6",     "SADD l x y 7",  "SADD fresh a b",
+        "SMOVE i l 1",       "SMOVE l i x",      "SMOVE l new x", "SINTERSTORE l i l",
+        "SUNIONSTORE i i l", "SDIFFSTORE d l i", "SPOP l 2",      "SRANDMEMBER l 2",
+        "SMEMBERS l",
     };
     int ooms = 0;
     for (const char *line : commands) {

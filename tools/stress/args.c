@@ -330,9 +330,8 @@ static int check_mode(struct parse_state *st, struct stress_options *o)
                 return stress_args_fail(st, "--%s does not apply to --inprocess",
                                         stress_option_table[network_only[i]].name);
         if (op_mix_has_list(&o->mix) || op_mix_has_set(&o->mix))
-            return stress_args_fail(st,
-                                    "--mix: list and set operations need a server (--inprocess "
-                                    "drives the string keyspace only)");
+            return stress_args_fail(st, "--mix: list and set operations need a server (--inprocess "
+                                        "drives the string keyspace only)");
         if (!st->given[OPT_THREADS])
             o->thread_count = 4, o->threads[0] = 1, o->threads[1] = 2, o->threads[2] = 4,
             o->threads[3] = 8;
