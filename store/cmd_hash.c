@@ -151,8 +151,8 @@ void hmset_command(struct cmd_ctx *c)
     hset_generic(c, false);
 }
 
-/* As in Redis, the hash may convert before the field is looked at: HSETNX
- * of a long value on an existing field converts it. */
+/* As in Redis, an existing field is left alone before any conversion:
+ * HSETNX of a long value on an existing field keeps a listpack. */
 static enum cmd_result do_hsetnx(struct shard *s, const struct key *k, struct cmd_ctx *c,
                                  bool *set) REQUIRES(&s->lock)
 {
@@ -164,9 +164,11 @@ static enum cmd_result do_hsetnx(struct shard *s, const struct key *k, struct cm
     hash_limits_of(c->ks, &lim);
     size_t longest, total;
     arg_lengths(c, 2, &longest, &total);
-    if (hash_prepare_write(&t.v, longest, total, &lim) != 0)
+    if (hash_exists(&t.v, c->argv[2].ptr, c->argv[2].len))
+        ; /* nothing to do */
+    else if (hash_prepare_write(&t.v, longest, total, &lim) != 0)
         result = CMD_ERR_OOM;
-    else if (!hash_exists(&t.v, c->argv[2].ptr, c->argv[2].len)) {
+    else {
         int rc =
             hash_set(&t.v, c->argv[2].ptr, c->argv[2].len, c->argv[3].ptr, c->argv[3].len, &lim);
         if (rc < 0)

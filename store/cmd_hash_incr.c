@@ -114,6 +114,10 @@ void hincrbyfloat_command(struct cmd_ctx *c)
         reply_error(c->reply, ERR_NOT_FLOAT);
         return;
     }
+    if (isnan(incr) || isinf(incr)) {
+        reply_error(c->reply, "ERR value is NaN or Infinity");
+        return;
+    }
     struct key k;
     cmd_key(c, 1, &k);
     char buf[FLOAT_BUF];
