@@ -54,7 +54,7 @@ static enum cmd_result do_random_repeat(struct cmd_ctx *c, const struct value *v
     reply_header(c->reply, count, withvalues);
     for (size_t i = 0; i < count && !reply_oom(c->reply); i++) {
         hash_item it =
-            items ? items[table_rng_next(state) % n] : hash_random_item(v, state);
+            items ? items[hash_random_next(state) % n] : hash_random_item(v, state);
         reply_item(c->reply, v, it, withvalues);
     }
     mem_free(items);
@@ -73,7 +73,7 @@ static enum cmd_result do_random_shuffle(struct cmd_ctx *c, const struct value *
     uint64_t *state = rng(c->now_ms);
     reply_header(c->reply, count, withvalues);
     for (size_t i = 0; i < count; i++) {
-        size_t j = i + (size_t)(table_rng_next(state) % (n - i));
+        size_t j = i + (size_t)(hash_random_next(state) % (n - i));
         hash_item t = items[i];
         items[i] = items[j];
         items[j] = t;

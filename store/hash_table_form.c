@@ -157,14 +157,14 @@ struct hash_node *hash_table_random(struct hash_table_form *h, uint64_t *rng)
     uint64_t first = table_is_rehashing(t) ? (uint64_t)t->rehash_idx : 0;
     uint64_t span = size0 - first + (table_is_rehashing(t) ? half_size(t, 1) : 0);
     for (;;) {
-        uint64_t i = first + table_rng_next(rng) % span;
+        uint64_t i = first + hash_random_next(rng) % span;
         struct table_node *head = link_get(i < size0 ? bucket(t, 0, i) : bucket(t, 1, i - size0));
         uint64_t len = 0;
         for (struct table_node *n = head; n; n = node_next(n))
             len++;
         if (len > h->random_bound)
             h->random_bound = (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX);
-        uint64_t slot = table_rng_next(rng) % h->random_bound;
+        uint64_t slot = hash_random_next(rng) % h->random_bound;
         if (slot >= len)
             continue;
         while (slot--)

@@ -259,7 +259,7 @@ hash_item hash_random_item(const struct value *v, uint64_t *rng)
     if (!is_listpack(v))
         return (hash_item)hash_table_random(table_of(v), rng);
     size_t n = hash_length(v);
-    long index = (long)(table_rng_next(rng) % n);
+    long index = (long)(hash_random_next(rng) % n);
     return (hash_item)listpack_seek(lp_of(v), 2 * index);
 }
 

@@ -123,6 +123,25 @@ void hash_items(const struct value *v, hash_item *items);
  * walk: for many picks, use hash_items once and pick from the array. */
 hash_item hash_random_item(const struct value *v, uint64_t *rng);
 
+/*
+ * The random numbers of the hash's picks: a xorshift64 step (table.h's)
+ * whose output goes through murmur3's finalizer. Plain xorshift64 output
+ * will not do for two draws in a row: the low 3 bits of one output are a
+ * function of the low 10 bits of the one before, so a bucket index and a
+ * slot drawn from consecutive outputs are tied, and most fields could never
+ * be picked.
+ */
+static inline uint64_t hash_random_next(uint64_t *state)
+{
+    uint64_t x = table_rng_next(state);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
 /* Bytes the hash owns (MEMORY USAGE, DEBUG OBJECT). */
 size_t hash_memory_usage(const struct value *v);
 
