@@ -93,6 +93,23 @@ static const struct command store_commands[] = {
     COMMAND("blmpop", blmpop_command),
     COMMAND("brpoplpush", brpoplpush_command),
     COMMAND("blmove", blmove_command),
+    /* hashes */
+    COMMAND("hset", hset_command),
+    COMMAND("hsetnx", hsetnx_command),
+    COMMAND("hget", hget_command),
+    COMMAND("hmget", hmget_command),
+    COMMAND("hmset", hmset_command),
+    COMMAND("hdel", hdel_command),
+    COMMAND("hlen", hlen_command),
+    COMMAND("hstrlen", hstrlen_command),
+    COMMAND("hexists", hexists_command),
+    COMMAND("hkeys", hkeys_command),
+    COMMAND("hvals", hvals_command),
+    COMMAND("hgetall", hgetall_command),
+    COMMAND("hincrby", hincrby_command),
+    COMMAND("hincrbyfloat", hincrbyfloat_command),
+    COMMAND("hrandfield", hrandfield_command),
+    COMMAND("hscan", hscan_command),
 };
 
 void command_table_register_store(void)

@@ -67,6 +67,8 @@ struct keyspace {
     ATOMIC(uint64_t) max_string_len; /* proto-max-bulk-len */
     ATOMIC(int) list_fill;           /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
+    ATOMIC(uint64_t) hash_max_entries; /* hash-max-listpack-entries */
+    ATOMIC(uint64_t) hash_max_value;   /* hash-max-listpack-value */
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;
