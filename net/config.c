@@ -67,6 +67,12 @@ static const struct param params[CONFIG_COUNT] = {
                                        -2, NULL, NULL},
     [CONFIG_LIST_COMPRESS_DEPTH] = {"list-compress-depth", TYPE_INT, false, 0, INT_MAX, 0, NULL,
                                     NULL},
+    [CONFIG_SET_MAX_INTSET_ENTRIES] = {"set-max-intset-entries", TYPE_INT, false, 0, LLONG_MAX, 512,
+                                       NULL, NULL},
+    [CONFIG_SET_MAX_LISTPACK_ENTRIES] = {"set-max-listpack-entries", TYPE_INT, false, 0, LLONG_MAX,
+                                         128, NULL, NULL},
+    [CONFIG_SET_MAX_LISTPACK_VALUE] = {"set-max-listpack-value", TYPE_INT, false, 0, LLONG_MAX, 64,
+                                       NULL, NULL},
     [CONFIG_NOTIFY_KEYSPACE_EVENTS] = {"notify-keyspace-events", TYPE_NOTIFY, false, 0, 0, 0, NULL,
                                        NULL},
     /* Redis 7.0's defaults (server.h), 512 and 64. */

@@ -48,6 +48,9 @@ static void refresh_derived(struct server *s)
                              (int)config_number(s->config, CONFIG_LIST_COMPRESS_DEPTH));
     keyspace_set_hash_config(s->ks, config_number(s->config, CONFIG_HASH_MAX_LISTPACK_ENTRIES),
                              config_number(s->config, CONFIG_HASH_MAX_LISTPACK_VALUE));
+    keyspace_set_set_config(s->ks, config_number(s->config, CONFIG_SET_MAX_INTSET_ENTRIES),
+                            config_number(s->config, CONFIG_SET_MAX_LISTPACK_ENTRIES),
+                            config_number(s->config, CONFIG_SET_MAX_LISTPACK_VALUE));
 }
 
 void server_config_changed(struct server *s)

@@ -4,6 +4,7 @@
  * metadata generated from redis-server 7.0.15 (store/command_meta_data.c)
  * when the table freezes.
  */
+#include "store/cmd_set.h"
 #include "store/commands.h"
 
 #include <stdbool.h>
@@ -110,6 +111,24 @@ static const struct command store_commands[] = {
     COMMAND("hincrbyfloat", hincrbyfloat_command),
     COMMAND("hrandfield", hrandfield_command),
     COMMAND("hscan", hscan_command),
+    /* sets */
+    COMMAND("sadd", sadd_command),
+    COMMAND("srem", srem_command),
+    COMMAND("smembers", smembers_command),
+    COMMAND("sismember", sismember_command),
+    COMMAND("smismember", smismember_command),
+    COMMAND("scard", scard_command),
+    COMMAND("spop", spop_command),
+    COMMAND("srandmember", srandmember_command),
+    COMMAND("smove", smove_command),
+    COMMAND("sinter", sinter_command),
+    COMMAND("sintercard", sintercard_command),
+    COMMAND("sinterstore", sinterstore_command),
+    COMMAND("sunion", sunion_command),
+    COMMAND("sunionstore", sunionstore_command),
+    COMMAND("sdiff", sdiff_command),
+    COMMAND("sdiffstore", sdiffstore_command),
+    COMMAND("sscan", sscan_command),
 };
 
 void command_table_register_store(void)

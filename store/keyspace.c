@@ -4,6 +4,7 @@
 #include "store/expiry.h"
 #include "store/hash_value.h"
 #include "store/list.h"
+#include "store/set_value.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -72,6 +73,9 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     atomic_init(&ks->hash_max_entries, HASH_MAX_LISTPACK_ENTRIES_DEFAULT);
     atomic_init(&ks->hash_max_value, HASH_MAX_LISTPACK_VALUE_DEFAULT);
     hash_type_register();
+    set_type_register();
+    keyspace_set_set_config(ks, SET_MAX_INTSET_ENTRIES_DEFAULT, SET_MAX_LISTPACK_ENTRIES_DEFAULT,
+                            SET_MAX_LISTPACK_VALUE_DEFAULT);
     for (uint32_t i = 0; i < ks->total_shards; i++)
         shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
     ks->expiry.ks = ks;
@@ -112,6 +116,20 @@ void keyspace_set_hash_config(struct keyspace *ks, long long max_entries, long l
     atomic_store_explicit(&ks->hash_max_entries, max_entries > 0 ? (uint64_t)max_entries : 0,
                           memory_order_relaxed);
     atomic_store_explicit(&ks->hash_max_value, max_value > 0 ? (uint64_t)max_value : 0,
+                          memory_order_relaxed);
+}
+
+void keyspace_set_set_config(struct keyspace *ks, long long max_intset_entries,
+                             long long max_listpack_entries, long long max_listpack_value)
+{
+    atomic_store_explicit(&ks->set_max_intset_entries,
+                          max_intset_entries > 0 ? (uint64_t)max_intset_entries : 0,
+                          memory_order_relaxed);
+    atomic_store_explicit(&ks->set_max_listpack_entries,
+                          max_listpack_entries > 0 ? (uint64_t)max_listpack_entries : 0,
+                          memory_order_relaxed);
+    atomic_store_explicit(&ks->set_max_listpack_value,
+                          max_listpack_value > 0 ? (uint64_t)max_listpack_value : 0,
                           memory_order_relaxed);
 }
 

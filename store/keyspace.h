@@ -51,6 +51,11 @@ void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth)
 /* hash-max-listpack-entries and hash-max-listpack-value: when a listpack
  * hash converts to a table (existing tables never convert back). */
 void keyspace_set_hash_config(struct keyspace *ks, long long max_entries, long long max_value);
+/* set-max-intset-entries, set-max-listpack-entries and
+ * set-max-listpack-value: the thresholds at which a set's next add converts
+ * it to a bigger encoding (existing sets keep theirs until then). */
+void keyspace_set_set_config(struct keyspace *ks, long long max_intset_entries,
+                             long long max_listpack_entries, long long max_listpack_value);
 int keyspace_shards(const struct keyspace *ks);
 
 /* Keys and keys with a TTL in one database (INFO keyspace, DBSIZE). */

@@ -69,6 +69,10 @@ struct keyspace {
     ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
     ATOMIC(uint64_t) hash_max_entries; /* hash-max-listpack-entries */
     ATOMIC(uint64_t) hash_max_value;   /* hash-max-listpack-value */
+    /* set-max-intset-entries, set-max-listpack-entries, set-max-listpack-value */
+    ATOMIC(uint64_t) set_max_intset_entries;
+    ATOMIC(uint64_t) set_max_listpack_entries;
+    ATOMIC(uint64_t) set_max_listpack_value;
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;

@@ -1,6 +1,7 @@
 /*
  * The table's insides, shared by store/table.c (changes), store/table_walk.c
- * (SCAN, KEYS, RANDOMKEY) and store/table_lookup.h (the lookups). Nothing
+ * (SCAN, KEYS, RANDOMKEY), store/table_sample.c (uniform picks) and
+ * store/table_lookup.h (the lookups). Nothing
  * else includes it; C only (atomic operations in inline functions).
  */
 #ifndef MAGPIE_STORE_TABLE_INTERNAL_H

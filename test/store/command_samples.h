@@ -15,7 +15,8 @@ struct Sample {
 };
 
 inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w",
-                                     "RPUSH l a b c d", "HSET h f v n 5"};
+                                     "RPUSH l a b c d", "HSET h f v n 5", "SADD s 1 2 3",
+                                     "SADD s2 3 4 x"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},
@@ -66,7 +67,24 @@ inline const std::map<std::string, Sample> kSamples = {
     {"blmpop", {"BLMPOP 0 1 l LEFT", "l"}},
     {"brpoplpush", {"BRPOPLPUSH l k3 0", "k3"}},
     {"blmove", {"BLMOVE l l2 RIGHT LEFT 0", "l"}},
+    {"sadd", {"SADD s 9", "s"}},
+    {"srem", {"SREM s 1", "s"}},
+    {"spop", {"SPOP s 3", "s"}},
+    {"smove", {"SMOVE s s2 1", "s2"}},
+    {"sinterstore", {"SINTERSTORE d s s2", "d"}},
+    {"sunionstore", {"SUNIONSTORE d s s2", "d"}},
+    {"sdiffstore", {"SDIFFSTORE d s s2", "d"}},
     // Commands that change nothing.
+    {"smembers", {"SMEMBERS s", ""}},
+    {"sismember", {"SISMEMBER s 1", ""}},
+    {"smismember", {"SMISMEMBER s 1 7", ""}},
+    {"scard", {"SCARD s", ""}},
+    {"srandmember", {"SRANDMEMBER s 3", ""}},
+    {"sinter", {"SINTER s s2", ""}},
+    {"sintercard", {"SINTERCARD 2 s s2 LIMIT 1", ""}},
+    {"sunion", {"SUNION s s2", ""}},
+    {"sdiff", {"SDIFF s s2", ""}},
+    {"sscan", {"SSCAN s 0 COUNT 5", ""}},
     {"llen", {"LLEN l", ""}},
     {"lindex", {"LINDEX l -2", ""}},
     {"lrange", {"LRANGE l 0 -1", ""}},
