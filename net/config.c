@@ -75,6 +75,11 @@ static const struct param params[CONFIG_COUNT] = {
                                        NULL, NULL},
     [CONFIG_NOTIFY_KEYSPACE_EVENTS] = {"notify-keyspace-events", TYPE_NOTIFY, false, 0, 0, 0, NULL,
                                        NULL},
+    /* Redis 7.0's defaults (server.h), 512 and 64. */
+    [CONFIG_HASH_MAX_LISTPACK_ENTRIES] = {"hash-max-listpack-entries", TYPE_INT, false, 0, LONG_MAX,
+                                          512, NULL, NULL},
+    [CONFIG_HASH_MAX_LISTPACK_VALUE] = {"hash-max-listpack-value", TYPE_MEMORY, false, 0, LONG_MAX,
+                                        64, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
@@ -83,6 +88,8 @@ static const struct {
     enum config_id id;
 } aliases[] = {
     {"list-max-ziplist-size", CONFIG_LIST_MAX_LISTPACK_SIZE},
+    {"hash-max-ziplist-entries", CONFIG_HASH_MAX_LISTPACK_ENTRIES},
+    {"hash-max-ziplist-value", CONFIG_HASH_MAX_LISTPACK_VALUE},
 };
 
 const char *config_name_at(int index, enum config_id *id)

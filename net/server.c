@@ -46,6 +46,8 @@ static void refresh_derived(struct server *s)
     keyspace_set_max_string_len(s->ks, config_number(s->config, CONFIG_PROTO_MAX_BULK_LEN));
     keyspace_set_list_config(s->ks, (int)config_number(s->config, CONFIG_LIST_MAX_LISTPACK_SIZE),
                              (int)config_number(s->config, CONFIG_LIST_COMPRESS_DEPTH));
+    keyspace_set_hash_config(s->ks, config_number(s->config, CONFIG_HASH_MAX_LISTPACK_ENTRIES),
+                             config_number(s->config, CONFIG_HASH_MAX_LISTPACK_VALUE));
     keyspace_set_set_config(s->ks, config_number(s->config, CONFIG_SET_MAX_INTSET_ENTRIES),
                             config_number(s->config, CONFIG_SET_MAX_LISTPACK_ENTRIES),
                             config_number(s->config, CONFIG_SET_MAX_LISTPACK_VALUE));

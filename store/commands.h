@@ -60,6 +60,23 @@ void flushdb_command(struct cmd_ctx *c);
 void flushall_command(struct cmd_ctx *c);
 void select_command(struct cmd_ctx *c);
 void swapdb_command(struct cmd_ctx *c);
+/* hashes */
+void hset_command(struct cmd_ctx *c);
+void hsetnx_command(struct cmd_ctx *c);
+void hget_command(struct cmd_ctx *c);
+void hmget_command(struct cmd_ctx *c);
+void hmset_command(struct cmd_ctx *c);
+void hdel_command(struct cmd_ctx *c);
+void hlen_command(struct cmd_ctx *c);
+void hstrlen_command(struct cmd_ctx *c);
+void hexists_command(struct cmd_ctx *c);
+void hkeys_command(struct cmd_ctx *c);
+void hvals_command(struct cmd_ctx *c);
+void hgetall_command(struct cmd_ctx *c);
+void hincrby_command(struct cmd_ctx *c);
+void hincrbyfloat_command(struct cmd_ctx *c);
+void hrandfield_command(struct cmd_ctx *c);
+void hscan_command(struct cmd_ctx *c);
 /* lists */
 void lpush_command(struct cmd_ctx *c);
 void rpush_command(struct cmd_ctx *c);

@@ -2,6 +2,7 @@
 
 #include "proto/resp.h"
 #include "store/expiry.h"
+#include "store/hash_value.h"
 #include "store/list.h"
 #include "store/set_value.h"
 
@@ -69,6 +70,9 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     atomic_init(&ks->list_fill, QUICKLIST_FILL_DEFAULT);
     atomic_init(&ks->list_compress, QUICKLIST_COMPRESS_DEFAULT);
     list_type_register();
+    atomic_init(&ks->hash_max_entries, HASH_MAX_LISTPACK_ENTRIES_DEFAULT);
+    atomic_init(&ks->hash_max_value, HASH_MAX_LISTPACK_VALUE_DEFAULT);
+    hash_type_register();
     set_type_register();
     keyspace_set_set_config(ks, SET_MAX_INTSET_ENTRIES_DEFAULT, SET_MAX_LISTPACK_ENTRIES_DEFAULT,
                             SET_MAX_LISTPACK_VALUE_DEFAULT);
@@ -105,6 +109,14 @@ void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth)
 {
     atomic_store_explicit(&ks->list_fill, fill, memory_order_relaxed);
     atomic_store_explicit(&ks->list_compress, compress_depth, memory_order_relaxed);
+}
+
+void keyspace_set_hash_config(struct keyspace *ks, long long max_entries, long long max_value)
+{
+    atomic_store_explicit(&ks->hash_max_entries, max_entries > 0 ? (uint64_t)max_entries : 0,
+                          memory_order_relaxed);
+    atomic_store_explicit(&ks->hash_max_value, max_value > 0 ? (uint64_t)max_value : 0,
+                          memory_order_relaxed);
 }
 
 void keyspace_set_set_config(struct keyspace *ks, long long max_intset_entries,

@@ -48,6 +48,9 @@ void keyspace_set_max_string_len(struct keyspace *ks, long long len);
 /* list-max-listpack-size and list-compress-depth, which lists created
  * from now on take (existing lists keep theirs, as in Redis). */
 void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth);
+/* hash-max-listpack-entries and hash-max-listpack-value: when a listpack
+ * hash converts to a table (existing tables never convert back). */
+void keyspace_set_hash_config(struct keyspace *ks, long long max_entries, long long max_value);
 /* set-max-intset-entries, set-max-listpack-entries and
  * set-max-listpack-value: the thresholds at which a set's next add converts
  * it to a bigger encoding (existing sets keep theirs until then). */

@@ -67,6 +67,8 @@ struct keyspace {
     ATOMIC(uint64_t) max_string_len; /* proto-max-bulk-len */
     ATOMIC(int) list_fill;           /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
+    ATOMIC(uint64_t) hash_max_entries; /* hash-max-listpack-entries */
+    ATOMIC(uint64_t) hash_max_value;   /* hash-max-listpack-value */
     /* set-max-intset-entries, set-max-listpack-entries, set-max-listpack-value */
     ATOMIC(uint64_t) set_max_intset_entries;
     ATOMIC(uint64_t) set_max_listpack_entries;

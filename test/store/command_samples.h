@@ -14,8 +14,8 @@ struct Sample {
     const char *key;
 };
 
-inline const char *const kSetup[] = {"SET k v",      "SET n 10",        "SET t v PX 100000",
-                                     "SET k2 w",     "RPUSH l a b c d", "SADD s 1 2 3",
+inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w",
+                                     "RPUSH l a b c d", "HSET h f v n 5", "SADD s 1 2 3",
                                      "SADD s2 3 4 x"};
 
 inline const std::map<std::string, Sample> kSamples = {
@@ -88,6 +88,22 @@ inline const std::map<std::string, Sample> kSamples = {
     {"llen", {"LLEN l", ""}},
     {"lindex", {"LINDEX l -2", ""}},
     {"lrange", {"LRANGE l 0 -1", ""}},
+    {"hset", {"HSET h f w g x", "h"}},
+    {"hmset", {"HMSET fresh f v", "fresh"}},
+    {"hsetnx", {"HSETNX h g v", "h"}},
+    {"hdel", {"HDEL h f", "h"}},
+    {"hincrby", {"HINCRBY h n 2", "h"}},
+    {"hincrbyfloat", {"HINCRBYFLOAT h n 1.5", "h"}},
+    {"hget", {"HGET h f", ""}},
+    {"hmget", {"HMGET h f n", ""}},
+    {"hlen", {"HLEN h", ""}},
+    {"hstrlen", {"HSTRLEN h f", ""}},
+    {"hexists", {"HEXISTS h f", ""}},
+    {"hkeys", {"HKEYS h", ""}},
+    {"hvals", {"HVALS h", ""}},
+    {"hgetall", {"HGETALL h", ""}},
+    {"hrandfield", {"HRANDFIELD h 5 WITHVALUES", ""}},
+    {"hscan", {"HSCAN h 0", ""}},
     {"lpos", {"LPOS l c RANK -1 COUNT 0", ""}},
     {"get", {"GET k", ""}},
     {"mget", {"MGET k n nothere", ""}},
