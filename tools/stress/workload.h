@@ -29,6 +29,8 @@ enum stress_op {
     OP_LPOP,
     OP_RPOP,
     OP_BRPOP,
+    OP_HSET, /* HSET hash:<n> field value */
+    OP_HGET, /* HGET hash:<n> field */
     /* The operations of --pubsub and --transfer, never in a --mix: rows of
      * the report. "transfer" is one whole MULTI..EXEC moving an amount (with
      * --transfer-watch, WATCH..EXEC, retries included); "sum" a reader's
@@ -39,8 +41,8 @@ enum stress_op {
     OP_COUNT
 };
 
-/* The operations a --mix may name: OP_GET .. OP_BRPOP. */
-#define OP_MIX_COUNT (OP_BRPOP + 1)
+/* The operations a --mix may name: OP_GET .. OP_HGET. */
+#define OP_MIX_COUNT (OP_HGET + 1)
 
 struct op_mix {
     uint32_t weight[OP_COUNT];
@@ -51,7 +53,9 @@ struct op_mix {
 /* BRPOP's timeout in seconds, as sent (Redis takes decimals since 6.0). */
 #define STRESS_BRPOP_TIMEOUT "0.1"
 /* The most arguments op_request_args writes. */
-#define OP_ARGS_MAX          3
+#define OP_ARGS_MAX          4
+/* The one field the hash operations write and read. */
+#define STRESS_HASH_FIELD    "field"
 
 /* "get", "set", ..., "publish", "transfer", "sum" */
 const char *op_name(enum stress_op op);
@@ -59,11 +63,17 @@ const char *op_name(enum stress_op op);
 const char *op_verb(enum stress_op op);
 /* LPUSH, RPUSH, LPOP, RPOP, BRPOP: the operations on list keys. */
 bool op_is_list(enum stress_op op);
+/* HSET, HGET: the operations on hash keys. */
+bool op_is_hash(enum stress_op op);
 /* A mix with a positive weight on a list operation. */
 bool op_mix_has_list(const struct op_mix *mix);
+/* A mix with a positive weight on a list or hash operation (those need a
+ * server, and --verify checks strings and counters only). */
+bool op_mix_has_aggregate(const struct op_mix *mix);
 /*
  * The arguments of one request: the verb, the key (name, len), and for SET,
- * LPUSH and RPUSH the value, for BRPOP its timeout. Fills argv and lens
+ * LPUSH and RPUSH the value, for BRPOP its timeout, for HSET the field and
+ * the value, for HGET the field. Fills argv and lens
  * (OP_ARGS_MAX entries); returns the count.
  */
 int op_request_args(enum stress_op op, const char *name, size_t name_len, const char *value,
