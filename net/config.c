@@ -69,6 +69,8 @@ static const struct param params[CONFIG_COUNT] = {
                                     NULL},
     [CONFIG_NOTIFY_KEYSPACE_EVENTS] = {"notify-keyspace-events", TYPE_NOTIFY, false, 0, 0, 0, NULL,
                                        NULL},
+    [CONFIG_HLL_SPARSE_MAX_BYTES] = {"hll-sparse-max-bytes", TYPE_MEMORY, false, 0, LLONG_MAX, 3000,
+                                     NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

@@ -49,6 +49,11 @@ static const struct command store_commands[] = {
     COMMAND("bitop", bitop_command),
     COMMAND("bitfield", bitfield_command),
     COMMAND("bitfield_ro", bitfield_ro_command),
+    /* HyperLogLog */
+    COMMAND("pfadd", pfadd_command),
+    COMMAND("pfcount", pfcount_command),
+    COMMAND("pfmerge", pfmerge_command),
+    COMMAND("pfselftest", pfselftest_command),
     /* keys */
     COMMAND("del", del_command),
     COMMAND("unlink", unlink_command),

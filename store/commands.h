@@ -37,6 +37,11 @@ void bitpos_command(struct cmd_ctx *c);
 void bitop_command(struct cmd_ctx *c);
 void bitfield_command(struct cmd_ctx *c);
 void bitfield_ro_command(struct cmd_ctx *c);
+/* HyperLogLog */
+void pfadd_command(struct cmd_ctx *c);
+void pfcount_command(struct cmd_ctx *c);
+void pfmerge_command(struct cmd_ctx *c);
+void pfselftest_command(struct cmd_ctx *c);
 void del_command(struct cmd_ctx *c);
 void unlink_command(struct cmd_ctx *c);
 void exists_command(struct cmd_ctx *c);
