@@ -106,8 +106,7 @@ int bitfield_add_signed(int64_t value, int64_t incr, int bits, enum bitfield_ove
     return outcome;
 }
 
-void bit_range_resolve(int64_t start, int64_t end, bool in_bits, uint64_t len,
-                       struct bit_range *r)
+void bit_range_resolve(int64_t start, int64_t end, bool in_bits, uint64_t len, struct bit_range *r)
 {
     const int64_t total = (int64_t)(in_bits ? len * 8 : len);
     if (start < 0)

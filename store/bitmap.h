@@ -72,7 +72,6 @@ struct bit_range {
     uint8_t first_outside, last_outside;
     bool empty;
 };
-void bit_range_resolve(int64_t start, int64_t end, bool in_bits, uint64_t len,
-                       struct bit_range *r);
+void bit_range_resolve(int64_t start, int64_t end, bool in_bits, uint64_t len, struct bit_range *r);
 
 #endif

@@ -131,8 +131,8 @@ void setbit_command(struct cmd_ctx *c)
  * The snapshot of key argv[1] for a reader: false after replying WRONGTYPE.
  * *data and *len are its bytes (NULL, 0 for a missing key).
  */
-static bool read_bits(struct cmd_ctx *c, struct string_snapshot *snap,
-                      char digits[STRCONV_LL_BUF], const uint8_t **data, size_t *len)
+static bool read_bits(struct cmd_ctx *c, struct string_snapshot *snap, char digits[STRCONV_LL_BUF],
+                      const uint8_t **data, size_t *len)
 {
     struct key k;
     cmd_key(c, 1, &k);

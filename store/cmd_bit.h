@@ -29,8 +29,7 @@ bool arg_bit_offset(struct cmd_ctx *c, int i, bool hash, int bits, uint64_t *out
  * CMD_ERR_OOM (nothing changed).
  */
 enum cmd_result do_bit_writable(struct shard *s, const struct key *k, uint64_t last_byte,
-                                int64_t now_ms, struct bytes **out, bool *grown)
-    REQUIRES(&s->lock);
+                                int64_t now_ms, struct bytes **out, bool *grown) REQUIRES(&s->lock);
 
 /*
  * Whether a bit write converts a string of this encoding even when it

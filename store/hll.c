@@ -116,8 +116,7 @@ void hll_dense_set(uint8_t *r, uint32_t index, uint8_t value)
     r[byte] = (uint8_t)((r[byte] & ~(HLL_REGISTER_MAX << fb)) | (value << fb));
     if (fb > 8 - HLL_BITS) {
         unsigned spill = 8 - fb;
-        r[byte + 1] =
-            (uint8_t)((r[byte + 1] & ~(HLL_REGISTER_MAX >> spill)) | (value >> spill));
+        r[byte + 1] = (uint8_t)((r[byte + 1] & ~(HLL_REGISTER_MAX >> spill)) | (value >> spill));
     }
 }
 

@@ -27,17 +27,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HLL_P            14
-#define HLL_Q            (64 - HLL_P)
-#define HLL_REGISTERS    (1 << HLL_P)
-#define HLL_BITS         6
-#define HLL_REGISTER_MAX ((1 << HLL_BITS) - 1)
-#define HLL_HDR_SIZE     16
-#define HLL_DENSE_SIZE   (HLL_HDR_SIZE + (HLL_REGISTERS * HLL_BITS + 7) / 8)
-#define HLL_DENSE        0
-#define HLL_SPARSE       1
+#define HLL_P                        14
+#define HLL_Q                        (64 - HLL_P)
+#define HLL_REGISTERS                (1 << HLL_P)
+#define HLL_BITS                     6
+#define HLL_REGISTER_MAX             ((1 << HLL_BITS) - 1)
+#define HLL_HDR_SIZE                 16
+#define HLL_DENSE_SIZE               (HLL_HDR_SIZE + (HLL_REGISTERS * HLL_BITS + 7) / 8)
+#define HLL_DENSE                    0
+#define HLL_SPARSE                   1
 /* An empty HLL: sparse, one XZERO opcode covering every register. */
-#define HLL_EMPTY_SIZE (HLL_HDR_SIZE + 2)
+#define HLL_EMPTY_SIZE               (HLL_HDR_SIZE + 2)
 /* Redis's default hll-sparse-max-bytes. */
 #define HLL_SPARSE_MAX_BYTES_DEFAULT 3000
 

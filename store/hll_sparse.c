@@ -18,12 +18,12 @@
 
 #include <string.h>
 
-#define SPARSE_XZERO_BIT      0x40 /* 01xxxxxx */
-#define SPARSE_VAL_BIT        0x80 /* 1vvvvvxx */
-#define SPARSE_VAL_MAX_VALUE  32
-#define SPARSE_VAL_MAX_LEN    4
-#define SPARSE_ZERO_MAX_LEN   64
-#define SPARSE_XZERO_MAX_LEN  16384
+#define SPARSE_XZERO_BIT     0x40 /* 01xxxxxx */
+#define SPARSE_VAL_BIT       0x80 /* 1vvvvvxx */
+#define SPARSE_VAL_MAX_VALUE 32
+#define SPARSE_VAL_MAX_LEN   4
+#define SPARSE_ZERO_MAX_LEN  64
+#define SPARSE_XZERO_MAX_LEN 16384
 
 static inline bool is_zero(uint8_t op)
 {

@@ -16,8 +16,14 @@ namespace
 
 struct Buf {
     hll_buf h{};
-    Buf() { EXPECT_EQ(hll_buf_init(&h, nullptr, 0), 0); }
-    ~Buf() { hll_buf_free(&h); }
+    Buf()
+    {
+        EXPECT_EQ(hll_buf_init(&h, nullptr, 0), 0);
+    }
+    ~Buf()
+    {
+        hll_buf_free(&h);
+    }
     uint64_t count() const
     {
         uint64_t c = 0;
