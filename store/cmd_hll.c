@@ -11,26 +11,14 @@
  * it) but notifies nobody, like Redis's signalModifiedKey without an event.
  * The multi-key forms lock every shard involved at once.
  */
-#include "store/cmd_util.h"
+#include "store/cmd_hll.h"
 #include "store/commands.h"
-#include "store/hll.h"
 #include "store/multilock.h"
 #include "store/strbuf.h"
 
 #include "core/alloc.h"
 
-#define ERR_NOT_HLL     "WRONGTYPE Key is not a valid HyperLogLog string value."
-#define ERR_INVALID_HLL "INVALIDOBJ Corrupted HLL object detected"
-
-enum hll_result {
-    HLL_OK = 0,
-    HLL_ERR_WRONGTYPE,
-    HLL_ERR_NOT_HLL,
-    HLL_ERR_INVALID,
-    HLL_ERR_OOM,
-};
-
-static void reply_hll_error(struct cmd_ctx *c, enum hll_result r)
+void reply_hll_error(struct cmd_ctx *c, enum hll_result r)
 {
     static const char *const messages[] = {
         [HLL_ERR_WRONGTYPE] = ERR_WRONGTYPE,
@@ -41,14 +29,12 @@ static void reply_hll_error(struct cmd_ctx *c, enum hll_result r)
     reply_error(c->reply, messages[r]);
 }
 
-static size_t sparse_max(const struct cmd_ctx *c)
+size_t hll_sparse_max(const struct cmd_ctx *c)
 {
     return (size_t)atomic_load_explicit(&c->ks->hll_sparse_max, memory_order_relaxed);
 }
 
-/* The bytes of a live entry that holds an HLL (under its lock), as Redis's
- * isHLLObjectOrReply checks it. */
-static enum hll_result hll_of(struct entry *e, const uint8_t **p, size_t *len)
+enum hll_result hll_of(struct entry *e, const uint8_t **p, size_t *len)
 {
     if (entry_type(e) != VALUE_STRING)
         return HLL_ERR_WRONGTYPE;
@@ -60,13 +46,8 @@ static enum hll_result hll_of(struct entry *e, const uint8_t **p, size_t *len)
     return hll_header_valid(*p, *len) ? HLL_OK : HLL_ERR_NOT_HLL;
 }
 
-/*
- * Stores the working copy as k's value: e is the live entry, or NULL for a
- * new key. The caller announces the change. False when out of memory
- * (nothing changed).
- */
-static bool do_hll_store(struct shard *s, const struct key *k, struct entry *e,
-                         const struct hll_buf *h, int64_t now_ms) REQUIRES(&s->lock)
+bool do_hll_store(struct shard *s, const struct key *k, struct entry *e, const struct hll_buf *h,
+                  int64_t now_ms)
 {
     struct value cur, v;
     struct bytes *b;
@@ -97,9 +78,7 @@ static bool do_hll_store(struct shard *s, const struct key *k, struct entry *e,
     return false;
 }
 
-/* Redis's dbUnshareStringValue makes an embstr HLL raw even when nothing
- * else changes: so does Magpie (announced without notification). */
-static bool converts(struct entry *e)
+bool hll_write_converts(struct entry *e)
 {
     return e && entry_encoding(e) == ENCODING_EMBSTR;
 }
@@ -131,7 +110,7 @@ static enum hll_result do_pfadd(struct shard *s, const struct key *k, const stru
     enum hll_result result = HLL_OK;
     if (error == HLL_NOMEM) {
         result = HLL_ERR_OOM; /* nothing stored: the HLL stays as it was */
-    } else if (changes || converts(e)) {
+    } else if (changes || hll_write_converts(e)) {
         if (changes)
             hll_cache_invalidate(h.data);
         if (!do_hll_store(s, k, e, &h, now_ms)) {
@@ -157,7 +136,7 @@ void pfadd_command(struct cmd_ctx *c)
     bool updated = false;
     enum hll_result r = HLL_ERR_OOM; /* set under the lock */
     SHARD_GUARD (k.shard)
-        r = do_pfadd(k.shard, &k, &c->argv[2], c->argc - 2, sparse_max(c), c->now_ms, &updated);
+        r = do_pfadd(k.shard, &k, &c->argv[2], c->argc - 2, hll_sparse_max(c), c->now_ms, &updated);
     if (r != HLL_OK)
         reply_hll_error(c, r);
     else
@@ -180,7 +159,7 @@ static enum hll_result do_pfcount_one(struct shard *s, const struct key *k, int6
     bool cached = hll_cache_get(p, card);
     if (!cached && !hll_count(p, len, card))
         return HLL_ERR_INVALID;
-    if (cached && !converts(e))
+    if (cached && !hll_write_converts(e))
         return HLL_OK;
     struct hll_buf h;
     if (hll_buf_init(&h, p, len) != 0)
@@ -298,7 +277,7 @@ void pfmerge_command(struct cmd_ctx *c)
     enum hll_result r = HLL_ERR_OOM; /* set under the locks */
     if (max) {
         SHARD_SET_GUARD (&mk.set)
-            r = do_pfmerge(mk.keys, mk.n, sparse_max(c), c->now_ms, max);
+            r = do_pfmerge(mk.keys, mk.n, hll_sparse_max(c), c->now_ms, max);
     }
     mem_free(max);
     multi_keys_free(&mk);

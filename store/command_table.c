@@ -54,6 +54,7 @@ static const struct command store_commands[] = {
     COMMAND("pfcount", pfcount_command),
     COMMAND("pfmerge", pfmerge_command),
     COMMAND("pfselftest", pfselftest_command),
+    COMMAND("pfdebug", pfdebug_command),
     /* keys */
     COMMAND("del", del_command),
     COMMAND("unlink", unlink_command),

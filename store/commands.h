@@ -42,6 +42,7 @@ void pfadd_command(struct cmd_ctx *c);
 void pfcount_command(struct cmd_ctx *c);
 void pfmerge_command(struct cmd_ctx *c);
 void pfselftest_command(struct cmd_ctx *c);
+void pfdebug_command(struct cmd_ctx *c);
 void del_command(struct cmd_ctx *c);
 void unlink_command(struct cmd_ctx *c);
 void exists_command(struct cmd_ctx *c);

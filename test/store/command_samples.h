@@ -14,8 +14,8 @@ struct Sample {
     const char *key;
 };
 
-inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w",
-                                     "RPUSH l a b c d"};
+inline const char *const kSetup[] = {"SET k v",  "SET n 10",        "SET t v PX 100000",
+                                     "SET k2 w", "RPUSH l a b c d", "PFADD hl a b"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},
@@ -39,6 +39,7 @@ inline const std::map<std::string, Sample> kSamples = {
     {"bitfield", {"BITFIELD k SET u8 0 255", "k"}},
     {"pfadd", {"PFADD h a b c", "h"}},
     {"pfmerge", {"PFMERGE h2 nothere", "h2"}},
+    {"pfdebug", {"PFDEBUG TODENSE hl", "hl"}},
     {"del", {"DEL nothere k", "k"}},
     {"unlink", {"UNLINK k", "k"}},
     {"rename", {"RENAME k renamed", "renamed"}},
