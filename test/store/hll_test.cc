@@ -10,6 +10,7 @@
 extern "C" {
 #include "store/hll.h"
 }
+#include "store_harness.h"
 
 namespace
 {
@@ -126,4 +127,10 @@ TEST(Hll, RejectsWhatRedisRejects)
     EXPECT_FALSE(hll_merge(max.data(), v.data(), v.size()));
     v.resize(v.size() - 2); // the XZERO cut short: registers missing
     EXPECT_FALSE(hll_count(v.data(), v.size(), &c));
+}
+
+TEST(Hll, SelftestPasses)
+{
+    Store s;
+    EXPECT_EQ(s.run("PFSELFTEST"), "+OK\r\n");
 }
