@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""HyperLogLogs moved between redis-server and magpie-server (run-hll.sh).
+"""HyperLogLogs moved between redis-server and magpie-server (run-bits.sh).
 
 Both servers get the same PFADDs; after each step the raw values (GET) must
 be the same bytes and PFCOUNT the same number, so Magpie keeps Redis's

@@ -1,5 +1,5 @@
 // store/hll.h: the encodings' invariants. (Byte-for-byte agreement with
-// redis-server is checked against the real one by test/net/run-hll.sh.)
+// redis-server is checked against the real one by test/net/run-bits.sh.)
 #include <gtest/gtest.h>
 
 #include <cstring>
