@@ -83,6 +83,42 @@ bool hll_write_converts(struct entry *e)
     return e && entry_encoding(e) == ENCODING_EMBSTR;
 }
 
+/*
+ * PFADD into a dense HLL kept in a growable buffer: edited in place when
+ * the entry alone holds the buffer (strbuf.h's rule), else in the copy
+ * strbuf makes, stored only if a register grew. Dense registers never move
+ * or grow, so the buffer itself serves as the working copy.
+ */
+static enum hll_result do_pfadd_dense(struct shard *s, const struct key *k, struct entry *e,
+                                      const struct resp_arg *elems, int n, int64_t now_ms,
+                                      bool *updated) REQUIRES(&s->lock)
+{
+    struct value cur;
+    entry_value(e, &cur);
+    struct bytes *b;
+    if (strbuf_writable(&cur, cur.p.str->len, &b) != 0)
+        return HLL_ERR_OOM;
+    struct hll_buf view = {(uint8_t *)b->data, b->len, b->len};
+    int changes = 0;
+    for (int i = 0; i < n; i++)
+        if (hll_add(&view, elems[i].ptr, elems[i].len, 0) == 1) /* dense: 0 or 1 */
+            changes++;
+    *updated = changes > 0;
+    if (!changes) {
+        if (b != cur.p.str)
+            bytes_unref(b); /* a copy nobody needs */
+        return HLL_OK;
+    }
+    do_changed(s);
+    if (b != cur.p.str) {
+        struct value v;
+        value_string_growable(b, &v);
+        do_replace_value(s, e, &v, now_ms);
+    }
+    do_key_event(s, k, NOTIFY_STRING, "pfadd");
+    return HLL_OK;
+}
+
 static enum hll_result do_pfadd(struct shard *s, const struct key *k, const struct resp_arg *elems,
                                 int n, size_t max_sparse, int64_t now_ms, bool *updated)
     REQUIRES(&s->lock)
@@ -94,6 +130,8 @@ static enum hll_result do_pfadd(struct shard *s, const struct key *k, const stru
         enum hll_result r = hll_of(e, &p, &len);
         if (r != HLL_OK)
             return r;
+        if (p[4] == HLL_DENSE && entry_encoding(e) == ENCODING_RAW_GROWABLE)
+            return do_pfadd_dense(s, k, e, elems, n, now_ms, updated);
     }
     struct hll_buf h;
     if (hll_buf_init(&h, p, len) != 0)

@@ -238,4 +238,11 @@ TEST(StoreOom, BitmapsAndHyperLogLog)
     each_failure_point(setup, "PFMERGE m h h2", "+OK\r\n", snap);
     each_failure_point(setup, "PFCOUNT h", ":3\r\n", snap);
     each_failure_point(setup, "PFCOUNT h h2", ":5\r\n", snap);
+    auto dense = [](Store &s) {
+        std::string add = "PFADD hd";
+        for (int i = 0; i < 3000; i++)
+            add += " e" + std::to_string(i);
+        s.run(add); // dense, in a growable buffer: later adds edit it in place
+    };
+    each_failure_point(dense, "PFADD hd x y z", ":1\r\n", keys_of({"hd"}));
 }
