@@ -20,6 +20,8 @@ int net_commands_register(void)
         rc = cmd_pubsub_register();
     if (rc == 0)
         rc = cmd_multi_register();
+    if (rc == 0)
+        rc = cmd_scripting_register();
     return rc;
 }
 
