@@ -22,6 +22,8 @@ int net_commands_register(void)
         rc = cmd_multi_register();
     if (rc == 0)
         rc = cmd_scripting_register();
+    if (rc == 0)
+        rc = cmd_slowlog_register();
     return rc;
 }
 

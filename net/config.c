@@ -69,6 +69,9 @@ static const struct param params[CONFIG_COUNT] = {
                                     NULL},
     [CONFIG_NOTIFY_KEYSPACE_EVENTS] = {"notify-keyspace-events", TYPE_NOTIFY, false, 0, 0, 0, NULL,
                                        NULL},
+    [CONFIG_SLOWLOG_LOG_SLOWER_THAN] = {"slowlog-log-slower-than", TYPE_INT, false, -1, LLONG_MAX,
+                                        10000, NULL, NULL},
+    [CONFIG_SLOWLOG_MAX_LEN] = {"slowlog-max-len", TYPE_INT, false, 0, LLONG_MAX, 128, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

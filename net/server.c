@@ -7,6 +7,7 @@
  * Shutdown runs in reverse, and only once every client has left.
  */
 #include "net/server.h"
+#include "net/slowlog.h"
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -136,6 +137,7 @@ static void server_free(struct server *s)
     reactor_free(s->reactor);
     listener_free(s->listener);
     stats_free(s->stats);
+    slowlog_free(s->slowlog);
     pubsub_free(s->pubsub);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
@@ -183,7 +185,8 @@ struct server *server_start(struct config *config, const char *config_file, cons
     s->pubsub = s->ks ? pubsub_new() : NULL;
     s->reactor = s->pubsub ? reactor_new() : NULL;
     s->stats = s->reactor ? stats_new(s->workers) : NULL;
-    if (!s->stats) {
+    s->slowlog = s->stats ? slowlog_new() : NULL;
+    if (!s->slowlog) {
         snprintf(err, errlen, "Creating the keyspace and reactor: %s", strerror(errno));
         server_free(s);
         return NULL;

@@ -45,6 +45,7 @@ struct server {
     struct pool *pool;
     struct listener *listener;
     struct stats *stats;
+    struct slowlog *slowlog; /* net/slowlog.h */
     struct server_counters counters;
     struct client_registry clients;
     struct reactor_timer cron;

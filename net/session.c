@@ -7,6 +7,7 @@
 #include "net/session.h"
 #include "net/conn.h"
 #include "net/server.h"
+#include "net/slowlog.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -232,6 +233,9 @@ static uint64_t call_counted(struct session *s, const struct command *cmd, uint6
     uint64_t end = clock_mono_ns();
     bool failed = s->reply.out->errors != errors_before;
     stats_count_call(s->server->stats, command_index(cmd), (end - start) / 1000, failed);
+    /* A command that blocked is not logged (its wait is not its run time). */
+    if (!s->ctx.block || block_state(s->ctx.block) == BLOCK_IDLE)
+        slowlog_record_command(s, cmd, (long long)((end - start) / 1000));
     if (failed)
         count_error(s);
     return end;
