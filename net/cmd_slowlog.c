@@ -4,37 +4,13 @@
  */
 #include "net/commands.h"
 #include "net/conn.h"
+#include "net/redact.h"
 #include "net/server.h"
 #include "net/slowlog.h"
 
 #include "core/clock.h"
 
 #include <string.h>
-
-/* Marks the arguments Redis 7.0 writes as "(redacted)": AUTH's, HELLO's
- * AUTH username and password, and the value of CONFIG SET requirepass. */
-static bool redact(const struct command *cmd, int argc, const struct resp_arg *argv, bool *redacted)
-{
-    bool any = false;
-    if (strcmp(cmd->name, "auth") == 0) {
-        for (int j = 1; j < argc; j++)
-            redacted[j] = any = true;
-    } else if (strcmp(cmd->name, "hello") == 0) {
-        for (int j = 2; j < argc; j++) {
-            if (arg_is(&argv[j], "auth") && j + 2 < argc) {
-                redacted[j + 1] = redacted[j + 2] = any = true;
-                j += 2;
-            } else if (arg_is(&argv[j], "setname")) {
-                j++;
-            }
-        }
-    } else if (strcmp(cmd->name, "config|set") == 0) {
-        for (int j = 2; j + 1 < argc; j += 2)
-            if (arg_is(&argv[j], "requirepass"))
-                redacted[j + 1] = any = true;
-    }
-    return any;
-}
 
 void slowlog_record_command(struct session *s, const struct command *cmd, long long duration_us)
 {
@@ -51,7 +27,7 @@ void slowlog_record_command(struct session *s, const struct command *cmd, long l
     const struct resp_arg *argv = s->ctx.argv;
     bool redacted[SLOWLOG_ENTRY_MAX_ARGC] = {false};
     int checked = argc < SLOWLOG_ENTRY_MAX_ARGC ? argc : SLOWLOG_ENTRY_MAX_ARGC;
-    bool any = redact(cmd, checked, argv, redacted);
+    bool any = command_redact(cmd, checked, argv, redacted);
     /* The name is written only by this session's thread (under the
      * registry lock, for the readers elsewhere), so it reads it freely. */
     struct slowlog_origin origin = {

@@ -24,6 +24,8 @@ int net_commands_register(void)
         rc = cmd_scripting_register();
     if (rc == 0)
         rc = cmd_slowlog_register();
+    if (rc == 0)
+        rc = cmd_monitor_register();
     return rc;
 }
 

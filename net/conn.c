@@ -10,6 +10,7 @@
  * the connection, and that frees everything.
  */
 #include "net/conn.h"
+#include "net/monitor.h"
 #include "net/conn_internal.h"
 #include "net/server.h"
 
@@ -88,9 +89,9 @@ static bool can_write(const struct conn *c)
     return (atomic_load_explicit(&c->ready, memory_order_relaxed) & WRITE_BITS) || killed(c);
 }
 
-void conn_inbox_filled(struct conn *c)
+void conn_inbox_filled(struct conn *c, enum config_client_class cls)
 {
-    struct config_output_limit l = config_get_output_limit(c->server->config, CONFIG_CLASS_PUBSUB);
+    struct config_output_limit l = config_get_output_limit(c->server->config, cls);
     uint64_t pending =
         inbox_bytes(&c->session.inbox) + atomic_load_explicit(&c->obl, memory_order_relaxed);
     if (l.hard_bytes > 0 && pending > (uint64_t)l.hard_bytes)
@@ -164,6 +165,7 @@ static void finish(struct conn *c)
                                   memory_order_relaxed);
     }
     session_unsubscribe_all(&c->session); /* no more deliveries for it */
+    monitor_stop(&c->session);
     conn__publish(c);
     /* The fd itself is closed by the reactor later; let the peer see the
      * end of the connection now. */

@@ -141,6 +141,7 @@ static void server_free(struct server *s)
     pubsub_free(s->pubsub);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
+    monitors_destroy(&s->monitors);
     mem_free(s);
 }
 
@@ -164,6 +165,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
     sample_clock_offset(s);
     make_run_id(s->run_id);
     clients_init(&s->clients);
+    monitors_init(&s->monitors);
     reactor_timer_init(&s->cron, cron);
 
     if (!command_table_frozen()) {

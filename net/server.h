@@ -10,6 +10,7 @@
 #include "core/compiler.h"
 #include "core/lock.h"
 #include "net/config.h"
+#include "net/monitor.h"
 #include "net/reactor.h"
 #include "net/stats.h"
 
@@ -46,6 +47,7 @@ struct server {
     struct listener *listener;
     struct stats *stats;
     struct slowlog *slowlog; /* net/slowlog.h */
+    struct monitors monitors; /* net/monitor.h */
     struct server_counters counters;
     struct client_registry clients;
     struct reactor_timer cron;

@@ -7,6 +7,7 @@
 #include "net/session.h"
 #include "net/conn.h"
 #include "net/server.h"
+#include "net/monitor.h"
 #include "net/slowlog.h"
 
 #include "core/alloc.h"
@@ -31,7 +32,7 @@ static void deliver(struct pubsub_subscriber *sub, const struct pubsub_message *
      * disconnects for its buffer: this one keeps the rest. */
     inbox_push_message(&s->inbox, m);
     if (s->conn)
-        conn_inbox_filled(s->conn);
+        conn_inbox_filled(s->conn, CONFIG_CLASS_PUBSUB);
 }
 
 void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out,
@@ -75,6 +76,7 @@ void session_destroy(struct session *s)
 {
     /* First: afterwards no publisher can reach the session. */
     pubsub_subscriber_destroy(s->server->pubsub, &s->sub);
+    monitor_stop(s);
     inbox_destroy(&s->inbox);
     session_end_transaction(s);
     block_destroy(&s->block);
@@ -236,6 +238,7 @@ static uint64_t call_counted(struct session *s, const struct command *cmd, uint6
     /* A command that blocked is not logged (its wait is not its run time). */
     if (!s->ctx.block || block_state(s->ctx.block) == BLOCK_IDLE)
         slowlog_record_command(s, cmd, (long long)((end - start) / 1000));
+    monitor_feed(s, cmd);
     if (failed)
         count_error(s);
     return end;
@@ -295,6 +298,12 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
     }
     if (!s->authenticated && server_auth_required(server) && !(cmd->flags & CMD_NO_AUTH)) {
         reject(s, cmd, "NOAUTH Authentication required.");
+        return;
+    }
+
+    /* A monitor is a replica to Redis, and replicas keep off the keyspace. */
+    if (s->monitor && (cmd->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
+        reject(s, cmd, "ERR Replica can't interact with the keyspace");
         return;
     }
 

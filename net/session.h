@@ -58,6 +58,10 @@ struct session {
     /* MULTI's queue (net/multi.h) and the keys WATCHed for its EXEC. */
     struct multi multi;
     struct watch_list watch;
+    /* MONITOR (net/monitor.h): a session in the server's list of monitors;
+     * the links are guarded by that list's lock. */
+    bool monitor;
+    struct session *monitor_prev, *monitor_next;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
     ATOMIC(int) db;

@@ -3,6 +3,7 @@
  * lock that only logging and the SLOWLOG command take.
  */
 #include "net/slowlog.h"
+#include "net/redact.h"
 
 #include "core/alloc.h"
 #include "core/lock.h"
@@ -58,8 +59,6 @@ void slowlog_free(struct slowlog *log)
     mem_free(log);
 }
 
-#define REDACTED "(redacted)"
-
 /* The text one argument is kept as, written at `to` when not NULL; returns
  * its length. Redis keeps the first 128 bytes and says how many it left out. */
 static size_t kept_arg(const struct resp_arg *a, bool redacted, char *to)
@@ -68,8 +67,8 @@ static size_t kept_arg(const struct resp_arg *a, bool redacted, char *to)
     const char *head = a->ptr;
     size_t head_len = a->len, tail_len = 0;
     if (redacted) {
-        head = REDACTED;
-        head_len = strlen(REDACTED);
+        head = REDACTED_ARGUMENT;
+        head_len = strlen(REDACTED_ARGUMENT);
     } else if (a->len > SLOWLOG_ENTRY_MAX_STRING) {
         head_len = SLOWLOG_ENTRY_MAX_STRING;
         tail_len = (size_t)snprintf(tail, sizeof(tail), "... (%zu more bytes)",
