@@ -70,16 +70,6 @@ int pool_worker_count(const struct pool *p);
 /* Schedules a task made with task_init. From any thread. */
 void pool_spawn(struct pool *p, struct task *t);
 
-/*
- * task_wake, deferred until the task running on this worker returns (at
- * once when called off the pool or outside a task). A task that hands many
- * others work in one run, or one other task work many times (a pipeline of
- * PUBLISHes to the same subscribers), wakes each of them after it has
- * queued everything, so each runs once over a batch instead of once per
- * item, as Redis writes to its clients once per event-loop turn.
- */
-void pool_wake_later(struct task *t);
-
 /* Spawns `t` and blocks the calling thread, which must not be a pool worker,
  * until it finishes (as if joined: `t` is the caller's again afterwards). */
 void pool_block_on(struct pool *p, struct task *t);

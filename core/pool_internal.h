@@ -60,9 +60,6 @@ struct worker_counters {
     ATOMIC(uint64_t) polls;
 };
 
-/* Wakes one running task may defer (pool_wake_later) before they flush. */
-#define POOL_DEFERRED_WAKES 64
-
 struct worker {
     struct deque deque;
     /* Owner-only fields: no other thread reads them. */
@@ -77,10 +74,6 @@ struct worker {
     struct task *batch_first, *batch_last; /* tasks woken by one poll, in order */
     size_t batch_len;
     bool sleeping; /* guarded by pool->idle.lock: on the sleepers list */
-    /* pool_wake_later: tasks to wake when the running task returns. */
-    bool running_task;
-    int deferred_count;
-    struct task *deferred[POOL_DEFERRED_WAKES];
     pthread_t thread;
     CACHE_ALIGNED ATOMIC(uint32_t) park_state; /* enum park_state; also the futex word */
     CACHE_ALIGNED struct worker_counters counters;

@@ -155,30 +155,6 @@ static struct task *steal_work(struct worker *w)
     return inject__pop(&p->inject);
 }
 
-/* Wakes what the task that just ran deferred (pool_wake_later). */
-static void flush_deferred(struct worker *w)
-{
-    for (int i = 0; i < w->deferred_count; i++)
-        task_wake(w->deferred[i]);
-    w->deferred_count = 0;
-}
-
-void pool_wake_later(struct task *t)
-{
-    struct worker *w = pool__current;
-    if (w == NULL || !w->running_task || w->pool != t->pool) {
-        task_wake(t);
-        return;
-    }
-    /* The same task again, as a pipeline of PUBLISHes queues it: once. */
-    for (int i = w->deferred_count; i-- > 0 && i >= w->deferred_count - 4;)
-        if (w->deferred[i] == t)
-            return;
-    if (w->deferred_count == POOL_DEFERRED_WAKES)
-        flush_deferred(w);
-    w->deferred[w->deferred_count++] = t;
-}
-
 static void run_task(struct worker *w, struct task *t)
 {
     if (w->searching)
@@ -190,10 +166,7 @@ static void run_task(struct worker *w, struct task *t)
         counter__add(&w->counters.migrations, 1);
     t->last_worker = w->index;
 
-    w->running_task = true;
-    enum task_status status = t->fn(t);
-    w->running_task = false;
-    switch (status) {
+    switch (t->fn(t)) {
     case TASK_PENDING:
         if (task__settle_pending(t))
             pool__schedule(w->pool, t, true); /* woken while it ran */
@@ -209,7 +182,6 @@ static void run_task(struct worker *w, struct task *t)
     default:
         assert(!"a task returned an unknown status");
     }
-    flush_deferred(w);
 }
 
 void *worker__main(void *arg)

@@ -97,7 +97,7 @@ void conn_inbox_filled(struct conn *c, enum config_client_class cls)
     if (l.hard_bytes > 0 && pending > (uint64_t)l.hard_bytes)
         conn_request_kill(c, CONN_KILL_OUTPUT_LIMIT); /* wakes it too */
     else
-        pool_wake_later(&c->task); /* once the publisher's turn has queued all */
+        task_wake(&c->task);
 }
 
 static bool can_continue(const struct conn *c)

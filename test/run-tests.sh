@@ -5,6 +5,9 @@
 # gtest binaries report through their own summary; the other suites
 # (test/*/run*.sh) end their output with "RESULT <passed> <failed>".
 # A suite that crashes or times out before its summary counts as one failure.
+# TEST_SCRIPTS (environment) names the run-*.sh suites to run, without
+# directory or .sh ("nocompile run-diff"; "none" for none); unset: all.
+# Each suite's wall time is printed after its name, for CI's budget.
 build=$1 cc=$2
 shift 2
 log=$build/test-logs
@@ -20,8 +23,10 @@ count() { # $1 = label, $2 = passed, $3 = failed
 run_gtest() {
     name=$(echo "$1" | sed "s|^$build/test/||; s|/|-|g")
     echo "== $name"
+    t0=$(date +%s)
     timeout -k 10 900 "$1" --gtest_brief=1 >"$log/$name.log" 2>&1
     rc=$?
+    echo "   ($(($(date +%s) - t0)) s)"
     grep -v '^\[==========\]\|^\[----------\]' "$log/$name.log" | tail -n 40
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\{0,1\}\..*/\1/p' "$log/$name.log")
     # --gtest_brief prints one "[  FAILED  ] Suite.Test (N ms)" line per failure
@@ -38,8 +43,10 @@ run_script() { # $1 = name, rest = command
     name=$1
     shift
     echo "== $name"
+    t0=$(date +%s)
     timeout -k 10 900 "$@" >"$log/$name.log" 2>&1
     rc=$?
+    echo "   ($(($(date +%s) - t0)) s)"
     tail -n 40 "$log/$name.log"
     line=$(grep '^RESULT [0-9]* [0-9]*$' "$log/$name.log" | tail -1)
     if [ -z "$line" ]; then
@@ -53,12 +60,20 @@ run_script() { # $1 = name, rest = command
     count "$name" "$2" "$f"
 }
 
-if [ -f test/nocompile/run.sh ]; then run_script nocompile sh test/nocompile/run.sh "$cc"; fi
+wanted() { # $1 = suite name
+    [ -z "${TEST_SCRIPTS:-}" ] && return 0
+    case " $TEST_SCRIPTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac
+}
+
+if [ -f test/nocompile/run.sh ] && wanted nocompile; then
+    run_script nocompile sh test/nocompile/run.sh "$cc"
+fi
 for t in "$@"; do
     run_gtest "$t"
 done
 for s in test/*/run-*.sh; do
     [ -f "$s" ] || continue
+    wanted "$(basename "$s" .sh)" || continue
     run_script "$(basename "$s" .sh)" sh "$s" "$build"
 done
 

@@ -293,28 +293,3 @@ int task_state_of(struct task *t)
 {
     return atomic_load(&t->state);
 }
-
-/* ---------------------------------------------------------------- wake later */
-
-static enum task_status deferring_run(struct task *t)
-{
-    struct deferring_task *d = container_of(t, struct deferring_task, task);
-    long runs_before = counter_task_runs(d->target);
-    for (int i = 0; i < d->wakes; i++) {
-        atomic_fetch_add(&d->target->produced, 1);
-        pool_wake_later(&d->target->task);
-    }
-    /* Woken at once, the target would be queued or running by now. */
-    bool woken = atomic_load(&d->target->task.state) != TASK_IDLE ||
-                 counter_task_runs(d->target) != runs_before;
-    atomic_store(&d->target_ran_during, woken);
-    return TASK_DONE;
-}
-
-void deferring_task_init(struct deferring_task *d, struct counter_task *target, int wakes)
-{
-    task_init(&d->task, deferring_run);
-    d->target = target;
-    d->wakes = wakes;
-    atomic_init(&d->target_ran_during, -1);
-}

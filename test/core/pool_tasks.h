@@ -104,17 +104,6 @@ void join_parent_init(struct join_parent *j, struct flag_task *child, int spawn_
 /* Loads a task's state (enum task_state) from C++. */
 int task_state_of(struct task *t);
 
-/* ---- pool_wake_later: a task that wakes a counter_task `wakes` times in
- * one run (with pool_wake_later), then records whether the target was
- * already queued or had run before the run ended ---- */
-struct deferring_task {
-    struct task task;
-    struct counter_task *target;
-    int wakes;
-    ATOMIC(int) target_ran_during; /* -1 until the run ends; then 1 if woken early */
-};
-void deferring_task_init(struct deferring_task *d, struct counter_task *target, int wakes);
-
 #ifdef __cplusplus
 }
 #endif

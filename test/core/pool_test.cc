@@ -230,21 +230,3 @@ TEST(Pool, StatsCountTasksAndParks)
     ASSERT_TRUE(eventually([&] { return stats_of(p.get()).total.parks >= 2; }));
     EXPECT_EQ(stats_of(p.get()).total.polls, 0u); // no driver
 }
-
-// pool_wake_later: three wakes in one run wake the target once, after the
-// run ends (a pipeline of PUBLISHes wakes each subscriber once, after all).
-TEST(Pool, WakeLaterWakesOnceWhenTheRunEnds)
-{
-    auto p = make_pool(2);
-    counter_task target;
-    counter_task_init(&target, 3, 0);
-    pool_spawn(p.get(), &target.task);
-    ASSERT_TRUE(eventually([&] { return counter_task_runs(&target) == 1; }));
-    deferring_task d;
-    deferring_task_init(&d, &target, 3);
-    pool_spawn(p.get(), &d.task);
-    ASSERT_TRUE(eventually([&] { return task_is_done(&target.task) && task_is_done(&d.task); }));
-    EXPECT_EQ(d.target_ran_during.load(), 0) << "woken before the waker's run ended";
-    EXPECT_EQ(counter_task_runs(&target), 2) << "one run for the three wakes";
-    EXPECT_EQ(target.consumed, 3);
-}
