@@ -380,6 +380,8 @@ static void client_help(struct cmd_ctx *c)
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
         "SETINFO <option> <value>",
@@ -401,6 +403,25 @@ static void client_help(struct cmd_ctx *c)
 /* SETINFO and NO-TOUCH are Redis 7.2's, so they have no 7.0 metadata. */
 #define CONN_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
 
+/* CLIENT REPLY ON|OFF|SKIP: OFF and SKIP answer nothing (net/session.c
+ * drops the replies); ON answers +OK even when it ends a silence. */
+static void client_reply(struct cmd_ctx *c)
+{
+    struct session *s = session_of(c);
+    if (arg_is(&c->argv[2], "on")) {
+        s->reply_off = s->reply_skip = false;
+        struct reply visible = {s->reply_out ? s->reply_out : c->reply->out, c->reply->proto};
+        reply_ok(&visible);
+    } else if (arg_is(&c->argv[2], "off")) {
+        s->reply_off = true;
+    } else if (arg_is(&c->argv[2], "skip")) {
+        if (!s->reply_off)
+            s->reply_skip_next = true;
+    } else {
+        reply_error(c->reply, "ERR syntax error");
+    }
+}
+
 static const struct command client_subcommands[] = {
     COMMAND("client|id", client_id),
     COMMAND("client|info", client_info),
@@ -411,6 +432,7 @@ static const struct command client_subcommands[] = {
     COMMAND_NO_META("client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
                     "Set client or connection specific info", "7.2.0"),
     COMMAND("client|no-evict", client_no_evict),
+    COMMAND("client|reply", client_reply),
     COMMAND("client|unblock", client_unblock),
     COMMAND_NO_META(
         "client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",

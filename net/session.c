@@ -68,8 +68,11 @@ void session_unsubscribe_all(struct session *s)
 
 void session_drain_inbox(struct session *s)
 {
-    if (!inbox_empty(&s->inbox))
-        inbox_drain(&s->inbox, &s->reply);
+    if (inbox_empty(&s->inbox))
+        return;
+    /* Pushes go out even while CLIENT REPLY drops the command's replies. */
+    struct reply to = {s->reply_out ? s->reply_out : s->reply.out, s->reply.proto};
+    inbox_drain(&s->inbox, &to);
 }
 
 void session_destroy(struct session *s)
@@ -276,7 +279,35 @@ void session_clock_start(struct session *s, struct session_clock *clk)
     clk->start_unix_ms = (int64_t)(clk->mono_ns / 1000000) + server_unix_offset_ms(s->server);
 }
 
+static void execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk);
+
+/* CLIENT REPLY OFF / SKIP: the command runs with its replies written to a
+ * scratch chain that is dropped (CLIENT REPLY ON writes its +OK past it,
+ * to reply_out). */
 void session_execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk)
+{
+    bool quiet = s->reply_off || s->reply_skip;
+    s->reply_skip = false;
+    if (!quiet) {
+        execute(s, argc, argv, clk);
+    } else {
+        struct outbuf scratch;
+        outbuf_init(&scratch);
+        s->reply_out = s->reply.out;
+        s->reply.out = &scratch;
+        execute(s, argc, argv, clk);
+        s->reply.out = s->reply_out;
+        s->reply_out = NULL;
+        outbuf_free(&scratch);
+    }
+    /* As Redis's resetClient: SKIP silences the command after it. */
+    if (s->reply_skip_next) {
+        s->reply_skip = true;
+        s->reply_skip_next = false;
+    }
+}
+
+static void execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk)
 {
     struct server *server = s->server;
     struct cmd_ctx *ctx = &s->ctx;

@@ -45,6 +45,11 @@ struct session {
     struct outbuf captured; /* where a socketless session's replies collect */
     bool authenticated;
     bool no_evict, no_touch;
+    /* CLIENT REPLY: OFF drops every reply; SKIP drops the next command's
+     * (reply_skip_next is set by SKIP itself, reply_skip for the command
+     * after it). Pushes (pub/sub messages, MONITOR lines) still go out. */
+    bool reply_off, reply_skip_next, reply_skip;
+    struct outbuf *reply_out; /* where replies go while a quiet command writes elsewhere */
     /* QUIT, SHUTDOWN, CLIENT KILL of itself: close after this reply. */
     bool close_requested;
     uint64_t id; /* immutable */

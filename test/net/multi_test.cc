@@ -252,6 +252,7 @@ TEST_F(Multi, EveryCommandRunsInsideExec)
         {"client|list", "CLIENT LIST"},
         {"client|no-evict", "CLIENT NO-EVICT on"},
         {"client|no-touch", "CLIENT NO-TOUCH on"},
+        {"client|reply", "CLIENT REPLY ON"},
         {"client|setinfo", "CLIENT SETINFO lib-name x"},
         {"client|setname", "CLIENT SETNAME x"},
         {"client|unblock", "CLIENT UNBLOCK 999999"},
