@@ -380,6 +380,10 @@ static void client_help(struct cmd_ctx *c)
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
         "REPLY (ON|OFF|SKIP)",
         "    Control the replies sent to the current connection.",
         "SETNAME <name>",
@@ -422,6 +426,43 @@ static void client_reply(struct cmd_ctx *c)
     }
 }
 
+/* CLIENT PAUSE timeout [WRITE|ALL] (milliseconds; ALL by default). */
+static void client_pause(struct cmd_ctx *c)
+{
+    long long ms;
+    if (!arg_to_ll(c, 2, &ms)) {
+        reply_error(c->reply, "ERR timeout is not an integer or out of range");
+        return;
+    }
+    if (ms < 0) {
+        reply_error(c->reply, "ERR timeout is negative");
+        return;
+    }
+    enum pause_type type = PAUSE_ALL;
+    if (c->argc == 4) {
+        if (arg_is(&c->argv[3], "write")) {
+            type = PAUSE_WRITE;
+        } else if (!arg_is(&c->argv[3], "all")) {
+            reply_error(c->reply, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    } else if (c->argc > 4) {
+        reply_error(c->reply, "ERR unknown subcommand or wrong number of arguments for 'PAUSE'. "
+                              "Try CLIENT HELP.");
+        return;
+    }
+    uint64_t now = clock_mono_ms();
+    uint64_t end = (uint64_t)ms > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)ms;
+    pause_clients(session_of(c)->server, type, end);
+    reply_ok(c->reply);
+}
+
+static void client_unpause(struct cmd_ctx *c)
+{
+    unpause_clients(session_of(c)->server);
+    reply_ok(c->reply);
+}
+
 static const struct command client_subcommands[] = {
     COMMAND("client|id", client_id),
     COMMAND("client|info", client_info),
@@ -433,6 +474,8 @@ static const struct command client_subcommands[] = {
                     "Set client or connection specific info", "7.2.0"),
     COMMAND("client|no-evict", client_no_evict),
     COMMAND("client|reply", client_reply),
+    COMMAND("client|pause", client_pause),
+    COMMAND("client|unpause", client_unpause),
     COMMAND("client|unblock", client_unblock),
     COMMAND_NO_META(
         "client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",

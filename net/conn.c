@@ -11,6 +11,7 @@
  */
 #include "net/conn.h"
 #include "net/monitor.h"
+#include "net/pause.h"
 #include "net/conn_internal.h"
 #include "net/server.h"
 
@@ -134,6 +135,13 @@ static bool wait_over(const struct conn *c)
     return (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
 }
 
+/* The client went away or is being closed. */
+static bool hung_up(const struct conn *c)
+{
+    uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
+    return (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
+}
+
 static void block_begin(struct conn *c)
 {
     uint64_t timeout = atomic_load_explicit(&c->session.block.timeout_ms, memory_order_relaxed);
@@ -181,6 +189,19 @@ static enum task_status conn_run(struct task *t)
         conn__turn(c);
         if (c->close_now)
             break;
+        if (c->session.postponed_argv) {
+            atomic_store_explicit(&c->postponed, true, memory_order_relaxed);
+            /* Pairs with the fence in net/pause.c's wake: either the pause's
+             * end is seen here, or this flag is seen there and wakes us. */
+            atomic_thread_fence(memory_order_seq_cst);
+            TASK_AWAIT(t, hung_up(c) ||
+                              !pause_holds(c->server, &c->session, c->session.postponed_cmd));
+            atomic_store_explicit(&c->postponed, false, memory_order_relaxed);
+            if (hung_up(c))
+                break; /* as in Redis, a client gone while held: its command never runs */
+            conn__run_postponed(c);
+            continue;
+        }
         if (block_active(&c->session.block)) {
             block_begin(c);
             for (;;) {

@@ -80,6 +80,7 @@ struct conn {
     ATOMIC(uint64_t) qbuf_cap;            /* query buffer allocated */
     ATOMIC(uint64_t) obl;                 /* output bytes pending */
     ATOMIC(bool) waiting_write;
+    ATOMIC(bool) postponed; /* its next command waits for CLIENT PAUSE to end */
 
     /* ---- shared: set by anyone, acted on by the task ---- */
     ATOMIC(uint32_t) ready; /* REACTOR_* readiness not yet consumed */

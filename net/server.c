@@ -166,6 +166,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
     make_run_id(s->run_id);
     clients_init(&s->clients);
     monitors_init(&s->monitors);
+    pause_init(&s->pause);
     reactor_timer_init(&s->cron, cron);
 
     if (!command_table_frozen()) {
@@ -228,6 +229,7 @@ bool server_stop(struct server *s)
     atomic_store_explicit(&s->state, SERVER_STOPPING, memory_order_relaxed);
     listener_close(s->listener);
     reactor_timer_stop(s->reactor, &s->cron);
+    reactor_timer_stop(s->reactor, &s->pause.timer);
     /* In-flight commands finish and each client closes itself; bounded, in
      * case a client is stuck in a long command (DEBUG SLEEP). Asked again
      * each round for a client accepted while the listener was closing. */

@@ -11,6 +11,7 @@
 #include "core/lock.h"
 #include "net/config.h"
 #include "net/monitor.h"
+#include "net/pause.h"
 #include "net/reactor.h"
 #include "net/stats.h"
 
@@ -48,6 +49,7 @@ struct server {
     struct stats *stats;
     struct slowlog *slowlog; /* net/slowlog.h */
     struct monitors monitors; /* net/monitor.h */
+    struct client_pause pause; /* net/pause.h */
     struct server_counters counters;
     struct client_registry clients;
     struct reactor_timer cron;

@@ -8,6 +8,7 @@
 #include "net/conn.h"
 #include "net/server.h"
 #include "net/monitor.h"
+#include "net/pause.h"
 #include "net/slowlog.h"
 
 #include "core/alloc.h"
@@ -84,6 +85,8 @@ void session_destroy(struct session *s)
     session_end_transaction(s);
     block_destroy(&s->block);
     cmd_ctx_free(&s->ctx);
+    mem_free(s->postponed_argv);
+    s->postponed_argv = NULL;
     mem_free(s->name);
     mem_free(s->lib_name);
     mem_free(s->lib_ver);
@@ -286,7 +289,7 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
  * to reply_out). */
 void session_execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk)
 {
-    bool quiet = s->reply_off || s->reply_skip;
+    bool quiet = s->reply_off || s->reply_skip, skip = s->reply_skip;
     s->reply_skip = false;
     if (!quiet) {
         execute(s, argc, argv, clk);
@@ -300,6 +303,9 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
         s->reply_out = NULL;
         outbuf_free(&scratch);
     }
+    /* Held by CLIENT PAUSE: it has not run; a SKIP still applies to it. */
+    if (s->postponed_argv)
+        s->reply_skip = skip;
     /* As Redis's resetClient: SKIP silences the command after it. */
     if (s->reply_skip_next) {
         s->reply_skip = true;
@@ -346,6 +352,19 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
                  cmd->name);
         reject(s, cmd, msg);
         return;
+    }
+
+    /* CLIENT PAUSE: the command waits, in its connection's task, with a
+     * copy of its arguments (the reader's buffer moves on); as in Redis,
+     * even one MULTI would only queue. Out of memory, it runs now. */
+    if (pause_holds(server, s, cmd)) {
+        struct resp_arg *copy = resp_args_copy(argv, argc);
+        if (copy) {
+            s->postponed_argv = copy;
+            s->postponed_argc = argc;
+            s->postponed_cmd = cmd;
+            return;
+        }
     }
 
     atomic_store_explicit(&s->last_cmd, cmd, memory_order_relaxed);

@@ -49,6 +49,11 @@ struct session {
      * (reply_skip_next is set by SKIP itself, reply_skip for the command
      * after it). Pushes (pub/sub messages, MONITOR lines) still go out. */
     bool reply_off, reply_skip_next, reply_skip;
+    /* A command CLIENT PAUSE holds: a copy (resp_args_copy), run by the
+     * connection once the pause lets it (net/pause.h). */
+    int postponed_argc;
+    struct resp_arg *postponed_argv;
+    const struct command *postponed_cmd;
     struct outbuf *reply_out; /* where replies go while a quiet command writes elsewhere */
     /* QUIT, SHUTDOWN, CLIENT KILL of itself: close after this reply. */
     bool close_requested;

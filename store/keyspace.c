@@ -67,6 +67,7 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     atomic_init(&ks->max_string_len, (uint64_t)RESP_MAX_BULK_LEN);
     atomic_init(&ks->list_fill, QUICKLIST_FILL_DEFAULT);
     atomic_init(&ks->list_compress, QUICKLIST_COMPRESS_DEFAULT);
+    atomic_init(&ks->expiry_paused, false);
     list_type_register();
     for (uint32_t i = 0; i < ks->total_shards; i++)
         shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
@@ -171,4 +172,9 @@ void keyspace_stats(struct keyspace *ks, struct keyspace_stats *out)
     out->keyspace_misses = read_stats_sum(ks->read_stats, READ_STAT_MISS);
     out->lockfree_reads = read_stats_sum(ks->read_stats, READ_STAT_LOCK_FREE);
     out->read_fallbacks = read_stats_sum(ks->read_stats, READ_STAT_FALLBACK);
+}
+
+void keyspace_pause_expiry(struct keyspace *ks, bool paused)
+{
+    atomic_store_explicit(&ks->expiry_paused, paused, memory_order_relaxed);
 }

@@ -90,6 +90,12 @@ void keyspace_expiry_stop(struct keyspace *ks);
  * keyspace_free(): a slice may still be running until the workers are joined.
  */
 
+/* While paused (CLIENT PAUSE), a key past its expiry reads as missing but
+ * is not deleted, lazily or by the active cycle: nothing changes that a
+ * paused writer would have had to log. A write that finds one still
+ * replaces it. */
+void keyspace_pause_expiry(struct keyspace *ks, bool paused);
+
 /* (Added by store/.) How often net/ calls keyspace_expiry_tick: each cycle
  * may then use 25% of 1/hz seconds, as Redis's slow cycle. Default 10. */
 void keyspace_expiry_set_hz(struct keyspace *ks, int hz);

@@ -67,6 +67,7 @@ struct keyspace {
     ATOMIC(uint64_t) max_string_len; /* proto-max-bulk-len */
     ATOMIC(int) list_fill;           /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
+    ATOMIC(bool) expiry_paused;      /* keyspace_pause_expiry */
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;
@@ -75,6 +76,11 @@ struct keyspace {
     struct key_observer miss_observers[KEYSPACE_MAX_OBSERVERS];
     struct command_observer command_observers[KEYSPACE_MAX_OBSERVERS];
 };
+
+static inline bool keyspace_expiry_paused(struct keyspace *ks)
+{
+    return atomic_load_explicit(&ks->expiry_paused, memory_order_relaxed);
+}
 
 static inline struct shard *keyspace_shard(struct keyspace *ks, uint32_t id)
 {
