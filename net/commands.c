@@ -26,6 +26,8 @@ int net_commands_register(void)
         rc = cmd_slowlog_register();
     if (rc == 0)
         rc = cmd_monitor_register();
+    if (rc == 0)
+        rc = cmd_latency_register();
     return rc;
 }
 

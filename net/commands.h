@@ -32,6 +32,7 @@ int cmd_multi_register(void);
 int cmd_scripting_register(void);
 int cmd_slowlog_register(void);
 int cmd_monitor_register(void);
+int cmd_latency_register(void);
 
 /* argv[i] as a NUL-terminated copy, truncated to size-1. */
 void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size);

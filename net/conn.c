@@ -135,11 +135,12 @@ static bool wait_over(const struct conn *c)
     return (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
 }
 
-/* The client went away or is being closed. */
+/* The client went away (its end of input was read, or the socket says so)
+ * or is being closed. */
 static bool hung_up(const struct conn *c)
 {
     uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
-    return (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
+    return c->eof || (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
 }
 
 static void block_begin(struct conn *c)
@@ -190,10 +191,10 @@ static enum task_status conn_run(struct task *t)
         if (c->close_now)
             break;
         if (c->session.postponed_argv) {
-            atomic_store_explicit(&c->postponed, true, memory_order_relaxed);
-            /* Pairs with the fence in net/pause.c's wake: either the pause's
-             * end is seen here, or this flag is seen there and wakes us. */
-            atomic_thread_fence(memory_order_seq_cst);
+            /* Seq_cst, with pause_holds' load of the type: either the
+             * pause's end is seen here, or net/pause.c's wake sees this
+             * flag and wakes us. */
+            atomic_store_explicit(&c->postponed, true, memory_order_seq_cst);
             TASK_AWAIT(t, hung_up(c) ||
                               !pause_holds(c->server, &c->session, c->session.postponed_cmd));
             atomic_store_explicit(&c->postponed, false, memory_order_relaxed);

@@ -24,12 +24,12 @@ void pause_init(struct client_pause *p)
  * held: it keeps them alive). */
 static void wake_postponed(struct server *s)
 {
-    /* Pairs with the fence a connection makes between raising its
-     * `postponed` flag and looking at the pause (net/conn.c). */
-    atomic_thread_fence(memory_order_seq_cst);
     LOCK_GUARD (&s->clients.lock) {
         for (struct conn *c = s->clients.head; c; c = c->next)
-            if (atomic_load_explicit(&c->postponed, memory_order_relaxed))
+            /* Seq_cst, as the store of the pause's end before it and the
+             * connection's store of `postponed` and load of the pause's
+             * type: either it sees the end, or this sees its flag. */
+            if (atomic_load_explicit(&c->postponed, memory_order_seq_cst))
                 task_wake(&c->task);
     }
 }
@@ -55,7 +55,7 @@ void unpause_clients(struct server *s)
 {
     struct client_pause *p = &s->pause;
     LOCK_GUARD (&s->clients.lock) {
-        atomic_store_explicit(&p->type, PAUSE_NONE, memory_order_relaxed);
+        atomic_store_explicit(&p->type, PAUSE_NONE, memory_order_seq_cst);
         atomic_store_explicit(&p->end_ms, 0, memory_order_relaxed);
     }
     reactor_timer_stop(s->reactor, &p->timer);
@@ -84,7 +84,8 @@ static bool may_replicate(const struct command *cmd)
 
 bool pause_holds(struct server *s, const struct session *sess, const struct command *cmd)
 {
-    int type = atomic_load_explicit(&s->pause.type, memory_order_relaxed);
+    /* Seq_cst: see wake_postponed (a plain load on x86). */
+    int type = atomic_load_explicit(&s->pause.type, memory_order_seq_cst);
     if (type == PAUSE_NONE || !sess->conn || sess->monitor)
         return false;
     if (clock_mono_ms() >= atomic_load_explicit(&s->pause.end_ms, memory_order_relaxed))

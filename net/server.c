@@ -7,6 +7,7 @@
  * Shutdown runs in reverse, and only once every client has left.
  */
 #include "net/server.h"
+#include "net/latency.h"
 #include "net/slowlog.h"
 #include "net/commands.h"
 #include "net/conn.h"
@@ -138,6 +139,7 @@ static void server_free(struct server *s)
     listener_free(s->listener);
     stats_free(s->stats);
     slowlog_free(s->slowlog);
+    latency_monitor_free(s->latency);
     pubsub_free(s->pubsub);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
@@ -189,7 +191,8 @@ struct server *server_start(struct config *config, const char *config_file, cons
     s->reactor = s->pubsub ? reactor_new() : NULL;
     s->stats = s->reactor ? stats_new(s->workers) : NULL;
     s->slowlog = s->stats ? slowlog_new() : NULL;
-    if (!s->slowlog) {
+    s->latency = s->slowlog ? latency_monitor_new() : NULL;
+    if (!s->latency) {
         snprintf(err, errlen, "Creating the keyspace and reactor: %s", strerror(errno));
         server_free(s);
         return NULL;

@@ -48,6 +48,7 @@ struct server {
     struct listener *listener;
     struct stats *stats;
     struct slowlog *slowlog; /* net/slowlog.h */
+    struct latency_monitor *latency; /* net/latency.h */
     struct monitors monitors; /* net/monitor.h */
     struct client_pause pause; /* net/pause.h */
     struct server_counters counters;

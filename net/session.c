@@ -7,6 +7,7 @@
 #include "net/session.h"
 #include "net/conn.h"
 #include "net/server.h"
+#include "net/latency.h"
 #include "net/monitor.h"
 #include "net/pause.h"
 #include "net/slowlog.h"
@@ -242,8 +243,10 @@ static uint64_t call_counted(struct session *s, const struct command *cmd, uint6
     bool failed = s->reply.out->errors != errors_before;
     stats_count_call(s->server->stats, command_index(cmd), (end - start) / 1000, failed);
     /* A command that blocked is not logged (its wait is not its run time). */
-    if (!s->ctx.block || block_state(s->ctx.block) == BLOCK_IDLE)
+    if (!s->ctx.block || block_state(s->ctx.block) == BLOCK_IDLE) {
         slowlog_record_command(s, cmd, (long long)((end - start) / 1000));
+        latency_record_command(s, cmd, (long long)((end - start) / 1000));
+    }
     monitor_feed(s, cmd);
     if (failed)
         count_error(s);

@@ -54,15 +54,17 @@ TEST_F(Pause, WritesOnEveryWorkerWaitAndNoneIsLost)
 TEST_F(Pause, AHeldClientThatLeavesAndAPauseThatTimesOut)
 {
     auto pauser = client();
-    ASSERT_EQ(pauser->call({"CLIENT", "PAUSE", "200", "ALL"}), "+OK\r\n");
+    ASSERT_EQ(pauser->call({"CLIENT", "PAUSE", "1500", "ALL"}), "+OK\r\n");
     {
         auto leaver = client();
         leaver->send(testing_server::resp_command({"SET", "gone", "1"}));
+        // Long enough for the server to read it (and hold it), well within the pause.
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
     } // closes while its command is held
     auto held = client();
     auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(held->call({"GET", "gone"}), "$-1\r\n");
-    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
     EXPECT_EQ(held->call({"EXISTS", "gone"}), ":0\r\n"); // the leaver's SET never ran
 }
 } // namespace
