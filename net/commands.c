@@ -28,6 +28,8 @@ int net_commands_register(void)
         rc = cmd_monitor_register();
     if (rc == 0)
         rc = cmd_latency_register();
+    if (rc == 0)
+        rc = cmd_memory_register();
     return rc;
 }
 

@@ -166,6 +166,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
     atomic_init(&s->state, SERVER_RUNNING);
     sample_clock_offset(s);
     make_run_id(s->run_id);
+    make_run_id(s->replid);
     clients_init(&s->clients);
     monitors_init(&s->monitors);
     pause_init(&s->pause);

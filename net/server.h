@@ -66,6 +66,7 @@ struct server {
     ATOMIC(bool) requirepass_set;    /* requirepass is not empty */
     ATOMIC(int64_t) unix_offset_ms;  /* wall clock minus monotonic, kept by the cron */
     char run_id[41];
+    char replid[41]; /* INFO's master_replid; DEBUG CHANGE-REPL-ID renews it (registry lock) */
     pthread_t main_thread; /* waits for SIGTERM / SIGINT */
 };
 

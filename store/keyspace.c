@@ -68,6 +68,7 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     atomic_init(&ks->list_fill, QUICKLIST_FILL_DEFAULT);
     atomic_init(&ks->list_compress, QUICKLIST_COMPRESS_DEFAULT);
     atomic_init(&ks->expiry_paused, false);
+    atomic_init(&ks->active_expiry_off, false);
     list_type_register();
     for (uint32_t i = 0; i < ks->total_shards; i++)
         shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
@@ -177,4 +178,9 @@ void keyspace_stats(struct keyspace *ks, struct keyspace_stats *out)
 void keyspace_pause_expiry(struct keyspace *ks, bool paused)
 {
     atomic_store_explicit(&ks->expiry_paused, paused, memory_order_relaxed);
+}
+
+void keyspace_set_active_expiry(struct keyspace *ks, bool enabled)
+{
+    atomic_store_explicit(&ks->active_expiry_off, !enabled, memory_order_relaxed);
 }

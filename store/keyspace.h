@@ -95,6 +95,13 @@ void keyspace_expiry_stop(struct keyspace *ks);
  * paused writer would have had to log. A write that finds one still
  * replaces it. */
 void keyspace_pause_expiry(struct keyspace *ks, bool paused);
+/* DEBUG SET-ACTIVE-EXPIRE: whether the active cycle deletes expired keys
+ * (on by default; lazy expiry is unaffected). */
+void keyspace_set_active_expiry(struct keyspace *ks, bool enabled);
+/* MEMORY USAGE: the bytes a key holds (its entry, key and value), or -1
+ * when it does not exist. */
+long long keyspace_memory_usage(struct keyspace *ks, int db, const void *key, size_t key_len,
+                                int64_t now_ms);
 
 /* (Added by store/.) How often net/ calls keyspace_expiry_tick: each cycle
  * may then use 25% of 1/hz seconds, as Redis's slow cycle. Default 10. */

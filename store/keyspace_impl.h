@@ -68,6 +68,7 @@ struct keyspace {
     ATOMIC(int) list_fill;           /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
     ATOMIC(bool) expiry_paused;      /* keyspace_pause_expiry */
+    ATOMIC(bool) active_expiry_off;  /* keyspace_set_active_expiry */
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;

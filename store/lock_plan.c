@@ -35,6 +35,8 @@ static const struct {
     {"scan", REACH_DB},       {"randomkey", REACH_DB},  {"flushall", REACH_ALL},
     {"swapdb", REACH_SWAPDB}, {"select", REACH_SELECT}, {"move", REACH_MOVE},
     {"copy", REACH_COPY},     {"info", REACH_ALL},      {"debug", REACH_ALL},
+    /* They count the keys of every database. */
+    {"memory|stats", REACH_ALL}, {"memory|doctor", REACH_ALL},
 };
 
 static enum reach reach_of(const struct command *cmd)

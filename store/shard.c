@@ -312,8 +312,9 @@ uint32_t do_expire_sample(struct shard *s, int64_t now_ms, uint32_t max_checks, 
 {
     uint32_t checked = 0, deleted = 0;
     struct ttl_index *ix = &s->ttl;
-    if (keyspace_expiry_paused(s->ks))
-        max_checks = 0; /* CLIENT PAUSE: nothing expires until it ends */
+    if (keyspace_expiry_paused(s->ks) ||
+        atomic_load_explicit(&s->ks->active_expiry_off, memory_order_relaxed))
+        max_checks = 0; /* CLIENT PAUSE, DEBUG SET-ACTIVE-EXPIRE 0 */
     if (max_checks > ix->count)
         max_checks = ix->count; /* never check a key twice in one sample */
     while (checked < max_checks && ix->count > 0) {
