@@ -136,7 +136,8 @@ static void memory_doctor(struct cmd_ctx *c)
                 &t,
                 " * High total RSS: This instance has a memory fragmentation and RSS overhead "
                 "greater than 1.4 (this means that the Resident Set Size of the Redis process is "
-                "much larger than the sum of the logical allocations Redis performed). This problem "
+                "much larger than the sum of the logical allocations Redis performed). This "
+                "problem "
                 "is usually due either to a large peak memory (check if there is a peak memory "
                 "entry above in the report) or may result from a workload that causes the "
                 "allocator to fragment memory a lot. If the problem is a large peak memory, then "

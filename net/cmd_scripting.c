@@ -29,8 +29,9 @@ static void subcommand_syntax_error(struct cmd_ctx *c, const char *container)
 {
     char sub[129];
     arg_copy(c, 1, sub, sizeof(sub));
-    reply_errorf(c->reply, "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.",
-                 sub, container);
+    reply_errorf(c->reply,
+                 "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.", sub,
+                 container);
 }
 
 /* FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]: no libraries. The
@@ -86,7 +87,7 @@ static uint64_t crc64_jones(const unsigned char *p, size_t n)
 
 /* A DUMP payload ends with the RDB version (2 bytes) and the CRC64 of
  * everything before the CRC (8 bytes), both little-endian. */
-#define DUMP_FOOTER_LEN 10
+#define DUMP_FOOTER_LEN  10
 #define DUMP_RDB_VERSION 10 /* Redis 7.0's */
 
 static bool dump_payload_valid(const unsigned char *p, size_t len)
@@ -273,16 +274,11 @@ static void script_help(struct cmd_ctx *c)
 }
 
 static const struct command function_subcommands[] = {
-    COMMAND("function|delete", function_delete),
-    COMMAND("function|dump", function_dump),
-    COMMAND("function|flush", function_flush),
-    COMMAND("function|help", function_help),
-    COMMAND("function|kill", nothing_running),
-    COMMAND("function|list", function_list),
-    COMMAND("function|load", no_scripting),
-    COMMAND("function|restore", function_restore),
-    COMMAND("function|stats", function_stats),
-    COMMAND_END,
+    COMMAND("function|delete", function_delete), COMMAND("function|dump", function_dump),
+    COMMAND("function|flush", function_flush),   COMMAND("function|help", function_help),
+    COMMAND("function|kill", nothing_running),   COMMAND("function|list", function_list),
+    COMMAND("function|load", no_scripting),      COMMAND("function|restore", function_restore),
+    COMMAND("function|stats", function_stats),   COMMAND_END,
 };
 
 static const struct command script_subcommands[] = {

@@ -184,8 +184,7 @@ static void render_block(struct text *t, const struct graph_point *p, int len, d
     }
 }
 
-bool latency_reply_graph(struct latency_monitor *m, struct reply *r, const char *event,
-                         int64_t now)
+bool latency_reply_graph(struct latency_monitor *m, struct reply *r, const char *event, int64_t now)
 {
     struct text t = {0};
     bool found = false;
@@ -374,9 +373,8 @@ void latency_reply_doctor(struct latency_monitor *m, struct reply *r,
             text_printf(&t,
                         "%d. %s: %u latency spikes (average %lums, mean deviation %lums, period "
                         "%.2f sec). Worst all time event %lums.",
-                        i + 1, ts->event, st.samples, (unsigned long)st.avg,
-                        (unsigned long)st.mad, st.samples ? (double)st.period / st.samples : 0.0,
-                        (unsigned long)ts->max);
+                        i + 1, ts->event, st.samples, (unsigned long)st.avg, (unsigned long)st.mad,
+                        st.samples ? (double)st.period / st.samples : 0.0, (unsigned long)ts->max);
             if (strcasecmp(ts->event, "command") == 0) {
                 if (in->slowlog_slower_than_us < 0)
                     advice |= ADVISE_SLOWLOG_ENABLED;

@@ -72,14 +72,29 @@ size_t monitor_quote(char *buf, const char *p, size_t len)
         unsigned char ch = (unsigned char)p[i];
         const char *named = NULL;
         switch (ch) {
-        case '\\': named = "\\\\"; break;
-        case '"': named = "\\\""; break;
-        case '\n': named = "\\n"; break;
-        case '\r': named = "\\r"; break;
-        case '\t': named = "\\t"; break;
-        case '\a': named = "\\a"; break;
-        case '\b': named = "\\b"; break;
-        default: break;
+        case '\\':
+            named = "\\\\";
+            break;
+        case '"':
+            named = "\\\"";
+            break;
+        case '\n':
+            named = "\\n";
+            break;
+        case '\r':
+            named = "\\r";
+            break;
+        case '\t':
+            named = "\\t";
+            break;
+        case '\a':
+            named = "\\a";
+            break;
+        case '\b':
+            named = "\\b";
+            break;
+        default:
+            break;
         }
         if (named) {
             OUT(named[0]);

@@ -90,8 +90,7 @@ static struct slowlog_entry *entry_new(int argc, const struct resp_arg *argv, co
     char more[64];
     size_t more_len = 0;
     if (kept != argc)
-        more_len = (size_t)snprintf(more, sizeof(more), "... (%d more arguments)",
-                                    argc - kept + 1);
+        more_len = (size_t)snprintf(more, sizeof(more), "... (%d more arguments)", argc - kept + 1);
     size_t bytes = 0;
     for (int j = 0; j < kept; j++)
         bytes += kept == argc || j < kept - 1 ? kept_arg(&argv[j], redacted && redacted[j], NULL)

@@ -108,12 +108,13 @@ long long keyspace_memory_usage(struct keyspace *ks, int db, const void *key, si
     long long bytes = -1;
     SHARD_GUARD (k.shard) {
         struct entry *e =
-            do_lookup(k.shard, &k, now_ms, LOOKUP_READ | LOOKUP_NOTOUCH | LOOKUP_NONOTIFY | LOOKUP_NOSTATS, NULL);
+            do_lookup(k.shard, &k, now_ms,
+                      LOOKUP_READ | LOOKUP_NOTOUCH | LOOKUP_NONOTIFY | LOOKUP_NOSTATS, NULL);
         if (e) {
             struct value v;
             entry_value(e, &v);
-            bytes = (long long)(entry_alloc_size(e->key_len, e->has_ttl_slot) +
-                                value_memory_usage(&v));
+            bytes =
+                (long long)(entry_alloc_size(e->key_len, e->has_ttl_slot) + value_memory_usage(&v));
         }
     }
     return bytes;

@@ -63,7 +63,8 @@ TEST(Latency, GraphAsRedisDrawsIt)
     struct latency_monitor *m = latency_monitor_new();
     latency_add_sample(m, "command", 20, 1000);
     latency_add_sample(m, "command", 51, 1002);
-    std::string g = render([&](reply *r) { EXPECT_TRUE(latency_reply_graph(m, r, "command", 1002)); });
+    std::string g =
+        render([&](reply *r) { EXPECT_TRUE(latency_reply_graph(m, r, "command", 1002)); });
     // redis-server 7.0.15 drew this for the same two samples.
     const std::string body = "command - high 51 ms, low 20 ms (all time high 51 ms)\n" +
                              std::string(80, '-') + "\n #\n |\n |\n_|\n  \n20\nss\n";

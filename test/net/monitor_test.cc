@@ -35,8 +35,7 @@ TEST_F(Monitor, EveryWorkerFeedsEveryMonitorInEachClientsOrder)
         ts.emplace_back([&, t] {
             auto c = client();
             for (int i = 0; i < per_client; i++)
-                EXPECT_EQ(c->call({"SET", "k" + std::to_string(t), std::to_string(i)}),
-                          "+OK\r\n");
+                EXPECT_EQ(c->call({"SET", "k" + std::to_string(t), std::to_string(i)}), "+OK\r\n");
         });
     for (auto &th : ts)
         th.join();
@@ -73,9 +72,8 @@ TEST_F(Monitor, AMonitorThatDoesNotReadIsDisconnected)
     // 64 MB of lines, far past 256 KB plus what the sockets hold.
     for (int i = 0; i < 8192; i++) {
         ASSERT_EQ(writer->call({"SET", "k", value}), "+OK\r\n");
-        if (i % 256 == 0 &&
-            info_field(info->call({"INFO", "stats"}), "client_output_buffer_limit_disconnections") ==
-                "1")
+        if (i % 256 == 0 && info_field(info->call({"INFO", "stats"}),
+                                       "client_output_buffer_limit_disconnections") == "1")
             break;
     }
     EXPECT_TRUE(eventually([&] {

@@ -192,8 +192,7 @@ class SlowlogServer : public ServerTest
 {
     std::vector<std::string> server_args() override
     {
-        return {"--threads",       "4", "--slowlog-log-slower-than", "0", "--slowlog-max-len",
-                "1000000"};
+        return {"--threads", "4", "--slowlog-log-slower-than", "0", "--slowlog-max-len", "1000000"};
     }
 };
 
@@ -210,8 +209,7 @@ TEST_F(SlowlogServer, EveryWorkerRecordsEachClientsCommandsInOrder)
             size_t at = info.find("addr=") + 5;
             addrs[t] = info.substr(at, info.find(' ', at) - at);
             for (int i = 0; i < per_client; i++)
-                EXPECT_EQ(c->call({"SET", "k" + std::to_string(t), std::to_string(i)}),
-                          "+OK\r\n");
+                EXPECT_EQ(c->call({"SET", "k" + std::to_string(t), std::to_string(i)}), "+OK\r\n");
         });
     for (auto &th : ts)
         th.join();
