@@ -43,11 +43,14 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     int nf = 0;
     /* In Redis's order (getClientInfoString). */
     int multi = atomic_load_explicit(&s->multi.shown, memory_order_relaxed);
+    if (session_monitoring(s))
+        flags[nf++] = 'O';
     if (session_subscribed(s))
         flags[nf++] = 'P';
     if (multi >= 0)
         flags[nf++] = 'x';
-    if (block_pending(&s->block))
+    /* Blocked: by a blocking command, or held by CLIENT PAUSE. */
+    if (block_pending(&s->block) || (c && atomic_load_explicit(&c->postponed, memory_order_relaxed)))
         flags[nf++] = 'b';
     if (watch_list_dirty(&s->watch))
         flags[nf++] = 'd';

@@ -17,7 +17,7 @@ static void monitor_command(struct cmd_ctx *c)
         return;
     }
     /* As Redis: a second MONITOR is ignored, with no reply at all. */
-    if (s->monitor)
+    if (session_monitoring(s))
         return;
     monitor_start(s);
     reply_ok(c->reply);

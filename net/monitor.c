@@ -29,7 +29,7 @@ void monitor_start(struct session *s)
 {
     struct monitors *m = &s->server->monitors;
     LOCK_GUARD (&m->lock) {
-        s->monitor = true;
+        atomic_store_explicit(&s->monitor, true, memory_order_relaxed);
         s->monitor_prev = NULL;
         s->monitor_next = m->head;
         if (m->head)
@@ -41,7 +41,7 @@ void monitor_start(struct session *s)
 
 void monitor_stop(struct session *s)
 {
-    if (!s->monitor)
+    if (!session_monitoring(s))
         return;
     struct monitors *m = &s->server->monitors;
     LOCK_GUARD (&m->lock) {
@@ -51,7 +51,7 @@ void monitor_stop(struct session *s)
             m->head = s->monitor_next;
         if (s->monitor_next)
             s->monitor_next->monitor_prev = s->monitor_prev;
-        s->monitor = false;
+        atomic_store_explicit(&s->monitor, false, memory_order_relaxed);
         atomic_fetch_sub_explicit(&m->count, 1, memory_order_relaxed);
     }
 }

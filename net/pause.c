@@ -86,7 +86,7 @@ bool pause_holds(struct server *s, const struct session *sess, const struct comm
 {
     /* Seq_cst: see wake_postponed (a plain load on x86). */
     int type = atomic_load_explicit(&s->pause.type, memory_order_seq_cst);
-    if (type == PAUSE_NONE || !sess->conn || sess->monitor)
+    if (type == PAUSE_NONE || !sess->conn || session_monitoring(sess))
         return false;
     if (clock_mono_ms() >= atomic_load_explicit(&s->pause.end_ms, memory_order_relaxed))
         return false; /* over; the timer is about to say so */

@@ -342,7 +342,7 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
     }
 
     /* A monitor is a replica to Redis, and replicas keep off the keyspace. */
-    if (s->monitor && (cmd->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
+    if (session_monitoring(s) && (cmd->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
         reject(s, cmd, "ERR Replica can't interact with the keyspace");
         return;
     }

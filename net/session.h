@@ -69,8 +69,9 @@ struct session {
     struct multi multi;
     struct watch_list watch;
     /* MONITOR (net/monitor.h): a session in the server's list of monitors;
-     * the links are guarded by that list's lock. */
-    bool monitor;
+     * the links are guarded by that list's lock. The flag is written by the
+     * session's thread and also read by CLIENT LIST. */
+    ATOMIC(bool) monitor;
     struct session *monitor_prev, *monitor_next;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
@@ -85,6 +86,12 @@ struct session {
 };
 
 /* The session a command runs for (cmd_ctx->client). */
+/* Whether the session is a MONITOR client. */
+static inline bool session_monitoring(const struct session *s)
+{
+    return atomic_load_explicit(&((struct session *)s)->monitor, memory_order_relaxed);
+}
+
 static inline struct session *session_of(const struct cmd_ctx *ctx)
 {
     return (struct session *)ctx->client;
