@@ -5,6 +5,7 @@
  */
 #include "net/commands.h"
 #include "net/latency.h"
+#include "net/latency_histogram.h"
 #include "net/server.h"
 #include "net/session.h"
 
@@ -15,6 +16,9 @@
 
 void latency_record_command(struct session *s, const struct command *cmd, long long duration_us)
 {
+    if (config_number(s->server->config, CONFIG_LATENCY_TRACKING))
+        latency_histograms_count(s->server->histograms, command_index(cmd),
+                                 (uint64_t)duration_us);
     long long threshold = config_number(s->server->config, CONFIG_LATENCY_MONITOR_THRESHOLD);
     long long ms = duration_us / 1000;
     if (threshold == 0 || ms < threshold)
@@ -96,6 +100,13 @@ static void latency_doctor(struct cmd_ctx *c)
     latency_reply_doctor(s->latency, c->reply, &in);
 }
 
+/* LATENCY HISTOGRAM [command ...] */
+static void latency_histogram(struct cmd_ctx *c)
+{
+    latency_histograms_reply(session_of(c)->server->histograms, c->reply, c->argc - 2,
+                             c->argv + 2);
+}
+
 static void latency_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
@@ -111,6 +122,10 @@ static void latency_help(struct cmd_ctx *c)
         "RESET [<event> ...]",
         "    Reset latency data of one or more <event> classes.",
         "    (default: reset all data for all event classes)",
+        "HISTOGRAM [COMMAND ...]",
+        "    Return a cumulative distribution of latencies in the format of a histogram for the "
+        "specified command names.",
+        "    If no commands are specified then all histograms are replied.",
         "HELP",
         "    Prints this help.",
     };
@@ -123,6 +138,7 @@ static const struct command latency_subcommands[] = {
     COMMAND("latency|graph", latency_graph),
     COMMAND("latency|reset", latency_reset_command),
     COMMAND("latency|doctor", latency_doctor),
+    COMMAND("latency|histogram", latency_histogram),
     COMMAND("latency|help", latency_help),
     COMMAND_END,
 };

@@ -7,6 +7,7 @@
 #include "net/conn.h"
 #include "core/glob.h"
 #include "net/server.h"
+#include "net/latency_histogram.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -103,6 +104,7 @@ static void config_resetstat(struct cmd_ctx *c)
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         atomic_store_explicit(all[i], 0, memory_order_relaxed);
     keyspace_lock_stats_reset(s->ks);
+    latency_histograms_reset(s->histograms);
     reply_ok(c->reply);
 }
 

@@ -8,6 +8,7 @@
  */
 #include "net/server.h"
 #include "net/latency.h"
+#include "net/latency_histogram.h"
 #include "net/slowlog.h"
 #include "net/commands.h"
 #include "net/conn.h"
@@ -140,6 +141,7 @@ static void server_free(struct server *s)
     stats_free(s->stats);
     slowlog_free(s->slowlog);
     latency_monitor_free(s->latency);
+    latency_histograms_free(s->histograms);
     pubsub_free(s->pubsub);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
@@ -193,7 +195,8 @@ struct server *server_start(struct config *config, const char *config_file, cons
     s->stats = s->reactor ? stats_new(s->workers) : NULL;
     s->slowlog = s->stats ? slowlog_new() : NULL;
     s->latency = s->slowlog ? latency_monitor_new() : NULL;
-    if (!s->latency) {
+    s->histograms = s->latency ? latency_histograms_new(s->workers) : NULL;
+    if (!s->histograms) {
         snprintf(err, errlen, "Creating the keyspace and reactor: %s", strerror(errno));
         server_free(s);
         return NULL;

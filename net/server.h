@@ -49,6 +49,7 @@ struct server {
     struct stats *stats;
     struct slowlog *slowlog;         /* net/slowlog.h */
     struct latency_monitor *latency; /* net/latency.h */
+    struct latency_histograms *histograms; /* net/latency_histogram.h */
     struct monitors monitors;        /* net/monitor.h */
     struct client_pause pause;       /* net/pause.h */
     struct server_counters counters;

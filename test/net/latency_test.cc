@@ -2,6 +2,8 @@
 // 160 seconds kept, the all-time worst, resets by name, Redis's graph, and
 // samples added from many threads at once (run under TSan).
 #include "net/latency.h"
+#include "net/latency_histogram.h"
+#include "store/command.h"
 
 #include "test/common/outbuf_drain.h"
 
@@ -92,5 +94,26 @@ TEST(Latency, ManyThreadsAddSamples)
     EXPECT_EQ(latest.substr(0, 4), "*2\r\n");
     EXPECT_NE(latest.find(":99\r\n"), std::string::npos);
     latency_monitor_free(m);
+}
+// Buckets as redis-server 7.0.15 reports them: 1, 2, 4, 8, 16, 33, 66, ...
+// (the highest value HDR's 2 significant digits make equal to 1024 ns << k).
+TEST(LatencyHistogram, RedisBucketsCumulative)
+{
+    command_table_register_store();
+    if (!command_table_frozen())
+        command_table_freeze();
+    const struct command *get = command_lookup("get", 3);
+    ASSERT_NE(get, nullptr);
+    struct latency_histograms *h = latency_histograms_new(2);
+    for (uint64_t us : {0, 1, 2, 3, 33, 34, 900000, 5000000})
+        latency_histograms_count(h, command_index(get), us);
+    struct resp_arg name = {"GET", 3, nullptr};
+    std::string got = render([&](reply *r) { latency_histograms_reply(h, r, 1, &name); });
+    EXPECT_EQ(got, "*2\r\n$3\r\nget\r\n*4\r\n$5\r\ncalls\r\n:8\r\n$14\r\nhistogram_usec\r\n"
+                   "*12\r\n:1\r\n:2\r\n:2\r\n:3\r\n:4\r\n:4\r\n:33\r\n:5\r\n:66\r\n:6\r\n"
+                   ":1082130\r\n:8\r\n");
+    latency_histograms_reset(h);
+    EXPECT_EQ(render([&](reply *r) { latency_histograms_reply(h, r, 0, nullptr); }), "*0\r\n");
+    latency_histograms_free(h);
 }
 } // namespace

@@ -293,6 +293,7 @@ TEST_F(Multi, EveryCommandRunsInsideExec)
         {"latency|doctor", "LATENCY DOCTOR"},
         {"latency|graph", "LATENCY GRAPH command"},
         {"latency|help", "LATENCY HELP"},
+        {"latency|histogram", "LATENCY HISTOGRAM get"},
         {"latency|history", "LATENCY HISTORY command"},
         {"latency|latest", "LATENCY LATEST"},
         {"latency|reset", "LATENCY RESET"},
