@@ -50,7 +50,8 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     if (multi >= 0)
         flags[nf++] = 'x';
     /* Blocked: by a blocking command, or held by CLIENT PAUSE. */
-    if (block_pending(&s->block) || (c && atomic_load_explicit(&c->postponed, memory_order_relaxed)))
+    if (block_pending(&s->block) ||
+        (c && atomic_load_explicit(&c->postponed, memory_order_relaxed)))
         flags[nf++] = 'b';
     if (watch_list_dirty(&s->watch))
         flags[nf++] = 'd';

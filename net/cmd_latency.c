@@ -17,8 +17,7 @@
 void latency_record_command(struct session *s, const struct command *cmd, long long duration_us)
 {
     if (config_number(s->server->config, CONFIG_LATENCY_TRACKING))
-        latency_histograms_count(s->server->histograms, command_index(cmd),
-                                 (uint64_t)duration_us);
+        latency_histograms_count(s->server->histograms, command_index(cmd), (uint64_t)duration_us);
     long long threshold = config_number(s->server->config, CONFIG_LATENCY_MONITOR_THRESHOLD);
     long long ms = duration_us / 1000;
     if (threshold == 0 || ms < threshold)
@@ -103,9 +102,14 @@ static void latency_doctor(struct cmd_ctx *c)
 /* LATENCY HISTOGRAM [command ...] */
 static void latency_histogram(struct cmd_ctx *c)
 {
-    latency_histograms_reply(session_of(c)->server->histograms, c->reply, c->argc - 2,
-                             c->argv + 2);
+    latency_histograms_reply(session_of(c)->server->histograms, c->reply, c->argc - 2, c->argv + 2);
 }
+
+/* One help line longer than a source line (clang flags a concatenation
+ * inside an array initializer). */
+#define HISTOGRAM_HELP_LINE                                                                        \
+    ("    Return a cumulative distribution of latencies in the format of a histogram for the "     \
+     "specified command names.")
 
 static void latency_help(struct cmd_ctx *c)
 {
@@ -123,8 +127,7 @@ static void latency_help(struct cmd_ctx *c)
         "    Reset latency data of one or more <event> classes.",
         "    (default: reset all data for all event classes)",
         "HISTOGRAM [COMMAND ...]",
-        "    Return a cumulative distribution of latencies in the format of a histogram for the "
-        "specified command names.",
+        HISTOGRAM_HELP_LINE,
         "    If no commands are specified then all histograms are replied.",
         "HELP",
         "    Prints this help.",
@@ -133,14 +136,10 @@ static void latency_help(struct cmd_ctx *c)
 }
 
 static const struct command latency_subcommands[] = {
-    COMMAND("latency|latest", latency_latest),
-    COMMAND("latency|history", latency_history),
-    COMMAND("latency|graph", latency_graph),
-    COMMAND("latency|reset", latency_reset_command),
-    COMMAND("latency|doctor", latency_doctor),
-    COMMAND("latency|histogram", latency_histogram),
-    COMMAND("latency|help", latency_help),
-    COMMAND_END,
+    COMMAND("latency|latest", latency_latest), COMMAND("latency|history", latency_history),
+    COMMAND("latency|graph", latency_graph),   COMMAND("latency|reset", latency_reset_command),
+    COMMAND("latency|doctor", latency_doctor), COMMAND("latency|histogram", latency_histogram),
+    COMMAND("latency|help", latency_help),     COMMAND_END,
 };
 
 static const struct command latency_commands[] = {

@@ -52,7 +52,7 @@ static void memory_view(struct server *s, struct memory_view *v)
  * sample count is checked, then not needed. */
 static void memory_usage(struct cmd_ctx *c)
 {
-    for (int j = 3; j < c->argc; j++) {
+    for (int j = 3; j < c->argc; j += 2) {
         long long samples;
         if (!arg_is(&c->argv[j], "samples") || j + 1 >= c->argc) {
             reply_error(c->reply, "ERR syntax error");
@@ -66,7 +66,6 @@ static void memory_usage(struct cmd_ctx *c)
             reply_error(c->reply, "ERR syntax error");
             return;
         }
-        j++;
     }
     long long bytes =
         keyspace_memory_usage(c->ks, c->db, c->argv[2].ptr, c->argv[2].len, c->now_ms);

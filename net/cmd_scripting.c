@@ -179,8 +179,8 @@ static void function_help(struct cmd_ctx *c)
         "    * Library description",
         "    * Functions list",
         "    * Library code (if WITHCODE is given)",
-        "    It also possible to get only function that matches a pattern using LIBRARYNAME "
-        "argument.",
+        ("    It also possible to get only function that matches a pattern using LIBRARYNAME "
+         "argument."),
         "STATS",
         "    Return information about the current function running:",
         "    * Function name",
@@ -197,19 +197,19 @@ static void function_help(struct cmd_ctx *c)
         "    * ASYNC: Asynchronously flush the libraries.",
         "    * SYNC: Synchronously flush the libraries.",
         "DUMP",
-        "    Return a serialized payload representing the current libraries, can be restored "
-        "using FUNCTION RESTORE command",
+        ("    Return a serialized payload representing the current libraries, can be restored "
+         "using FUNCTION RESTORE command"),
         "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
-        "    Restore the libraries represented by the given payload, it is possible to give a "
-        "restore policy to",
+        ("    Restore the libraries represented by the given payload, it is possible to give a "
+         "restore policy to"),
         "    control how to handle existing libraries (default APPEND):",
         "    * FLUSH: delete all existing libraries.",
-        "    * APPEND: appends the restored libraries to the existing libraries. On collision, "
-        "abort.",
-        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, "
-        "replace the old",
-        "      libraries with the new libraries (notice that even on this option there is a "
-        "chance of failure",
+        ("    * APPEND: appends the restored libraries to the existing libraries. On collision, "
+         "abort."),
+        ("    * REPLACE: appends the restored libraries to the existing libraries, On collision, "
+         "replace the old"),
+        ("      libraries with the new libraries (notice that even on this option there is a "
+         "chance of failure"),
         "      in case of functions name collision with another library).",
         "HELP",
         "    Prints this help.",

@@ -47,11 +47,11 @@ struct server {
     struct pool *pool;
     struct listener *listener;
     struct stats *stats;
-    struct slowlog *slowlog;         /* net/slowlog.h */
-    struct latency_monitor *latency; /* net/latency.h */
+    struct slowlog *slowlog;               /* net/slowlog.h */
+    struct latency_monitor *latency;       /* net/latency.h */
     struct latency_histograms *histograms; /* net/latency_histogram.h */
-    struct monitors monitors;        /* net/monitor.h */
-    struct client_pause pause;       /* net/pause.h */
+    struct monitors monitors;              /* net/monitor.h */
+    struct client_pause pause;             /* net/pause.h */
     struct server_counters counters;
     struct client_registry clients;
     struct reactor_timer cron;
