@@ -26,6 +26,16 @@ void latency_record_command(struct session *s, const struct command *cmd, long l
                        (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms), clock_unix_ms() / 1000);
 }
 
+void latency_record_expire_slice(void *ctx, uint64_t ns)
+{
+    struct server *s = ctx;
+    long long threshold = config_number(s->config, CONFIG_LATENCY_MONITOR_THRESHOLD);
+    uint64_t ms = ns / 1000000;
+    if (threshold > 0 && ms >= (uint64_t)threshold)
+        latency_add_sample(s->latency, "expire-cycle",
+                           (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms), clock_unix_ms() / 1000);
+}
+
 static void event_name(const struct cmd_ctx *c, char *buf)
 {
     arg_copy(c, 2, buf, LATENCY_EVENT_MAX + 1);

@@ -57,6 +57,9 @@ void latency_reply_doctor(struct latency_monitor *m, struct reply *r,
 struct session;
 struct command;
 void latency_record_command(struct session *s, const struct command *cmd, long long duration_us);
+/* The active expiry's slice observer (store/keyspace.h); ctx: the server.
+ * A slice as long as the threshold is an "expire-cycle" spike. */
+void latency_record_expire_slice(void *ctx, uint64_t ns);
 
 #ifdef __cplusplus
 }

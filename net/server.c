@@ -216,6 +216,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
         server_free(s);
         return NULL;
     }
+    keyspace_observe_expiry_slices(s->ks, latency_record_expire_slice, s);
     s->expiry_task = keyspace_expiry_task(s->ks);
     if (s->expiry_task)
         pool_spawn(s->pool, s->expiry_task);

@@ -103,6 +103,12 @@ void keyspace_set_active_expiry(struct keyspace *ks, bool enabled);
 long long keyspace_memory_usage(struct keyspace *ks, int db, const void *key, size_t key_len,
                                 int64_t now_ms);
 
+/* Calls fn with the duration of every slice of the active expiry cycle (a
+ * slice blocks the shards it works on: what LATENCY's "expire-cycle" event
+ * reports). Before the task is spawned; fn runs on a pool worker. */
+void keyspace_observe_expiry_slices(struct keyspace *ks, void (*fn)(void *ctx, uint64_t ns),
+                                    void *ctx);
+
 /* (Added by store/.) How often net/ calls keyspace_expiry_tick: each cycle
  * may then use 25% of 1/hz seconds, as Redis's slow cycle. Default 10. */
 void keyspace_expiry_set_hz(struct keyspace *ks, int hz);

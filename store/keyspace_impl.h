@@ -41,6 +41,10 @@ struct expiry_state {
     /* Where the next cycle starts; touched by one cycle at a time. */
     uint32_t next_shard;
     struct expiry_cycle cycle; /* the task's cycle, kept across its yields */
+    /* Told how long each slice ran (keyspace_observe_expiry_slices); set
+     * before the task is spawned, then read-only. */
+    void (*slice_observer)(void *ctx, uint64_t ns);
+    void *slice_observer_ctx;
     /* Counters for tests and INFO (relaxed). */
     ATOMIC(uint64_t) cycles;
     ATOMIC(uint64_t) slices;
