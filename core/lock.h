@@ -78,9 +78,15 @@ enum lock_class {
     /* net/clients.c: the client registry. Wakes connections while held
      * (task_wake: pool locks). */
     LOCK_CLASS_CLIENTS,
+    /* net/monitor.c: the list of MONITOR clients, walked by every command
+     * (under shard locks inside EXEC) to hand each its line. */
+    LOCK_CLASS_MONITORS,
     /* Reserved: a connection's inbox (index = client id), filled under the
      * registries above to hand a message or an unblocked key to its task. */
     LOCK_CLASS_INBOX,
+    /* net/slowlog.c: the slow log, taken only to add an entry (under shard
+     * locks inside EXEC) or to read it. Takes nothing while held. */
+    LOCK_CLASS_SLOWLOG,
     /* net/config.c: the configuration's strings. Takes nothing while held. */
     LOCK_CLASS_CONFIG,
     /* core/pool_inject.c, core/pool_idle.c: taken by task_wake and

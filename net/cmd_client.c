@@ -43,11 +43,15 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     int nf = 0;
     /* In Redis's order (getClientInfoString). */
     int multi = atomic_load_explicit(&s->multi.shown, memory_order_relaxed);
+    if (session_monitoring(s))
+        flags[nf++] = 'O';
     if (session_subscribed(s))
         flags[nf++] = 'P';
     if (multi >= 0)
         flags[nf++] = 'x';
-    if (block_pending(&s->block))
+    /* Blocked: by a blocking command, or held by CLIENT PAUSE. */
+    if (block_pending(&s->block) ||
+        (c && atomic_load_explicit(&c->postponed, memory_order_relaxed)))
         flags[nf++] = 'b';
     if (watch_list_dirty(&s->watch))
         flags[nf++] = 'd';
@@ -380,6 +384,12 @@ static void client_help(struct cmd_ctx *c)
         "    Return information about client connections. Options:",
         "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
         "      Return clients of specified type.",
+        "UNPAUSE",
+        "    Stop the current client pause, resuming traffic.",
+        "PAUSE <timeout> [WRITE|ALL]",
+        "    Suspend all, or just write, clients for <timeout> milliseconds.",
+        "REPLY (ON|OFF|SKIP)",
+        "    Control the replies sent to the current connection.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
         "SETINFO <option> <value>",
@@ -401,6 +411,62 @@ static void client_help(struct cmd_ctx *c)
 /* SETINFO and NO-TOUCH are Redis 7.2's, so they have no 7.0 metadata. */
 #define CONN_FLAGS (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
 
+/* CLIENT REPLY ON|OFF|SKIP: OFF and SKIP answer nothing (net/session.c
+ * drops the replies); ON answers +OK even when it ends a silence. */
+static void client_reply(struct cmd_ctx *c)
+{
+    struct session *s = session_of(c);
+    if (arg_is(&c->argv[2], "on")) {
+        s->reply_off = s->reply_skip = false;
+        struct reply visible = {s->reply_out ? s->reply_out : c->reply->out, c->reply->proto};
+        reply_ok(&visible);
+    } else if (arg_is(&c->argv[2], "off")) {
+        s->reply_off = true;
+    } else if (arg_is(&c->argv[2], "skip")) {
+        if (!s->reply_off)
+            s->reply_skip_next = true;
+    } else {
+        reply_error(c->reply, "ERR syntax error");
+    }
+}
+
+/* CLIENT PAUSE timeout [WRITE|ALL] (milliseconds; ALL by default). */
+static void client_pause(struct cmd_ctx *c)
+{
+    long long ms;
+    if (!arg_to_ll(c, 2, &ms)) {
+        reply_error(c->reply, "ERR timeout is not an integer or out of range");
+        return;
+    }
+    if (ms < 0) {
+        reply_error(c->reply, "ERR timeout is negative");
+        return;
+    }
+    enum pause_type type = PAUSE_ALL;
+    if (c->argc == 4) {
+        if (arg_is(&c->argv[3], "write")) {
+            type = PAUSE_WRITE;
+        } else if (!arg_is(&c->argv[3], "all")) {
+            reply_error(c->reply, "ERR CLIENT PAUSE mode must be WRITE or ALL");
+            return;
+        }
+    } else if (c->argc > 4) {
+        reply_error(c->reply, "ERR unknown subcommand or wrong number of arguments for 'PAUSE'. "
+                              "Try CLIENT HELP.");
+        return;
+    }
+    uint64_t now = clock_mono_ms();
+    uint64_t end = (uint64_t)ms > UINT64_MAX - now ? UINT64_MAX : now + (uint64_t)ms;
+    pause_clients(session_of(c)->server, type, end);
+    reply_ok(c->reply);
+}
+
+static void client_unpause(struct cmd_ctx *c)
+{
+    unpause_clients(session_of(c)->server);
+    reply_ok(c->reply);
+}
+
 static const struct command client_subcommands[] = {
     COMMAND("client|id", client_id),
     COMMAND("client|info", client_info),
@@ -411,6 +477,9 @@ static const struct command client_subcommands[] = {
     COMMAND_NO_META("client|setinfo", client_setinfo, 4, CONN_FLAGS, 0, 0, 0, "connection",
                     "Set client or connection specific info", "7.2.0"),
     COMMAND("client|no-evict", client_no_evict),
+    COMMAND("client|reply", client_reply),
+    COMMAND("client|pause", client_pause),
+    COMMAND("client|unpause", client_unpause),
     COMMAND("client|unblock", client_unblock),
     COMMAND_NO_META(
         "client|no-touch", client_no_touch, 3, CONN_FLAGS, 0, 0, 0, "connection",

@@ -4,6 +4,7 @@
  * version Magpie behaves like).
  */
 #include "net/commands.h"
+#include "net/monitor.h"
 #include "net/session.h"
 #include "net/server.h"
 #include "net/version.h"
@@ -49,6 +50,7 @@ static void reset_command(struct cmd_ctx *c)
     c->db = 0;
     session_end_transaction(s);
     session_unsubscribe_all(s);
+    monitor_stop(s);
     session_set_protocol(s, 2);
     session_set_name_field(s, &s->name, NULL, 0);
     s->no_evict = s->no_touch = false;

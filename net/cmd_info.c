@@ -198,13 +198,16 @@ static void stats_section(struct text *t, struct server *s)
 
 static void replication_section(struct text *t, struct server *s)
 {
+    char replid[41];
+    LOCK_GUARD (&s->clients.lock)
+        memcpy(replid, s->replid, sizeof(replid));
     text_printf(t,
                 "role:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
                 "master_replid:%s\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
                 "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
                 "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\n"
                 "repl_backlog_histlen:0\r\n",
-                s->run_id);
+                replid);
 }
 
 static double seconds(int64_t us)

@@ -7,6 +7,7 @@
 #include "net/conn.h"
 #include "core/glob.h"
 #include "net/server.h"
+#include "net/latency_histogram.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -103,6 +104,7 @@ static void config_resetstat(struct cmd_ctx *c)
     for (size_t i = 0; i < ARRAY_SIZE(all); i++)
         atomic_store_explicit(all[i], 0, memory_order_relaxed);
     keyspace_lock_stats_reset(s->ks);
+    latency_histograms_reset(s->histograms);
     reply_ok(c->reply);
 }
 
@@ -240,13 +242,26 @@ static void debug_command(struct cmd_ctx *c)
         reply_ok(c->reply);
     } else if (arg_is(&c->argv[1], "object") && c->argc == 3) {
         debug_object(c);
+    } else if (debug_extra_command(c)) {
+        return;
     } else if (arg_is(&c->argv[1], "help") && c->argc == 2) {
         static const char *const lines[] = {
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANGE-REPL-ID",
+            "    Change the replication IDs of the instance.",
+            "    Dangerous: should be used only for testing the replication subsystem.",
             "OBJECT <key>",
             "    Show low level info about `key` and associated value.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background when they are not",
+            "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+            "    default.",
             "SLEEP <seconds>",
             "    Stop the server for <seconds>. Decimals allowed.",
+            "STRINGMATCH-TEST",
+            "    Run a fuzz tester against the stringmatchlen() function.",
+            "LISTPACK <key>",
+            "    Show low level info about the listpack encoding of <key>.",
             "HELP",
             "    Prints this help.",
         };

@@ -20,6 +20,16 @@ int net_commands_register(void)
         rc = cmd_pubsub_register();
     if (rc == 0)
         rc = cmd_multi_register();
+    if (rc == 0)
+        rc = cmd_scripting_register();
+    if (rc == 0)
+        rc = cmd_slowlog_register();
+    if (rc == 0)
+        rc = cmd_monitor_register();
+    if (rc == 0)
+        rc = cmd_latency_register();
+    if (rc == 0)
+        rc = cmd_memory_register();
     return rc;
 }
 

@@ -29,6 +29,15 @@ int cmd_info_register(void);
 int cmd_command_register(void);
 int cmd_pubsub_register(void);
 int cmd_multi_register(void);
+int cmd_scripting_register(void);
+int cmd_slowlog_register(void);
+int cmd_monitor_register(void);
+int cmd_latency_register(void);
+int cmd_memory_register(void);
+
+/* DEBUG's subcommands beyond OBJECT and SLEEP (cmd_debug.c): false when
+ * argv[1] is none of them. */
+bool debug_extra_command(struct cmd_ctx *c);
 
 /* argv[i] as a NUL-terminated copy, truncated to size-1. */
 void arg_copy(const struct cmd_ctx *c, int i, char *buf, size_t size);

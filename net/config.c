@@ -82,6 +82,12 @@ static const struct param params[CONFIG_COUNT] = {
                                         64, NULL, NULL},
     [CONFIG_HLL_SPARSE_MAX_BYTES] = {"hll-sparse-max-bytes", TYPE_MEMORY, false, 0, LLONG_MAX, 3000,
                                      NULL, NULL},
+    [CONFIG_SLOWLOG_LOG_SLOWER_THAN] = {"slowlog-log-slower-than", TYPE_INT, false, -1, LLONG_MAX,
+                                        10000, NULL, NULL},
+    [CONFIG_SLOWLOG_MAX_LEN] = {"slowlog-max-len", TYPE_INT, false, 0, LLONG_MAX, 128, NULL, NULL},
+    [CONFIG_LATENCY_MONITOR_THRESHOLD] = {"latency-monitor-threshold", TYPE_INT, false, 0,
+                                          LLONG_MAX, 0, NULL, NULL},
+    [CONFIG_LATENCY_TRACKING] = {"latency-tracking", TYPE_BOOL, false, 0, 1, 1, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

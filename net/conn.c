@@ -10,6 +10,8 @@
  * the connection, and that frees everything.
  */
 #include "net/conn.h"
+#include "net/monitor.h"
+#include "net/pause.h"
 #include "net/conn_internal.h"
 #include "net/server.h"
 
@@ -88,9 +90,9 @@ static bool can_write(const struct conn *c)
     return (atomic_load_explicit(&c->ready, memory_order_relaxed) & WRITE_BITS) || killed(c);
 }
 
-void conn_inbox_filled(struct conn *c)
+void conn_inbox_filled(struct conn *c, enum config_client_class cls)
 {
-    struct config_output_limit l = config_get_output_limit(c->server->config, CONFIG_CLASS_PUBSUB);
+    struct config_output_limit l = config_get_output_limit(c->server->config, cls);
     uint64_t pending =
         inbox_bytes(&c->session.inbox) + atomic_load_explicit(&c->obl, memory_order_relaxed);
     if (l.hard_bytes > 0 && pending > (uint64_t)l.hard_bytes)
@@ -133,6 +135,14 @@ static bool wait_over(const struct conn *c)
     return (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
 }
 
+/* The client went away (its end of input was read, or the socket says so)
+ * or is being closed. */
+static bool hung_up(const struct conn *c)
+{
+    uint32_t ready = atomic_load_explicit(&c->ready, memory_order_relaxed);
+    return c->eof || (ready & (REACTOR_HANGUP | REACTOR_ERROR)) || killed(c);
+}
+
 static void block_begin(struct conn *c)
 {
     uint64_t timeout = atomic_load_explicit(&c->session.block.timeout_ms, memory_order_relaxed);
@@ -164,6 +174,7 @@ static void finish(struct conn *c)
                                   memory_order_relaxed);
     }
     session_unsubscribe_all(&c->session); /* no more deliveries for it */
+    monitor_stop(&c->session);
     conn__publish(c);
     /* The fd itself is closed by the reactor later; let the peer see the
      * end of the connection now. */
@@ -179,6 +190,19 @@ static enum task_status conn_run(struct task *t)
         conn__turn(c);
         if (c->close_now)
             break;
+        if (c->session.postponed_argv) {
+            /* Seq_cst, with pause_holds' load of the type: either the
+             * pause's end is seen here, or net/pause.c's wake sees this
+             * flag and wakes us. */
+            atomic_store_explicit(&c->postponed, true, memory_order_seq_cst);
+            TASK_AWAIT(t, hung_up(c) ||
+                              !pause_holds(c->server, &c->session, c->session.postponed_cmd));
+            atomic_store_explicit(&c->postponed, false, memory_order_relaxed);
+            if (hung_up(c))
+                break; /* as in Redis, a client gone while held: its command never runs */
+            conn__run_postponed(c);
+            continue;
+        }
         if (block_active(&c->session.block)) {
             block_begin(c);
             for (;;) {

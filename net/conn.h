@@ -22,6 +22,7 @@
 #define MAGPIE_NET_CONN_H
 
 #include "core/task.h"
+#include "net/config.h"
 #include "net/reactor.h"
 #include "net/session.h"
 #include "proto/reply.h"
@@ -79,6 +80,7 @@ struct conn {
     ATOMIC(uint64_t) qbuf_cap;            /* query buffer allocated */
     ATOMIC(uint64_t) obl;                 /* output bytes pending */
     ATOMIC(bool) waiting_write;
+    ATOMIC(bool) postponed; /* its next command waits for CLIENT PAUSE to end */
 
     /* ---- shared: set by anyone, acted on by the task ---- */
     ATOMIC(uint32_t) ready; /* REACTOR_* readiness not yet consumed */
@@ -113,9 +115,10 @@ static inline struct conn *conn_of(const struct cmd_ctx *ctx)
 }
 
 /* A message was queued in the session's inbox by another thread: wakes the
- * task to write it out (and closes a subscriber whose queue passed the
- * pub/sub class's hard output limit). */
-void conn_inbox_filled(struct conn *c);
+ * task to write it out (and closes a client whose queue passed the hard
+ * output limit of its class: pub/sub for a subscriber's messages, normal
+ * for a monitor's lines). */
+void conn_inbox_filled(struct conn *c, enum config_client_class cls);
 
 /* Tells the request reader whether the client must authenticate first
  * (Redis's smaller limits before AUTH). */

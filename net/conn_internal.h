@@ -16,6 +16,9 @@ void conn__turn(struct conn *c);
 /* While its command is blocked: writes out what other threads delivered
  * (a RESP3 subscriber's messages come before its blocked reply). */
 void conn__deliver(struct conn *c);
+/* Runs the command CLIENT PAUSE held (session.postponed_argv), now that
+ * the pause no longer holds it. */
+void conn__run_postponed(struct conn *c);
 /* Publishes what CLIENT LIST and INFO show of c, and its byte counters. */
 void conn__publish(struct conn *c);
 

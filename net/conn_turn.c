@@ -14,6 +14,7 @@
 #include "net/conn_internal.h"
 #include "net/server.h"
 
+#include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
 
@@ -118,6 +119,10 @@ static bool run_commands(struct conn *c, int *executed)
             session_clock_start(&c->session, &clk);
         session_execute(&c->session, cmd.argc, cmd.argv, &clk);
         (*executed)++;
+        /* CLIENT PAUSE holds it: nothing after it runs until it has
+         * (net/conn.c waits). */
+        if (c->session.postponed_argv)
+            return false;
         if (c->session.close_requested)
             c->close_after_reply = true;
         /* A command that blocked: nothing after it runs until the wait ends
@@ -258,6 +263,21 @@ void conn__turn(struct conn *c)
     flush(c);
     check_output_limits(c);
     conn__publish(c);
+}
+
+void conn__run_postponed(struct conn *c)
+{
+    struct session *s = &c->session;
+    int argc = s->postponed_argc;
+    struct resp_arg *argv = s->postponed_argv;
+    s->postponed_argv = NULL;
+    s->postponed_argc = 0;
+    struct session_clock clk;
+    session_clock_start(s, &clk);
+    session_execute(s, argc, argv, &clk); /* may postpone it again (a new copy) */
+    mem_free(argv);
+    if (s->close_requested)
+        c->close_after_reply = true;
 }
 
 void conn__deliver(struct conn *c)

@@ -7,7 +7,8 @@
 
 struct inbox_item {
     struct inbox_item *next;
-    struct pubsub_message m; /* references held */
+    struct bytes *raw;       /* a reference; NULL for a pub/sub message */
+    struct pubsub_message m; /* references held, when raw is NULL */
     uint64_t bytes;
 };
 
@@ -19,6 +20,11 @@ void inbox_init(struct inbox *in)
 
 static void item_free(struct inbox_item *it)
 {
+    if (it->raw) {
+        bytes_unref(it->raw);
+        mem_free(it);
+        return;
+    }
     bytes_unref(it->m.channel);
     bytes_unref(it->m.pattern);
     bytes_unref(it->m.payload);
@@ -57,11 +63,34 @@ static uint64_t message_bytes(const struct pubsub_message *m)
     return m->pattern ? n + m->pattern->len : n;
 }
 
+static void push(struct inbox *in, struct inbox_item *it)
+{
+    atomic_fetch_add_explicit(&in->bytes, it->bytes, memory_order_relaxed);
+    struct inbox_item *head = atomic_load_explicit(&in->head, memory_order_relaxed);
+    do
+        it->next = head;
+    /* Release: the item is complete before the consumer can see it. */
+    while (!atomic_compare_exchange_weak_explicit(&in->head, &head, it, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+bool inbox_push_raw(struct inbox *in, struct bytes *raw)
+{
+    struct inbox_item *it = mem_alloc(sizeof(*it));
+    if (!it)
+        return false;
+    it->raw = bytes_ref(raw);
+    it->bytes = raw->len;
+    push(in, it);
+    return true;
+}
+
 bool inbox_push_message(struct inbox *in, const struct pubsub_message *m)
 {
     struct inbox_item *it = mem_alloc(sizeof(*it));
     if (!it)
         return false;
+    it->raw = NULL;
     it->m = *m;
     bytes_ref(m->channel);
     bytes_ref(m->payload);
@@ -70,13 +99,7 @@ bool inbox_push_message(struct inbox *in, const struct pubsub_message *m)
     else
         it->m.pattern = NULL;
     it->bytes = message_bytes(&it->m);
-    atomic_fetch_add_explicit(&in->bytes, it->bytes, memory_order_relaxed);
-    struct inbox_item *head = atomic_load_explicit(&in->head, memory_order_relaxed);
-    do
-        it->next = head;
-    /* Release: the item is complete before the consumer can see it. */
-    while (!atomic_compare_exchange_weak_explicit(&in->head, &head, it, memory_order_release,
-                                                  memory_order_relaxed));
+    push(in, it);
     return true;
 }
 
@@ -97,7 +120,12 @@ int inbox_drain(struct inbox *in, struct reply *r)
     int n = 0;
     for (struct inbox_item *it = take_all(in), *next; it; it = next) {
         next = it->next;
-        reply_pubsub_message(r, &it->m);
+        if (it->raw && it->raw->len < 4096)
+            outbuf_append(r->out, it->raw->data, it->raw->len);
+        else if (it->raw)
+            outbuf_append_bytes(r->out, it->raw, 0, it->raw->len);
+        else
+            reply_pubsub_message(r, &it->m);
         atomic_fetch_sub_explicit(&in->bytes, it->bytes, memory_order_relaxed);
         item_free(it);
         n++;

@@ -32,6 +32,10 @@ void inbox_destroy(struct inbox *in);
  * out of memory (the message is lost for this receiver). Any thread. */
 bool inbox_push_message(struct inbox *in, const struct pubsub_message *m);
 
+/* Queues bytes already framed for the wire (a MONITOR line, "+...\r\n"),
+ * taking a reference. False when out of memory. Any thread. */
+bool inbox_push_raw(struct inbox *in, struct bytes *raw);
+
 #ifndef __cplusplus
 static inline bool inbox_empty(const struct inbox *in)
 {
@@ -44,8 +48,9 @@ static inline uint64_t inbox_bytes(const struct inbox *in)
 }
 #endif
 
-/* The consumer: writes every queued message to r, oldest first (RESP2
- * arrays or RESP3 pushes, per r's protocol). Returns how many. */
+/* The consumer: writes every queued item to r, oldest first (messages as
+ * RESP2 arrays or RESP3 pushes, per r's protocol; raw bytes as they are).
+ * Returns how many. */
 int inbox_drain(struct inbox *in, struct reply *r);
 
 /* Writes one pub/sub message to r, as Redis frames it. */

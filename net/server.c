@@ -7,6 +7,9 @@
  * Shutdown runs in reverse, and only once every client has left.
  */
 #include "net/server.h"
+#include "net/latency.h"
+#include "net/latency_histogram.h"
+#include "net/slowlog.h"
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/listener.h"
@@ -142,9 +145,13 @@ static void server_free(struct server *s)
     reactor_free(s->reactor);
     listener_free(s->listener);
     stats_free(s->stats);
+    slowlog_free(s->slowlog);
+    latency_monitor_free(s->latency);
+    latency_histograms_free(s->histograms);
     pubsub_free(s->pubsub);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
+    monitors_destroy(&s->monitors);
     mem_free(s);
 }
 
@@ -167,7 +174,10 @@ struct server *server_start(struct config *config, const char *config_file, cons
     atomic_init(&s->state, SERVER_RUNNING);
     sample_clock_offset(s);
     make_run_id(s->run_id);
+    make_run_id(s->replid);
     clients_init(&s->clients);
+    monitors_init(&s->monitors);
+    pause_init(&s->pause);
     reactor_timer_init(&s->cron, cron);
 
     if (!command_table_frozen()) {
@@ -189,7 +199,10 @@ struct server *server_start(struct config *config, const char *config_file, cons
     s->pubsub = s->ks ? pubsub_new() : NULL;
     s->reactor = s->pubsub ? reactor_new() : NULL;
     s->stats = s->reactor ? stats_new(s->workers) : NULL;
-    if (!s->stats) {
+    s->slowlog = s->stats ? slowlog_new() : NULL;
+    s->latency = s->slowlog ? latency_monitor_new() : NULL;
+    s->histograms = s->latency ? latency_histograms_new(s->workers) : NULL;
+    if (!s->histograms) {
         snprintf(err, errlen, "Creating the keyspace and reactor: %s", strerror(errno));
         server_free(s);
         return NULL;
@@ -209,6 +222,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
         server_free(s);
         return NULL;
     }
+    keyspace_observe_expiry_slices(s->ks, latency_record_expire_slice, s);
     s->expiry_task = keyspace_expiry_task(s->ks);
     if (s->expiry_task)
         pool_spawn(s->pool, s->expiry_task);
@@ -229,6 +243,7 @@ bool server_stop(struct server *s)
     atomic_store_explicit(&s->state, SERVER_STOPPING, memory_order_relaxed);
     listener_close(s->listener);
     reactor_timer_stop(s->reactor, &s->cron);
+    reactor_timer_stop(s->reactor, &s->pause.timer);
     /* In-flight commands finish and each client closes itself; bounded, in
      * case a client is stuck in a long command (DEBUG SLEEP). Asked again
      * each round for a client accepted while the listener was closing. */

@@ -10,6 +10,8 @@
 #include "core/compiler.h"
 #include "core/lock.h"
 #include "net/config.h"
+#include "net/monitor.h"
+#include "net/pause.h"
 #include "net/reactor.h"
 #include "net/stats.h"
 
@@ -45,6 +47,11 @@ struct server {
     struct pool *pool;
     struct listener *listener;
     struct stats *stats;
+    struct slowlog *slowlog;               /* net/slowlog.h */
+    struct latency_monitor *latency;       /* net/latency.h */
+    struct latency_histograms *histograms; /* net/latency_histogram.h */
+    struct monitors monitors;              /* net/monitor.h */
+    struct client_pause pause;             /* net/pause.h */
     struct server_counters counters;
     struct client_registry clients;
     struct reactor_timer cron;
@@ -60,6 +67,7 @@ struct server {
     ATOMIC(bool) requirepass_set;    /* requirepass is not empty */
     ATOMIC(int64_t) unix_offset_ms;  /* wall clock minus monotonic, kept by the cron */
     char run_id[41];
+    char replid[41]; /* INFO's master_replid; DEBUG CHANGE-REPL-ID renews it (registry lock) */
     pthread_t main_thread; /* waits for SIGTERM / SIGINT */
 };
 

@@ -7,6 +7,10 @@
 #include "net/session.h"
 #include "net/conn.h"
 #include "net/server.h"
+#include "net/latency.h"
+#include "net/monitor.h"
+#include "net/pause.h"
+#include "net/slowlog.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -30,7 +34,7 @@ static void deliver(struct pubsub_subscriber *sub, const struct pubsub_message *
      * disconnects for its buffer: this one keeps the rest. */
     inbox_push_message(&s->inbox, m);
     if (s->conn)
-        conn_inbox_filled(s->conn);
+        conn_inbox_filled(s->conn, CONFIG_CLASS_PUBSUB);
 }
 
 void session_init(struct session *s, struct server *server, struct conn *conn, struct outbuf *out,
@@ -66,18 +70,24 @@ void session_unsubscribe_all(struct session *s)
 
 void session_drain_inbox(struct session *s)
 {
-    if (!inbox_empty(&s->inbox))
-        inbox_drain(&s->inbox, &s->reply);
+    if (inbox_empty(&s->inbox))
+        return;
+    /* Pushes go out even while CLIENT REPLY drops the command's replies. */
+    struct reply to = {s->reply_out ? s->reply_out : s->reply.out, s->reply.proto};
+    inbox_drain(&s->inbox, &to);
 }
 
 void session_destroy(struct session *s)
 {
     /* First: afterwards no publisher can reach the session. */
     pubsub_subscriber_destroy(s->server->pubsub, &s->sub);
+    monitor_stop(s);
     inbox_destroy(&s->inbox);
     session_end_transaction(s);
     block_destroy(&s->block);
     cmd_ctx_free(&s->ctx);
+    mem_free(s->postponed_argv);
+    s->postponed_argv = NULL;
     mem_free(s->name);
     mem_free(s->lib_name);
     mem_free(s->lib_ver);
@@ -232,6 +242,12 @@ static uint64_t call_counted(struct session *s, const struct command *cmd, uint6
     uint64_t end = clock_mono_ns();
     bool failed = s->reply.out->errors != errors_before;
     stats_count_call(s->server->stats, command_index(cmd), (end - start) / 1000, failed);
+    /* A command that blocked is not logged (its wait is not its run time). */
+    if (!s->ctx.block || block_state(s->ctx.block) == BLOCK_IDLE) {
+        slowlog_record_command(s, cmd, (long long)((end - start) / 1000));
+        latency_record_command(s, cmd, (long long)((end - start) / 1000));
+    }
+    monitor_feed(s, cmd);
     if (failed)
         count_error(s);
     return end;
@@ -269,7 +285,38 @@ void session_clock_start(struct session *s, struct session_clock *clk)
     clk->start_unix_ms = (int64_t)(clk->mono_ns / 1000000) + server_unix_offset_ms(s->server);
 }
 
+static void execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk);
+
+/* CLIENT REPLY OFF / SKIP: the command runs with its replies written to a
+ * scratch chain that is dropped (CLIENT REPLY ON writes its +OK past it,
+ * to reply_out). */
 void session_execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk)
+{
+    bool quiet = s->reply_off || s->reply_skip, skip = s->reply_skip;
+    s->reply_skip = false;
+    if (!quiet) {
+        execute(s, argc, argv, clk);
+    } else {
+        struct outbuf scratch;
+        outbuf_init(&scratch);
+        s->reply_out = s->reply.out;
+        s->reply.out = &scratch;
+        execute(s, argc, argv, clk);
+        s->reply.out = s->reply_out;
+        s->reply_out = NULL;
+        outbuf_free(&scratch);
+    }
+    /* Held by CLIENT PAUSE: it has not run; a SKIP still applies to it. */
+    if (s->postponed_argv)
+        s->reply_skip = skip;
+    /* As Redis's resetClient: SKIP silences the command after it. */
+    if (s->reply_skip_next) {
+        s->reply_skip = true;
+        s->reply_skip_next = false;
+    }
+}
+
+static void execute(struct session *s, int argc, struct resp_arg *argv, struct session_clock *clk)
 {
     struct server *server = s->server;
     struct cmd_ctx *ctx = &s->ctx;
@@ -294,6 +341,12 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
         return;
     }
 
+    /* A monitor is a replica to Redis, and replicas keep off the keyspace. */
+    if (session_monitoring(s) && (cmd->flags & (CMD_WRITE | CMD_READONLY | CMD_MAY_REPLICATE))) {
+        reject(s, cmd, "ERR Replica can't interact with the keyspace");
+        return;
+    }
+
     if (s->reply.proto == 2 && session_subscribed(s) && !allowed_while_subscribed(cmd)) {
         char msg[160];
         snprintf(msg, sizeof(msg),
@@ -302,6 +355,19 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
                  cmd->name);
         reject(s, cmd, msg);
         return;
+    }
+
+    /* CLIENT PAUSE: the command waits, in its connection's task, with a
+     * copy of its arguments (the reader's buffer moves on); as in Redis,
+     * even one MULTI would only queue. Out of memory, it runs now. */
+    if (pause_holds(server, s, cmd)) {
+        struct resp_arg *copy = resp_args_copy(argv, argc);
+        if (copy) {
+            s->postponed_argv = copy;
+            s->postponed_argc = argc;
+            s->postponed_cmd = cmd;
+            return;
+        }
     }
 
     atomic_store_explicit(&s->last_cmd, cmd, memory_order_relaxed);

@@ -45,6 +45,16 @@ struct session {
     struct outbuf captured; /* where a socketless session's replies collect */
     bool authenticated;
     bool no_evict, no_touch;
+    /* CLIENT REPLY: OFF drops every reply; SKIP drops the next command's
+     * (reply_skip_next is set by SKIP itself, reply_skip for the command
+     * after it). Pushes (pub/sub messages, MONITOR lines) still go out. */
+    bool reply_off, reply_skip_next, reply_skip;
+    /* A command CLIENT PAUSE holds: a copy (resp_args_copy), run by the
+     * connection once the pause lets it (net/pause.h). */
+    int postponed_argc;
+    struct resp_arg *postponed_argv;
+    const struct command *postponed_cmd;
+    struct outbuf *reply_out; /* where replies go while a quiet command writes elsewhere */
     /* QUIT, SHUTDOWN, CLIENT KILL of itself: close after this reply. */
     bool close_requested;
     uint64_t id; /* immutable */
@@ -58,6 +68,11 @@ struct session {
     /* MULTI's queue (net/multi.h) and the keys WATCHed for its EXEC. */
     struct multi multi;
     struct watch_list watch;
+    /* MONITOR (net/monitor.h): a session in the server's list of monitors;
+     * the links are guarded by that list's lock. The flag is written by the
+     * session's thread and also read by CLIENT LIST. */
+    ATOMIC(bool) monitor;
+    struct session *monitor_prev, *monitor_next;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
     ATOMIC(int) db;
@@ -71,6 +86,12 @@ struct session {
 };
 
 /* The session a command runs for (cmd_ctx->client). */
+/* Whether the session is a MONITOR client. */
+static inline bool session_monitoring(const struct session *s)
+{
+    return atomic_load_explicit(&((struct session *)s)->monitor, memory_order_relaxed);
+}
+
 static inline struct session *session_of(const struct cmd_ctx *ctx)
 {
     return (struct session *)ctx->client;

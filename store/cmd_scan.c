@@ -14,6 +14,7 @@
  */
 #include "store/cmd_util.h"
 #include "store/commands.h"
+#include "store/keyspace_impl.h"
 #include "core/glob.h"
 
 #include "core/alloc.h"
@@ -143,6 +144,8 @@ static void scan_visit(void *ctx, struct table_node *n)
 /* Deletes the expired entries a scan step met, as Redis's SCAN does. */
 static void do_reclaim(struct shard *s, struct scan_walk *w) REQUIRES(&s->lock)
 {
+    if (keyspace_expiry_paused(s->ks))
+        w->n_expired = 0; /* CLIENT PAUSE: they stay, unseen */
     for (int i = 0; i < w->n_expired; i++) {
         struct entry *e = w->expired[i];
         struct key k = {.ptr = entry_key(e), .len = e->key_len, .shard = s};
@@ -263,6 +266,8 @@ static bool do_random_key(struct shard *s, int64_t now_ms, struct key_list *out)
             key_list_add(out, entry_key(e), e->key_len);
             return true;
         }
+        if (keyspace_expiry_paused(s->ks))
+            continue; /* CLIENT PAUSE: it stays, unseen */
         struct key k = {.ptr = entry_key(e), .len = e->key_len, .shard = s};
         k.hash = hash_key(k.ptr, k.len);
         do_lookup(s, &k, now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, NULL); /* reclaims it */

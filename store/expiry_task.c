@@ -30,6 +30,16 @@ static bool tick_or_stop(struct expiry_state *st)
     return atomic_load_explicit(&st->tick_pending, memory_order_acquire) || should_stop(st);
 }
 
+/* One slice, timed for the observer. True when the cycle is over. */
+static bool timed_slice(struct expiry_state *st)
+{
+    uint64_t start = st->slice_observer ? clock_mono_ns() : 0;
+    bool done = expiry_cycle_slice(st->ks, &st->cycle);
+    if (st->slice_observer)
+        st->slice_observer(st->slice_observer_ctx, clock_mono_ns() - start);
+    return done;
+}
+
 static enum task_status expiry_run(struct task *t)
 {
     struct expiry_state *st = container_of(t, struct expiry_state, task);
@@ -41,7 +51,7 @@ static enum task_status expiry_run(struct task *t)
         /* Ticks that arrive while a cycle runs merge into one more cycle. */
         atomic_store_explicit(&st->tick_pending, false, memory_order_relaxed);
         expiry_cycle_begin(st->ks, &st->cycle, clock_unix_ms(), cycle_budget_ns(st));
-        while (!expiry_cycle_slice(st->ks, &st->cycle) && !should_stop(st)) {
+        while (!timed_slice(st) && !should_stop(st)) {
             TASK_YIELD(t);
         }
     }
@@ -74,4 +84,11 @@ void keyspace_expiry_stop(struct keyspace *ks)
 void keyspace_expiry_set_hz(struct keyspace *ks, int hz)
 {
     atomic_store_explicit(&ks->expiry.hz, hz, memory_order_relaxed);
+}
+
+void keyspace_observe_expiry_slices(struct keyspace *ks, void (*fn)(void *ctx, uint64_t ns),
+                                    void *ctx)
+{
+    ks->expiry.slice_observer = fn;
+    ks->expiry.slice_observer_ctx = ctx;
 }

@@ -71,6 +71,8 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     atomic_init(&ks->hll_sparse_max, (uint64_t)HLL_SPARSE_MAX_BYTES_DEFAULT);
     atomic_init(&ks->list_fill, QUICKLIST_FILL_DEFAULT);
     atomic_init(&ks->list_compress, QUICKLIST_COMPRESS_DEFAULT);
+    atomic_init(&ks->expiry_paused, false);
+    atomic_init(&ks->active_expiry_off, false);
     list_type_register();
     atomic_init(&ks->hash_max_entries, HASH_MAX_LISTPACK_ENTRIES_DEFAULT);
     atomic_init(&ks->hash_max_value, HASH_MAX_LISTPACK_VALUE_DEFAULT);
@@ -209,4 +211,14 @@ void keyspace_stats(struct keyspace *ks, struct keyspace_stats *out)
     out->keyspace_misses = read_stats_sum(ks->read_stats, READ_STAT_MISS);
     out->lockfree_reads = read_stats_sum(ks->read_stats, READ_STAT_LOCK_FREE);
     out->read_fallbacks = read_stats_sum(ks->read_stats, READ_STAT_FALLBACK);
+}
+
+void keyspace_pause_expiry(struct keyspace *ks, bool paused)
+{
+    atomic_store_explicit(&ks->expiry_paused, paused, memory_order_relaxed);
+}
+
+void keyspace_set_active_expiry(struct keyspace *ks, bool enabled)
+{
+    atomic_store_explicit(&ks->active_expiry_off, !enabled, memory_order_relaxed);
 }

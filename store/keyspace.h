@@ -101,6 +101,25 @@ void keyspace_expiry_stop(struct keyspace *ks);
  * keyspace_free(): a slice may still be running until the workers are joined.
  */
 
+/* While paused (CLIENT PAUSE), a key past its expiry reads as missing but
+ * is not deleted, lazily or by the active cycle: nothing changes that a
+ * paused writer would have had to log. A write that finds one still
+ * replaces it. */
+void keyspace_pause_expiry(struct keyspace *ks, bool paused);
+/* DEBUG SET-ACTIVE-EXPIRE: whether the active cycle deletes expired keys
+ * (on by default; lazy expiry is unaffected). */
+void keyspace_set_active_expiry(struct keyspace *ks, bool enabled);
+/* MEMORY USAGE: the bytes a key holds (its entry, key and value), or -1
+ * when it does not exist. */
+long long keyspace_memory_usage(struct keyspace *ks, int db, const void *key, size_t key_len,
+                                int64_t now_ms);
+
+/* Calls fn with the duration of every slice of the active expiry cycle (a
+ * slice blocks the shards it works on: what LATENCY's "expire-cycle" event
+ * reports). Before the task is spawned; fn runs on a pool worker. */
+void keyspace_observe_expiry_slices(struct keyspace *ks, void (*fn)(void *ctx, uint64_t ns),
+                                    void *ctx);
+
 /* (Added by store/.) How often net/ calls keyspace_expiry_tick: each cycle
  * may then use 25% of 1/hz seconds, as Redis's slow cycle. Default 10. */
 void keyspace_expiry_set_hz(struct keyspace *ks, int hz);

@@ -99,3 +99,23 @@ int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t ke
     }
     return rc;
 }
+
+long long keyspace_memory_usage(struct keyspace *ks, int db, const void *key, size_t key_len,
+                                int64_t now_ms)
+{
+    struct key k;
+    key_locate(ks, db, key, key_len, &k);
+    long long bytes = -1;
+    SHARD_GUARD (k.shard) {
+        struct entry *e =
+            do_lookup(k.shard, &k, now_ms,
+                      LOOKUP_READ | LOOKUP_NOTOUCH | LOOKUP_NONOTIFY | LOOKUP_NOSTATS, NULL);
+        if (e) {
+            struct value v;
+            entry_value(e, &v);
+            bytes =
+                (long long)(entry_alloc_size(e->key_len, e->has_ttl_slot) + value_memory_usage(&v));
+        }
+    }
+    return bytes;
+}

@@ -41,6 +41,10 @@ struct expiry_state {
     /* Where the next cycle starts; touched by one cycle at a time. */
     uint32_t next_shard;
     struct expiry_cycle cycle; /* the task's cycle, kept across its yields */
+    /* Told how long each slice ran (keyspace_observe_expiry_slices); set
+     * before the task is spawned, then read-only. */
+    void (*slice_observer)(void *ctx, uint64_t ns);
+    void *slice_observer_ctx;
     /* Counters for tests and INFO (relaxed). */
     ATOMIC(uint64_t) cycles;
     ATOMIC(uint64_t) slices;
@@ -68,6 +72,8 @@ struct keyspace {
     ATOMIC(uint64_t) hll_sparse_max;   /* hll-sparse-max-bytes */
     ATOMIC(int) list_fill;             /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;         /* list-compress-depth, for new lists */
+    ATOMIC(bool) expiry_paused;        /* keyspace_pause_expiry */
+    ATOMIC(bool) active_expiry_off;    /* keyspace_set_active_expiry */
     ATOMIC(uint64_t) hash_max_entries; /* hash-max-listpack-entries */
     ATOMIC(uint64_t) hash_max_value;   /* hash-max-listpack-value */
     /* set-max-intset-entries, set-max-listpack-entries, set-max-listpack-value */
@@ -82,6 +88,11 @@ struct keyspace {
     struct key_observer miss_observers[KEYSPACE_MAX_OBSERVERS];
     struct command_observer command_observers[KEYSPACE_MAX_OBSERVERS];
 };
+
+static inline bool keyspace_expiry_paused(struct keyspace *ks)
+{
+    return atomic_load_explicit(&ks->expiry_paused, memory_order_relaxed);
+}
 
 static inline struct shard *keyspace_shard(struct keyspace *ks, uint32_t id)
 {

@@ -31,10 +31,21 @@ static const struct {
     const char *name;
     enum reach reach;
 } reaches[] = {
-    {"flushdb", REACH_DB},    {"dbsize", REACH_DB},     {"keys", REACH_DB},
-    {"scan", REACH_DB},       {"randomkey", REACH_DB},  {"flushall", REACH_ALL},
-    {"swapdb", REACH_SWAPDB}, {"select", REACH_SELECT}, {"move", REACH_MOVE},
-    {"copy", REACH_COPY},     {"info", REACH_ALL},      {"debug", REACH_ALL},
+    {"flushdb", REACH_DB},
+    {"dbsize", REACH_DB},
+    {"keys", REACH_DB},
+    {"scan", REACH_DB},
+    {"randomkey", REACH_DB},
+    {"flushall", REACH_ALL},
+    {"swapdb", REACH_SWAPDB},
+    {"select", REACH_SELECT},
+    {"move", REACH_MOVE},
+    {"copy", REACH_COPY},
+    {"info", REACH_ALL},
+    {"debug", REACH_ALL},
+    /* They count the keys of every database. */
+    {"memory|stats", REACH_ALL},
+    {"memory|doctor", REACH_ALL},
 };
 
 static enum reach reach_of(const struct command *cmd)

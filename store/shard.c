@@ -4,6 +4,7 @@
 #include "store/blocking.h"
 #include "store/events.h"
 #include "store/hash.h"
+#include "store/keyspace_impl.h"
 #include "store/watching.h"
 
 #include <assert.h>
@@ -134,8 +135,12 @@ struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, un
     struct table_pos found;
     struct entry *e = do_find(s, k, &found);
     if (e && expire_passed(entry_expire_at(e), now_ms)) {
-        do_expire_entry(s, k, found);
-        do_stat_add(s, &s->expired, 1);
+        /* CLIENT PAUSE keeps it, unless a writer (one that started before
+         * the pause) is about to replace it. */
+        if ((flags & LOOKUP_WRITE) || !keyspace_expiry_paused(s->ks)) {
+            do_expire_entry(s, k, found);
+            do_stat_add(s, &s->expired, 1);
+        }
         e = NULL;
     }
     if (!(flags & (LOOKUP_WRITE | LOOKUP_NOSTATS)))
@@ -307,6 +312,9 @@ uint32_t do_expire_sample(struct shard *s, int64_t now_ms, uint32_t max_checks, 
 {
     uint32_t checked = 0, deleted = 0;
     struct ttl_index *ix = &s->ttl;
+    if (keyspace_expiry_paused(s->ks) ||
+        atomic_load_explicit(&s->ks->active_expiry_off, memory_order_relaxed))
+        max_checks = 0; /* CLIENT PAUSE, DEBUG SET-ACTIVE-EXPIRE 0 */
     if (max_checks > ix->count)
         max_checks = ix->count; /* never check a key twice in one sample */
     while (checked < max_checks && ix->count > 0) {

@@ -30,6 +30,9 @@ A command line may start with comparison markers (default: exact bytes):
     ~info F1,F2     an INFO text: only the values of the fields listed are
                     compared (both must have them): ~info pubsub_channels
                     INFO stats
+    ~monitor        a MONITOR line ("+1700000000.123456 [0 127.0.0.1:5000]
+                    "SET" "k""): the format of the time and address is
+                    checked, their values are not; db and arguments exact
     ~skip           sent to both, replies not compared
 (a marker may also precede !reply and !recv)
 Directives:
@@ -114,7 +117,8 @@ import re
 import shlex
 
 MARKER_ARGS = {"~int": 0, "~range": 2, "~near": 1, "~sorted": 0, "~any": 0,
-               "~fields": 1, "~kvs": 1, "~sortat": 1, "~mask": 1, "~info": 1, "~skip": 0}
+               "~fields": 1, "~kvs": 1, "~sortat": 1, "~mask": 1, "~info": 1, "~monitor": 0,
+               "~skip": 0}
 DIRECTIVES = {"!resp3", "!resp2", "!sleep", "!flush", "!raw", "!rawclose", "!send",
               "!newconn", "!conn", "!scanall", "!repeat",
               "!nowait", "!reply", "!noreply", "!blocked", "!let", "!recv"}

@@ -3,7 +3,13 @@ str describing what happened instead ('<closed>', '<timeout>', ...).
 compare() returns None when the two outcomes agree under the step's marker,
 else a short reason."""
 
+import re
+
 from resp_reader import Reply
+
+# A MONITOR line: its time and the client's address vary between servers.
+MONITOR_LINE = re.compile(rb"^\+\d+\.\d{6} \[(\d+) (?:[0-9a-f.:\[\]]+:\d+|unix:[^\]]*)\] (.*)\r\n$",
+                          re.S)
 
 
 def escape(data, limit=400):
@@ -53,6 +59,8 @@ def compare(marker, a, b):
         return _check_range(params, a, b)
     if name == "~mask":
         return _compare_mask(_mask_specs(params[0]), (), a, b)
+    if name == "~monitor":
+        return _compare_monitor(a, b)
     if name == "~info":  # compared even when the bytes are equal: fields must exist
         return _compare_info(params[0].split(","), a, b)
     if a.raw == b.raw:
@@ -79,6 +87,13 @@ def compare(marker, a, b):
     if name == "~sortat":
         return _compare_sortat(_sort_specs(params[0]), (), a, b)
     return "unknown marker %s" % name
+
+
+def _compare_monitor(a, b):
+    ma, mb = MONITOR_LINE.match(a.raw), MONITOR_LINE.match(b.raw)
+    if not ma or not mb:
+        return "not a MONITOR line: %s" % show(a if not ma else b)
+    return None if ma.groups() == mb.groups() else "MONITOR lines differ in db or arguments"
 
 
 def _timed_out(outcome):

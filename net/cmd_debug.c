@@ -1,0 +1,84 @@
+/*
+ * The DEBUG subcommands operators and test harnesses use besides OBJECT and
+ * SLEEP (net/cmd_server.c): SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, LISTPACK,
+ * STRINGMATCH-TEST. DEBUG's own gate (enable-debug-command) is checked by
+ * the caller.
+ */
+#include "net/commands.h"
+#include "net/server.h"
+#include "net/session.h"
+
+#include "core/glob.h"
+#include "store/keyspace.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A new random replication id (40 hex digits), as INFO replication shows. */
+static void change_repl_id(struct server *s)
+{
+    unsigned char raw[20];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, raw, sizeof(raw)) : -1;
+    if (fd >= 0)
+        close(fd);
+    char id[41];
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof(raw); i++) {
+        unsigned b = n == (ssize_t)sizeof(raw) ? raw[i] : (unsigned)rand();
+        id[2 * i] = hex[(b >> 4) & 15];
+        id[2 * i + 1] = hex[b & 15];
+    }
+    id[40] = '\0';
+    LOCK_GUARD (&s->clients.lock)
+        memcpy(s->replid, id, sizeof(id));
+}
+
+/* Redis's stringmatchlen fuzzer, on Magpie's glob matcher: random patterns
+ * and strings over a small alphabet, to crash on a bug rather than answer. */
+static void stringmatch_test(void)
+{
+    static const char alphabet[] = "*?[]^-\\ab";
+    unsigned seed = (unsigned)getpid();
+    char pattern[32], str[32];
+    for (int i = 0; i < 100000; i++) {
+        size_t plen = (size_t)rand_r(&seed) % sizeof(pattern);
+        size_t slen = (size_t)rand_r(&seed) % sizeof(str);
+        for (size_t j = 0; j < plen; j++)
+            pattern[j] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+        for (size_t j = 0; j < slen; j++)
+            str[j] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+        (void)glob_match(pattern, plen, str, slen, false);
+    }
+}
+
+bool debug_extra_command(struct cmd_ctx *c)
+{
+    struct server *s = session_of(c)->server;
+    if (arg_is(&c->argv[1], "set-active-expire") && c->argc == 3) {
+        /* As Redis's atoi: anything that does not start with a non-zero
+         * number turns it off. */
+        char buf[32];
+        arg_copy(c, 2, buf, sizeof(buf));
+        keyspace_set_active_expiry(s->ks, atoi(buf) != 0);
+        reply_ok(c->reply);
+    } else if (arg_is(&c->argv[1], "change-repl-id") && c->argc == 2) {
+        change_repl_id(s);
+        reply_ok(c->reply);
+    } else if (arg_is(&c->argv[1], "listpack") && c->argc == 3) {
+        /* Lists are quicklists, as in Redis 7.0; nothing else is packed yet. */
+        struct keyspace_object_info info;
+        if (keyspace_object_info(c->ks, c->db, c->argv[2].ptr, c->argv[2].len, c->now_ms, &info))
+            reply_error(c->reply, "ERR no such key");
+        else
+            reply_error(c->reply, "ERR Not a listpack encoded object.");
+    } else if (arg_is(&c->argv[1], "stringmatch-test") && c->argc == 2) {
+        stringmatch_test();
+        reply_simple(c->reply, "Apparently Redis did not crash: test passed");
+    } else {
+        return false;
+    }
+    return true;
+}
