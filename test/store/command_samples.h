@@ -14,9 +14,9 @@ struct Sample {
     const char *key;
 };
 
-inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w",
-                                     "RPUSH l a b c d", "HSET h f v n 5", "SADD s 1 2 3",
-                                     "SADD s2 3 4 x"};
+inline const char *const kSetup[] = {"SET k v",      "SET n 10",        "SET t v PX 100000",
+                                     "SET k2 w",     "RPUSH l a b c d", "HSET h f v n 5",
+                                     "SADD s 1 2 3", "SADD s2 3 4 x"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},
