@@ -245,8 +245,9 @@ static void pubsub_help_command(struct cmd_ctx *c)
         "    Return the number of subscribers for the specified channels, excluding",
         "    pattern subscriptions(default: no channels).",
         "SHARDCHANNELS [<pattern>]",
-        "    Return the currently active shard level channels matching a <pattern> (default: "
-        "'*').",
+        // clang-format off
+        "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+        // clang-format on
         "SHARDNUMSUB [<shardchannel> ...]",
         "    Return the number of subscribers for the specified shard level channel(s)",
         "HELP",

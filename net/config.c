@@ -80,6 +80,8 @@ static const struct param params[CONFIG_COUNT] = {
                                           512, NULL, NULL},
     [CONFIG_HASH_MAX_LISTPACK_VALUE] = {"hash-max-listpack-value", TYPE_MEMORY, false, 0, LONG_MAX,
                                         64, NULL, NULL},
+    [CONFIG_HLL_SPARSE_MAX_BYTES] = {"hll-sparse-max-bytes", TYPE_MEMORY, false, 0, LLONG_MAX, 3000,
+                                     NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

@@ -44,6 +44,7 @@ static void refresh_derived(struct server *s)
                           memory_order_relaxed);
     keyspace_expiry_set_hz(s->ks, (int)config_number(s->config, CONFIG_HZ));
     keyspace_set_max_string_len(s->ks, config_number(s->config, CONFIG_PROTO_MAX_BULK_LEN));
+    keyspace_set_hll_sparse_max_bytes(s->ks, config_number(s->config, CONFIG_HLL_SPARSE_MAX_BYTES));
     keyspace_set_list_config(s->ks, (int)config_number(s->config, CONFIG_LIST_MAX_LISTPACK_SIZE),
                              (int)config_number(s->config, CONFIG_LIST_COMPRESS_DEPTH));
     keyspace_set_hash_config(s->ks, config_number(s->config, CONFIG_HASH_MAX_LISTPACK_ENTRIES),

@@ -43,6 +43,26 @@ static int set_keys(const struct resp_arg *argv, int argc, struct command_key *k
     return 1;
 }
 
+/* BITFIELD key [GET ...] [SET ...] [INCRBY ...] [OVERFLOW ...]: the key is
+ * only read when every operation up to the first write is a GET or
+ * OVERFLOW (Redis's bitfieldGetKeys; a syntax error counts as a write). */
+static int bitfield_keys(const struct resp_arg *argv, int argc, struct command_key *keys)
+{
+    bool readonly = true;
+    for (int i = 2; i < argc && readonly; i++) {
+        int left = argc - i - 1;
+        if (arg_equals_cstr(&argv[i], "get") && left >= 2)
+            i += 2;
+        else if (arg_equals_cstr(&argv[i], "overflow") && left >= 1)
+            i += 1;
+        else
+            readonly = false; /* SET, INCRBY, or a syntax error */
+    }
+    keys[0].pos = 1;
+    keys[0].flags = readonly ? KEY_RO | KEY_ACCESS : KEY_RW | KEY_ACCESS | KEY_UPDATE;
+    return 1;
+}
+
 typedef int (*key_rule_fn)(const struct resp_arg *argv, int argc, struct command_key *keys);
 
 static const struct {
@@ -50,6 +70,7 @@ static const struct {
     key_rule_fn fn;
 } key_rules[] = {
     {"set", set_keys},
+    {"bitfield", bitfield_keys},
 };
 
 static key_rule_fn key_rule(const struct command *cmd)

@@ -42,6 +42,20 @@ static const struct command store_commands[] = {
     COMMAND("substr", getrange_command),
     COMMAND("setrange", setrange_command),
     COMMAND("lcs", lcs_command),
+    /* bitmaps */
+    COMMAND("setbit", setbit_command),
+    COMMAND("getbit", getbit_command),
+    COMMAND("bitcount", bitcount_command),
+    COMMAND("bitpos", bitpos_command),
+    COMMAND("bitop", bitop_command),
+    COMMAND("bitfield", bitfield_command),
+    COMMAND("bitfield_ro", bitfield_ro_command),
+    /* HyperLogLog */
+    COMMAND("pfadd", pfadd_command),
+    COMMAND("pfcount", pfcount_command),
+    COMMAND("pfmerge", pfmerge_command),
+    COMMAND("pfselftest", pfselftest_command),
+    COMMAND("pfdebug", pfdebug_command),
     /* keys */
     COMMAND("del", del_command),
     COMMAND("unlink", unlink_command),

@@ -29,6 +29,20 @@ void incrbyfloat_command(struct cmd_ctx *c);
 void getrange_command(struct cmd_ctx *c);
 void setrange_command(struct cmd_ctx *c);
 void lcs_command(struct cmd_ctx *c);
+/* bitmaps */
+void setbit_command(struct cmd_ctx *c);
+void getbit_command(struct cmd_ctx *c);
+void bitcount_command(struct cmd_ctx *c);
+void bitpos_command(struct cmd_ctx *c);
+void bitop_command(struct cmd_ctx *c);
+void bitfield_command(struct cmd_ctx *c);
+void bitfield_ro_command(struct cmd_ctx *c);
+/* HyperLogLog */
+void pfadd_command(struct cmd_ctx *c);
+void pfcount_command(struct cmd_ctx *c);
+void pfmerge_command(struct cmd_ctx *c);
+void pfselftest_command(struct cmd_ctx *c);
+void pfdebug_command(struct cmd_ctx *c);
 void del_command(struct cmd_ctx *c);
 void unlink_command(struct cmd_ctx *c);
 void exists_command(struct cmd_ctx *c);

@@ -19,7 +19,7 @@
  * change updates *v and the caller stores it back into its entry. Pure data
  * structure: no locking (the owner's shard lock guards it), no keyspace.
  * Every change either happens completely or returns -ENOMEM with the hash as
- * it was. Private to store/.
+ * it was (hash_set's conversion aside). Private to store/.
  */
 #ifndef MAGPIE_STORE_HASH_VALUE_H
 #define MAGPIE_STORE_HASH_VALUE_H
@@ -89,7 +89,8 @@ int hash_prepare_write(struct value *v, size_t longest, size_t total,
                        const struct hash_limits *lim);
 /*
  * Sets field to value. Returns 1 when the field was added, 0 when it was
- * updated, -ENOMEM when nothing changed. A listpack converts to the table
+ * updated, -ENOMEM when no field changed (a listpack may have converted
+ * already, for a long field or value). A listpack converts to the table
  * when the field or value is longer than max_value, or when the add makes
  * it hold more than max_entries fields.
  */

@@ -3,6 +3,7 @@
 #include "proto/resp.h"
 #include "store/expiry.h"
 #include "store/hash_value.h"
+#include "store/hll.h"
 #include "store/list.h"
 #include "store/set_value.h"
 
@@ -67,6 +68,7 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     }
     read_stats_init(ks->read_stats);
     atomic_init(&ks->max_string_len, (uint64_t)RESP_MAX_BULK_LEN);
+    atomic_init(&ks->hll_sparse_max, (uint64_t)HLL_SPARSE_MAX_BYTES_DEFAULT);
     atomic_init(&ks->list_fill, QUICKLIST_FILL_DEFAULT);
     atomic_init(&ks->list_compress, QUICKLIST_COMPRESS_DEFAULT);
     list_type_register();
@@ -103,6 +105,12 @@ void keyspace_free(struct keyspace *ks)
 void keyspace_set_max_string_len(struct keyspace *ks, long long len)
 {
     atomic_store_explicit(&ks->max_string_len, len > 0 ? (uint64_t)len : 0, memory_order_relaxed);
+}
+
+void keyspace_set_hll_sparse_max_bytes(struct keyspace *ks, long long bytes)
+{
+    atomic_store_explicit(&ks->hll_sparse_max, bytes > 0 ? (uint64_t)bytes : 0,
+                          memory_order_relaxed);
 }
 
 void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth)

@@ -45,6 +45,9 @@ int keyspace_databases(const struct keyspace *ks);
 /* proto-max-bulk-len: the longest string APPEND, SETRANGE, LCS (and the
  * like) may build; Redis's default (512 MB) until set. */
 void keyspace_set_max_string_len(struct keyspace *ks, long long len);
+/* hll-sparse-max-bytes: the largest sparse HyperLogLog encoding (header
+ * included) before it turns dense. */
+void keyspace_set_hll_sparse_max_bytes(struct keyspace *ks, long long bytes);
 /* list-max-listpack-size and list-compress-depth, which lists created
  * from now on take (existing lists keep theirs, as in Redis). */
 void keyspace_set_list_config(struct keyspace *ks, int fill, int compress_depth);

@@ -65,6 +65,7 @@ struct keyspace {
     struct read_stats *read_stats; /* hits and misses, per thread (cache-line aligned) */
     struct expiry_state expiry;
     ATOMIC(uint64_t) max_string_len;   /* proto-max-bulk-len */
+    ATOMIC(uint64_t) hll_sparse_max;   /* hll-sparse-max-bytes */
     ATOMIC(int) list_fill;             /* list-max-listpack-size, for new lists */
     ATOMIC(int) list_compress;         /* list-compress-depth, for new lists */
     ATOMIC(uint64_t) hash_max_entries; /* hash-max-listpack-entries */

@@ -18,6 +18,9 @@ COMMANDS = {
     "renamenx": 3, "reset": 1, "scan": -2, "select": 2, "set": -3, "setex": 4,
     "setnx": 3, "setrange": 4, "strlen": 2, "substr": 4, "swapdb": 3,
     "time": 1, "touch": -2, "ttl": 2, "type": 2, "unlink": -2,
+    "setbit": 4, "getbit": 3, "bitcount": -2, "bitpos": -3, "bitop": -4,
+    "bitfield": -2, "bitfield_ro": -2, "pfadd": -2, "pfcount": -2,
+    "pfmerge": -2, "pfselftest": 1, "pfdebug": 3,
     # containers: the subcommand counts as the first argument
     "client": -2, "command": -1, "config": -2, "object": -2,
 }

@@ -16,7 +16,7 @@ struct Sample {
 
 inline const char *const kSetup[] = {"SET k v",      "SET n 10",        "SET t v PX 100000",
                                      "SET k2 w",     "RPUSH l a b c d", "HSET h f v n 5",
-                                     "SADD s 1 2 3", "SADD s2 3 4 x"};
+                                     "SADD s 1 2 3", "SADD s2 3 4 x",   "PFADD hl a b"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},
@@ -35,6 +35,12 @@ inline const std::map<std::string, Sample> kSamples = {
     {"decrby", {"DECRBY n 5", "n"}},
     {"incrbyfloat", {"INCRBYFLOAT n 1.5", "n"}},
     {"setrange", {"SETRANGE k 3 xyz", "k"}},
+    {"setbit", {"SETBIT k 100 1", "k"}},
+    {"bitop", {"BITOP OR dest k k2", "dest"}},
+    {"bitfield", {"BITFIELD k SET u8 0 255", "k"}},
+    {"pfadd", {"PFADD h a b c", "h"}},
+    {"pfmerge", {"PFMERGE h2 nothere", "h2"}},
+    {"pfdebug", {"PFDEBUG TODENSE hl", "hl"}},
     {"del", {"DEL nothere k", "k"}},
     {"unlink", {"UNLINK k", "k"}},
     {"rename", {"RENAME k renamed", "renamed"}},
@@ -111,6 +117,12 @@ inline const std::map<std::string, Sample> kSamples = {
     {"getrange", {"GETRANGE k 0 1", ""}},
     {"substr", {"SUBSTR k 0 1", ""}},
     {"lcs", {"LCS k k2", ""}},
+    {"getbit", {"GETBIT k 3", ""}},
+    {"bitcount", {"BITCOUNT k 0 -1 BIT", ""}},
+    {"bitpos", {"BITPOS k 1", ""}},
+    {"bitfield_ro", {"BITFIELD_RO k GET u8 0", ""}},
+    {"pfcount", {"PFCOUNT nothere", ""}},
+    {"pfselftest", {"PFSELFTEST", ""}},
     {"exists", {"EXISTS k n", ""}},
     {"type", {"TYPE k", ""}},
     {"touch", {"TOUCH k", ""}},

@@ -215,3 +215,34 @@ TEST(StoreOom, ListCommandsChangeNothingWhenTheyFail)
     each_failure_point(with_lists, "LMOVE l m RIGHT LEFT", "$1\r\n3\r\n", lists);
     each_failure_point(with_lists, "COPY l n", ":1\r\n", lists);
 }
+
+TEST(StoreOom, BitmapsAndHyperLogLog)
+{
+    auto setup = [](Store &s) {
+        s.run("SET k foobar");
+        s.run("SETBIT b 100 1"); // a growable buffer
+        s.run("PFADD h a b c");
+        s.run("PFADD h2 x y");
+    };
+    auto snap = keys_of({"k", "b", "new", "dest", "h", "h2", "fresh", "m"});
+    each_failure_point(setup, "SETBIT k 3 1", ":0\r\n", snap);
+    each_failure_point(setup, "SETBIT new 1000 1", ":0\r\n", snap);
+    each_failure_point(setup, "SETBIT b 2000 1", ":0\r\n", snap);
+    each_failure_point(setup, "BITOP OR dest k b", ":13\r\n", snap);
+    each_failure_point(setup, "BITOP AND k missing", ":0\r\n", snap);
+    each_failure_point(setup, "BITFIELD k INCRBY u8 0 1 SET u4 #3 2", "*2\r\n:103\r\n:15\r\n",
+                       snap);
+    each_failure_point(setup, "BITFIELD b SET u8 200 7", "*1\r\n:0\r\n", snap);
+    each_failure_point(setup, "PFADD h d e f", ":1\r\n", snap);
+    each_failure_point(setup, "PFADD fresh a", ":1\r\n", snap);
+    each_failure_point(setup, "PFMERGE m h h2", "+OK\r\n", snap);
+    each_failure_point(setup, "PFCOUNT h", ":3\r\n", snap);
+    each_failure_point(setup, "PFCOUNT h h2", ":5\r\n", snap);
+    auto dense = [](Store &s) {
+        std::string add = "PFADD hd";
+        for (int i = 0; i < 3000; i++)
+            add += " e" + std::to_string(i);
+        s.run(add); // dense, in a growable buffer: later adds edit it in place
+    };
+    each_failure_point(dense, "PFADD hd x y z", ":1\r\n", keys_of({"hd"}));
+}

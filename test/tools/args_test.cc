@@ -138,9 +138,13 @@ TEST(StressArgs, ListOperationsInTheMix)
     expect_error({"--verify", "--mix", "get:1,rpop:1"}, "--verify checks strings and counters");
     // The in-process sweep drives the string keyspace only.
     expect_error({"--inprocess", "--mix", "get:1,lpush:1"},
-                 "list and set operations need a server");
-    expect_error({"--inprocess", "--mix", "get:1,sadd:1"}, "list and set operations need a server");
-    expect_error({"--verify", "--mix", "get:1,srem:1"}, "no list or set operations");
+                 "list, hash and set operations need a server");
+    expect_error({"--inprocess", "--mix", "get:1,hget:1"},
+                 "list, hash and set operations need a server");
+    expect_error({"--inprocess", "--mix", "get:1,sadd:1"},
+                 "list, hash and set operations need a server");
+    expect_error({"--verify", "--mix", "get:1,hset:1"}, "no list, hash or set operations");
+    expect_error({"--verify", "--mix", "get:1,srem:1"}, "no list, hash or set operations");
 }
 
 TEST(StressArgs, Queue)

@@ -42,10 +42,16 @@ TEST(Workload, MixWithListOperations)
 
     ASSERT_EQ(op_mix_parse("get:1,set:1,incr:1,del:1", &mix, err, sizeof(err)), 0) << err;
     EXPECT_FALSE(op_mix_has_list(&mix));
+    EXPECT_FALSE(op_mix_has_aggregate(&mix));
+    ASSERT_EQ(op_mix_parse("get:1,hset:2,hget:3", &mix, err, sizeof(err)), 0) << err;
+    EXPECT_FALSE(op_mix_has_list(&mix));
+    EXPECT_TRUE(op_mix_has_aggregate(&mix));
+    EXPECT_STREQ(op_mix_format(&mix, text, sizeof(text)), "get:1,hset:2,hget:3");
     EXPECT_LT(op_mix_parse("blpop:1", &mix, err, sizeof(err)), 0);
-    EXPECT_NE(std::string(err).find(
-                  "known: get, set, incr, del, lpush, rpush, lpop, rpop, brpop, sadd, srem"),
-              std::string::npos)
+    EXPECT_NE(
+        std::string(err).find(
+            "known: get, set, incr, del, lpush, rpush, lpop, rpop, brpop, hset, hget, sadd, srem"),
+        std::string::npos)
         << err;
 }
 
@@ -62,6 +68,8 @@ TEST(Workload, KeyFamilies)
             EXPECT_EQ(key, "list:42") << op_name((stress_op)op);
         else if (op_is_set((stress_op)op))
             EXPECT_EQ(key, "set:42") << op_name((stress_op)op);
+        else if (op_is_hash((stress_op)op))
+            EXPECT_EQ(key, "hash:42") << op_name((stress_op)op);
         else
             EXPECT_EQ(key, "key:42") << op_name((stress_op)op);
     }
@@ -69,6 +77,8 @@ TEST(Workload, KeyFamilies)
     EXPECT_FALSE(op_is_list(OP_DEL));
     EXPECT_TRUE(op_is_list(OP_LPUSH));
     EXPECT_TRUE(op_is_list(OP_BRPOP));
+    EXPECT_TRUE(op_is_hash(OP_HSET));
+    EXPECT_FALSE(op_is_list(OP_HGET));
 }
 
 TEST(Workload, MixWithSetOperations)
@@ -98,6 +108,8 @@ TEST(Workload, RequestArguments)
     EXPECT_EQ(request(OP_LPOP), (v{"LPOP", "list:7"}));
     EXPECT_EQ(request(OP_RPOP), (v{"RPOP", "list:7"}));
     EXPECT_EQ(request(OP_BRPOP), (v{"BRPOP", "list:7", STRESS_BRPOP_TIMEOUT}));
+    EXPECT_EQ(request(OP_HSET), (v{"HSET", "hash:7", STRESS_HASH_FIELD, "v"}));
+    EXPECT_EQ(request(OP_HGET), (v{"HGET", "hash:7", STRESS_HASH_FIELD}));
     EXPECT_EQ(request(OP_SADD), (v{"SADD", "set:7", "v"}));
     EXPECT_EQ(request(OP_SREM), (v{"SREM", "set:7", "v"}));
     for (int op = 0; op < OP_COUNT; op++)

@@ -10,11 +10,13 @@
 #   list-strings   one list of 1M 16-byte strings
 #   set-ints       1,000 sets of 1,000 integers each
 #   set-strings    one set of 1M 16-byte members
+#   hash-small     10,000 hashes of 100 fields (8-byte names and values)
+#   hash-big       one hash of 1M fields (8-byte names and values)
 # Prints bytes per element for both and the Magpie/Redis ratio; the target is
 # a ratio of at most 1.0. Environment: CASES, REDIS_SERVER, MAGPIE_ARGS.
 magpie=${1:-build/magpie-server}
 redis_server=${REDIS_SERVER:-redis-server}
-cases=${CASES:-list-ints list-strings set-ints set-strings}
+cases=${CASES:-list-ints list-strings set-ints set-strings hash-small hash-big}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-memory
 

@@ -48,11 +48,38 @@ def case_set_strings():
     return commands(), 1_000_000
 
 
+def hset_of(key, fields, values):
+    for start in range(0, len(fields), BATCH):
+        pairs = []
+        for f, v in zip(fields[start:start + BATCH], values[start:start + BATCH]):
+            pairs += [f, v]
+        yield resp(b"HSET", key, *pairs)
+
+
+def case_hash_small():
+    """10,000 hashes of 100 fields, 8-byte names and values (listpacks)."""
+    fields = [b"f%07d" % i for i in range(100)]
+    values = [b"v%07d" % i for i in range(100)]
+
+    def commands():
+        for k in range(10_000):
+            yield from hset_of(b"hash:%05d" % k, fields, values)
+    return commands(), 1_000_000
+
+
+def case_hash_big():
+    """One hash of 1M fields, 8-byte names and values (a table)."""
+    n = 1_000_000
+    return hset_of(b"hash", [b"f%07d" % i for i in range(n)], [b"v%07d" % i for i in range(n)]), n
+
+
 CASES = {
     "list-ints": case_list_ints,
     "list-strings": case_list_strings,
     "set-ints": case_set_ints,
     "set-strings": case_set_strings,
+    "hash-small": case_hash_small,
+    "hash-big": case_hash_big,
 }
 
 

@@ -329,9 +329,9 @@ static int check_mode(struct parse_state *st, struct stress_options *o)
             if (st->given[network_only[i]])
                 return stress_args_fail(st, "--%s does not apply to --inprocess",
                                         stress_option_table[network_only[i]].name);
-        if (op_mix_has_list(&o->mix) || op_mix_has_set(&o->mix))
-            return stress_args_fail(st, "--mix: list and set operations need a server (--inprocess "
-                                        "drives the string keyspace only)");
+        if (op_mix_has_aggregate(&o->mix))
+            return stress_args_fail(st, "--mix: list, hash and set operations need a server "
+                                        "(--inprocess drives the string keyspace only)");
         if (!st->given[OPT_THREADS])
             o->thread_count = 4, o->threads[0] = 1, o->threads[1] = 2, o->threads[2] = 4,
             o->threads[3] = 8;
@@ -371,10 +371,9 @@ static int check_mode(struct parse_state *st, struct stress_options *o)
     if (o->verify && o->keys > VERIFY_MAX_KEYS)
         return stress_args_fail(st, "--verify reads every key back at the end: --keys at most %u",
                                 VERIFY_MAX_KEYS);
-    if (o->verify && (op_mix_has_list(&o->mix) || op_mix_has_set(&o->mix)))
-        return stress_args_fail(st,
-                                "--verify checks strings and counters: no list or set operations "
-                                "in --mix (--queue checks lists)");
+    if (o->verify && op_mix_has_aggregate(&o->mix))
+        return stress_args_fail(st, "--verify checks strings and counters: no list, hash or set "
+                                    "operations in --mix (--queue checks lists)");
     if (o->verify && o->mix.weight[OP_DEL])
         return stress_args_fail(st, "--verify does not support del in --mix (a deleted key has no "
                                     "order to check reads against)");

@@ -70,6 +70,7 @@ void stress_args_usage(FILE *out)
           "                       key); in-process a comma list (uniform,hot:0.9)\n"
           "  --mix M              operation weights: get:80,set:20 (ops: get set incr del\n"
           "                       lpush rpush lpop rpop brpop, lists on keys list:<n>;\n"
+          "                       hset hget, one field of hashes hash:<n>;\n"
           "                       sadd srem, sets on keys set:<n>, members m0..m63;\n"
           "                       --verify default get:50,set:25,incr:25)\n"
           "  --value-size N       SET, LPUSH, RPUSH value bytes, --queue item bytes,\n"

@@ -51,6 +51,7 @@ bool client_reply_expected(int op, const struct stress_reply *r)
     case OP_GET:
     case OP_LPOP:
     case OP_RPOP:
+    case OP_HGET:
         return r->type == SREPLY_BULK || r->type == SREPLY_NIL;
     case OP_SET:
         return r->type == SREPLY_STATUS && r->len == 2 && memcmp(r->str, "OK", 2) == 0;

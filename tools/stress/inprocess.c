@@ -102,6 +102,8 @@ static bool run_op(struct point_run *run, struct worker *w, int64_t now_ms)
     case OP_LPOP:
     case OP_RPOP:
     case OP_BRPOP:
+    case OP_HSET:
+    case OP_HGET:
     case OP_SADD:
     case OP_SREM:
     case OP_PUBLISH: /* --pubsub and --transfer need a server too */

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const op_names[OP_COUNT] = {"get",   "set",     "incr",     "del",   "lpush",
-                                               "rpush", "lpop",    "rpop",     "brpop", "sadd",
-                                               "srem",  "publish", "transfer", "sum"};
+static const char *const op_names[OP_COUNT] = {
+    "get",   "set",  "incr", "del",  "lpush", "rpush",   "lpop",     "rpop",
+    "brpop", "hset", "hget", "sadd", "srem",  "publish", "transfer", "sum"};
 /* TRANSFER and SUM are no commands: op_request_args never sends them. */
-static const char *const op_verbs[OP_COUNT] = {"GET",   "SET",     "INCR",     "DEL",   "LPUSH",
-                                               "RPUSH", "LPOP",    "RPOP",     "BRPOP", "SADD",
-                                               "SREM",  "PUBLISH", "TRANSFER", "SUM"};
+static const char *const op_verbs[OP_COUNT] = {
+    "GET",   "SET",  "INCR", "DEL",  "LPUSH", "RPUSH",   "LPOP",     "RPOP",
+    "BRPOP", "HSET", "HGET", "SADD", "SREM",  "PUBLISH", "TRANSFER", "SUM"};
 
 const char *op_name(enum stress_op op)
 {
@@ -28,6 +28,20 @@ const char *op_verb(enum stress_op op)
 bool op_is_list(enum stress_op op)
 {
     return op >= OP_LPUSH && op <= OP_BRPOP;
+}
+
+bool op_is_hash(enum stress_op op)
+{
+    return op == OP_HSET || op == OP_HGET;
+}
+
+bool op_mix_has_aggregate(const struct op_mix *mix)
+{
+    for (int i = 0; i < OP_COUNT; i++)
+        if (mix->weight[i] && (op_is_list((enum stress_op)i) || op_is_hash((enum stress_op)i) ||
+                               op_is_set((enum stress_op)i)))
+            return true;
+    return false;
 }
 
 bool op_mix_has_list(const struct op_mix *mix)
@@ -68,6 +82,16 @@ int op_request_args(enum stress_op op, const char *name, size_t name_len, const 
         argv[2] = STRESS_BRPOP_TIMEOUT;
         lens[2] = strlen(STRESS_BRPOP_TIMEOUT);
         return 3;
+    case OP_HSET:
+        argv[2] = STRESS_HASH_FIELD;
+        lens[2] = strlen(STRESS_HASH_FIELD);
+        argv[3] = value;
+        lens[3] = value_len;
+        return 4;
+    case OP_HGET:
+        argv[2] = STRESS_HASH_FIELD;
+        lens[2] = strlen(STRESS_HASH_FIELD);
+        return 3;
     default:
         return 2;
     }
@@ -90,7 +114,7 @@ static int parse_op_entry(const char *entry, size_t len, uint32_t *weight, char 
     if (op < 0) {
         snprintf(err, err_size,
                  "unknown operation '%.*s' (known: get, set, incr, del, lpush, rpush, lpop, "
-                 "rpop, brpop, sadd, srem)",
+                 "rpop, brpop, hset, hget, sadd, srem)",
                  (int)name_len, entry);
         return -EINVAL;
     }
@@ -194,5 +218,7 @@ size_t key_name(enum stress_op op, uint64_t n, char out[KEY_NAME_MAX])
         return key_name_counter(n, out);
     if (op_is_set(op))
         return (size_t)snprintf(out, KEY_NAME_MAX, "set:%llu", (unsigned long long)n);
+    if (op_is_hash(op))
+        return (size_t)snprintf(out, KEY_NAME_MAX, "hash:%llu", (unsigned long long)n);
     return op_is_list(op) ? key_name_list(n, out) : key_name_string(n, out);
 }

@@ -29,6 +29,8 @@ enum stress_op {
     OP_LPOP,
     OP_RPOP,
     OP_BRPOP,
+    OP_HSET, /* HSET hash:<n> field value */
+    OP_HGET, /* HGET hash:<n> field */
     OP_SADD,
     OP_SREM,
     /* The operations of --pubsub and --transfer, never in a --mix: rows of
@@ -53,7 +55,9 @@ struct op_mix {
 /* BRPOP's timeout in seconds, as sent (Redis takes decimals since 6.0). */
 #define STRESS_BRPOP_TIMEOUT "0.1"
 /* The most arguments op_request_args writes. */
-#define OP_ARGS_MAX          3
+#define OP_ARGS_MAX          4
+/* The one field the hash operations write and read. */
+#define STRESS_HASH_FIELD    "field"
 
 /* "get", "set", ..., "publish", "transfer", "sum" */
 const char *op_name(enum stress_op op);
@@ -61,6 +65,8 @@ const char *op_name(enum stress_op op);
 const char *op_verb(enum stress_op op);
 /* LPUSH, RPUSH, LPOP, RPOP, BRPOP: the operations on list keys. */
 bool op_is_list(enum stress_op op);
+/* HSET, HGET: the operations on hash keys. */
+bool op_is_hash(enum stress_op op);
 /* A mix with a positive weight on a list operation. */
 bool op_mix_has_list(const struct op_mix *mix);
 /* SADD, SREM: the operations on set keys (set:<n>, members m0..m63). */
@@ -69,10 +75,14 @@ bool op_mix_has_set(const struct op_mix *mix);
 /* How many distinct members SADD and SREM pick from: small, so that SREM
  * finds what SADD added and the sets stay small. */
 #define STRESS_SET_MEMBERS 64
+/* A mix with a positive weight on a list, hash or set operation (those need
+ * a server, and --verify checks strings and counters only). */
+bool op_mix_has_aggregate(const struct op_mix *mix);
 /*
  * The arguments of one request: the verb, the key (name, len), and for SET,
  * LPUSH and RPUSH the value, for SADD and SREM the member (passed as the
- * value), for BRPOP its timeout. Fills argv and lens
+ * value), for BRPOP its timeout, for HSET the field and the value, for HGET
+ * the field. Fills argv and lens
  * (OP_ARGS_MAX entries); returns the count.
  */
 int op_request_args(enum stress_op op, const char *name, size_t name_len, const char *value,
