@@ -15,7 +15,7 @@
  * never back (Redis does the same). The payload is the encoding's own
  * structure, so a change that moves it (an intset widened, a listpack
  * grown, a conversion) updates the entry: callers work on a struct value
- * and store it back with do_set_store_value. Pure data structure: the
+ * and store it back with do_set_store (store/cmd_set.h). Pure data structure: the
  * owner's shard lock guards it; lock-free readers never look inside
  * (store/value.h). A failed allocation leaves a set as it was. Private to
  * store/.

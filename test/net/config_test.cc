@@ -279,3 +279,24 @@ TEST_F(Config, LookupIsCaseInsensitive)
 }
 
 } // namespace
+
+// The set thresholds: Redis's defaults, any non-negative count, from a file
+// and through CONFIG SET (set-max-listpack-* are Redis 7.2's parameters).
+TEST_F(Config, SetThresholds)
+{
+    EXPECT_EQ(get(CONFIG_SET_MAX_INTSET_ENTRIES), "512");
+    EXPECT_EQ(get(CONFIG_SET_MAX_LISTPACK_ENTRIES), "128");
+    EXPECT_EQ(get(CONFIG_SET_MAX_LISTPACK_VALUE), "64");
+    const char *text = "set-max-intset-entries 3\n"
+                       "set-max-listpack-entries 0\n"
+                       "set-max-listpack-value 9223372036854775807\n";
+    ASSERT_EQ(0, config_load_text(c, text, err, sizeof(err))) << err;
+    EXPECT_EQ(config_number(c, CONFIG_SET_MAX_INTSET_ENTRIES), 3);
+    EXPECT_EQ(config_number(c, CONFIG_SET_MAX_LISTPACK_ENTRIES), 0);
+    EXPECT_EQ(get(CONFIG_SET_MAX_LISTPACK_VALUE), "9223372036854775807");
+    EXPECT_EQ(set_many({"set-max-listpack-entries", "7"}), "OK");
+    EXPECT_EQ(config_number(c, CONFIG_SET_MAX_LISTPACK_ENTRIES), 7);
+    EXPECT_NE(set_many({"set-max-listpack-value", "-1"}), "OK");
+    EXPECT_NE(set_many({"set-max-intset-entries", "1k"}), "OK");
+    EXPECT_EQ(config_number(c, CONFIG_SET_MAX_INTSET_ENTRIES), 3);
+}

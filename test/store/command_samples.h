@@ -38,7 +38,7 @@ inline const std::map<std::string, Sample> kSamples = {
     {"setbit", {"SETBIT k 100 1", "k"}},
     {"bitop", {"BITOP OR dest k k2", "dest"}},
     {"bitfield", {"BITFIELD k SET u8 0 255", "k"}},
-    {"pfadd", {"PFADD h a b c", "h"}},
+    {"pfadd", {"PFADD hll a b c", "hll"}},
     {"pfmerge", {"PFMERGE h2 nothere", "h2"}},
     {"pfdebug", {"PFDEBUG TODENSE hl", "hl"}},
     {"del", {"DEL nothere k", "k"}},

@@ -137,35 +137,38 @@ void expect_sabotage_caught(Target target)
     unlink(s.log.c_str());
 }
 
-// Every list operation in --mix: no error reply, no unexpected reply.
+// Every list operation in --mix, and the set operations: no error reply, no
+// unexpected reply.
 void expect_list_mix(Target target)
 {
     TestServer s;
     std::string why;
     if (!start(&s, target, &why))
         GTEST_SKIP() << why;
-    std::vector<std::string> args = {test_binary_from_env("MAGPIE_STRESS"),
-                                     "--port",
-                                     std::to_string(s.port),
-                                     "--mix",
-                                     "get:10,set:10,lpush:25,rpush:15,lpop:15,rpop:10,brpop:15",
-                                     "--keys",
-                                     "20",
-                                     "--clients",
-                                     "8",
-                                     "--threads",
-                                     "2",
-                                     "--pipeline",
-                                     "4",
-                                     "--duration",
-                                     "1s",
-                                     "--quiet"};
+    std::vector<std::string> args = {
+        test_binary_from_env("MAGPIE_STRESS"),
+        "--port",
+        std::to_string(s.port),
+        "--mix",
+        "get:10,set:10,lpush:20,rpush:15,lpop:15,rpop:10,brpop:10,sadd:5,srem:5",
+        "--keys",
+        "20",
+        "--clients",
+        "8",
+        "--threads",
+        "2",
+        "--pipeline",
+        "4",
+        "--duration",
+        "1s",
+        "--quiet"};
     std::string out;
     int rc = test_run(args, &out);
     EXPECT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("error replies 0, protocol errors 0, connections lost 0"), std::string::npos)
         << out;
-    for (const char *row : {"\nlpush ", "\nrpush ", "\nlpop ", "\nrpop ", "\nbrpop "})
+    for (const char *row :
+         {"\nlpush ", "\nrpush ", "\nlpop ", "\nrpop ", "\nbrpop ", "\nsadd ", "\nsrem "})
         EXPECT_NE(out.find(row), std::string::npos) << row << " in\n" << out;
     unlink(s.log.c_str());
 }

@@ -4,11 +4,13 @@
 #
 #   server-bench.sh [path/to/magpie-server]      (make bench passes it)
 #
-# Workloads: redis-benchmark -c 50 -n 200000 for SET, GET, INCR, MSET and the
-# list tests LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 at -P 1 and -P 16, and
+# Workloads: redis-benchmark -c 50 -n 200000 for SET, GET, INCR, MSET, the
+# list tests LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 and the set tests SADD
+# and SPOP at -P 1 and -P 16, and
 # `redis-cli --pipe` inserting 1M keys. Prints ops/s, p50 and p99 latency for
 # both and the Magpie/Redis ratio, and marks the targets (SET/GET ratio >=
-# 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis; list tests >= 1.0).
+# 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis; list and set tests
+# >= 1.0).
 # A benchmark, not a test: numbers on a shared or noisy machine mean little.
 #
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), KEYSPACE (1000000:
@@ -22,7 +24,7 @@ clients=${CLIENTS:-50}
 keyspace=${KEYSPACE:-1000000}
 pipe_keys=${PIPE_KEYS:-1000000}
 redis_server=${REDIS_SERVER:-redis-server}
-tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100}
+tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100 sadd spop}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-bench
 
@@ -131,7 +133,7 @@ END {
         target = ""
         if (w == "SET-P1" || w == "GET-P1") need = 1.0
         else if (w == "SET-P16" || w == "GET-P16") need = 1.3
-        else if (w ~ /^(LPUSH|RPUSH|LPOP|RPOP|LRANGE_100)-/) need = 1.0
+        else if (w ~ /^(LPUSH|RPUSH|LPOP|RPOP|LRANGE_100|SADD|SPOP)-/) need = 1.0
         else need = 0
         if (need > 0) {
             target = sprintf("ratio>=%.1f %s", need, ratio >= need ? "met" : "MISSED")
