@@ -73,15 +73,18 @@ static void config_set_cmd(struct cmd_ctx *c)
     }
     int n = c->argc - 2;
     const char **args = mem_calloc((size_t)n, sizeof(*args));
-    bool ok = args != NULL;
+    size_t *lens = mem_calloc((size_t)n, sizeof(*lens));
+    bool ok = args && lens;
+    /* Values are binary: requirepass keeps a NUL byte, the rest refuse one. */
     for (int i = 0; ok && i < n; i++) {
         args[i] = mem_strndup(c->argv[i + 2].ptr, c->argv[i + 2].len);
+        lens[i] = c->argv[i + 2].len;
         ok = args[i] != NULL;
     }
     char err[CONFIG_ERROR_MAX + 128];
     if (!ok)
         reply_error(c->reply, "ERR out of memory");
-    else if (config_set_many(s->config, n, args, err) != 0)
+    else if (config_set_many(s->config, n, args, lens, err) != 0)
         reply_error(c->reply, err);
     else {
         server_config_changed(s);
@@ -90,6 +93,7 @@ static void config_set_cmd(struct cmd_ctx *c)
     for (int i = 0; args && i < n; i++)
         mem_free((void *)args[i]);
     mem_free(args);
+    mem_free(lens);
 }
 
 static void config_resetstat(struct cmd_ctx *c)

@@ -44,7 +44,8 @@ static char *trim(char *s)
 static int load_line(struct config *c, char *line, char reason[CONFIG_ERROR_MAX])
 {
     char **argv;
-    int argc = config_split_args(line, &argv, NULL);
+    size_t *lens = NULL;
+    int argc = config_split_args(line, &argv, &lens);
     if (argc < 0) {
         snprintf(reason, CONFIG_ERROR_MAX, "%s",
                  argc == -ENOMEM ? "out of memory" : "Unbalanced quotes in configuration line");
@@ -57,11 +58,11 @@ static int load_line(struct config *c, char *line, char reason[CONFIG_ERROR_MAX]
             snprintf(reason, CONFIG_ERROR_MAX, "Bad directive or wrong number of arguments");
             rc = -EINVAL;
         } else {
-            rc = config_set(c, (enum config_id)id, argc - 1, (const char *const *)argv + 1, false,
-                            reason);
+            rc = config_set(c, (enum config_id)id, argc - 1, (const char *const *)argv + 1,
+                            lens + 1, false, reason);
         }
     }
-    config_free_args(argv, NULL, argc);
+    config_free_args(argv, lens, argc);
     return rc;
 }
 
@@ -157,7 +158,7 @@ int config_load_args(struct config *c, int argc, char **argv, char *err, size_t 
         } else {
             size_t need = strlen(a) * 4 + 4;
             char *quoted = mem_alloc(need);
-            ok = quoted && config__append_quoted(quoted, 0, need, a) > 0 &&
+            ok = quoted && config__append_quoted(quoted, 0, need, a, strlen(a)) > 0 &&
                  append(&text, &len, &cap, quoted, strlen(quoted)) &&
                  append(&text, &len, &cap, " ", 1);
             mem_free(quoted);

@@ -133,7 +133,7 @@ void config_free_args(char **args, size_t *lens, int argc)
  * into config lines (sdscatrepr): in double quotes, with escapes. Returns the
  * new length, or 0 if it does not fit.
  */
-size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s)
+size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s, size_t slen)
 {
     char tmp[8];
 #define PUT(str, n)                                                                                \
@@ -144,7 +144,8 @@ size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s)
         len += (n);                                                                                \
     } while (0)
     PUT("\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *end = (const unsigned char *)s + slen;
+    for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
         switch (*p) {
         case '\\':
         case '"':

@@ -41,7 +41,7 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
     case TYPE_STRING: {
         size_t need = len * 4 + 4;
         char *quoted = mem_alloc(need);
-        if (!quoted || !config__append_quoted(quoted, 0, need, value))
+        if (!quoted || !config__append_quoted(quoted, 0, need, value, len))
             t->oom = true;
         else
             text_printf(t, "%s %s\n", name, quoted);
@@ -64,9 +64,9 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
 static bool differs_from_default(struct config *c, struct config *defaults, enum config_id id)
 {
     char a[CONFIG_STRING_MAX], b[CONFIG_STRING_MAX];
-    config_format(c, id, a, sizeof(a));
-    config_format(defaults, id, b, sizeof(b));
-    return strcmp(a, b) != 0;
+    size_t alen = config_format(c, id, a, sizeof(a));
+    size_t blen = config_format(defaults, id, b, sizeof(b));
+    return alen != blen || memcmp(a, b, alen) != 0;
 }
 
 static char *read_file(const char *path)

@@ -39,7 +39,7 @@ struct Config : ::testing::Test {
     std::string set_many(std::vector<const char *> args)
     {
         char e[CONFIG_ERROR_MAX + 128];
-        if (config_set_many(c, (int)args.size(), args.data(), e) == 0)
+        if (config_set_many(c, (int)args.size(), args.data(), nullptr, e) == 0)
             return "OK";
         return e;
     }
@@ -279,3 +279,79 @@ TEST_F(Config, LookupIsCaseInsensitive)
 }
 
 } // namespace
+
+// requirepass is a binary string (issue 16): a NUL byte neither cuts it short
+// in CONFIG SET, in a config file (\x00), in CONFIG GET nor in AUTH's
+// comparison, and CONFIG REWRITE writes it back escaped.
+TEST_F(Config, RequirepassKeepsNulBytes)
+{
+    const std::string pass("sec\0ret", 7);
+    const char *args[] = {"requirepass", pass.data()};
+    const size_t lens[] = {11, pass.size()};
+    char e[CONFIG_ERROR_MAX + 128];
+    ASSERT_EQ(0, config_set_many(c, 2, args, lens, e)) << e;
+    EXPECT_EQ(get(CONFIG_REQUIREPASS), pass);
+    EXPECT_TRUE(config_password_matches(c, pass.data(), pass.size()));
+    EXPECT_FALSE(config_password_matches(c, "sec", 3));
+    EXPECT_FALSE(config_password_matches(c, "sec\0rex", 7));
+
+    ASSERT_EQ(0, config_load_text(c, "requirepass \"a\\x00b\\r\\n\\xff\"\n", err, sizeof(err)))
+        << err;
+    EXPECT_EQ(get(CONFIG_REQUIREPASS), std::string("a\0b\r\n\xff", 6));
+    EXPECT_FALSE(config_password_matches(c, "a", 1));
+
+    // Written back by CONFIG REWRITE, read back the same.
+    std::string path = "/tmp/magpie-config-test-" + std::to_string(getpid()) + ".conf";
+    FILE *f = fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs("port 6380\n", f);
+    fclose(f);
+    ASSERT_EQ(0, config_rewrite(c, path.c_str()));
+    struct config *again = config_new();
+    std::string conf = path;
+    std::vector<char *> argv = {(char *)"magpie-server", &conf[0]};
+    ASSERT_EQ(0, config_load_args(again, 2, argv.data(), err, sizeof(err))) << err;
+    char buf[64];
+    size_t n = config_format(again, CONFIG_REQUIREPASS, buf, sizeof(buf));
+    EXPECT_EQ(std::string(buf, n), std::string("a\0b\r\n\xff", 6));
+    config_free(again);
+    unlink(path.c_str());
+}
+
+// Every other value with a NUL byte is refused with the type's message, never
+// applied cut short at the NUL (a number "70\0" is not 70).
+TEST_F(Config, NulBytesAreRefusedOutsideBinaryStrings)
+{
+    struct Case {
+        const char *name;
+        std::string value;
+        const char *why;
+    } cases[] = {
+        {"port", std::string("70\0" "04", 5), "argument couldn't be parsed into an integer"},
+        {"maxclients", std::string("5\0", 2), "argument couldn't be parsed into an integer"},
+        {"proto-max-bulk-len", std::string("1mb\0", 4), "argument must be a memory value"},
+        {"appendonly", std::string("no\0", 3), "argument must be 'yes' or 'no'"},
+        {"loglevel", std::string("notice\0", 7),
+         "argument(s) must be one of the following: debug, verbose, notice, warning"},
+        {"save", std::string("3600 1\0", 7), "Invalid save parameters"},
+        {"notify-keyspace-events", std::string("K\0", 2),
+         "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."},
+    };
+    for (const Case &k : cases) {
+        const char *args[] = {k.name, k.value.data()};
+        const size_t lens[] = {strlen(k.name), k.value.size()};
+        char e[CONFIG_ERROR_MAX + 128];
+        ASSERT_NE(0, config_set_many(c, 2, args, lens, e)) << k.name;
+        EXPECT_EQ(std::string(e), std::string("ERR CONFIG SET failed (possibly related to "
+                                              "argument '") +
+                                      k.name + "') - " + k.why);
+    }
+    EXPECT_EQ(config_number(c, CONFIG_PORT), 6379);
+    // In a config file too, and for file names (unixsocket, logfile).
+    EXPECT_NE(0, config_load_text(c, "unixsocket \"/tmp/a\\x00b\"\n", err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("argument must not contain a NUL byte"), std::string::npos)
+        << err;
+    EXPECT_NE(0, config_load_text(c, "logfile \"x\\x00y\"\n", err, sizeof(err)));
+    EXPECT_EQ(get(CONFIG_UNIXSOCKET), "");
+    EXPECT_EQ(get(CONFIG_LOGFILE), "");
+}
