@@ -10,6 +10,7 @@
 #include "net/version.h"
 
 #include "core/alloc.h"
+#include "store/keyspace.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -66,6 +67,37 @@ static int load_line(struct config *c, char *line, char reason[CONFIG_ERROR_MAX]
     return rc;
 }
 
+/*
+ * The limits that no single parameter's range can express, checked once every
+ * line is in, with 64-bit arithmetic: what multiplies (databases x shards,
+ * and the automatic shard count that threads choose) must fit the keyspace.
+ * A configuration the server cannot run is refused here, at start-up, with a
+ * message naming the parameters, never accepted to fail later.
+ */
+static int check_whole(struct config *c, char *err, size_t errlen)
+{
+    long long dbs = config_number(c, CONFIG_DATABASES);
+    long long shards = config_number(c, CONFIG_SHARDS);
+    struct keyspace_config kc = {
+        .databases = (int)dbs,
+        .shards = (int)shards,
+        .workers = (int)config_number(c, CONFIG_THREADS),
+    };
+    if (keyspace_plan_shards(&kc) > 0)
+        return 0;
+    char reason[CONFIG_ERROR_MAX];
+    if (dbs > KEYSPACE_MAX_TOTAL_SHARDS)
+        snprintf(reason, sizeof(reason), "'databases %lld' is more than the %d databases the "
+                 "keyspace can hold", dbs, KEYSPACE_MAX_TOTAL_SHARDS);
+    else
+        snprintf(reason, sizeof(reason), "'databases %lld' x 'shards %lld' is %llu shards, more "
+                 "than the %d the keyspace can hold: lower databases or shards", dbs, shards,
+                 (unsigned long long)dbs * (unsigned long long)shards, KEYSPACE_MAX_TOTAL_SHARDS);
+    snprintf(err, errlen, "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n%s\n", MAGPIE_VERSION,
+             reason);
+    return -EINVAL;
+}
+
 int config_load_text(struct config *c, const char *text, char *err, size_t errlen)
 {
     char *copy = mem_strdup(text);
@@ -90,7 +122,7 @@ int config_load_text(struct config *c, const char *text, char *err, size_t errle
             format_error(err, errlen, linenum, line, reason);
     }
     mem_free(copy);
-    return rc;
+    return rc ? rc : check_whole(c, err, errlen);
 }
 
 /* Appends to a growing string; false when out of memory. */

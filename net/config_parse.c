@@ -55,9 +55,10 @@ int config_parse_memory(const char *s, long long *out)
     }
     long long value = 0;
     for (size_t i = 0; i < digits; i++) { /* leading zeros are fine here */
-        if (value > (LLONG_MAX - 9) / 10)
+        int digit = s[i] - '0';
+        if (value > (LLONG_MAX - digit) / 10) /* LLONG_MAX itself is fine */
             return -EINVAL;
-        value = value * 10 + (s[i] - '0');
+        value = value * 10 + digit;
     }
     if (value > LLONG_MAX / multiplier)
         return -EINVAL;

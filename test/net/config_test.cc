@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -222,6 +223,13 @@ TEST_F(Config, MemoryUnits)
     EXPECT_NE(0, config_parse_memory("1zb", &v));
     EXPECT_NE(0, config_parse_memory("", &v));
     EXPECT_NE(0, config_parse_memory("99999999999gb", &v));
+    // The whole range, to LLONG_MAX itself (Redis accepts it), and no further.
+    ASSERT_EQ(0, config_parse_memory("9223372036854775807", &v));
+    EXPECT_EQ(v, LLONG_MAX);
+    ASSERT_EQ(0, config_parse_memory("9223372036854775799", &v));
+    EXPECT_EQ(v, LLONG_MAX - 8);
+    EXPECT_NE(0, config_parse_memory("9223372036854775808", &v));
+    EXPECT_NE(0, config_parse_memory("9223372036854775807b0", &v));
 }
 
 TEST_F(Config, SetManyMatchesRedisMessages)
