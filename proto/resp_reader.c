@@ -328,7 +328,10 @@ int resp_reader_feed(struct resp_reader *r, const void *data, size_t len)
 
 size_t resp_reader_pending(const struct resp_reader *r)
 {
-    return r->end - r->start + r->big_filled;
+    /* What Redis's querybuf holds: the bytes not parsed yet, and a big
+     * argument being received. The arguments already parsed of a command
+     * still incomplete are not counted (Redis has moved them to argv). */
+    return r->end - r->pos + r->big_filled;
 }
 
 size_t resp_reader_capacity(const struct resp_reader *r)

@@ -4,6 +4,7 @@
 #include "test/net/server_fixture.h"
 
 #include <string>
+#include <vector>
 
 using testing_server::RespClient;
 using testing_server::ServerProcess;
@@ -31,4 +32,26 @@ TEST_F(Hardening, PasswordWithNulByte)
     EXPECT_EQ(c->call({"CONFIG", "GET", "requirepass"}),
               "*2\r\n$11\r\nrequirepass\r\n$7\r\n" + pass + "\r\n");
     EXPECT_EQ(c->call({"CONFIG", "SET", "requirepass", ""}), "+OK\r\n");
+}
+
+// client-query-buffer-limit counts what Redis's query buffer holds: bytes not
+// parsed yet and a big argument being received, not the arguments already
+// parsed of a long command. An MSET of 2,000 1 KB values (2 MB) passes a 1 MB
+// limit, as in Redis; one 2 MB argument does not.
+TEST_F(Hardening, QueryBufferLimitCountsUnparsedBytes)
+{
+    auto admin = client();
+    ASSERT_EQ(admin->call({"CONFIG", "SET", "client-query-buffer-limit", "1mb"}), "+OK\r\n");
+    std::vector<std::string> mset = {"MSET"};
+    for (int i = 0; i < 2000; i++) {
+        mset.push_back("k" + std::to_string(i));
+        mset.push_back(std::string(1024, 'v'));
+    }
+    auto c = client();
+    EXPECT_EQ(c->call(mset), "+OK\r\n");
+    EXPECT_EQ(c->call({"DBSIZE"}), ":2000\r\n");
+    auto big = client();
+    big->send(testing_server::resp_command({"SET", "big", std::string(2 << 20, 'x')}));
+    EXPECT_TRUE(big->wait_closed());
+    EXPECT_EQ(admin->call({"EXISTS", "big"}), ":0\r\n");
 }
