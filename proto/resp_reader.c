@@ -302,6 +302,7 @@ void resp_reader_commit(struct resp_reader *r, size_t n)
     a->len = (size_t)r->bulk_len;
     a->offset = 0;
     r->big = NULL;
+    r->big_done = r->big_filled;
     r->big_filled = 0;
     r->remaining--;
     r->phase = PHASE_BULK_LEN;
@@ -331,7 +332,7 @@ size_t resp_reader_pending(const struct resp_reader *r)
     /* What Redis's querybuf holds: the bytes not parsed yet, and a big
      * argument being received. The arguments already parsed of a command
      * still incomplete are not counted (Redis has moved them to argv). */
-    return r->end - r->pos + r->big_filled;
+    return r->end - r->pos + r->big_filled + r->big_done;
 }
 
 size_t resp_reader_capacity(const struct resp_reader *r)
@@ -343,6 +344,7 @@ size_t resp_reader_capacity(const struct resp_reader *r)
 
 enum resp_status resp_reader_next(struct resp_reader *r, struct resp_command *out)
 {
+    r->big_done = 0;
     for (;;) {
         enum resp_status st;
         switch (r->phase) {

@@ -55,3 +55,25 @@ TEST_F(Hardening, QueryBufferLimitCountsUnparsedBytes)
     EXPECT_TRUE(big->wait_closed());
     EXPECT_EQ(admin->call({"EXISTS", "big"}), ":0\r\n");
 }
+
+// No setting reports a value that is not in force: CONFIG SET port is refused
+// as immutable (the listener cannot move), and the server still listens
+// where CONFIG GET says.
+TEST_F(Hardening, PortCannotBeSetToAValueNotInForce)
+{
+    auto c = client();
+    int other = testing_server::free_port();
+    EXPECT_EQ(c->call({"CONFIG", "SET", "port", std::to_string(other)}),
+              "-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable "
+              "config\r\n");
+    std::string port = std::to_string(server.port);
+    EXPECT_EQ(c->call({"CONFIG", "GET", "port"}),
+              "*2\r\n$4\r\nport\r\n$" + std::to_string(port.size()) + "\r\n" + port + "\r\n");
+    RespClient again;
+    ASSERT_TRUE(again.connect(server.port));
+    EXPECT_EQ(again.call({"PING"}), "+PONG\r\n");
+    for (const char *name : {"bind", "unixsocket"})
+        EXPECT_EQ(c->call({"CONFIG", "SET", name, "x"}),
+                  std::string("-ERR CONFIG SET failed (possibly related to argument '") + name +
+                      "') - can't set immutable config\r\n");
+}
