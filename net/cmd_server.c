@@ -189,7 +189,7 @@ static void shutdown_command(struct cmd_ctx *c)
 /* enable-debug-command: no (Redis's default), yes, or local (loopback and
  * unix socket clients only). */
 /* A session without a socket counts as local (it runs on the server). */
-static bool debug_allowed(struct session *s)
+bool session_debug_allowed(const struct session *s)
 {
     long long mode = config_number(s->server->config, CONFIG_ENABLE_DEBUG_COMMAND);
     if (mode == CONFIG_DEBUG_YES)
@@ -222,11 +222,8 @@ static void debug_object(struct cmd_ctx *c)
 
 static void debug_command(struct cmd_ctx *c)
 {
-    if (!debug_allowed(session_of(c))) {
-        reply_error(c->reply,
-                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
-                    "\"local\", you can run it from a local connection, otherwise you need to set "
-                    "this option in the configuration file, and then restart the server.");
+    if (!session_debug_allowed(session_of(c))) { /* inside EXEC: checked again */
+        reply_error(c->reply, DEBUG_NOT_ALLOWED);
         return;
     }
     if (arg_is(&c->argv[1], "sleep") && c->argc == 3) {

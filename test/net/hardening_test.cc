@@ -77,3 +77,38 @@ TEST_F(Hardening, PortCannotBeSetToAValueNotInForce)
                   std::string("-ERR CONFIG SET failed (possibly related to argument '") + name +
                       "') - can't set immutable config\r\n");
 }
+
+// Smaller differences from Redis 7.0 (issue 16).
+TEST_F(Hardening, RedisEdgesOfClientAndDebug)
+{
+    auto c = client();
+    // CLIENT LIST ID with ids no client has: an empty list, not an error.
+    EXPECT_EQ(c->call({"CLIENT", "LIST", "ID", "-1"}), "$0\r\n\r\n");
+    EXPECT_EQ(c->call({"CLIENT", "LIST", "ID", "0"}), "$0\r\n\r\n");
+    EXPECT_EQ(c->call({"CLIENT", "LIST", "ID", "x"}), "-ERR Invalid client ID\r\n");
+    // An output limit below Redis's 16 KB reply buffer closes no client over
+    // a small reply (Redis counts only its reply list).
+    EXPECT_EQ(c->call({"CONFIG", "SET", "client-output-buffer-limit", "normal 1 2 9999999999999"}),
+              "+OK\r\n");
+    EXPECT_EQ(c->call({"PING"}), "+PONG\r\n");
+    EXPECT_EQ(c->call({"SET", "big", std::string(64 << 10, 'x')}), "+OK\r\n");
+    c->send(testing_server::resp_command({"GET", "big"}));
+    EXPECT_TRUE(c->wait_closed()); // 64 KB is over it
+    auto admin = client();
+    EXPECT_EQ(admin->call({"CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"}),
+              "+OK\r\n");
+    // DEBUG is refused (enable-debug-command no) before authentication.
+    EXPECT_EQ(admin->call({"CONFIG", "SET", "requirepass", "pw"}), "+OK\r\n");
+    auto anon = client();
+    EXPECT_EQ(anon->call({"DEBUG", "SLEEP", "0"}),
+              "-ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+              "\"local\", you can run it from a local connection, otherwise you need to set this "
+              "option in the configuration file, and then restart the server.\r\n");
+    EXPECT_EQ(anon->call({"PING"}), "-NOAUTH Authentication required.\r\n");
+    EXPECT_EQ(anon->call({"AUTH", "pw"}), "+OK\r\n");
+    EXPECT_EQ(anon->call({"CONFIG", "SET", "requirepass", ""}), "+OK\r\n");
+    // INFO has Redis's # Cluster section, which client libraries read.
+    std::string info = anon->call({"INFO"});
+    EXPECT_NE(info.find("# Cluster\r\ncluster_enabled:0\r\n"), std::string::npos) << info;
+    EXPECT_NE(anon->call({"INFO", "cluster"}).find("cluster_enabled:0"), std::string::npos);
+}
