@@ -14,10 +14,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
-#define MAX_ARGS 64
+#define MAX_ARGS          64
+#define MAX_INCLUDE_DEPTH 16 /* a file that includes itself stops here */
 
 static void format_error(char *err, size_t errlen, int linenum, const char *line,
                          const char *reason)
@@ -98,7 +101,82 @@ static int check_whole(struct config *c, char *err, size_t errlen)
     return -EINVAL;
 }
 
+static int load_text(struct config *c, const char *text, char *err, size_t errlen, int depth);
+static bool read_stream(FILE *f, char **buf, size_t *len, size_t *cap);
+
+static int load_file(struct config *c, const char *path, char *err, size_t errlen, int depth)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "Fatal error, can't open config file '%s': %s\n", path,
+                 strerror(errno));
+        return -EINVAL;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = read_stream(f, &text, &len, &cap);
+    fclose(f);
+    int rc = -ENOMEM;
+    if (ok)
+        rc = load_text(c, text ? text : "", err, errlen, depth);
+    else
+        snprintf(err, errlen, "Fatal error, can't read config file '%s'\n", path);
+    mem_free(text);
+    return ok ? rc : -EINVAL;
+}
+
+/*
+ * `include path`: the file's lines in place of this one, as redis-server
+ * reads them. A pattern with glob characters includes every match in order
+ * (Redis 7), none being no error; a plain path must exist.
+ */
+static int include_files(struct config *c, const char *pattern, char *err, size_t errlen,
+                         int depth)
+{
+    if (depth >= MAX_INCLUDE_DEPTH) {
+        snprintf(err, errlen, "Fatal error, config files include each other too deeply ('%s')\n",
+                 pattern);
+        return -EINVAL;
+    }
+    if (!strpbrk(pattern, "*?["))
+        return load_file(c, pattern, err, errlen, depth + 1);
+    glob_t g;
+    int grc = glob(pattern, GLOB_ERR, NULL, &g);
+    if (grc == GLOB_NOMATCH)
+        return 0;
+    if (grc != 0) {
+        snprintf(err, errlen, "Fatal error, can't open config file '%s'\n", pattern);
+        return -EINVAL;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++)
+        rc = load_file(c, g.gl_pathv[i], err, errlen, depth + 1);
+    globfree(&g);
+    return rc;
+}
+
+/* An `include` line: its one argument, else NULL (then it is an ordinary
+ * line, and a wrong count is "Bad directive or wrong number of arguments"). */
+static char *include_target(const char *line)
+{
+    char **argv;
+    size_t *lens = NULL;
+    int argc = config_split_args(line, &argv, &lens);
+    char *target = NULL;
+    if (argc == 2 && strcasecmp(argv[0], "include") == 0 && strlen(argv[1]) == lens[1])
+        target = mem_strdup(argv[1]);
+    if (argc >= 0)
+        config_free_args(argv, lens, argc);
+    return target;
+}
+
 int config_load_text(struct config *c, const char *text, char *err, size_t errlen)
+{
+    int rc = load_text(c, text, err, errlen, 0);
+    return rc ? rc : check_whole(c, err, errlen);
+}
+
+static int load_text(struct config *c, const char *text, char *err, size_t errlen, int depth)
 {
     char *copy = mem_strdup(text);
     if (!copy) {
@@ -116,13 +194,19 @@ int config_load_text(struct config *c, const char *text, char *err, size_t errle
         line = trim(line);
         if (line[0] == '#' || line[0] == '\0')
             continue;
+        char *include = include_target(line);
+        if (include) {
+            rc = include_files(c, include, err, errlen, depth);
+            mem_free(include);
+            continue;
+        }
         char reason[CONFIG_ERROR_MAX];
         rc = load_line(c, line, reason);
         if (rc)
             format_error(err, errlen, linenum, line, reason);
     }
     mem_free(copy);
-    return rc ? rc : check_whole(c, err, errlen);
+    return rc;
 }
 
 /* Appends to a growing string; false when out of memory. */

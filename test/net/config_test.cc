@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <climits>
 #include <string>
 #include <vector>
@@ -363,4 +365,39 @@ TEST_F(Config, NulBytesAreRefusedOutsideBinaryStrings)
     EXPECT_NE(0, config_load_text(c, "logfile \"x\\x00y\"\n", err, sizeof(err)));
     EXPECT_EQ(get(CONFIG_UNIXSOCKET), "");
     EXPECT_EQ(get(CONFIG_LOGFILE), "");
+}
+
+// `include path` reads another file in place of the line, as redis-server
+// does; a glob includes every match; a missing plain path is fatal; a file
+// that includes itself stops with a message instead of recursing forever.
+TEST_F(Config, IncludeDirective)
+{
+    std::string dir = "/tmp/magpie-include-" + std::to_string(getpid());
+    ASSERT_EQ(0, mkdir(dir.c_str(), 0700));
+    auto write = [&](const std::string &name, const std::string &text) {
+        FILE *f = fopen((dir + "/" + name).c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs(text.c_str(), f);
+        fclose(f);
+    };
+    write("a.conf", "timeout 7\n");
+    write("b.part", "maxclients 77\n");
+    write("c.part", "hz 20\n");
+    write("self.conf", "include " + dir + "/self.conf\n");
+    std::string text = "port 6390\ninclude " + dir + "/a.conf\ninclude " + dir +
+                       "/*.part\ninclude " + dir + "/none*.x\nloglevel warning\n";
+    ASSERT_EQ(0, config_load_text(c, text.c_str(), err, sizeof(err))) << err;
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 7);
+    EXPECT_EQ(config_number(c, CONFIG_MAXCLIENTS), 77);
+    EXPECT_EQ(config_number(c, CONFIG_HZ), 20);
+    EXPECT_EQ(get(CONFIG_LOGLEVEL), "warning");
+    std::string missing = "include " + dir + "/missing.conf\n";
+    EXPECT_NE(0, config_load_text(c, missing.c_str(), err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("can't open config file"), std::string::npos) << err;
+    std::string self = "include " + dir + "/self.conf\n";
+    EXPECT_NE(0, config_load_text(c, self.c_str(), err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("too deeply"), std::string::npos) << err;
+    for (const char *f : {"a.conf", "b.part", "c.part", "self.conf"})
+        unlink((dir + "/" + f).c_str());
+    rmdir(dir.c_str());
 }
