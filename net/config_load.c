@@ -230,10 +230,13 @@ static bool read_stream(FILE *f, char **buf, size_t *len, size_t *cap)
 {
     char chunk[4096];
     size_t n;
+    errno = 0;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         if (!append(buf, len, cap, chunk, n))
             return false;
-    return !ferror(f);
+    /* A directory reads as empty, as redis-server's fgets finds it (CONFIG
+     * REWRITE then fails on it, as in Redis). */
+    return !ferror(f) || errno == EISDIR;
 }
 
 int config_load_args(struct config *c, int argc, char **argv, char *err, size_t errlen)

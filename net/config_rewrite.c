@@ -77,13 +77,15 @@ static char *read_file(const char *path)
     struct text t = {0};
     char chunk[4096];
     size_t n;
+    errno = 0;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         text_printf(&t, "%.*s", (int)n, chunk);
-    bool failed = ferror(f) || t.oom;
+    int read_errno = ferror(f) ? errno : 0;
+    bool failed = read_errno || t.oom;
     fclose(f);
     if (failed) {
         text_free(&t);
-        errno = ENOMEM;
+        errno = read_errno ? read_errno : ENOMEM; /* EISDIR: Redis's "Is a directory" */
         return NULL;
     }
     if (!t.buf)

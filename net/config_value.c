@@ -119,7 +119,7 @@ static int parse_number(const struct param *p, const char *s, long long *v, cons
         errno = 0;
         *v = strtoll(s, &end, 8);
         if (!*s || *end || errno) {
-            *why = "argument couldn't be parsed into an integer";
+            *why = "argument couldn't be parsed as an octal number";
             return -EINVAL;
         }
     } else if (!strconv_parse_ll(s, strlen(s), v)) {
@@ -149,9 +149,10 @@ static const char *nul_reason(const struct param *p)
 {
     switch (p->type) {
     case TYPE_INT:
-    case TYPE_OCTAL:
     case TYPE_POW2:
         return "argument couldn't be parsed into an integer";
+    case TYPE_OCTAL:
+        return "argument couldn't be parsed as an octal number";
     case TYPE_MEMORY:
         return "argument must be a memory value";
     case TYPE_BOOL:

@@ -95,7 +95,8 @@ static int setup_logging(struct config *cfg)
     if (logfile[0]) {
         int rc = log_set_file(logfile);
         if (rc) {
-            fprintf(stderr, "Can't open the log file: %s\n", strerror(-rc));
+            fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n"
+                    "Can't open the log file: %s\n", MAGPIE_VERSION, strerror(-rc));
             return -1;
         }
     }

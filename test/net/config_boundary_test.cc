@@ -8,6 +8,8 @@
 #include "test/net/server_fixture.h"
 
 #include <string>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 using testing_server::RespClient;
@@ -138,4 +140,53 @@ TEST(ConfigBoundary, StartUpRunsOrRefusesNamingTheParameter)
             EXPECT_NE(log.find(k.named), std::string::npos) << what << "\n" << log;
         }
     }
+}
+
+// Redis's own words for what it refuses at start-up (issue 16).
+TEST(ConfigBoundary, StartUpErrorsInRedisWords)
+{
+    if (testing_server::server_binary().empty())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    std::string long_path = "/tmp/" + std::string(120, 's');
+    struct {
+        std::vector<std::string> args;
+        std::string text;
+    } cases[] = {
+        {{"--unixsocketperm", "999"}, "argument couldn't be parsed as an octal number"},
+        {{"--proto-max-bulk-len", "100"},
+         "argument must be between 1048576 and 9223372036854775807 inclusive"},
+        {{"--unixsocket", long_path},
+         "Failed opening Unix socket: unix socket path too long (125), must be under 108"},
+        {{"--logfile", "/proc/nonexistent/x.log"},
+         "*** FATAL CONFIG FILE ERROR (Magpie"},
+        {{"--bind", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+          "16", "17"},
+         "Too many bind addresses specified."},
+    };
+    for (auto &k : cases) {
+        ServerProcess p;
+        std::vector<std::string> args = k.args;
+        args.push_back("--port");
+        args.push_back(std::to_string(testing_server::free_port()));
+        ASSERT_TRUE(p.spawn(args));
+        EXPECT_NE(p.wait_exit(20000), 0) << join(k.args);
+        EXPECT_NE(p.log().find(k.text), std::string::npos) << join(k.args) << "\n" << p.log();
+    }
+}
+
+// A config file that is a directory reads as empty (the server starts, as
+// redis-server does) and CONFIG REWRITE then fails with Redis's reason.
+TEST(ConfigBoundary, ConfigFileThatIsADirectory)
+{
+    if (testing_server::server_binary().empty())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    std::string dir = "/tmp/magpie-confdir-" + std::to_string(getpid());
+    ASSERT_EQ(0, mkdir(dir.c_str(), 0700));
+    ServerProcess p;
+    ASSERT_TRUE(p.start({dir})) << p.log();
+    RespClient c;
+    ASSERT_TRUE(c.connect(p.port));
+    EXPECT_EQ(c.call({"CONFIG", "REWRITE"}), "-ERR Rewriting config file: Is a directory\r\n");
+    EXPECT_EQ(p.stop(), 0);
+    rmdir(dir.c_str());
 }
