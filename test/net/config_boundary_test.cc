@@ -190,3 +190,101 @@ TEST(ConfigBoundary, ConfigFileThatIsADirectory)
     EXPECT_EQ(p.stop(), 0);
     rmdir(dir.c_str());
 }
+
+namespace
+{
+
+// A mutable numeric parameter: its ends, one past each, and how to see
+// through behaviour that a value took effect.
+struct RunCase {
+    const char *name;
+    std::string min, max, below, above;
+};
+
+const RunCase run_cases[] = {
+    {"maxclients", "1", "4294967295", "0", "4294967296"},
+    {"timeout", "0", "2147483647", "-1", "2147483648"},
+    {"tcp-keepalive", "0", "2147483647", "-1", "2147483648"},
+    {"hz", "0", "2147483647", "-1", "2147483648"},
+    {"proto-max-bulk-len", "1048576", "9223372036854775807", "1048575", "9223372036854775808"},
+    {"client-query-buffer-limit", "1048576", "9223372036854775807", "1048575",
+     "9223372036854775808"},
+    {"list-max-listpack-size", "-2147483648", "2147483647", "-2147483649", "2147483648"},
+    {"list-compress-depth", "0", "2147483647", "-1", "2147483648"},
+};
+
+std::string bulk(const std::string &s)
+{
+    return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+}
+
+} // namespace
+
+struct ConfigSetBoundary : ServerTest {
+    // The server still serves, lists included (their node size and
+    // compression come from two of the parameters).
+    void still_serves(RespClient &c, const std::string &what)
+    {
+        EXPECT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n") << what;
+        EXPECT_EQ(c.call({"RPUSH", "l", "a", "b", "c", "d", "e"}), ":5\r\n") << what;
+        EXPECT_EQ(c.call({"LRANGE", "l", "1", "3"}), "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\nd\r\n")
+            << what;
+        EXPECT_EQ(c.call({"DEL", "l", "k"}), ":2\r\n") << what;
+    }
+};
+
+// Every mutable numeric parameter at each end takes effect (CONFIG GET shows
+// it and the server keeps serving), and one past each end is refused with
+// the value left as it was (issue 16). A few are checked by what they do.
+TEST_F(ConfigSetBoundary, EveryMutableNumberAtItsEnds)
+{
+    auto c = client();
+    for (const RunCase &k : run_cases) {
+        std::string before = c->call({"CONFIG", "GET", k.name});
+        for (const std::string &bad : {k.below, k.above}) {
+            std::string reply = c->call({"CONFIG", "SET", k.name, bad});
+            EXPECT_EQ(reply.rfind(std::string("-ERR CONFIG SET failed (possibly related to "
+                                              "argument '") +
+                                      k.name + "')",
+                                  0),
+                      0u)
+                << k.name << " " << bad << ": " << reply;
+            EXPECT_EQ(c->call({"CONFIG", "GET", k.name}), before) << k.name << " " << bad;
+        }
+        for (const std::string &good : {k.min, k.max}) {
+            std::string what = std::string(k.name) + " " + good;
+            ASSERT_EQ(c->call({"CONFIG", "SET", k.name, good}), "+OK\r\n") << what;
+            std::string shown = good;
+            if (std::string(k.name) == "hz") // Redis clamps hz to [1, 500]
+                shown = good == "0" ? "1" : "500";
+            EXPECT_EQ(c->call({"CONFIG", "GET", k.name}),
+                      "*2\r\n" + bulk(k.name) + bulk(shown))
+                << what;
+            still_serves(*c, what);
+        }
+        // Back to where it was, for the next parameter.
+        std::string value = before.substr(before.find("\r\n", before.find(k.name)) + 2);
+        value = value.substr(value.find("\r\n") + 2);
+        value = value.substr(0, value.find("\r\n"));
+        ASSERT_EQ(c->call({"CONFIG", "SET", k.name, value}), "+OK\r\n") << k.name;
+    }
+    // Through behaviour: maxclients 1 turns a second client away.
+    ASSERT_EQ(c->call({"CONFIG", "SET", "maxclients", "1"}), "+OK\r\n");
+    {
+        RespClient other;
+        ASSERT_TRUE(other.connect(server.port));
+        EXPECT_EQ(other.read_reply(), "-ERR max number of clients reached\r\n");
+    }
+    ASSERT_EQ(c->call({"CONFIG", "SET", "maxclients", "4294967295"}), "+OK\r\n");
+    // proto-max-bulk-len at its minimum bounds what SETRANGE may build.
+    ASSERT_EQ(c->call({"CONFIG", "SET", "proto-max-bulk-len", "1048576"}), "+OK\r\n");
+    EXPECT_EQ(c->call({"SETRANGE", "s", "2000000", "x"}),
+              "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n");
+    ASSERT_EQ(c->call({"CONFIG", "SET", "proto-max-bulk-len", "9223372036854775807"}), "+OK\r\n");
+    EXPECT_EQ(c->call({"SETRANGE", "s", "2000000", "x"}), ":2000001\r\n");
+    // list-max-listpack-size 1: one element per node, so a list of two is a
+    // quicklist.
+    ASSERT_EQ(c->call({"CONFIG", "SET", "list-max-listpack-size", "1"}), "+OK\r\n");
+    EXPECT_EQ(c->call({"RPUSH", "ql", "a", "b"}), ":2\r\n");
+    EXPECT_EQ(c->call({"OBJECT", "ENCODING", "ql"}), "$9\r\nquicklist\r\n");
+}
