@@ -112,3 +112,39 @@ TEST_F(Hardening, RedisEdgesOfClientAndDebug)
     EXPECT_NE(info.find("# Cluster\r\ncluster_enabled:0\r\n"), std::string::npos) << info;
     EXPECT_NE(anon->call({"INFO", "cluster"}).find("cluster_enabled:0"), std::string::npos);
 }
+
+// Binary safety, the class (issue 16): every parameter that holds a string
+// either round-trips a value with NUL, CR, LF and high bytes (requirepass) or
+// refuses it with an error, leaving the value as it was; never cut at a NUL.
+TEST_F(Hardening, StringParametersRoundTripOrRefuseBinaryValues)
+{
+    auto c = client();
+    const std::string nasty("a\0b\r\nc\xff", 7);
+    ASSERT_EQ(c->call({"CONFIG", "SET", "requirepass", nasty}), "+OK\r\n");
+    EXPECT_EQ(c->call({"CONFIG", "GET", "requirepass"}),
+              "*2\r\n$11\r\nrequirepass\r\n$7\r\n" + nasty + "\r\n");
+    {
+        RespClient other;
+        ASSERT_TRUE(other.connect(server.port));
+        EXPECT_EQ(other.call({"AUTH", "a"}),
+                  "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+        EXPECT_EQ(other.call({"AUTH", nasty}), "+OK\r\n");
+    }
+    ASSERT_EQ(c->call({"CONFIG", "SET", "requirepass", ""}), "+OK\r\n");
+    for (const char *name : {"notify-keyspace-events", "save", "client-output-buffer-limit",
+                             "loglevel", "appendonly", "timeout", "maxclients"}) {
+        std::string before = c->call({"CONFIG", "GET", name});
+        for (const std::string &value :
+             {std::string("K\0", 2), std::string("1\0", 2), std::string("no\0", 3),
+              std::string("3600 1\0", 7), std::string("normal 0 0 0\0", 13)}) {
+            std::string reply = c->call({"CONFIG", "SET", name, value});
+            EXPECT_EQ(reply.rfind("-ERR CONFIG SET failed", 0), 0u) << name << ": " << reply;
+            EXPECT_EQ(c->call({"CONFIG", "GET", name}), before) << name;
+        }
+    }
+    // The immutable string parameters refuse any value at run time.
+    for (const char *name : {"logfile", "unixsocket", "bind"})
+        EXPECT_EQ(c->call({"CONFIG", "SET", name, nasty}),
+                  std::string("-ERR CONFIG SET failed (possibly related to argument '") + name +
+                      "') - can't set immutable config\r\n");
+}
