@@ -11,9 +11,11 @@
  * must come), no hang (libFuzzer's timeout).
  *
  * Left out because they stop or stall the whole process rather than test it:
- * SHUTDOWN, DEBUG, MONITOR, CLIENT PAUSE/KILL, CONFIG REWRITE, and CONFIG SET
+ * SHUTDOWN, DEBUG, MONITOR, CLIENT PAUSE/KILL, CONFIG REWRITE, CONFIG SET
  * of the limits that would let one input allocate gigabytes
- * (proto-max-bulk-len). Each input starts from a clean state (FLUSHALL, the
+ * (proto-max-bulk-len), and CONFIG SET requirepass (after a RESET the
+ * session could not authenticate again; binary passwords have their own
+ * tests). Each input starts from a clean state (FLUSHALL, the
  * fuzzed parameters at their defaults, RESET).
  */
 #include "test/fuzz/fuzz.h"
@@ -111,7 +113,8 @@ static bool refused(int argc, const struct resp_arg *argv)
         if (arg_eq(&argv[0], "client") && (arg_eq(&argv[i], "pause") || arg_eq(&argv[i], "kill")))
             return true;
         if (arg_eq(&argv[0], "config") &&
-            (arg_eq(&argv[i], "rewrite") || arg_eq(&argv[i], "proto-max-bulk-len")))
+            (arg_eq(&argv[i], "rewrite") || arg_eq(&argv[i], "proto-max-bulk-len") ||
+             arg_eq(&argv[i], "requirepass")))
             return true;
     }
     return false;
@@ -169,7 +172,6 @@ static void reset_state(void)
     static const char *const lines[][4] = {
         {"RESET"},
         {"FLUSHALL"},
-        {"CONFIG", "SET", "requirepass", ""},
         {"CONFIG", "SET", "timeout", "0"},
         {"CONFIG", "SET", "hz", "10"},
         {"CONFIG", "SET", "maxclients", "10000"},
@@ -196,10 +198,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int count = command_count();
     for (int n = 0; n < MAX_COMMANDS && in.left > 0; n++) {
         const struct command *cmd = command_at((int)((take(&in) << 8 | take(&in)) % (unsigned)count));
-        struct resp_arg argv[MAX_ARGS];
+        struct resp_arg argv[MAX_ARGS + 1];
         int argc = 1 + (int)(take(&in) % MAX_ARGS);
-        argv[0] = (struct resp_arg){cmd->name, strlen(cmd->name), NULL};
-        for (int i = 1; i < argc; i++)
+        /* A subcommand ("config|set") is its container and its name. */
+        const char *bar = strchr(cmd->name, '|');
+        int first = 1;
+        if (bar) {
+            argv[0] = (struct resp_arg){cmd->name, (size_t)(bar - cmd->name), NULL};
+            argv[1] = (struct resp_arg){bar + 1, strlen(bar + 1), NULL};
+            first = 2;
+            argc++;
+        } else {
+            argv[0] = (struct resp_arg){cmd->name, strlen(cmd->name), NULL};
+        }
+        for (int i = first; i < argc; i++)
             argv[i] = next_arg(&in);
         if (refused(argc, argv))
             continue;
