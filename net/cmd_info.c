@@ -39,9 +39,8 @@ enum section {
 };
 
 static const char *const section_names[SEC_COUNT] = {
-    "server",      "clients", "memory",       "persistence", "stats",
-    "replication", "cpu",     "scheduler",    "commandstats", "cluster",
-    "keyspace",
+    "server", "clients",   "memory",       "persistence", "stats",    "replication",
+    "cpu",    "scheduler", "commandstats", "cluster",     "keyspace",
 };
 
 static void human_bytes(char *buf, size_t size, double n)
@@ -297,9 +296,8 @@ static void keyspace_section(struct text *t, struct server *s)
 }
 
 static const char *const section_titles[SEC_COUNT] = {
-    "Server",      "Clients", "Memory",       "Persistence", "Stats",
-    "Replication", "CPU",     "Scheduler",    "Commandstats", "Cluster",
-    "Keyspace",
+    "Server", "Clients",   "Memory",       "Persistence", "Stats",    "Replication",
+    "CPU",    "Scheduler", "Commandstats", "Cluster",     "Keyspace",
 };
 
 static void info_command(struct cmd_ctx *c)

@@ -42,8 +42,8 @@ struct session;
  * session refuses DEBUG before authentication when it does not, as Redis. */
 bool session_debug_allowed(const struct session *s);
 #define DEBUG_NOT_ALLOWED                                                                          \
-    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you " \
-    "can run it from a local connection, otherwise you need to set this option in the "           \
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "  \
+    "can run it from a local connection, otherwise you need to set this option in the "            \
     "configuration file, and then restart the server."
 
 #ifdef __cplusplus

@@ -90,12 +90,16 @@ static int check_whole(struct config *c, char *err, size_t errlen)
         return 0;
     char reason[CONFIG_ERROR_MAX];
     if (dbs > KEYSPACE_MAX_TOTAL_SHARDS)
-        snprintf(reason, sizeof(reason), "'databases %lld' is more than the %d databases the "
-                 "keyspace can hold", dbs, KEYSPACE_MAX_TOTAL_SHARDS);
+        snprintf(reason, sizeof(reason),
+                 "'databases %lld' is more than the %d databases the "
+                 "keyspace can hold",
+                 dbs, KEYSPACE_MAX_TOTAL_SHARDS);
     else
-        snprintf(reason, sizeof(reason), "'databases %lld' x 'shards %lld' is %llu shards, more "
-                 "than the %d the keyspace can hold: lower databases or shards", dbs, shards,
-                 (unsigned long long)dbs * (unsigned long long)shards, KEYSPACE_MAX_TOTAL_SHARDS);
+        snprintf(reason, sizeof(reason),
+                 "'databases %lld' x 'shards %lld' is %llu shards, more "
+                 "than the %d the keyspace can hold: lower databases or shards",
+                 dbs, shards, (unsigned long long)dbs * (unsigned long long)shards,
+                 KEYSPACE_MAX_TOTAL_SHARDS);
     snprintf(err, errlen, "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n%s\n", MAGPIE_VERSION,
              reason);
     return -EINVAL;
@@ -130,8 +134,7 @@ static int load_file(struct config *c, const char *path, char *err, size_t errle
  * reads them. A pattern with glob characters includes every match in order
  * (Redis 7), none being no error; a plain path must exist.
  */
-static int include_files(struct config *c, const char *pattern, char *err, size_t errlen,
-                         int depth)
+static int include_files(struct config *c, const char *pattern, char *err, size_t errlen, int depth)
 {
     if (depth >= MAX_INCLUDE_DEPTH) {
         snprintf(err, errlen, "Fatal error, config files include each other too deeply ('%s')\n",

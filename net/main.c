@@ -95,8 +95,10 @@ static int setup_logging(struct config *cfg)
     if (logfile[0]) {
         int rc = log_set_file(logfile);
         if (rc) {
-            fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n"
-                    "Can't open the log file: %s\n", MAGPIE_VERSION, strerror(-rc));
+            fprintf(stderr,
+                    "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n"
+                    "Can't open the log file: %s\n",
+                    MAGPIE_VERSION, strerror(-rc));
             return -1;
         }
     }

@@ -42,27 +42,120 @@ static struct server *server;
 static struct session *session;
 
 /* Sizes from the literals, so words with a NUL byte keep it. */
-#define W(s) {s, sizeof(s) - 1}
+#define W(s)                                                                                       \
+    {                                                                                              \
+        s, sizeof(s) - 1                                                                           \
+    }
 static const struct {
     const char *s;
     size_t len;
 } dictionary[] = {
-    W("k"), W("k2"), W("k3"), W("0"), W("1"), W("-1"), W("2"), W("10"), W("100"), W("65535"),
-    W("1048576"), W("9223372036854775807"), W("-9223372036854775808"), W("9223372036854775808"),
-    W("-9223372036854775809"), W("18446744073709551615"), W("4294967295"), W("4294967296"),
-    W("2147483647"), W("2147483648"), W("-2147483649"), W("1e308"), W("inf"), W("-inf"), W("nan"),
-    W("1.5"), W("0x10"), W(""), W("\0"), W("a\0" "b"), W("\r\n"), W("\xff\xfe"), W("*"), W("?"),
-    W("[a-"), W("\\"), W("GET"), W("SET"), W("LIST"), W("INFO"), W("ID"), W("SETNAME"),
-    W("GETNAME"), W("HELP"), W("COUNT"), W("MATCH"), W("TYPE"), W("string"), W("list"), W("NX"),
-    W("XX"), W("GT"), W("LT"), W("EX"), W("PX"), W("EXAT"), W("PXAT"), W("KEEPTTL"), W("LEFT"),
-    W("RIGHT"), W("BEFORE"), W("AFTER"), W("RANK"), W("MAXLEN"), W("LIMIT"), W("WITHSCORES"),
-    W("ENCODING"), W("FREQ"), W("IDLETIME"), W("REFCOUNT"), W("DB"), W("REPLACE"), W("ASYNC"),
-    W("SYNC"), W("NO-EVICT"), W("ON"), W("OFF"), W("SKIP"), W("REPLY"), W("TRACKING"),
-    W("CACHING"), W("UNPAUSE"), W("NOVALUE"), W("timeout"), W("hz"), W("maxclients"),
-    W("list-max-listpack-size"), W("list-compress-depth"), W("notify-keyspace-events"), W("save"),
-    W("appendonly"), W("loglevel"), W("client-output-buffer-limit"), W("requirepass"),
-    W("tcp-keepalive"), W("normal 0 0 0"), W("pubsub 1 1 1"), W("replica 1gb 1gb 0"), W("KEA"),
-    W("Ag$lshzxeKEtmdn"), W("3600 1"), W("yes"), W("no"), W("warning"), W("channel"),
+    W("k"),
+    W("k2"),
+    W("k3"),
+    W("0"),
+    W("1"),
+    W("-1"),
+    W("2"),
+    W("10"),
+    W("100"),
+    W("65535"),
+    W("1048576"),
+    W("9223372036854775807"),
+    W("-9223372036854775808"),
+    W("9223372036854775808"),
+    W("-9223372036854775809"),
+    W("18446744073709551615"),
+    W("4294967295"),
+    W("4294967296"),
+    W("2147483647"),
+    W("2147483648"),
+    W("-2147483649"),
+    W("1e308"),
+    W("inf"),
+    W("-inf"),
+    W("nan"),
+    W("1.5"),
+    W("0x10"),
+    W(""),
+    W("\0"),
+    W("a\0"
+      "b"),
+    W("\r\n"),
+    W("\xff\xfe"),
+    W("*"),
+    W("?"),
+    W("[a-"),
+    W("\\"),
+    W("GET"),
+    W("SET"),
+    W("LIST"),
+    W("INFO"),
+    W("ID"),
+    W("SETNAME"),
+    W("GETNAME"),
+    W("HELP"),
+    W("COUNT"),
+    W("MATCH"),
+    W("TYPE"),
+    W("string"),
+    W("list"),
+    W("NX"),
+    W("XX"),
+    W("GT"),
+    W("LT"),
+    W("EX"),
+    W("PX"),
+    W("EXAT"),
+    W("PXAT"),
+    W("KEEPTTL"),
+    W("LEFT"),
+    W("RIGHT"),
+    W("BEFORE"),
+    W("AFTER"),
+    W("RANK"),
+    W("MAXLEN"),
+    W("LIMIT"),
+    W("WITHSCORES"),
+    W("ENCODING"),
+    W("FREQ"),
+    W("IDLETIME"),
+    W("REFCOUNT"),
+    W("DB"),
+    W("REPLACE"),
+    W("ASYNC"),
+    W("SYNC"),
+    W("NO-EVICT"),
+    W("ON"),
+    W("OFF"),
+    W("SKIP"),
+    W("REPLY"),
+    W("TRACKING"),
+    W("CACHING"),
+    W("UNPAUSE"),
+    W("NOVALUE"),
+    W("timeout"),
+    W("hz"),
+    W("maxclients"),
+    W("list-max-listpack-size"),
+    W("list-compress-depth"),
+    W("notify-keyspace-events"),
+    W("save"),
+    W("appendonly"),
+    W("loglevel"),
+    W("client-output-buffer-limit"),
+    W("requirepass"),
+    W("tcp-keepalive"),
+    W("normal 0 0 0"),
+    W("pubsub 1 1 1"),
+    W("replica 1gb 1gb 0"),
+    W("KEA"),
+    W("Ag$lshzxeKEtmdn"),
+    W("3600 1"),
+    W("yes"),
+    W("no"),
+    W("warning"),
+    W("channel"),
     W("__keyspace@0__:k"),
 };
 
@@ -104,8 +197,8 @@ static bool arg_eq(const struct resp_arg *a, const char *s)
 
 static bool refused(int argc, const struct resp_arg *argv)
 {
-    static const char *const whole[] = {"shutdown", "debug", "monitor", "sync", "psync",
-                                        "replicaof", "slaveof", "failover"};
+    static const char *const whole[] = {"shutdown", "debug",     "monitor", "sync",
+                                        "psync",    "replicaof", "slaveof", "failover"};
     for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
         if (arg_eq(&argv[0], whole[i]))
             return true;
@@ -152,9 +245,9 @@ static void start_server(void)
     signal(SIGPIPE, SIG_IGN);
     char sock[64];
     snprintf(sock, sizeof(sock), "/tmp/magpie-server-fuzz-%d.sock", (int)getpid());
-    char *args[] = {"magpie-server", "--port",    "0",         "--unixsocket", sock,
-                    "--threads",     "2",         "--loglevel", "warning",     "--databases",
-                    "4",             "--shards",  "2",          NULL};
+    char *args[] = {
+        "magpie-server", "--port",      "0", "--unixsocket", sock, "--threads", "2", "--loglevel",
+        "warning",       "--databases", "4", "--shards",     "2",  NULL};
     struct config *cfg = config_new();
     char err[4096];
     CHECK(cfg && config_load_args(cfg, 13, args, err, sizeof(err)) == 0);
@@ -197,7 +290,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct input in = {data, size};
     int count = command_count();
     for (int n = 0; n < MAX_COMMANDS && in.left > 0; n++) {
-        const struct command *cmd = command_at((int)((take(&in) << 8 | take(&in)) % (unsigned)count));
+        const struct command *cmd =
+            command_at((int)((take(&in) << 8 | take(&in)) % (unsigned)count));
         struct resp_arg argv[MAX_ARGS + 1];
         int argc = 1 + (int)(take(&in) % MAX_ARGS);
         /* A subcommand ("config|set") is its container and its name. */

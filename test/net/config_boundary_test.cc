@@ -136,7 +136,7 @@ TEST(ConfigBoundary, StartUpRunsOrRefusesNamingTheParameter)
             EXPECT_NE(p.wait_exit(20000), 0) << what << "\n" << p.log();
             std::string log = p.log();
             EXPECT_NE(log.find("FATAL CONFIG FILE ERROR"), std::string::npos) << what << "\n"
-                                                                               << log;
+                                                                              << log;
             EXPECT_NE(log.find(k.named), std::string::npos) << what << "\n" << log;
         }
     }
@@ -157,8 +157,7 @@ TEST(ConfigBoundary, StartUpErrorsInRedisWords)
          "argument must be between 1048576 and 9223372036854775807 inclusive"},
         {{"--unixsocket", long_path},
          "Failed opening Unix socket: unix socket path too long (125), must be under 108"},
-        {{"--logfile", "/proc/nonexistent/x.log"},
-         "*** FATAL CONFIG FILE ERROR (Magpie"},
+        {{"--logfile", "/proc/nonexistent/x.log"}, "*** FATAL CONFIG FILE ERROR (Magpie"},
         {{"--bind", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
           "16", "17"},
          "Too many bind addresses specified."},
@@ -257,8 +256,7 @@ TEST_F(ConfigSetBoundary, EveryMutableNumberAtItsEnds)
             std::string shown = good;
             if (std::string(k.name) == "hz") // Redis clamps hz to [1, 500]
                 shown = good == "0" ? "1" : "500";
-            EXPECT_EQ(c->call({"CONFIG", "GET", k.name}),
-                      "*2\r\n" + bulk(k.name) + bulk(shown))
+            EXPECT_EQ(c->call({"CONFIG", "GET", k.name}), "*2\r\n" + bulk(k.name) + bulk(shown))
                 << what;
             still_serves(*c, what);
         }

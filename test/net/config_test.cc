@@ -338,7 +338,11 @@ TEST_F(Config, NulBytesAreRefusedOutsideBinaryStrings)
         std::string value;
         const char *why;
     } cases[] = {
-        {"timeout", std::string("70\0" "04", 5), "argument couldn't be parsed into an integer"},
+        {"timeout",
+         std::string("70\0"
+                     "04",
+                     5),
+         "argument couldn't be parsed into an integer"},
         {"maxclients", std::string("5\0", 2), "argument couldn't be parsed into an integer"},
         {"proto-max-bulk-len", std::string("1mb\0", 4), "argument must be a memory value"},
         {"appendonly", std::string("no\0", 3), "argument must be 'yes' or 'no'"},

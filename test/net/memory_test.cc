@@ -61,9 +61,7 @@ TEST_F(Memory, DeletedValueLeavesTheAllocatorsCountersWithinASecond)
     if (MAGPIE_TEST_SANITIZED)
         GTEST_SKIP() << "sanitizer allocators keep freed memory in quarantine";
     auto c = client();
-    auto used = [&] {
-        return std::stoll(info_field(c->call({"INFO", "memory"}), "used_memory"));
-    };
+    auto used = [&] { return std::stoll(info_field(c->call({"INFO", "memory"}), "used_memory")); };
     long long base = used();
     ASSERT_EQ(c->call({"SETRANGE", "k", "536870911", "x"}), ":536870912\r\n");
     EXPECT_GT(used() - base, 500LL << 20);
