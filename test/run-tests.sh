@@ -5,10 +5,6 @@
 # gtest binaries report through their own summary; the other suites
 # (test/*/run*.sh) end their output with "RESULT <passed> <failed>".
 # A suite that crashes or times out before its summary counts as one failure.
-# MAGPIE_GTEST_ONLY=1 runs the googletest binaries alone, without the
-# script suites (the differential and client-compatibility suites against
-# redis-server): CI's sanitizer and clang runs, which the plain run already
-# covers for those.
 build=$1 cc=$2
 shift 2
 log=$build/test-logs
@@ -63,7 +59,6 @@ for t in "$@"; do
 done
 for s in test/*/run-*.sh; do
     [ -f "$s" ] || continue
-    [ "${MAGPIE_GTEST_ONLY:-0}" = 1 ] && break
     run_script "$(basename "$s" .sh)" sh "$s" "$build"
 done
 
