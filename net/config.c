@@ -53,7 +53,7 @@ static const struct param params[CONFIG_COUNT] = {
     [CONFIG_TCP_BACKLOG] = {"tcp-backlog", TYPE_INT, true, 0, INT_MAX, 511, NULL, NULL},
     [CONFIG_TCP_KEEPALIVE] = {"tcp-keepalive", TYPE_INT, false, 0, INT_MAX, 300, NULL, NULL},
     [CONFIG_HZ] = {"hz", TYPE_INT, false, 0, INT_MAX, 10, NULL, NULL},
-    [CONFIG_REQUIREPASS] = {"requirepass", TYPE_STRING, false, 0, 0, 0, "", NULL, .binary = true},
+    [CONFIG_REQUIREPASS] = {"requirepass", TYPE_BINARY, false, 0, 0, 0, "", NULL},
     [CONFIG_LOGFILE] = {"logfile", TYPE_STRING, true, 0, 0, 0, "", NULL},
     [CONFIG_LOGLEVEL] = {"loglevel", TYPE_ENUM, false, 0, 0, LOG_NOTICE, NULL, loglevel_names},
     [CONFIG_PROTO_MAX_BULK_LEN] = {"proto-max-bulk-len", TYPE_MEMORY, false, 1 << 20, LLONG_MAX,
@@ -335,6 +335,7 @@ size_t config_format(struct config *c, enum config_id id, char *buf, size_t size
     long long n = config_number(c, id);
     switch (p->type) {
     case TYPE_STRING:
+    case TYPE_BINARY:
     case TYPE_LIST:
     case TYPE_SAVE:
         return config_string(c, id, buf, size);

@@ -19,7 +19,8 @@ enum param_type {
     TYPE_POW2,         /* 0 (automatic) or a power of two in [min, max] */
     TYPE_BOOL,         /* yes | no */
     TYPE_ENUM,         /* one of enum_names */
-    TYPE_STRING,       /* one string */
+    TYPE_STRING,       /* one string, without NUL bytes */
+    TYPE_BINARY,       /* one string of any bytes, NUL included (requirepass) */
     TYPE_LIST,         /* zero or more strings, shown space-separated */
     TYPE_SAVE,         /* "" or <seconds> <changes> pairs */
     TYPE_OUTPUT_LIMIT, /* <class> <hard> <soft> <seconds> groups */
@@ -33,9 +34,6 @@ struct param {
     long long min, max, def;
     const char *def_string;
     const char *const *enum_names;
-    /* A string that may hold any byte, NUL included (requirepass). Every
-     * other value with a NUL byte is refused rather than cut short. */
-    bool binary;
 };
 
 /* A value parsed and validated, not yet applied. */

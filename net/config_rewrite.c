@@ -38,7 +38,8 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
         }
         return;
     }
-    case TYPE_STRING: {
+    case TYPE_STRING:
+    case TYPE_BINARY: {
         size_t need = len * 4 + 4;
         char *quoted = mem_alloc(need);
         if (!quoted || !config__append_quoted(quoted, 0, need, value, len))

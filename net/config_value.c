@@ -188,7 +188,9 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
     bool has_nul = false;
     for (int i = 0; lens && i < argc; i++)
         has_nul |= strlen(argv[i]) != lens[i];
-    if (has_nul && p->binary && argc == 1) {
+    /* Every value but a binary string with a NUL byte is refused rather than
+     * cut short at the NUL. */
+    if (has_nul && p->type == TYPE_BINARY && argc == 1) {
         out->string = mem_alloc(lens[0] + 1);
         if (!out->string)
             return -ENOMEM;
@@ -250,6 +252,7 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
         return 0;
     }
     case TYPE_STRING:
+    case TYPE_BINARY:
         out->string = mem_strdup(s);
         out->string_len = strlen(s);
         return out->string ? 0 : -ENOMEM;

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Writes hand-made seeds for server_fuzz (test/fuzz/server_fuzz.c) into
 test/fuzz/corpus/server_fuzz/: command lines with boundary arguments, in the
-target's input encoding (two bytes of command index, one of argument count,
-then per argument a dictionary index below 224 or 224+ and raw bytes).
+target's input encoding: the command by name (0xff, length, "scan" or
+"config|set"), so the seeds survive changes in the command table's order;
+one byte of argument count; per argument a dictionary index below 224, or
+224+, a length and raw bytes.
 
-Usage: server_fuzz_seeds.py CMDIDX_FILE, where CMDIDX_FILE lists "index name"
-per line for the command table (the order registration gives it)."""
+Usage: server_fuzz_seeds.py"""
 import os
 import re
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 src = open(os.path.join(HERE, 'server_fuzz.c')).read()
@@ -17,14 +17,10 @@ body = body[:body.index('};')]
 LITERAL = r'"(?:[^"\\]|\\.)*"'
 words = [b''.join(eval('b' + piece) for piece in re.findall(LITERAL, w))
          for w in re.findall(r'W\(((?:\s*' + LITERAL + r')+)\)', body)]
-index = {}
-for line in open(sys.argv[1]):
-    i, name = line.split()
-    index[name] = int(i)
 
 
 def encode(name, *args):
-    out = bytes([index[name] >> 8, index[name] & 255, len(args)])
+    out = bytes([0xff, len(name)]) + name.encode() + bytes([len(args)])
     for a in args:
         a = a.encode() if isinstance(a, str) else a
         if a in words and words.index(a) < 224:
