@@ -150,7 +150,8 @@ void config_free_args(char **args, size_t *lens, int argc);
  */
 int config_rewrite(struct config *c, const char *path);
 
-/* Redis's memtoll: "1gb" = 2^30, "1g" = 10^9, "5mb", "100" ... Returns 0 or -EINVAL. */
+/* Redis's memtoll: "1gb" = 2^30, "1g" = 10^9, "5mb", "100" ... Returns 0,
+ * -EINVAL (not a memory value) or -ERANGE (one past LLONG_MAX). */
 int config_parse_memory(const char *s, long long *out);
 
 #ifdef __cplusplus

@@ -57,11 +57,11 @@ int config_parse_memory(const char *s, long long *out)
     for (size_t i = 0; i < digits; i++) { /* leading zeros are fine here */
         int digit = s[i] - '0';
         if (value > (LLONG_MAX - digit) / 10) /* LLONG_MAX itself is fine */
-            return -EINVAL;
+            return -ERANGE;
         value = value * 10 + digit;
     }
     if (value > LLONG_MAX / multiplier)
-        return -EINVAL;
+        return -ERANGE;
     *out = value * multiplier;
     return 0;
 }

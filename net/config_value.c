@@ -110,7 +110,14 @@ static int parse_number(const struct param *p, const char *s, long long *v, cons
                         char err[CONFIG_ERROR_MAX])
 {
     if (p->type == TYPE_MEMORY) {
-        if (config_parse_memory(s, v)) {
+        int rc = config_parse_memory(s, v);
+        if (rc == -ERANGE) { /* past LLONG_MAX: Redis's range message */
+            snprintf(err, CONFIG_ERROR_MAX, "argument must be between %lld and %lld inclusive",
+                     p->min, p->max);
+            *why = err;
+            return -EINVAL;
+        }
+        if (rc) {
             *why = "argument must be a memory value";
             return -EINVAL;
         }
