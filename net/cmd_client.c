@@ -135,7 +135,7 @@ static void client_list(struct cmd_ctx *c)
             return;
         }
         for (int j = 3; j < c->argc; j++) {
-            if (!arg_to_ll(c, j, &ids[nids]) || ids[nids] <= 0) {
+            if (!arg_to_ll(c, j, &ids[nids])) {
                 mem_free(ids);
                 reply_error(c->reply, "ERR Invalid client ID");
                 return;

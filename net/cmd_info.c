@@ -33,13 +33,14 @@ enum section {
     SEC_CPU,
     SEC_SCHEDULER,
     SEC_COMMANDSTATS,
+    SEC_CLUSTER,
     SEC_KEYSPACE,
     SEC_COUNT
 };
 
 static const char *const section_names[SEC_COUNT] = {
-    "server",      "clients", "memory",    "persistence",  "stats",
-    "replication", "cpu",     "scheduler", "commandstats", "keyspace",
+    "server", "clients",   "memory",       "persistence", "stats",    "replication",
+    "cpu",    "scheduler", "commandstats", "cluster",     "keyspace",
 };
 
 static void human_bytes(char *buf, size_t size, double n)
@@ -298,8 +299,8 @@ static void keyspace_section(struct text *t, struct server *s)
 }
 
 static const char *const section_titles[SEC_COUNT] = {
-    "Server",      "Clients", "Memory",    "Persistence",  "Stats",
-    "Replication", "CPU",     "Scheduler", "Commandstats", "Keyspace",
+    "Server", "Clients",   "Memory",       "Persistence", "Stats",    "Replication",
+    "CPU",    "Scheduler", "Commandstats", "Cluster",     "Keyspace",
 };
 
 static void info_command(struct cmd_ctx *c)
@@ -354,6 +355,11 @@ static void info_command(struct cmd_ctx *c)
             break;
         case SEC_COMMANDSTATS:
             commandstats_section(&t, s);
+            break;
+        case SEC_CLUSTER:
+            /* Always there in Redis: client libraries read it to choose
+             * between cluster and standalone. */
+            text_printf(&t, "cluster_enabled:0\r\n");
             break;
         case SEC_KEYSPACE:
             keyspace_section(&t, s);

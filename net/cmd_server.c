@@ -74,15 +74,18 @@ static void config_set_cmd(struct cmd_ctx *c)
     }
     int n = c->argc - 2;
     const char **args = mem_calloc((size_t)n, sizeof(*args));
-    bool ok = args != NULL;
+    size_t *lens = mem_calloc((size_t)n, sizeof(*lens));
+    bool ok = args && lens;
+    /* Values are binary: requirepass keeps a NUL byte, the rest refuse one. */
     for (int i = 0; ok && i < n; i++) {
         args[i] = mem_strndup(c->argv[i + 2].ptr, c->argv[i + 2].len);
+        lens[i] = c->argv[i + 2].len;
         ok = args[i] != NULL;
     }
     char err[CONFIG_ERROR_MAX + 128];
     if (!ok)
         reply_error(c->reply, "ERR out of memory");
-    else if (config_set_many(s->config, n, args, err) != 0)
+    else if (config_set_many(s->config, n, args, lens, err) != 0)
         reply_error(c->reply, err);
     else {
         server_config_changed(s);
@@ -91,6 +94,7 @@ static void config_set_cmd(struct cmd_ctx *c)
     for (int i = 0; args && i < n; i++)
         mem_free((void *)args[i]);
     mem_free(args);
+    mem_free(lens);
 }
 
 static void config_resetstat(struct cmd_ctx *c)
@@ -187,7 +191,7 @@ static void shutdown_command(struct cmd_ctx *c)
 /* enable-debug-command: no (Redis's default), yes, or local (loopback and
  * unix socket clients only). */
 /* A session without a socket counts as local (it runs on the server). */
-static bool debug_allowed(struct session *s)
+bool session_debug_allowed(const struct session *s)
 {
     long long mode = config_number(s->server->config, CONFIG_ENABLE_DEBUG_COMMAND);
     if (mode == CONFIG_DEBUG_YES)
@@ -220,11 +224,8 @@ static void debug_object(struct cmd_ctx *c)
 
 static void debug_command(struct cmd_ctx *c)
 {
-    if (!debug_allowed(session_of(c))) {
-        reply_error(c->reply,
-                    "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
-                    "\"local\", you can run it from a local connection, otherwise you need to set "
-                    "this option in the configuration file, and then restart the server.");
+    if (!session_debug_allowed(session_of(c))) { /* inside EXEC: checked again */
+        reply_error(c->reply, DEBUG_NOT_ALLOWED);
         return;
     }
     if (arg_is(&c->argv[1], "sleep") && c->argc == 3) {

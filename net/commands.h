@@ -46,6 +46,15 @@ bool arg_to_ll(const struct cmd_ctx *c, int i, long long *out);
 /* CLIENT SETNAME's rule: no spaces, newlines or other special characters. */
 bool client_name_valid(const char *s, size_t len);
 
+struct session;
+/* enable-debug-command allows DEBUG for this session (net/cmd_server.c); the
+ * session refuses DEBUG before authentication when it does not, as Redis. */
+bool session_debug_allowed(const struct session *s);
+#define DEBUG_NOT_ALLOWED                                                                          \
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "  \
+    "can run it from a local connection, otherwise you need to set this option in the "            \
+    "configuration file, and then restart the server."
+
 #ifdef __cplusplus
 }
 #endif

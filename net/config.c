@@ -35,10 +35,13 @@ struct config {
     ATOMIC(uint64_t) version;
     struct lock lock; /* guards strings */
     char *strings[CONFIG_COUNT];
+    size_t string_lens[CONFIG_COUNT]; /* requirepass may hold NULs */
 };
 
 static const struct param params[CONFIG_COUNT] = {
-    [CONFIG_PORT] = {"port", TYPE_INT, false, 0, 65535, 6379, NULL, NULL},
+    /* Immutable, unlike Redis 7 (which rebinds): the listener cannot move
+     * yet, and no setting may report a value that is not in force. */
+    [CONFIG_PORT] = {"port", TYPE_INT, true, 0, 65535, 6379, NULL, NULL},
     [CONFIG_BIND] = {"bind", TYPE_LIST, true, 0, 0, 0, "127.0.0.1 -::1", NULL},
     [CONFIG_UNIXSOCKET] = {"unixsocket", TYPE_STRING, true, 0, 0, 0, "", NULL},
     [CONFIG_UNIXSOCKETPERM] = {"unixsocketperm", TYPE_OCTAL, true, 0, 0777, 0, NULL, NULL},
@@ -50,7 +53,7 @@ static const struct param params[CONFIG_COUNT] = {
     [CONFIG_TCP_BACKLOG] = {"tcp-backlog", TYPE_INT, true, 0, INT_MAX, 511, NULL, NULL},
     [CONFIG_TCP_KEEPALIVE] = {"tcp-keepalive", TYPE_INT, false, 0, INT_MAX, 300, NULL, NULL},
     [CONFIG_HZ] = {"hz", TYPE_INT, false, 0, INT_MAX, 10, NULL, NULL},
-    [CONFIG_REQUIREPASS] = {"requirepass", TYPE_STRING, false, 0, 0, 0, "", NULL},
+    [CONFIG_REQUIREPASS] = {"requirepass", TYPE_BINARY, false, 0, 0, 0, "", NULL},
     [CONFIG_LOGFILE] = {"logfile", TYPE_STRING, true, 0, 0, 0, "", NULL},
     [CONFIG_LOGLEVEL] = {"loglevel", TYPE_ENUM, false, 0, 0, LOG_NOTICE, NULL, loglevel_names},
     [CONFIG_PROTO_MAX_BULK_LEN] = {"proto-max-bulk-len", TYPE_MEMORY, false, 1 << 20, LLONG_MAX,
@@ -149,6 +152,7 @@ struct config *config_new(void)
         atomic_init(&c->numbers[i], params[i].def);
         if (params[i].def_string) {
             c->strings[i] = mem_strdup(params[i].def_string);
+            c->string_lens[i] = strlen(params[i].def_string);
             if (!c->strings[i]) {
                 config_free(c);
                 return NULL;
@@ -204,7 +208,7 @@ size_t config_string(struct config *c, enum config_id id, char *buf, size_t size
     size_t n = 0;
     LOCK_GUARD (&c->lock) {
         const char *s = c->strings[id] ? c->strings[id] : "";
-        n = strlen(s);
+        n = c->strings[id] ? c->string_lens[id] : 0;
         if (n >= size)
             n = size - 1;
         memcpy(buf, s, n);
@@ -218,7 +222,7 @@ bool config_password_matches(struct config *c, const char *password, size_t len)
     bool match = false;
     LOCK_GUARD (&c->lock) {
         const char *s = c->strings[CONFIG_REQUIREPASS] ? c->strings[CONFIG_REQUIREPASS] : "";
-        size_t slen = strlen(s);
+        size_t slen = c->strings[CONFIG_REQUIREPASS] ? c->string_lens[CONFIG_REQUIREPASS] : 0;
         /* Compare every byte whatever the outcome, so timing does not reveal
          * how long a matching prefix is. */
         unsigned char diff = slen != len;
@@ -241,6 +245,7 @@ static void apply_value(struct config *c, enum config_id id, struct parsed *v) R
     } else if (v->string) {
         mem_free(c->strings[id]);
         c->strings[id] = v->string;
+        c->string_lens[id] = v->string_len;
         v->string = NULL;
     } else {
         long long n = v->number;
@@ -253,8 +258,8 @@ static void apply_value(struct config *c, enum config_id id, struct parsed *v) R
     atomic_fetch_add_explicit(&c->version, 1, memory_order_relaxed);
 }
 
-int config_set(struct config *c, enum config_id id, int argc, const char *const *argv, bool running,
-               char err[CONFIG_ERROR_MAX])
+int config_set(struct config *c, enum config_id id, int argc, const char *const *argv,
+               const size_t *lens, bool running, char err[CONFIG_ERROR_MAX])
 {
     const struct param *p = &params[id];
     const char *why = NULL;
@@ -263,7 +268,7 @@ int config_set(struct config *c, enum config_id id, int argc, const char *const 
         return -EINVAL;
     }
     struct parsed v;
-    int rc = config__parse_value(p, argc, argv, &v, &why, err);
+    int rc = config__parse_value(p, argc, argv, lens, &v, &why, err);
     if (rc == -ENOMEM)
         why = "out of memory";
     if (rc) {
@@ -277,7 +282,7 @@ int config_set(struct config *c, enum config_id id, int argc, const char *const 
     return 0;
 }
 
-int config_set_many(struct config *c, int argc, const char *const *argv,
+int config_set_many(struct config *c, int argc, const char *const *argv, const size_t *lens,
                     char err[CONFIG_ERROR_MAX + 128])
 {
     int pairs = argc / 2;
@@ -324,8 +329,9 @@ int config_set_many(struct config *c, int argc, const char *const *argv,
         char reason[CONFIG_ERROR_MAX];
         const struct param *p = &params[ids[parsed]];
         const char *value = argv[2 * parsed + 1];
+        const size_t *len = lens ? &lens[2 * parsed + 1] : NULL;
         /* CONFIG SET takes one string; multi-valued parameters split it. */
-        rc = config__parse_value(p, 1, &value, &values[parsed], &why, reason);
+        rc = config__parse_value(p, 1, &value, len, &values[parsed], &why, reason);
         if (rc) {
             snprintf(err, CONFIG_ERROR_MAX + 128,
                      "ERR CONFIG SET failed (possibly related to argument '%s') - %s",
@@ -350,6 +356,7 @@ size_t config_format(struct config *c, enum config_id id, char *buf, size_t size
     long long n = config_number(c, id);
     switch (p->type) {
     case TYPE_STRING:
+    case TYPE_BINARY:
     case TYPE_LIST:
     case TYPE_SAVE:
         return config_string(c, id, buf, size);

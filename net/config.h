@@ -87,7 +87,9 @@ struct config_output_limit config_get_output_limit(const struct config *c,
                                                    enum config_client_class cls);
 uint64_t config_version(const struct config *c);
 
-/* Copies a string value into buf (truncated to size-1). Returns its length. */
+/* Copies a string value into buf (truncated to size-1, NUL-terminated).
+ * Returns its length: requirepass may hold NUL bytes, every other string
+ * value never does (they are refused when set). */
 size_t config_string(struct config *c, enum config_id id, char *buf, size_t size);
 /* True when `password` equals requirepass (constant time in its length). */
 bool config_password_matches(struct config *c, const char *password, size_t len);
@@ -107,20 +109,21 @@ const char *config_name_at(int index, enum config_id *id);
 
 /*
  * Sets one parameter from its arguments as written after the name in a config
- * file line (`bind 127.0.0.1 ::1` gives argc 2). `running` is true for CONFIG
- * SET, which refuses immutable parameters. On failure returns -EINVAL and
- * writes Redis's reason ("argument must be between 0 and 65535 inclusive")
- * into err.
+ * file line (`bind 127.0.0.1 ::1` gives argc 2). lens holds the arguments'
+ * lengths, which may count NUL bytes (NULL: each is a C string). `running` is
+ * true for CONFIG SET, which refuses immutable parameters. On failure returns
+ * -EINVAL and writes Redis's reason ("argument must be between 0 and 65535
+ * inclusive") into err.
  */
-int config_set(struct config *c, enum config_id id, int argc, const char *const *argv, bool running,
-               char err[CONFIG_ERROR_MAX]);
+int config_set(struct config *c, enum config_id id, int argc, const char *const *argv,
+               const size_t *lens, bool running, char err[CONFIG_ERROR_MAX]);
 
 /*
  * CONFIG SET name value [name value ...]: every pair is validated before any
  * is applied, so a failure changes nothing. On failure returns -EINVAL and
  * writes the whole error line Redis gives (without the leading '-').
  */
-int config_set_many(struct config *c, int argc, const char *const *argv,
+int config_set_many(struct config *c, int argc, const char *const *argv, const size_t *lens,
                     char err[CONFIG_ERROR_MAX + 128]);
 
 /* The value as CONFIG GET shows it. Returns its length. */
@@ -157,7 +160,8 @@ void config_free_args(char **args, size_t *lens, int argc);
  */
 int config_rewrite(struct config *c, const char *path);
 
-/* Redis's memtoll: "1gb" = 2^30, "1g" = 10^9, "5mb", "100" ... Returns 0 or -EINVAL. */
+/* Redis's memtoll: "1gb" = 2^30, "1g" = 10^9, "5mb", "100" ... Returns 0,
+ * -EINVAL (not a memory value) or -ERANGE (one past LLONG_MAX). */
 int config_parse_memory(const char *s, long long *out);
 
 #ifdef __cplusplus

@@ -55,12 +55,13 @@ int config_parse_memory(const char *s, long long *out)
     }
     long long value = 0;
     for (size_t i = 0; i < digits; i++) { /* leading zeros are fine here */
-        if (value > (LLONG_MAX - 9) / 10)
-            return -EINVAL;
-        value = value * 10 + (s[i] - '0');
+        int digit = s[i] - '0';
+        if (value > (LLONG_MAX - digit) / 10) /* LLONG_MAX itself is fine */
+            return -ERANGE;
+        value = value * 10 + digit;
     }
     if (value > LLONG_MAX / multiplier)
-        return -EINVAL;
+        return -ERANGE;
     *out = value * multiplier;
     return 0;
 }
@@ -133,7 +134,7 @@ void config_free_args(char **args, size_t *lens, int argc)
  * into config lines (sdscatrepr): in double quotes, with escapes. Returns the
  * new length, or 0 if it does not fit.
  */
-size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s)
+size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s, size_t slen)
 {
     char tmp[8];
 #define PUT(str, n)                                                                                \
@@ -144,7 +145,8 @@ size_t config__append_quoted(char *buf, size_t len, size_t size, const char *s)
         len += (n);                                                                                \
     } while (0)
     PUT("\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *end = (const unsigned char *)s + slen;
+    for (const unsigned char *p = (const unsigned char *)s; p < end; p++) {
         switch (*p) {
         case '\\':
         case '"':

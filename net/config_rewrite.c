@@ -38,10 +38,11 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
         }
         return;
     }
-    case TYPE_STRING: {
+    case TYPE_STRING:
+    case TYPE_BINARY: {
         size_t need = len * 4 + 4;
         char *quoted = mem_alloc(need);
-        if (!quoted || !config__append_quoted(quoted, 0, need, value))
+        if (!quoted || !config__append_quoted(quoted, 0, need, value, len))
             t->oom = true;
         else
             text_printf(t, "%s %s\n", name, quoted);
@@ -64,9 +65,9 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
 static bool differs_from_default(struct config *c, struct config *defaults, enum config_id id)
 {
     char a[CONFIG_STRING_MAX], b[CONFIG_STRING_MAX];
-    config_format(c, id, a, sizeof(a));
-    config_format(defaults, id, b, sizeof(b));
-    return strcmp(a, b) != 0;
+    size_t alen = config_format(c, id, a, sizeof(a));
+    size_t blen = config_format(defaults, id, b, sizeof(b));
+    return alen != blen || memcmp(a, b, alen) != 0;
 }
 
 static char *read_file(const char *path)
@@ -77,13 +78,15 @@ static char *read_file(const char *path)
     struct text t = {0};
     char chunk[4096];
     size_t n;
+    errno = 0;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
         text_printf(&t, "%.*s", (int)n, chunk);
-    bool failed = ferror(f) || t.oom;
+    int read_errno = ferror(f) ? errno : 0;
+    bool failed = read_errno || t.oom;
     fclose(f);
     if (failed) {
         text_free(&t);
-        errno = ENOMEM;
+        errno = read_errno ? read_errno : ENOMEM; /* EISDIR: Redis's "Is a directory" */
         return NULL;
     }
     if (!t.buf)

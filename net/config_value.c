@@ -53,6 +53,7 @@ static int parse_save(struct parsed *out, int argc, const char *const *argv, con
     int rc = ok ? 0 : -EINVAL;
     if (ok) {
         out->string = join_args(n, (const char *const *)words);
+        out->string_len = out->string ? strlen(out->string) : 0;
         rc = out->string ? 0 : -ENOMEM;
     }
     if (n >= 0)
@@ -109,7 +110,14 @@ static int parse_number(const struct param *p, const char *s, long long *v, cons
                         char err[CONFIG_ERROR_MAX])
 {
     if (p->type == TYPE_MEMORY) {
-        if (config_parse_memory(s, v)) {
+        int rc = config_parse_memory(s, v);
+        if (rc == -ERANGE) { /* past LLONG_MAX: Redis's range message */
+            snprintf(err, CONFIG_ERROR_MAX, "argument must be between %lld and %lld inclusive",
+                     p->min, p->max);
+            *why = err;
+            return -EINVAL;
+        }
+        if (rc) {
             *why = "argument must be a memory value";
             return -EINVAL;
         }
@@ -118,7 +126,7 @@ static int parse_number(const struct param *p, const char *s, long long *v, cons
         errno = 0;
         *v = strtoll(s, &end, 8);
         if (!*s || *end || errno) {
-            *why = "argument couldn't be parsed into an integer";
+            *why = "argument couldn't be parsed as an octal number";
             return -EINVAL;
         }
     } else if (!strconv_parse_ll(s, strlen(s), v)) {
@@ -138,11 +146,71 @@ static int parse_number(const struct param *p, const char *s, long long *v, cons
     return 0;
 }
 
+/*
+ * The reason a value with a NUL byte is refused: the type's own message where
+ * Redis has one (a number with a NUL "couldn't be parsed into an integer",
+ * as in Redis), so nothing is ever cut at the NUL and applied. NULL for an
+ * enum, whose message lists the names.
+ */
+static const char *nul_reason(const struct param *p)
+{
+    switch (p->type) {
+    case TYPE_INT:
+    case TYPE_POW2:
+        return "argument couldn't be parsed into an integer";
+    case TYPE_OCTAL:
+        return "argument couldn't be parsed as an octal number";
+    case TYPE_MEMORY:
+        return "argument must be a memory value";
+    case TYPE_BOOL:
+        return "argument must be 'yes' or 'no'";
+    case TYPE_SAVE:
+        return "Invalid save parameters";
+    case TYPE_OUTPUT_LIMIT:
+        return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    case TYPE_NOTIFY:
+        return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    case TYPE_ENUM:
+        return NULL;
+    default:
+        return "argument must not contain a NUL byte";
+    }
+}
+
+static void enum_error(const struct param *p, const char **why, char err[CONFIG_ERROR_MAX])
+{
+    snprintf(err, CONFIG_ERROR_MAX, "argument(s) must be one of the following: ");
+    for (int i = 0; p->enum_names[i]; i++)
+        snprintf(err + strlen(err), CONFIG_ERROR_MAX - strlen(err), "%s%s", i ? ", " : "",
+                 p->enum_names[i]);
+    *why = err;
+}
+
 /* Validates argv for parameter p; on failure *why holds the reason. */
 int config__parse_value(const struct param *p, int argc, const char *const *argv,
-                        struct parsed *out, const char **why, char err[CONFIG_ERROR_MAX])
+                        const size_t *lens, struct parsed *out, const char **why,
+                        char err[CONFIG_ERROR_MAX])
 {
     memset(out, 0, sizeof(*out));
+    bool has_nul = false;
+    for (int i = 0; lens && i < argc; i++)
+        has_nul |= strlen(argv[i]) != lens[i];
+    /* Every value but a binary string with a NUL byte is refused rather than
+     * cut short at the NUL. */
+    if (has_nul && p->type == TYPE_BINARY && argc == 1) {
+        out->string = mem_alloc(lens[0] + 1);
+        if (!out->string)
+            return -ENOMEM;
+        memcpy(out->string, argv[0], lens[0] + 1);
+        out->string_len = lens[0];
+        return 0;
+    }
+    if (has_nul) {
+        *why = nul_reason(p);
+        if (!*why)
+            enum_error(p, why, err);
+        return -EINVAL;
+    }
     switch (p->type) {
     case TYPE_LIST:
         if (argc > MAX_BIND) {
@@ -150,6 +218,7 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
             return -EINVAL;
         }
         out->string = join_args(argc, argv);
+        out->string_len = out->string ? strlen(out->string) : 0;
         return out->string ? 0 : -ENOMEM;
     case TYPE_SAVE:
         return parse_save(out, argc, argv, why);
@@ -178,11 +247,7 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
                 return 0;
             }
         }
-        snprintf(err, CONFIG_ERROR_MAX, "argument(s) must be one of the following: ");
-        for (int i = 0; p->enum_names[i]; i++)
-            snprintf(err + strlen(err), CONFIG_ERROR_MAX - strlen(err), "%s%s", i ? ", " : "",
-                     p->enum_names[i]);
-        *why = err;
+        enum_error(p, why, err);
         return -EINVAL;
     case TYPE_NOTIFY: {
         unsigned flags;
@@ -194,7 +259,9 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
         return 0;
     }
     case TYPE_STRING:
+    case TYPE_BINARY:
         out->string = mem_strdup(s);
+        out->string_len = strlen(s);
         return out->string ? 0 : -ENOMEM;
     default:
         return parse_number(p, s, &out->number, why, err);

@@ -64,6 +64,8 @@ static void protocol_error(struct conn *c)
 /* client-output-buffer-limit for the connection's class (normal, or pubsub
  * for a subscriber), checked as Redis does: over the hard limit, or over
  * the soft limit for soft_seconds. */
+#define REDIS_REPLY_BUFFER (16 * 1024) /* Redis's PROTO_REPLY_CHUNK_BYTES */
+
 static void check_output_limits(struct conn *c)
 {
     /* A subscriber is in the pub/sub class, its queued messages counting. */
@@ -71,6 +73,9 @@ static void check_output_limits(struct conn *c)
     struct config_output_limit l = config_get_output_limit(
         c->server->config, pubsub ? CONFIG_CLASS_PUBSUB : CONFIG_CLASS_NORMAL);
     size_t pending = outbuf_pending(&c->out) + (size_t)inbox_bytes(&c->session.inbox);
+    /* Redis counts its reply list, not the 16 KB buffer every client has
+     * first: a limit below that never closes a client over one small reply. */
+    pending = pending > REDIS_REPLY_BUFFER ? pending - REDIS_REPLY_BUFFER : 0;
     bool over = l.hard_bytes > 0 && pending > (size_t)l.hard_bytes;
     if (l.soft_bytes > 0 && pending > (size_t)l.soft_bytes) {
         int64_t now = (int64_t)clock_mono_ms();

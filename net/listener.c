@@ -165,8 +165,10 @@ static int open_unix(const char *path, unsigned perm, int backlog, const char **
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     *step = "bind";
-    if (strlen(path) >= sizeof(sun.sun_path))
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+        *step = NULL; /* Redis's own message, below */
         return -ENAMETOOLONG;
+    }
     strcpy(sun.sun_path, path);
     *step = "socket";
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -246,7 +248,13 @@ int listener_open(struct reactor *r, const struct listener_config *config, struc
     if (rc == 0 && config->unixsocket && config->unixsocket[0]) {
         const char *step;
         int fd = open_unix(config->unixsocket, config->unixsocketperm, config->backlog, &step);
-        if (fd < 0) {
+        if (fd < 0 && !step) {
+            snprintf(err, errlen,
+                     "Failed opening Unix socket: unix socket path too long (%zu), must be under "
+                     "%zu",
+                     strlen(config->unixsocket), sizeof(((struct sockaddr_un *)0)->sun_path));
+            rc = fd;
+        } else if (fd < 0) {
             snprintf(err, errlen, "Failed opening Unix socket: %s: %s", step, strerror(-fd));
             rc = fd;
         } else {

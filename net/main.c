@@ -85,7 +85,7 @@ static void adjust_open_files_limit(struct config *cfg)
     char value[32], err[CONFIG_ERROR_MAX];
     snprintf(value, sizeof(value), "%lld", reduced);
     const char *argv[] = {value};
-    config_set(cfg, CONFIG_MAXCLIENTS, 1, argv, false, err);
+    config_set(cfg, CONFIG_MAXCLIENTS, 1, argv, NULL, false, err);
 }
 
 static int setup_logging(struct config *cfg)
@@ -95,7 +95,10 @@ static int setup_logging(struct config *cfg)
     if (logfile[0]) {
         int rc = log_set_file(logfile);
         if (rc) {
-            fprintf(stderr, "Can't open the log file: %s\n", strerror(-rc));
+            fprintf(stderr,
+                    "\n*** FATAL CONFIG FILE ERROR (Magpie %s) ***\n"
+                    "Can't open the log file: %s\n",
+                    MAGPIE_VERSION, strerror(-rc));
             return -1;
         }
     }

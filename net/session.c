@@ -5,6 +5,7 @@
  * handler, timed for INFO commandstats.
  */
 #include "net/session.h"
+#include "net/commands.h"
 #include "net/conn.h"
 #include "net/server.h"
 #include "net/latency.h"
@@ -334,6 +335,11 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
     const struct command *cmd = command_resolve(ctx);
     if (!cmd) {
         rejected(s, named_command(argc, argv));
+        return;
+    }
+    /* A protected command comes before authentication, as in Redis. */
+    if (strcmp(cmd->name, "debug") == 0 && !session_debug_allowed(s)) {
+        reject(s, cmd, DEBUG_NOT_ALLOWED);
         return;
     }
     if (!s->authenticated && server_auth_required(server) && !(cmd->flags & CMD_NO_AUTH)) {

@@ -106,8 +106,9 @@ const char *resp_reader_error(const struct resp_reader *r);
  * text is then "ERR Protocol error: out of memory", not a Redis reply). */
 bool resp_reader_oom(const struct resp_reader *r);
 
-/* Bytes buffered and not yet returned as commands (for client-query-buffer-limit
- * and CLIENT LIST's qbuf); includes a partly received big argument. */
+/* Bytes buffered and not yet parsed (for client-query-buffer-limit and CLIENT
+ * LIST's qbuf), as Redis counts its query buffer: a partly received big
+ * argument counts, the parsed arguments of an incomplete command do not. */
 size_t resp_reader_pending(const struct resp_reader *r);
 /* Bytes of buffer allocated (CLIENT LIST's qbuf-free, INFO memory). */
 size_t resp_reader_capacity(const struct resp_reader *r);

@@ -73,6 +73,10 @@ struct resp_reader {
 
     struct bytes *big; /* PHASE_BIG: bulk_len + 2 bytes (CRLF included) */
     size_t big_filled;
+    /* A big argument the last commit completed, until the next
+     * resp_reader_next: still counted as pending, as Redis's query buffer
+     * holds it until the command is parsed. */
+    size_t big_done;
     size_t big_arg; /* RESP_BIG_ARG; lowered by the fuzzer to reach this path */
 
     /* argv arrays of the commands returned since the last resp_reader_space,

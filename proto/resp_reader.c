@@ -302,6 +302,7 @@ void resp_reader_commit(struct resp_reader *r, size_t n)
     a->len = (size_t)r->bulk_len;
     a->offset = 0;
     r->big = NULL;
+    r->big_done = r->big_filled;
     r->big_filled = 0;
     r->remaining--;
     r->phase = PHASE_BULK_LEN;
@@ -328,7 +329,10 @@ int resp_reader_feed(struct resp_reader *r, const void *data, size_t len)
 
 size_t resp_reader_pending(const struct resp_reader *r)
 {
-    return r->end - r->start + r->big_filled;
+    /* What Redis's querybuf holds: the bytes not parsed yet, and a big
+     * argument being received. The arguments already parsed of a command
+     * still incomplete are not counted (Redis has moved them to argv). */
+    return r->end - r->pos + r->big_filled + r->big_done;
 }
 
 size_t resp_reader_capacity(const struct resp_reader *r)
@@ -340,6 +344,7 @@ size_t resp_reader_capacity(const struct resp_reader *r)
 
 enum resp_status resp_reader_next(struct resp_reader *r, struct resp_command *out)
 {
+    r->big_done = 0;
     for (;;) {
         enum resp_status st;
         switch (r->phase) {

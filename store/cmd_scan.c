@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 
+#include <limits.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -213,7 +214,8 @@ void scan_command(struct cmd_ctx *c)
     int bits = ks->shard_bits;
     uint32_t local = (uint32_t)(cursor & ((uint64_t)ks->shards_per_db - 1));
     uint64_t table_cursor = bits ? cursor >> bits : cursor;
-    long long budget = count * 10; /* Redis's maxiterations */
+    /* Redis's maxiterations, saturated: COUNT may be as large as LLONG_MAX. */
+    long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
     uint64_t next = 0;
     for (;;) {
         struct shard *s = keyspace_shard(ks, keyspace_db_first_shard(ks, c->db) + local);

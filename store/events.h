@@ -124,6 +124,10 @@ struct write_log {
     uint32_t n, cap;
     uint32_t changes;           /* notes that were not expiries */
     struct write_range *ranges; /* inline_ranges, or an allocation */
+    /* Past WRITE_LOG_INDEX_FROM ranges, shard -> 1 + index of its latest
+     * range (open addressing, 0: empty), so a command that touches every
+     * shard (FLUSHALL over a million) notes each in constant time. */
+    uint32_t *index, index_mask;
     bool incomplete;
     struct write_range inline_ranges[WRITE_LOG_INLINE];
 };

@@ -12,9 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_DATABASES  (1 << 16)
-#define MAX_SHARD_BITS 16
-#define DEFAULT_DBS    16
+#define DEFAULT_DBS 16
 
 static int log2_exact(int n)
 {
@@ -31,9 +29,29 @@ static int default_shards(int workers)
         workers = cpus > 0 ? (int)cpus : 1;
     }
     int shards = 4;
-    while (shards < 4 * workers && shards < (1 << MAX_SHARD_BITS))
+    while (shards < 4 * workers && shards < KEYSPACE_MAX_SHARDS_PER_DB)
         shards *= 2;
     return shards;
+}
+
+int keyspace_plan_shards(const struct keyspace_config *config)
+{
+    struct keyspace_config cfg = {0};
+    if (config)
+        cfg = *config;
+    uint64_t dbs = cfg.databases == 0 ? DEFAULT_DBS : (uint64_t)(int64_t)cfg.databases;
+    if (cfg.databases < 0 || dbs > KEYSPACE_MAX_TOTAL_SHARDS)
+        return 0;
+    uint64_t shards = (uint64_t)(int64_t)cfg.shards;
+    if (cfg.shards == 0) { /* automatic: as many as fit, down to one */
+        shards = (uint64_t)default_shards(cfg.workers);
+        while (shards > 1 && dbs * shards > KEYSPACE_MAX_TOTAL_SHARDS)
+            shards /= 2;
+    }
+    if (cfg.shards < 0 || shards > KEYSPACE_MAX_SHARDS_PER_DB || log2_exact((int)shards) < 0 ||
+        dbs * shards > KEYSPACE_MAX_TOTAL_SHARDS)
+        return 0;
+    return (int)shards;
 }
 
 struct keyspace *keyspace_new(const struct keyspace_config *config)
@@ -43,13 +61,12 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
         cfg = *config;
     if (cfg.databases == 0)
         cfg.databases = DEFAULT_DBS;
-    if (cfg.shards == 0)
-        cfg.shards = default_shards(cfg.workers);
-    int bits = cfg.shards > 0 ? log2_exact(cfg.shards) : -1;
-    if (cfg.databases < 0 || cfg.databases > MAX_DATABASES || bits < 0 || bits > MAX_SHARD_BITS) {
+    cfg.shards = keyspace_plan_shards(&cfg);
+    if (cfg.shards == 0) {
         errno = EINVAL;
         return NULL;
     }
+    int bits = log2_exact(cfg.shards);
     struct keyspace *ks = calloc(1, sizeof(*ks));
     if (!ks)
         return NULL;
@@ -57,7 +74,7 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     ks->shards_per_db = cfg.shards;
     ks->shard_bits = bits;
     ks->total_shards = (uint32_t)cfg.databases * (uint32_t)cfg.shards;
-    ks->shards = aligned_alloc(CACHE_LINE, ks->total_shards * sizeof(struct shard));
+    ks->shards = aligned_alloc(CACHE_LINE, (size_t)ks->total_shards * sizeof(struct shard));
     ks->read_stats = aligned_alloc(CACHE_LINE, sizeof(struct read_stats));
     if (!ks->shards || !ks->read_stats) {
         free(ks->shards);

@@ -38,6 +38,24 @@ struct keyspace_config {
     int workers;   /* used for the default shard count */
 };
 
+/*
+ * Limits, checked as a whole with 64-bit arithmetic: at most
+ * KEYSPACE_MAX_SHARDS_PER_DB shards per database, and at most
+ * KEYSPACE_MAX_TOTAL_SHARDS in all databases together (a shard is about 320
+ * bytes before it holds a key, so the whole array stays near 320 MB).
+ */
+#define KEYSPACE_MAX_SHARDS_PER_DB (1 << 16)
+#define KEYSPACE_MAX_TOTAL_SHARDS  (1 << 20)
+
+/*
+ * The shards per database keyspace_new gives this config: the given count,
+ * or the automatic one (4x workers, a power of two) lowered until every
+ * database fits. 0 when the config cannot run (then keyspace_new fails with
+ * EINVAL): a count that is not a power of two or is too large, databases
+ * outside [1, KEYSPACE_MAX_TOTAL_SHARDS], or a product over the total.
+ */
+int keyspace_plan_shards(const struct keyspace_config *config);
+
 /* NULL when out of memory or the config is invalid (errno EINVAL). */
 struct keyspace *keyspace_new(const struct keyspace_config *config);
 void keyspace_free(struct keyspace *ks);

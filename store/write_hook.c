@@ -17,12 +17,17 @@
 
 _Thread_local struct write_log *current_write_log;
 
+/* Below this many ranges a backward scan finds a shard's range fastest. */
+#define WRITE_LOG_INDEX_FROM 32
+
 void write_log_init(struct write_log *log)
 {
     log->n = 0;
     log->changes = 0;
     log->cap = WRITE_LOG_INLINE;
     log->ranges = log->inline_ranges;
+    log->index = NULL;
+    log->index_mask = 0;
     log->incomplete = false;
 }
 
@@ -30,6 +35,7 @@ void write_log_free(struct write_log *log)
 {
     if (log->ranges != log->inline_ranges)
         mem_free(log->ranges); /* NULL in a zeroed log */
+    mem_free(log->index);
     write_log_init(log);
 }
 
@@ -38,6 +44,50 @@ void write_log_clear(struct write_log *log)
     log->n = 0;
     log->changes = 0;
     log->incomplete = false;
+    /* Only a command that touched many shards had one: dropped, not wiped. */
+    mem_free(log->index);
+    log->index = NULL;
+    log->index_mask = 0;
+}
+
+static uint32_t *index_slot(const struct write_log *log, uint32_t shard)
+{
+    uint32_t i = (shard * 2654435761u) & log->index_mask;
+    while (log->index[i] && log->ranges[log->index[i] - 1].shard != shard)
+        i = (i + 1) & log->index_mask;
+    return &log->index[i];
+}
+
+/* (Re)builds the index at twice the ranges' capacity; false when out of
+ * memory (the log then scans, slower but right). */
+static bool index_build(struct write_log *log)
+{
+    uint32_t size = 2 * WRITE_LOG_INDEX_FROM;
+    while (size < 2 * log->cap)
+        size *= 2;
+    uint32_t *slots = mem_calloc(size, sizeof(*slots));
+    if (!slots)
+        return false;
+    mem_free(log->index);
+    log->index = slots;
+    log->index_mask = size - 1;
+    for (uint32_t i = 0; i < log->n; i++) /* later ranges overwrite: the latest wins */
+        *index_slot(log, log->ranges[i].shard) = i + 1;
+    return true;
+}
+
+/* The latest range of `shard`, or NULL. A shard's numbers only grow, so only
+ * its latest range can hold or extend to its newest number. */
+static struct write_range *latest_range(const struct write_log *log, uint32_t shard)
+{
+    if (log->index) {
+        uint32_t at = *index_slot(log, shard);
+        return at ? &log->ranges[at - 1] : NULL;
+    }
+    for (uint32_t i = log->n; i-- > 0;)
+        if (log->ranges[i].shard == shard)
+            return &log->ranges[i];
+    return NULL;
 }
 
 static bool write_log_grow(struct write_log *log)
@@ -61,19 +111,27 @@ void write_log_note(struct write_log *log, uint32_t shard, uint64_t seq, bool ex
     if (!expiry)
         log->changes++;
     /* A command's changes to one shard are consecutive numbers (it holds the
-     * lock for all of them), and usually the last range is that shard's. */
-    for (uint32_t i = log->n; i-- > 0;) {
-        struct write_range *r = &log->ranges[i];
-        if (r->shard == shard && r->last + 1 == seq) {
-            r->last = seq;
-            return;
-        }
-    }
-    if (log->n == log->cap && !write_log_grow(log)) {
-        log->incomplete = true;
+     * lock for all of them). */
+    struct write_range *r = latest_range(log, shard);
+    if (r && r->last + 1 == seq) {
+        r->last = seq;
         return;
     }
+    if (log->n == log->cap) {
+        if (!write_log_grow(log)) {
+            log->incomplete = true;
+            return;
+        }
+        if (log->index && !index_build(log)) { /* keep it at most half full */
+            mem_free(log->index);
+            log->index = NULL;
+        }
+    }
     log->ranges[log->n++] = (struct write_range){shard, seq, seq};
+    if (!log->index && log->n > WRITE_LOG_INDEX_FROM)
+        index_build(log);
+    else if (log->index)
+        *index_slot(log, shard) = log->n;
 }
 
 int keyspace_observe_keys(struct keyspace *ks, key_event_fn fn, void *ctx)
@@ -175,13 +233,11 @@ void do_shard_event(struct shard *s, const char *name, struct table *before)
         do_block_signal(s, NULL, 0);
 }
 
+/* Whether the log holds `seq`, the newest number of `shard`. */
 static bool write_log_has(const struct write_log *log, uint32_t shard, uint64_t seq)
 {
-    for (uint32_t i = 0; i < log->n; i++)
-        if (log->ranges[i].shard == shard && log->ranges[i].first <= seq &&
-            seq <= log->ranges[i].last)
-            return true;
-    return false;
+    const struct write_range *r = latest_range(log, shard);
+    return r && r->first <= seq && seq <= r->last;
 }
 
 void do_mark_reads(struct keyspace *ks, const uint32_t *ids, uint32_t n)

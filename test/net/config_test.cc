@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -39,7 +42,7 @@ struct Config : ::testing::Test {
     std::string set_many(std::vector<const char *> args)
     {
         char e[CONFIG_ERROR_MAX + 128];
-        if (config_set_many(c, (int)args.size(), args.data(), e) == 0)
+        if (config_set_many(c, (int)args.size(), args.data(), nullptr, e) == 0)
             return "OK";
         return e;
     }
@@ -222,6 +225,13 @@ TEST_F(Config, MemoryUnits)
     EXPECT_NE(0, config_parse_memory("1zb", &v));
     EXPECT_NE(0, config_parse_memory("", &v));
     EXPECT_NE(0, config_parse_memory("99999999999gb", &v));
+    // The whole range, to LLONG_MAX itself (Redis accepts it), and no further.
+    ASSERT_EQ(0, config_parse_memory("9223372036854775807", &v));
+    EXPECT_EQ(v, LLONG_MAX);
+    ASSERT_EQ(0, config_parse_memory("9223372036854775799", &v));
+    EXPECT_EQ(v, LLONG_MAX - 8);
+    EXPECT_NE(0, config_parse_memory("9223372036854775808", &v));
+    EXPECT_NE(0, config_parse_memory("9223372036854775807b0", &v));
 }
 
 TEST_F(Config, SetManyMatchesRedisMessages)
@@ -229,8 +239,9 @@ TEST_F(Config, SetManyMatchesRedisMessages)
     EXPECT_EQ(set_many({"timeout", "5", "loglevel", "verbose"}), "OK");
     EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 5);
     EXPECT_EQ(get(CONFIG_LOGLEVEL), "verbose");
-    EXPECT_EQ(set_many({"port", "abc"}), "ERR CONFIG SET failed (possibly related to argument "
-                                         "'port') - argument couldn't be parsed into an integer");
+    EXPECT_EQ(set_many({"maxclients", "abc"}), "ERR CONFIG SET failed (possibly related to "
+                                               "argument 'maxclients') - argument couldn't be "
+                                               "parsed into an integer");
     EXPECT_EQ(set_many({"databases", "3"}), "ERR CONFIG SET failed (possibly related to argument "
                                             "'databases') - can't set immutable config");
     EXPECT_EQ(set_many({"foo", "1"}), "ERR Unknown option or number of arguments for CONFIG SET - "
@@ -299,4 +310,119 @@ TEST_F(Config, SetThresholds)
     EXPECT_NE(set_many({"set-max-listpack-value", "-1"}), "OK");
     EXPECT_NE(set_many({"set-max-intset-entries", "1k"}), "OK");
     EXPECT_EQ(config_number(c, CONFIG_SET_MAX_INTSET_ENTRIES), 3);
+}
+
+// requirepass is a binary string (issue 16): a NUL byte neither cuts it short
+// in CONFIG SET, in a config file (\x00), in CONFIG GET nor in AUTH's
+// comparison, and CONFIG REWRITE writes it back escaped.
+TEST_F(Config, RequirepassKeepsNulBytes)
+{
+    const std::string pass("sec\0ret", 7);
+    const char *args[] = {"requirepass", pass.data()};
+    const size_t lens[] = {11, pass.size()};
+    char e[CONFIG_ERROR_MAX + 128];
+    ASSERT_EQ(0, config_set_many(c, 2, args, lens, e)) << e;
+    EXPECT_EQ(get(CONFIG_REQUIREPASS), pass);
+    EXPECT_TRUE(config_password_matches(c, pass.data(), pass.size()));
+    EXPECT_FALSE(config_password_matches(c, "sec", 3));
+    EXPECT_FALSE(config_password_matches(c, "sec\0rex", 7));
+
+    ASSERT_EQ(0, config_load_text(c, "requirepass \"a\\x00b\\r\\n\\xff\"\n", err, sizeof(err)))
+        << err;
+    EXPECT_EQ(get(CONFIG_REQUIREPASS), std::string("a\0b\r\n\xff", 6));
+    EXPECT_FALSE(config_password_matches(c, "a", 1));
+
+    // Written back by CONFIG REWRITE, read back the same.
+    std::string path = "/tmp/magpie-config-test-" + std::to_string(getpid()) + ".conf";
+    FILE *f = fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs("port 6380\n", f);
+    fclose(f);
+    ASSERT_EQ(0, config_rewrite(c, path.c_str()));
+    struct config *again = config_new();
+    std::string conf = path;
+    std::vector<char *> argv = {(char *)"magpie-server", &conf[0]};
+    ASSERT_EQ(0, config_load_args(again, 2, argv.data(), err, sizeof(err))) << err;
+    char buf[64];
+    size_t n = config_format(again, CONFIG_REQUIREPASS, buf, sizeof(buf));
+    EXPECT_EQ(std::string(buf, n), std::string("a\0b\r\n\xff", 6));
+    config_free(again);
+    unlink(path.c_str());
+}
+
+// Every other value with a NUL byte is refused with the type's message, never
+// applied cut short at the NUL (a number "70\0" is not 70).
+TEST_F(Config, NulBytesAreRefusedOutsideBinaryStrings)
+{
+    struct Case {
+        const char *name;
+        std::string value;
+        const char *why;
+    } cases[] = {
+        {"timeout",
+         std::string("70\0"
+                     "04",
+                     5),
+         "argument couldn't be parsed into an integer"},
+        {"maxclients", std::string("5\0", 2), "argument couldn't be parsed into an integer"},
+        {"proto-max-bulk-len", std::string("1mb\0", 4), "argument must be a memory value"},
+        {"appendonly", std::string("no\0", 3), "argument must be 'yes' or 'no'"},
+        {"loglevel", std::string("notice\0", 7),
+         "argument(s) must be one of the following: debug, verbose, notice, warning"},
+        {"save", std::string("3600 1\0", 7), "Invalid save parameters"},
+        {"notify-keyspace-events", std::string("K\0", 2),
+         "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."},
+    };
+    for (const Case &k : cases) {
+        const char *args[] = {k.name, k.value.data()};
+        const size_t lens[] = {strlen(k.name), k.value.size()};
+        char e[CONFIG_ERROR_MAX + 128];
+        ASSERT_NE(0, config_set_many(c, 2, args, lens, e)) << k.name;
+        EXPECT_EQ(std::string(e), std::string("ERR CONFIG SET failed (possibly related to "
+                                              "argument '") +
+                                      k.name + "') - " + k.why);
+    }
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 0);
+    // In a config file too, and for file names (unixsocket, logfile).
+    EXPECT_NE(0, config_load_text(c, "unixsocket \"/tmp/a\\x00b\"\n", err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("argument must not contain a NUL byte"), std::string::npos)
+        << err;
+    EXPECT_NE(0, config_load_text(c, "logfile \"x\\x00y\"\n", err, sizeof(err)));
+    EXPECT_EQ(get(CONFIG_UNIXSOCKET), "");
+    EXPECT_EQ(get(CONFIG_LOGFILE), "");
+}
+
+// `include path` reads another file in place of the line, as redis-server
+// does; a glob includes every match; a missing plain path is fatal; a file
+// that includes itself stops with a message instead of recursing forever.
+TEST_F(Config, IncludeDirective)
+{
+    std::string dir = "/tmp/magpie-include-" + std::to_string(getpid());
+    ASSERT_EQ(0, mkdir(dir.c_str(), 0700));
+    auto write = [&](const std::string &name, const std::string &text) {
+        FILE *f = fopen((dir + "/" + name).c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs(text.c_str(), f);
+        fclose(f);
+    };
+    write("a.conf", "timeout 7\n");
+    write("b.part", "maxclients 77\n");
+    write("c.part", "hz 20\n");
+    write("self.conf", "include " + dir + "/self.conf\n");
+    std::string text = "port 6390\ninclude " + dir + "/a.conf\ninclude " + dir +
+                       "/*.part\ninclude " + dir + "/none*.x\nloglevel warning\n";
+    ASSERT_EQ(0, config_load_text(c, text.c_str(), err, sizeof(err))) << err;
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 7);
+    EXPECT_EQ(config_number(c, CONFIG_MAXCLIENTS), 77);
+    EXPECT_EQ(config_number(c, CONFIG_HZ), 20);
+    EXPECT_EQ(get(CONFIG_LOGLEVEL), "warning");
+    std::string missing = "include " + dir + "/missing.conf\n";
+    EXPECT_NE(0, config_load_text(c, missing.c_str(), err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("can't open config file"), std::string::npos) << err;
+    std::string self = "include " + dir + "/self.conf\n";
+    EXPECT_NE(0, config_load_text(c, self.c_str(), err, sizeof(err)));
+    EXPECT_NE(std::string(err).find("too deeply"), std::string::npos) << err;
+    for (const char *f : {"a.conf", "b.part", "c.part", "self.conf"})
+        unlink((dir + "/" + f).c_str());
+    rmdir(dir.c_str());
 }

@@ -152,9 +152,9 @@ TEST_F(Session, ConfigGetSetAndErrors)
         "$26\r\nclient-output-buffer-limit\r\n$67\r\nnormal 0 0 0 slave 268435456 67108864 60 "
         "pubsub 33554432 8388608 60\r\n");
     EXPECT_EQ(c->call({"CONFIG", "GET", "nosuch*"}), "*0\r\n");
-    EXPECT_EQ(c->call({"CONFIG", "SET", "port", "abc"}),
-              "-ERR CONFIG SET failed (possibly related to argument 'port') - argument couldn't be "
-              "parsed into an integer\r\n");
+    EXPECT_EQ(c->call({"CONFIG", "SET", "maxclients", "abc"}),
+              "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument "
+              "couldn't be parsed into an integer\r\n");
     EXPECT_EQ(c->call({"CONFIG", "SET", "databases", "3"}),
               "-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set "
               "immutable config\r\n");

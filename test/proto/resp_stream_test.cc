@@ -163,7 +163,8 @@ TEST(RespStream, BigArgumentIsReceivedInPlace)
     ASSERT_EQ(resp_reader_feed(r, wire.data(), head + 1000), 0);
     struct resp_command c;
     EXPECT_EQ(resp_reader_next(r, &c), RESP_NEED_MORE);
-    EXPECT_EQ(resp_reader_pending(r), head + 1000);
+    // The big argument's bytes so far; its command's head is parsed.
+    EXPECT_EQ(resp_reader_pending(r), 1000u);
 
     // The rest of the value (and its CRLF) goes straight where it belongs:
     // one region, no copy afterwards.
@@ -268,11 +269,12 @@ TEST(RespStream, BufferGrowsForALargeCommandThenShrinks)
         memcpy(p, wire.data() + at, n);
         resp_reader_commit(r, n);
         at += n;
-        // The whole request is pending until it is complete.
-        if (at < wire.size()) {
-            EXPECT_EQ(resp_reader_pending(r), at);
-        }
         drain(r, &got);
+        // Only what is not parsed yet is pending, as in Redis's query buffer
+        // (client-query-buffer-limit): at most one argument cut short.
+        if (at < wire.size()) {
+            EXPECT_LT(resp_reader_pending(r), 120u);
+        }
     }
     ASSERT_EQ(got.commands.size(), 1u);
     EXPECT_EQ(got.commands[0], args);

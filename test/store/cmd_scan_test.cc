@@ -186,3 +186,18 @@ TEST(CmdRandomkey, ReachesEveryKeyAndSkipsExpired)
     EXPECT_EQ(s.run("RANDOMKEY"), "$-1\r\n");
     EXPECT_EQ(s.run("DBSIZE"), ":0\r\n"); // the misses were reclaimed
 }
+
+// COUNT near LLONG_MAX: Redis's maxiterations (count * 10) must saturate, not
+// overflow into a negative budget that stops the walk after one bucket
+// (issue 16). With 8 shards and 500 keys one call must return everything.
+TEST(CmdScan, HugeCountReturnsEverythingInOneCall)
+{
+    Store s(16, 8);
+    for (int i = 0; i < 500; i++)
+        s.run("SET k" + std::to_string(i) + " x");
+    for (const char *count : {"9223372036854775807", "922337203685477581", "1000000000000000000"}) {
+        ScanPage page = scan_page(s.run(std::string("SCAN 0 COUNT ") + count));
+        EXPECT_EQ(page.cursor, "0") << count;
+        EXPECT_EQ(std::set<std::string>(page.keys.begin(), page.keys.end()).size(), 500u) << count;
+    }
+}

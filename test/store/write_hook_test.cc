@@ -232,3 +232,35 @@ TEST(WriteHookDeathTest, AChangeWithoutAnnouncementAborts)
     Store s;
     EXPECT_DEATH(store_test_change_silently(s.ks, "k", 1), "without do_key_event");
 }
+
+// A write log past WRITE_LOG_INDEX_FROM ranges finds a shard's range through
+// its index: consecutive numbers still extend that shard's range, wherever it
+// is, and a gap starts a new one (FLUSHALL over a million shards needs this
+// to be constant time per shard; it was a scan of every range).
+TEST(WriteLog, ManyShardsKeepOneRangeEach)
+{
+    struct write_log log = {};
+    const uint32_t shards = 5000;
+    for (uint32_t s = 0; s < shards; s++)
+        write_log_note(&log, s, 10, false);
+    for (uint32_t s = 0; s < shards; s += 7)
+        write_log_note(&log, s, 11, false); // extends
+    ASSERT_EQ(log.n, shards);
+    for (uint32_t s = 0; s < shards; s++) {
+        EXPECT_EQ(log.ranges[s].shard, s);
+        EXPECT_EQ(log.ranges[s].first, 10u);
+        EXPECT_EQ(log.ranges[s].last, s % 7 == 0 ? 11u : 10u) << s;
+    }
+    write_log_note(&log, 3, 20, true); // a gap: a new range, and the latest
+    write_log_note(&log, 3, 21, false);
+    ASSERT_EQ(log.n, shards + 1);
+    EXPECT_EQ(log.ranges[shards].shard, 3u);
+    EXPECT_EQ(log.ranges[shards].first, 20u);
+    EXPECT_EQ(log.ranges[shards].last, 21u);
+    EXPECT_EQ(log.changes, shards + (shards + 6) / 7 + 1);
+    write_log_clear(&log);
+    EXPECT_EQ(log.n, 0u);
+    write_log_note(&log, 3, 30, false);
+    EXPECT_EQ(log.n, 1u);
+    write_log_free(&log);
+}
