@@ -74,6 +74,17 @@ static const struct param params[CONFIG_COUNT] = {
                                           512, NULL, NULL},
     [CONFIG_HASH_MAX_LISTPACK_VALUE] = {"hash-max-listpack-value", TYPE_MEMORY, false, 0, LONG_MAX,
                                         64, NULL, NULL},
+    /* Accepted and reported: Magpie frees every big value in the background
+     * whatever they say (store/lazyfree.h). */
+    [CONFIG_LAZYFREE_LAZY_EVICTION] = {"lazyfree-lazy-eviction", TYPE_BOOL, false, 0, 1, 0, NULL,
+                                       NULL},
+    [CONFIG_LAZYFREE_LAZY_EXPIRE] = {"lazyfree-lazy-expire", TYPE_BOOL, false, 0, 1, 0, NULL, NULL},
+    [CONFIG_LAZYFREE_LAZY_SERVER_DEL] = {"lazyfree-lazy-server-del", TYPE_BOOL, false, 0, 1, 0,
+                                         NULL, NULL},
+    [CONFIG_LAZYFREE_LAZY_USER_DEL] = {"lazyfree-lazy-user-del", TYPE_BOOL, false, 0, 1, 0, NULL,
+                                       NULL},
+    [CONFIG_LAZYFREE_LAZY_USER_FLUSH] = {"lazyfree-lazy-user-flush", TYPE_BOOL, false, 0, 1, 0, NULL,
+                                         NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
