@@ -83,8 +83,8 @@ static const struct param params[CONFIG_COUNT] = {
                                          NULL, NULL},
     [CONFIG_LAZYFREE_LAZY_USER_DEL] = {"lazyfree-lazy-user-del", TYPE_BOOL, false, 0, 1, 0, NULL,
                                        NULL},
-    [CONFIG_LAZYFREE_LAZY_USER_FLUSH] = {"lazyfree-lazy-user-flush", TYPE_BOOL, false, 0, 1, 0, NULL,
-                                         NULL},
+    [CONFIG_LAZYFREE_LAZY_USER_FLUSH] = {"lazyfree-lazy-user-flush", TYPE_BOOL, false, 0, 1, 0,
+                                         NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

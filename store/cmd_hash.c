@@ -161,8 +161,8 @@ void hmset_command(struct cmd_ctx *c)
 
 /* As in Redis, an existing field is left alone before any conversion:
  * HSETNX of a long value on an existing field keeps a listpack. */
-static enum cmd_result do_hsetnx(struct shard *s, const struct key *k, struct cmd_ctx *c,
-                                 bool *set) REQUIRES(&s->lock)
+static enum cmd_result do_hsetnx(struct shard *s, const struct key *k, struct cmd_ctx *c, bool *set)
+    REQUIRES(&s->lock)
 {
     struct hash_target t;
     enum cmd_result result = do_hash_open(s, k, c->now_ms, &t);

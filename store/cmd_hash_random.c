@@ -18,7 +18,8 @@ static _Thread_local uint64_t random_state;
 static uint64_t *rng(int64_t now_ms)
 {
     if (random_state == 0)
-        random_state = (uint64_t)now_ms ^ (uint64_t)(uintptr_t)&random_state ^ 0x9E3779B97F4A7C15ULL;
+        random_state =
+            (uint64_t)now_ms ^ (uint64_t)(uintptr_t)&random_state ^ 0x9E3779B97F4A7C15ULL;
     return &random_state;
 }
 
@@ -53,8 +54,7 @@ static enum cmd_result do_random_repeat(struct cmd_ctx *c, const struct value *v
     }
     reply_header(c->reply, count, withvalues);
     for (size_t i = 0; i < count && !reply_oom(c->reply); i++) {
-        hash_item it =
-            items ? items[hash_random_next(state) % n] : hash_random_item(v, state);
+        hash_item it = items ? items[hash_random_next(state) % n] : hash_random_item(v, state);
         reply_item(c->reply, v, it, withvalues);
     }
     mem_free(items);
@@ -134,9 +134,8 @@ static void reply_all_visit(void *ctx, const struct hash_bytes *f, const struct 
 
 /* HRANDFIELD key count [WITHVALUES], under the lock; l in
  * [-LONG_MAX, LONG_MAX]. */
-static enum cmd_result do_hrandfield_count(struct shard *s, const struct key *k,
-                                           struct cmd_ctx *c, long long l, bool withvalues)
-    REQUIRES(&s->lock)
+static enum cmd_result do_hrandfield_count(struct shard *s, const struct key *k, struct cmd_ctx *c,
+                                           long long l, bool withvalues) REQUIRES(&s->lock)
 {
     enum cmd_result result;
     struct entry *e = do_hash_lookup(s, k, c->now_ms, LOOKUP_READ, &result);

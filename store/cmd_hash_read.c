@@ -110,8 +110,8 @@ static void scan_visit(void *ctx, const struct hash_bytes *f, const struct hash_
 {
     struct scan_buf *b = ctx;
     b->visited += 2;
-    if (b->oom || (b->pattern && !glob_match(b->pattern->ptr, b->pattern->len,
-                                             (const char *)f->ptr, f->len, false)))
+    if (b->oom || (b->pattern && !glob_match(b->pattern->ptr, b->pattern->len, (const char *)f->ptr,
+                                             f->len, false)))
         return;
     scan_buf_add(b, f->ptr, f->len);
     scan_buf_add(b, v->ptr, v->len);

@@ -115,8 +115,7 @@ int hash_convert(struct value *v)
     return 0;
 }
 
-int hash_prepare_write(struct value *v, size_t longest, size_t total,
-                       const struct hash_limits *lim)
+int hash_prepare_write(struct value *v, size_t longest, size_t total, const struct hash_limits *lim)
 {
     if (is_listpack(v) && (longest > lim->max_value || !listpack_safe_to_add(lp_of(v), total)))
         return hash_convert(v);

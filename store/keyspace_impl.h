@@ -64,9 +64,9 @@ struct keyspace {
     struct shard *shards;          /* [databases * shards_per_db], cache-line aligned */
     struct read_stats *read_stats; /* hits and misses, per thread (cache-line aligned) */
     struct expiry_state expiry;
-    ATOMIC(uint64_t) max_string_len; /* proto-max-bulk-len */
-    ATOMIC(int) list_fill;           /* list-max-listpack-size, for new lists */
-    ATOMIC(int) list_compress;       /* list-compress-depth, for new lists */
+    ATOMIC(uint64_t) max_string_len;   /* proto-max-bulk-len */
+    ATOMIC(int) list_fill;             /* list-max-listpack-size, for new lists */
+    ATOMIC(int) list_compress;         /* list-compress-depth, for new lists */
     ATOMIC(uint64_t) hash_max_entries; /* hash-max-listpack-entries */
     ATOMIC(uint64_t) hash_max_value;   /* hash-max-listpack-value */
     /* Set before the keyspace is shared, then read-only. */

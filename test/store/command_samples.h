@@ -14,8 +14,8 @@ struct Sample {
     const char *key;
 };
 
-inline const char *const kSetup[] = {"SET k v", "SET n 10", "SET t v PX 100000", "SET k2 w",
-                                     "RPUSH l a b c d", "HSET h f v n 5"};
+inline const char *const kSetup[] = {"SET k v",  "SET n 10",        "SET t v PX 100000",
+                                     "SET k2 w", "RPUSH l a b c d", "HSET h f v n 5"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},

@@ -68,8 +68,8 @@ TEST(HashRandom, NegativeCountIsUniform)
     for (Case c : {Case{100, "listpack"}, Case{2000, "hashtable"}}) {
         Store s;
         fill(s, c.fields);
-        ASSERT_EQ(s.run("OBJECT ENCODING h"), "$" + std::to_string(strlen(c.encoding)) + "\r\n" +
-                                                  c.encoding + "\r\n");
+        ASSERT_EQ(s.run("OBJECT ENCODING h"),
+                  "$" + std::to_string(strlen(c.encoding)) + "\r\n" + c.encoding + "\r\n");
         std::map<std::string, long> counts;
         const int per_field = 200, batch = 10000;
         for (long done = 0; done < (long)c.fields * per_field; done += batch)
@@ -115,7 +115,7 @@ TEST(HashRandom, TableSamplerIsUniform)
     struct value v;
     ASSERT_EQ(hash_value_new(&v), 0);
     struct hash_limits lim = {512, 64}; // converted on the way, as HSET does
-    const int fields = 2000; // 2048 buckets: where a weak generator showed
+    const int fields = 2000;            // 2048 buckets: where a weak generator showed
     for (int i = 0; i < fields; i++) {
         std::string f = "field:" + std::to_string(i);
         ASSERT_EQ(hash_set(&v, f.data(), f.size(), "v", 1, &lim), 1);

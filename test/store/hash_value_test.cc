@@ -23,12 +23,18 @@ struct Hash {
         hash_type_register();
         EXPECT_EQ(hash_value_new(&v), 0);
     }
-    ~Hash() { value_release(v.type, v.encoding, v.p); }
+    ~Hash()
+    {
+        value_release(v.type, v.encoding, v.p);
+    }
     int set(const std::string &f, const std::string &val)
     {
         return hash_set(&v, f.data(), f.size(), val.data(), val.size(), &lim);
     }
-    bool del(const std::string &f) { return hash_delete(&v, f.data(), f.size()); }
+    bool del(const std::string &f)
+    {
+        return hash_delete(&v, f.data(), f.size());
+    }
     std::string get(const std::string &f) const
     {
         struct hash_bytes b;
@@ -50,7 +56,10 @@ struct Hash {
             &m);
         return m;
     }
-    const char *encoding() const { return value_encoding_name(v.encoding); }
+    const char *encoding() const
+    {
+        return value_encoding_name(v.encoding);
+    }
 };
 
 TEST(HashValue, SetGetDeleteInAListpack)

@@ -46,12 +46,14 @@ TEST(Lazyfree, BigHashesGoToTheBackgroundThread)
     EXPECT_EQ(freed_by(s, "FLUSHALL ASYNC"), 2u);
     EXPECT_EQ(s.run("DBSIZE"), ":0\r\n");
     big_hash(s, "h", 1000);
-    EXPECT_EQ(freed_by(s, "HDEL h " + [] {
-                  std::string all;
-                  for (int i = 0; i < 1000; i++)
-                      all += " f" + std::to_string(i);
-                  return all;
-              }()),
+    EXPECT_EQ(freed_by(
+                  s, "HDEL h " +
+                         [] {
+                             std::string all;
+                             for (int i = 0; i < 1000; i++)
+                                 all += " f" + std::to_string(i);
+                             return all;
+                         }()),
               0u); // emptied field by field: nothing big is left to free
 }
 

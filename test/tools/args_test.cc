@@ -137,8 +137,10 @@ TEST(StressArgs, ListOperationsInTheMix)
     // The checker knows strings and counters; lists are --queue's.
     expect_error({"--verify", "--mix", "get:1,rpop:1"}, "--verify checks strings and counters");
     // The in-process sweep drives the string keyspace only.
-    expect_error({"--inprocess", "--mix", "get:1,lpush:1"}, "list and hash operations need a server");
-    expect_error({"--inprocess", "--mix", "get:1,hget:1"}, "list and hash operations need a server");
+    expect_error({"--inprocess", "--mix", "get:1,lpush:1"},
+                 "list and hash operations need a server");
+    expect_error({"--inprocess", "--mix", "get:1,hget:1"},
+                 "list and hash operations need a server");
     expect_error({"--verify", "--mix", "get:1,hset:1"}, "no list or hash operations");
 }
 

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const op_names[OP_COUNT] = {
-    "get",  "set",  "incr", "del",     "lpush",    "rpush", "lpop",
-    "rpop", "brpop", "hset", "hget", "publish", "transfer", "sum"};
+static const char *const op_names[OP_COUNT] = {"get",   "set",     "incr",     "del",   "lpush",
+                                               "rpush", "lpop",    "rpop",     "brpop", "hset",
+                                               "hget",  "publish", "transfer", "sum"};
 /* TRANSFER and SUM are no commands: op_request_args never sends them. */
-static const char *const op_verbs[OP_COUNT] = {
-    "GET",  "SET",  "INCR", "DEL",     "LPUSH",    "RPUSH", "LPOP",
-    "RPOP", "BRPOP", "HSET", "HGET", "PUBLISH", "TRANSFER", "SUM"};
+static const char *const op_verbs[OP_COUNT] = {"GET",   "SET",     "INCR",     "DEL",   "LPUSH",
+                                               "RPUSH", "LPOP",    "RPOP",     "BRPOP", "HSET",
+                                               "HGET",  "PUBLISH", "TRANSFER", "SUM"};
 
 const char *op_name(enum stress_op op)
 {
