@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/pool.h"
 #include "store/keyspace.h"
+#include "store/lazyfree.h"
 #include "store/pubsub.h"
 
 #include <malloc.h>
@@ -139,9 +140,10 @@ static void memory_section(struct text *t, struct server *s)
                 "used_memory_rss_human:%s\r\ntotal_system_memory:%llu\r\n"
                 "total_system_memory_human:%s\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
                 "maxmemory_policy:noeviction\r\nmem_fragmentation_ratio:%.2f\r\n"
-                "mem_allocator:libc\r\nlazyfree_pending_objects:0\r\n",
+                "mem_allocator:libc\r\nlazyfree_pending_objects:%llu\r\n",
                 (unsigned long long)used, h_used, (unsigned long long)rss, h_rss,
-                (unsigned long long)total, h_total, used ? (double)rss / (double)used : 0.0);
+                (unsigned long long)total, h_total, used ? (double)rss / (double)used : 0.0,
+                (unsigned long long)lazyfree_pending());
 }
 
 static void persistence_section(struct text *t, struct server *s)

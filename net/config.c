@@ -91,6 +91,17 @@ static const struct param params[CONFIG_COUNT] = {
     [CONFIG_LATENCY_MONITOR_THRESHOLD] = {"latency-monitor-threshold", TYPE_INT, false, 0,
                                           LLONG_MAX, 0, NULL, NULL},
     [CONFIG_LATENCY_TRACKING] = {"latency-tracking", TYPE_BOOL, false, 0, 1, 1, NULL, NULL},
+    /* Accepted and reported: Magpie frees every big value in the background
+     * whatever they say (store/lazyfree.h). */
+    [CONFIG_LAZYFREE_LAZY_EVICTION] = {"lazyfree-lazy-eviction", TYPE_BOOL, false, 0, 1, 0, NULL,
+                                       NULL},
+    [CONFIG_LAZYFREE_LAZY_EXPIRE] = {"lazyfree-lazy-expire", TYPE_BOOL, false, 0, 1, 0, NULL, NULL},
+    [CONFIG_LAZYFREE_LAZY_SERVER_DEL] = {"lazyfree-lazy-server-del", TYPE_BOOL, false, 0, 1, 0,
+                                         NULL, NULL},
+    [CONFIG_LAZYFREE_LAZY_USER_DEL] = {"lazyfree-lazy-user-del", TYPE_BOOL, false, 0, 1, 0, NULL,
+                                       NULL},
+    [CONFIG_LAZYFREE_LAZY_USER_FLUSH] = {"lazyfree-lazy-user-flush", TYPE_BOOL, false, 0, 1, 0,
+                                         NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

@@ -8,6 +8,8 @@
 #include "store/cmd_hash.h"
 #include "store/commands.h"
 
+#include "core/alloc.h"
+
 #include <errno.h>
 
 struct entry *do_hash_lookup(struct shard *s, const struct key *k, int64_t now_ms, unsigned flags,
@@ -89,10 +91,8 @@ static void arg_lengths(const struct cmd_ctx *c, int first, size_t *longest, siz
 }
 
 /*
- * HSET / HMSET: the pairs from argv[2] on. A hash this command created and
- * left empty (out of memory before the first field) is removed again. A
- * failure after some fields were set keeps them (announced) and answers
- * the OOM error.
+ * HSET / HMSET: the pairs from argv[2] on, all or nothing (a new hash is
+ * inserted only once they are set).
  */
 static enum cmd_result do_hset(struct shard *s, const struct key *k, struct cmd_ctx *c,
                                long long *added) REQUIRES(&s->lock)
@@ -107,15 +107,23 @@ static enum cmd_result do_hset(struct shard *s, const struct key *k, struct cmd_
     arg_lengths(c, 2, &longest, &total);
     if (hash_prepare_write(&t.v, longest, total, &lim) != 0)
         result = CMD_ERR_OOM;
-    for (int i = 2; i + 1 < c->argc && result == CMD_OK; i += 2) {
-        int rc = hash_set(&t.v, c->argv[i].ptr, c->argv[i].len, c->argv[i + 1].ptr,
-                          c->argv[i + 1].len, &lim);
-        if (rc < 0)
-            result = CMD_ERR_OOM;
-        else
-            *added += rc;
+    size_t n = (size_t)(c->argc - 2) / 2;
+    struct hash_pair small[8];
+    struct hash_pair *pairs = n <= 8 ? small : mem_alloc(n * sizeof(*pairs));
+    if (!pairs)
+        result = CMD_ERR_OOM;
+    for (size_t i = 0; i < n && result == CMD_OK; i++) {
+        const struct resp_arg *f = &c->argv[2 + 2 * i];
+        pairs[i] = (struct hash_pair){f->ptr, f->len, f[1].ptr, f[1].len};
     }
-    if (do_hash_commit(s, k, c->now_ms, &t, &result))
+    long rc = result == CMD_OK ? hash_set_pairs(&t.v, pairs, n, &lim) : -ENOMEM;
+    if (rc < 0)
+        result = CMD_ERR_OOM;
+    else
+        *added = rc;
+    if (pairs != small)
+        mem_free(pairs);
+    if (do_hash_commit(s, k, c->now_ms, &t, &result) && rc >= 0)
         do_key_event(s, k, NOTIFY_HASH, "hset");
     return result;
 }

@@ -2,6 +2,7 @@
 
 #include "core/alloc.h"
 #include "core/ebr.h"
+#include "store/lazyfree.h"
 
 #include <assert.h>
 
@@ -46,7 +47,7 @@ void entry_free(struct entry *e)
         return;
     struct value v;
     entry_value(e, &v);
-    value_release(v.type, v.encoding, v.p);
+    lazyfree_value(&v); /* a big aggregate by the lazyfree thread (FLUSH) */
     mem_free(e);
 }
 
@@ -63,6 +64,14 @@ void entry_retire(struct entry *e)
      * back at once, as Redis does, not after hundreds more retires). */
     struct value v;
     entry_value(e, &v);
+    /* A big aggregate goes to the lazyfree thread now (readers never look
+     * inside one; lazyfree_value frees it here when it cannot hand it
+     * over), and only the entry waits for readers. */
+    if (lazyfree_worth_it(&v)) {
+        lazyfree_value(&v);
+        ebr_retire(e, mem_free);
+        return;
+    }
     size_t bytes = entry_alloc_size(e->key_len, e->has_ttl_slot) + value_memory_usage(&v);
     ebr_retire_sized(e, free_entry, bytes);
 }

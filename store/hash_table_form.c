@@ -72,7 +72,7 @@ struct hash_node *hash_table_find(struct hash_table_form *h, const void *field, 
     return hash_node_of(table_find(&h->table, hash_key(field, flen), field, flen, pos));
 }
 
-static struct hash_node *node_new(const void *field, size_t flen, const void *val, size_t vlen)
+struct hash_node *hash_node_new(const void *field, size_t flen, const void *val, size_t vlen)
 {
     if (flen > UINT32_MAX || vlen > UINT32_MAX)
         return NULL;
@@ -120,11 +120,33 @@ int hash_table_set(struct hash_table_form *h, const void *field, size_t flen, co
         return node_update(h, n, pos, val, vlen);
     if (table_reserve(&h->table) != 0)
         return -ENOMEM;
-    n = node_new(field, flen, val, vlen);
+    n = hash_node_new(field, flen, val, vlen);
     if (!n)
         return -ENOMEM;
     table_insert(&h->table, hash, &n->link); /* cannot fail after table_reserve */
     h->bytes += node_bytes(flen, vlen);
+    return 1;
+}
+
+int hash_table_reserve(struct hash_table_form *h)
+{
+    return table_reserve(&h->table);
+}
+
+int hash_table_put(struct hash_table_form *h, struct hash_node *n)
+{
+    uint64_t hash = hash_key(n->data, n->flen);
+    struct table_pos pos;
+    struct hash_node *old = hash_node_of(table_find(&h->table, hash, n->data, n->flen, &pos));
+    h->bytes += node_bytes(n->flen, n->vlen);
+    if (old) {
+        atomic_store_explicit(&n->link.next, node_next(&old->link), memory_order_relaxed);
+        table_replace(pos, &n->link);
+        h->bytes -= node_bytes(old->flen, old->vlen);
+        mem_free(old);
+        return 0;
+    }
+    table_insert(&h->table, hash, &n->link); /* cannot fail after table_reserve */
     return 1;
 }
 

@@ -37,6 +37,15 @@ struct hash_node *hash_table_find(struct hash_table_form *h, const void *field, 
 int hash_table_set(struct hash_table_form *h, const void *field, size_t flen, const void *val,
                    size_t vlen);
 bool hash_table_delete(struct hash_table_form *h, const void *field, size_t flen);
+/* A node for field and value, not in any table (NULL when out of memory),
+ * for hash_table_put: a write that must not fail halfway builds its nodes
+ * first. */
+struct hash_node *hash_node_new(const void *field, size_t flen, const void *val, size_t vlen);
+/* Links n, replacing (and freeing) the node of the same field if there is
+ * one: 1 added, 0 replaced. Cannot fail once hash_table_reserve succeeded. */
+int hash_table_put(struct hash_table_form *h, struct hash_node *n);
+/* Makes sure hash_table_put cannot fail: 0 or -ENOMEM. */
+int hash_table_reserve(struct hash_table_form *h);
 /* A uniformly random node of a non-empty table. */
 struct hash_node *hash_table_random(struct hash_table_form *h, uint64_t *rng);
 /* Every node, written to out[0..count). */

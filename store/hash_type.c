@@ -92,6 +92,13 @@ static uint64_t hash_serialized_length(int encoding, union value_payload p)
     return total;
 }
 
+/* One allocation per field of a table, one for a listpack. */
+static size_t hash_free_effort(int encoding, union value_payload p)
+{
+    struct value v = {.p = p, .type = VALUE_HASH, .encoding = (uint8_t)encoding};
+    return encoding == ENCODING_LISTPACK ? 1 : hash_length(&v);
+}
+
 static const struct value_type_ops hash_ops = {
     .name = "hash",
     .free = hash_free,
@@ -99,6 +106,7 @@ static const struct value_type_ops hash_ops = {
     .memory_usage = hash_type_memory_usage,
     .serialized_length = hash_serialized_length,
     .debug_fields = NULL,
+    .free_effort = hash_free_effort,
 };
 
 void hash_type_register(void)

@@ -165,6 +165,66 @@ int hash_set(struct value *v, const void *field, size_t flen, const void *val, s
     return rc;
 }
 
+/* The table half of hash_set_pairs: every node is built before the first
+ * is linked. */
+static long table_set_pairs(struct hash_table_form *h, const struct hash_pair *pairs, size_t n)
+{
+    struct hash_node *small[8];
+    struct hash_node **nodes = n <= 8 ? small : mem_alloc(n * sizeof(*nodes));
+    if (!nodes || hash_table_reserve(h) != 0) {
+        if (nodes != small)
+            mem_free(nodes);
+        return -ENOMEM;
+    }
+    size_t built = 0;
+    for (; built < n; built++) {
+        const struct hash_pair *p = &pairs[built];
+        nodes[built] = hash_node_new(p->field, p->flen, p->value, p->vlen);
+        if (!nodes[built])
+            break;
+    }
+    long added = built == n ? 0 : -ENOMEM;
+    for (size_t i = 0; i < built; i++) {
+        if (added < 0)
+            mem_free(nodes[i]);
+        else
+            added += hash_table_put(h, nodes[i]);
+    }
+    if (nodes != small)
+        mem_free(nodes);
+    return added;
+}
+
+long hash_set_pairs(struct value *v, const struct hash_pair *pairs, size_t n,
+                    const struct hash_limits *lim)
+{
+    if (n == 1) /* hash_set is all or nothing already */
+        return hash_set(v, pairs[0].field, pairs[0].flen, pairs[0].value, pairs[0].vlen, lim);
+    if (!is_listpack(v))
+        return table_set_pairs(table_of(v), pairs, n);
+    /* A listpack: keep a copy to go back to (a conversion halfway through
+     * is undone with it too). */
+    size_t size = listpack_bytes(lp_of(v));
+    void *copy = mem_alloc(size);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, lp_of(v), size);
+    long added = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct hash_pair *p = &pairs[i];
+        int rc = hash_set(v, p->field, p->flen, p->value, p->vlen, lim);
+        if (rc < 0) {
+            value_release(v->type, v->encoding, v->p);
+            v->encoding = ENCODING_LISTPACK;
+            v->p.obj = copy; /* the bytes of a listpack we had */
+            return -ENOMEM;
+        }
+        added += rc;
+    }
+    mem_free(copy);
+    return added;
+}
+
 bool hash_delete(struct value *v, const void *field, size_t flen)
 {
     if (!is_listpack(v))

@@ -96,6 +96,21 @@ int hash_prepare_write(struct value *v, size_t longest, size_t total,
  */
 int hash_set(struct value *v, const void *field, size_t flen, const void *val, size_t vlen,
              const struct hash_limits *lim);
+/* One field and value for hash_set_pairs. */
+struct hash_pair {
+    const void *field;
+    size_t flen;
+    const void *value;
+    size_t vlen;
+};
+/*
+ * HSET's write: sets every pair in order (a field given twice takes the
+ * last value), all or nothing. Returns how many fields were added, or
+ * -ENOMEM with no field changed (a listpack may have converted, as in
+ * hash_set). Convert first with hash_prepare_write.
+ */
+long hash_set_pairs(struct value *v, const struct hash_pair *pairs, size_t n,
+                    const struct hash_limits *lim);
 /* Deletes a field; false when it was absent. Never fails. */
 bool hash_delete(struct value *v, const void *field, size_t flen);
 /* Converts a listpack hash to the table encoding (no-op on a table).

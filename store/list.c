@@ -84,6 +84,15 @@ static void list_debug_fields(int encoding, union value_payload p, char *buf, si
              quicklist_compress_depth(ql) != 0, (unsigned long long)uncompressed);
 }
 
+/* About one allocation per node (a node and its listpack of up to 8 KB by
+ * default): the byte count stands in for the node count, which the
+ * quicklist does not keep. */
+static size_t list_free_effort(int encoding, union value_payload p)
+{
+    (void)encoding;
+    return quicklist_bytes(p.obj) / 4096 + 1;
+}
+
 static const struct value_type_ops list_ops = {
     .name = "list",
     .free = list_free,
@@ -91,6 +100,7 @@ static const struct value_type_ops list_ops = {
     .memory_usage = list_memory_usage,
     .serialized_length = list_serialized_length,
     .debug_fields = list_debug_fields,
+    .free_effort = list_free_effort,
 };
 
 void list_type_register(void)

@@ -1,6 +1,7 @@
 #include "store/value.h"
 
 #include "core/ebr.h"
+#include "store/lazyfree.h"
 #include "core/strconv.h"
 
 #include <assert.h>
@@ -104,9 +105,10 @@ static void unref_buffer(void *b)
 
 void value_retire(int type, int encoding, union value_payload p)
 {
-    if (type != VALUE_STRING)
-        value_release(type, encoding, p);          /* readers never dereference it (value.h) */
-    else if (string_has_buffer(encoding) && p.str) /* sized: a big one goes back at once */
+    if (type != VALUE_STRING) { /* readers never dereference it (value.h) */
+        struct value v = {.p = p, .type = (uint8_t)type, .encoding = (uint8_t)encoding};
+        lazyfree_value(&v);
+    } else if (string_has_buffer(encoding) && p.str) /* sized: a big one goes back at once */
         ebr_retire_sized(p.str, unref_buffer, string_memory_usage(encoding, p));
 }
 

@@ -101,6 +101,10 @@ struct value_type_ops {
      * buf as " name:value ..." (at most size bytes, NUL-terminated). */
     uint64_t (*serialized_length)(int encoding, union value_payload p);
     void (*debug_fields)(int encoding, union value_payload p, char *buf, size_t size);
+    /* About how many allocations freeing the value takes (Redis's
+     * lazyfreeGetFreeEffort), O(1); past LAZYFREE_THRESHOLD the value is
+     * freed in the background (store/lazyfree.h). NULL: 1. */
+    size_t (*free_effort)(int encoding, union value_payload p);
 };
 
 /* Installs the operations of a type (at start-up, before any value of it
@@ -117,7 +121,8 @@ const char *value_encoding_name(int encoding);
 void value_release(int type, int encoding, union value_payload p);
 /* value_release for a value that was in a table: a string's buffer waits for
  * lock-free readers that may still be copying it (core/ebr.h); an aggregate
- * goes at once (see above). Not inside a read section. */
+ * goes at once (see above), a big one by the lazyfree thread
+ * (store/lazyfree.h). Not inside a read section. */
 void value_retire(int type, int encoding, union value_payload p);
 /* A copy for COPY: strings share the immutable buffer (one more reference),
  * aggregates are copied by their type. Returns 0, -ENOMEM, or -ENOTSUP for a
