@@ -5,8 +5,11 @@
 #   server-bench.sh [path/to/magpie-server]      (make bench passes it)
 #
 # Workloads: redis-benchmark -c 50 -n 200000 for SET, GET, INCR, MSET, the
-# list tests LPUSH, RPUSH, LPOP, RPOP and LRANGE_100 and the set tests SADD
-# and SPOP at -P 1 and -P 16, and
+# list tests LPUSH, RPUSH, LPOP, RPOP and LRANGE_100, the set tests SADD,
+# SPOP and SISMEMBER and the hash tests HSET, HGET and HGETALL (of a
+# 100-field hash) at -P 1 and -P 16 (SISMEMBER, HGET and HGETALL are
+# redis-benchmark command lines: SISMEMBER and HGET read the members SADD
+# and HSET wrote), and
 # `redis-cli --pipe` inserting 1M keys. Prints ops/s, p50 and p99 latency for
 # both and the Magpie/Redis ratio, and marks the targets (SET/GET ratio >=
 # 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis; list and set tests
@@ -24,7 +27,7 @@ clients=${CLIENTS:-50}
 keyspace=${KEYSPACE:-1000000}
 pipe_keys=${PIPE_KEYS:-1000000}
 redis_server=${REDIS_SERVER:-redis-server}
-tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100 sadd spop}
+tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100 sadd spop sismember hset hget hgetall}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-bench
 
@@ -67,7 +70,17 @@ run_bench() {
     server=$1 port=$2 t=$3 pl=$4 round=$5
     # The test's own line (LRANGE tests first run an LPUSH to fill the list).
     name=$(echo "$t" | tr a-z A-Z)
-    line=$(redis-benchmark -p "$port" -c "$clients" -n "$requests" $rflag -P "$pl" -t "$t" --csv 2>/dev/null |
+    case $t in
+    sismember) set -- SISMEMBER myset 'element:__rand_int__' ;;
+    hget) set -- HGET myhash 'element:__rand_int__' ;;
+    hgetall)
+        # shellcheck disable=SC2046 # 100 field-value pairs, one word each
+        redis-cli -p "$port" HSET hash100 $(seq 0 99 | sed 's/.*/field& value&/') >/dev/null
+        set -- HGETALL hash100
+        ;;
+    *) set -- -t "$t" ;;
+    esac
+    line=$(redis-benchmark -p "$port" -c "$clients" -n "$requests" $rflag -P "$pl" --csv "$@" 2>/dev/null |
         grep "^\"$name[ \"]" | head -1)
     # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     echo "$line" | tr -d '"' | awk -F, -v s="$server" -v w="$(echo "$t" | tr a-z A-Z)-P$pl" -v r="$round" \
@@ -133,7 +146,7 @@ END {
         target = ""
         if (w == "SET-P1" || w == "GET-P1") need = 1.0
         else if (w == "SET-P16" || w == "GET-P16") need = 1.3
-        else if (w ~ /^(LPUSH|RPUSH|LPOP|RPOP|LRANGE_100|SADD|SPOP)-/) need = 1.0
+        else if (w ~ /^(LPUSH|RPUSH|LPOP|RPOP|LRANGE_100|SADD|SPOP|SISMEMBER|HSET|HGET|HGETALL)-/) need = 1.0
         else need = 0
         if (need > 0) {
             target = sprintf("ratio>=%.1f %s", need, ratio >= need ? "met" : "MISSED")
