@@ -85,13 +85,15 @@ struct session {
     char *lib_ver;
 };
 
-/* The session a command runs for (cmd_ctx->client). */
+#ifndef __cplusplus /* C++ tests include this header for the layout only */
 /* Whether the session is a MONITOR client. */
 static inline bool session_monitoring(const struct session *s)
 {
     return atomic_load_explicit(&((struct session *)s)->monitor, memory_order_relaxed);
 }
+#endif
 
+/* The session a command runs for (cmd_ctx->client). */
 static inline struct session *session_of(const struct cmd_ctx *ctx)
 {
     return (struct session *)ctx->client;
