@@ -119,12 +119,23 @@ static int set_duplicate_op(const struct value *src, struct value *out)
     return set_value_duplicate(src, out);
 }
 
+/* One allocation per member of a table, one for an intset or listpack:
+ * a big table is freed by the lazyfree thread (store/lazyfree.h). */
+static size_t set_free_effort(int encoding, union value_payload p)
+{
+    if (encoding == ENCODING_INTSET || encoding == ENCODING_LISTPACK)
+        return 1;
+    struct value v = {.p = p, .type = VALUE_SET, .encoding = (uint8_t)encoding};
+    return (size_t)set_size(&v);
+}
+
 static const struct value_type_ops set_ops = {
     .name = "set",
     .free = set_free_op,
     .duplicate = set_duplicate_op,
     .memory_usage = set_memory_usage,
     .serialized_length = set_serialized_length,
+    .free_effort = set_free_effort,
 };
 
 void set_type_register(void)

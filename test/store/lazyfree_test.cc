@@ -78,4 +78,17 @@ TEST(Lazyfree, BigListsToo)
     EXPECT_EQ(freed_by(s, "DEL l"), 1u);
 }
 
+TEST(Lazyfree, BigSetsToo)
+{
+    Store s;
+    std::string line = "SADD s";
+    for (int i = 0; i < 1000; i++)
+        line += " member-" + std::to_string(i);
+    s.run(line);
+    EXPECT_EQ(s.run("OBJECT ENCODING s"), "$9\r\nhashtable\r\n");
+    EXPECT_EQ(freed_by(s, "UNLINK s"), 1u);
+    s.run("SADD ints 1 2 3"); // an intset: one allocation
+    EXPECT_EQ(freed_by(s, "DEL ints"), 0u);
+}
+
 } // namespace
