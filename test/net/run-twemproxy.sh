@@ -65,7 +65,14 @@ start_backend() {
     wait_until 300 pings "$2"
 }
 
-b1=$(port_for 0) b2=$(port_for 1) b3=$(port_for 2) proxy=$(port_for 3) stats=$(port_for 4)
+ports=""
+for n in 0 1 2 3 4; do
+    p=$(port_for $n)
+    while case " $ports " in *" $p "*) true ;; *) false ;; esac do p=$(free_port); done
+    ports="$ports $p"
+done
+set -- $ports
+b1=$1 b2=$2 b3=$3 proxy=$4 stats=$5
 for n in 1 2 3; do
     eval "p=\$b$n"
     if ! start_backend "$n" "$p"; then
