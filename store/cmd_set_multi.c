@@ -298,7 +298,7 @@ static enum cmd_result do_algebra(struct cmd_ctx *c, struct multi_keys *mk, cons
     }
     if (a->op == SET_OP_INTER && !dst) {
         struct inter_walk w = {.src = &src, .lim = lim, .limit = a->limit};
-        struct reply_deferred len;
+        struct reply_deferred len = {0};
         if (!a->cardinality) {
             len = reply_defer(c->reply);
             w.reply = c->reply;

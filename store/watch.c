@@ -131,7 +131,7 @@ int keyspace_watch(struct keyspace *ks, struct watch_list *w, int db, const char
     struct watch_node *spare = mem_alloc(sizeof(*spare));
     if (!spare)
         return -ENOMEM;
-    int rc;
+    int rc = -ENOMEM; /* set by the guarded call, which always runs */
     SHARD_GUARD (k.shard)
         rc = do_watch(k.shard, &k, w, &spare, now_ms);
     mem_free(spare); /* NULL when linked */
