@@ -58,21 +58,4 @@ TEST_F(DebugMemory, UsageFollowsTheValue)
     EXPECT_LT(big, 100000 + 4096);
     EXPECT_EQ(c->call({"MEMORY", "USAGE", "nokey"}), "$-1\r\n");
 }
-// Active expiry slices long enough are LATENCY "expire-cycle" spikes.
-TEST_F(DebugMemory, ExpirySlicesAreLatencyEvents)
-{
-    auto c = client();
-    EXPECT_EQ(c->call({"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), "+OK\r\n");
-    std::string batch;
-    const int keys = 60000;
-    for (int i = 0; i < keys; i++)
-        batch += testing_server::resp_command({"PSETEX", "e" + std::to_string(i), "1", "v"});
-    ASSERT_TRUE(c->send(batch));
-    for (int i = 0; i < keys; i++)
-        ASSERT_EQ(c->read_reply(), "+OK\r\n");
-    EXPECT_EQ(c->call({"CONFIG", "SET", "latency-monitor-threshold", "1"}), "+OK\r\n");
-    EXPECT_EQ(c->call({"DEBUG", "SET-ACTIVE-EXPIRE", "1"}), "+OK\r\n");
-    EXPECT_TRUE(eventually([&] { return c->call({"DBSIZE"}) == ":0\r\n"; }));
-    EXPECT_NE(c->call({"LATENCY", "LATEST"}).find("expire-cycle"), std::string::npos);
-}
 } // namespace
