@@ -10,8 +10,6 @@
 #include "core/alloc.h"
 #include "core/glob.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -117,23 +115,6 @@ static void scan_visit(void *ctx, const struct hash_bytes *f, const struct hash_
     scan_buf_add(b, v->ptr, v->len);
 }
 
-/* strtoul semantics, as Redis parses cursors ("" is 0, "-1" wraps). */
-static bool parse_cursor(const struct resp_arg *a, uint64_t *out)
-{
-    char buf[64];
-    if (a->len >= sizeof(buf))
-        return false;
-    memcpy(buf, a->ptr, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (isspace((unsigned char)buf[0]) || *end != '\0' || errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* MATCH and COUNT (TYPE is SCAN's only): false after replying the error. */
 static bool parse_hscan_options(struct cmd_ctx *c, long long *count, struct scan_buf *b)
 {
@@ -163,10 +144,8 @@ static bool parse_hscan_options(struct cmd_ctx *c, long long *count, struct scan
 void hscan_command(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[2], &cursor)) {
-        reply_error(c->reply, "ERR invalid cursor");
+    if (!arg_cursor(c, 2, &cursor))
         return;
-    }
     struct key k;
     cmd_key(c, 1, &k);
     enum cmd_result result = CMD_ERR_OOM;

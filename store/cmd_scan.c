@@ -20,8 +20,6 @@
 #include "core/alloc.h"
 
 #include <limits.h>
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -157,23 +155,6 @@ static void do_reclaim(struct shard *s, struct scan_walk *w) REQUIRES(&s->lock)
     w->n_expired = 0;
 }
 
-/* strtoul semantics, as Redis parses cursors ("" is 0, "-1" wraps). */
-static bool parse_cursor(const struct resp_arg *a, uint64_t *out)
-{
-    char buf[64];
-    if (a->len >= sizeof(buf))
-        return false;
-    memcpy(buf, a->ptr, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (isspace((unsigned char)buf[0]) || *end != '\0' || errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool parse_scan_options(struct cmd_ctx *c, long long *count, struct scan_walk *w)
 {
     for (int i = 2; i < c->argc; i += 2) {
@@ -202,10 +183,8 @@ static bool parse_scan_options(struct cmd_ctx *c, long long *count, struct scan_
 void scan_command(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[1], &cursor)) {
-        reply_error(c->reply, "ERR invalid cursor");
+    if (!arg_cursor(c, 1, &cursor))
         return;
-    }
     long long count = 10;
     struct scan_walk w = {.now_ms = c->now_ms};
     if (!parse_scan_options(c, &count, &w))

@@ -13,27 +13,8 @@
 #include "core/alloc.h"
 #include "core/glob.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-/* strtoul semantics, as Redis parses cursors ("" is 0, "-1" wraps). */
-static bool parse_cursor(const struct resp_arg *a, uint64_t *out)
-{
-    char buf[64];
-    if (a->len >= sizeof(buf))
-        return false;
-    memcpy(buf, a->ptr, a->len);
-    buf[a->len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (isspace((unsigned char)buf[0]) || *end != '\0' || errno == ERANGE)
-        return false;
-    *out = v;
-    return true;
-}
 
 struct sscan_walk {
     const struct resp_arg *pattern; /* NULL: every member */
@@ -115,10 +96,8 @@ static void do_sscan_reply(struct cmd_ctx *c, const struct value *v, uint64_t cu
 void sscan_command(struct cmd_ctx *c)
 {
     uint64_t cursor;
-    if (!parse_cursor(&c->argv[2], &cursor)) {
-        reply_error(c->reply, "ERR invalid cursor");
+    if (!arg_cursor(c, 2, &cursor))
         return;
-    }
     struct key k;
     cmd_key(c, 1, &k);
     enum cmd_result result = CMD_ERR_OOM;

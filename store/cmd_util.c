@@ -4,7 +4,11 @@
 #include "core/ebr.h"
 
 #include <assert.h>
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 
 bool arg_ll(struct cmd_ctx *c, int i, long long *out)
 {
@@ -12,6 +16,28 @@ bool arg_ll(struct cmd_ctx *c, int i, long long *out)
         return true;
     reply_error(c->reply, ERR_NOT_INT);
     return false;
+}
+
+bool arg_cursor(struct cmd_ctx *c, int i, uint64_t *out)
+{
+    const struct resp_arg *a = &c->argv[i];
+    char buf[64];
+    char *end;
+    unsigned long long v = 0;
+    bool ok = a->len < sizeof(buf);
+    if (ok) {
+        memcpy(buf, a->ptr, a->len);
+        buf[a->len] = '\0';
+        errno = 0;
+        v = strtoull(buf, &end, 10);
+        ok = !isspace((unsigned char)buf[0]) && *end == '\0' && errno != ERANGE;
+    }
+    if (!ok) {
+        reply_error(c->reply, "ERR invalid cursor");
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const char *msg,

@@ -60,6 +60,9 @@ bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const 
                   long long *out);
 /* getIntFromObjectOrReply. */
 bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out);
+/* A SCAN-family cursor, with strtoul's semantics as Redis parses it ("" is
+ * 0, "-1" wraps): false after replying `ERR invalid cursor`. */
+bool arg_cursor(struct cmd_ctx *c, int i, uint64_t *out);
 
 /* Building a canonical form for cmd_rewrite (store/command.h):
  *     char ms[STRCONV_LL_BUF];
