@@ -115,30 +115,6 @@ static void scan_visit(void *ctx, const struct hash_bytes *f, const struct hash_
     scan_buf_add(b, v->ptr, v->len);
 }
 
-/* MATCH and COUNT (TYPE is SCAN's only): false after replying the error. */
-static bool parse_hscan_options(struct cmd_ctx *c, long long *count, struct scan_buf *b)
-{
-    for (int i = 3; i < c->argc; i += 2) {
-        const struct resp_arg *opt = &c->argv[i];
-        bool has_value = i + 1 < c->argc;
-        if (arg_is(opt, "COUNT") && has_value) {
-            if (!arg_ll(c, i + 1, count))
-                return false;
-            if (*count < 1) {
-                reply_error(c->reply, ERR_SYNTAX);
-                return false;
-            }
-        } else if (arg_is(opt, "MATCH") && has_value) {
-            const struct resp_arg *p = &c->argv[i + 1];
-            b->pattern = (p->len == 1 && p->ptr[0] == '*') ? NULL : p;
-        } else {
-            reply_error(c->reply, ERR_SYNTAX);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* As Redis: the cursor is checked first, then the key, then the options
  * (a missing key answers an empty scan whatever they are). */
 void hscan_command(struct cmd_ctx *c)
@@ -156,11 +132,11 @@ void hscan_command(struct cmd_ctx *c)
         struct entry *e = do_hash_lookup(k.shard, &k, c->now_ms, LOOKUP_READ, &result);
         missing = !e;
         if (e)
-            options_ok = parse_hscan_options(c, &count, &b);
+            options_ok = arg_scan_options(c, 3, &count, &b.pattern, NULL);
         if (e && options_ok) {
             struct value v;
             entry_value(e, &v);
-            long long budget = count * 10; /* Redis's maxiterations */
+            long long budget = scan_budget(count);
             do {
                 cursor = hash_scan(&v, cursor, scan_visit, &b);
             } while (cursor && budget-- > 0 && b.visited < (unsigned long long)count && !b.oom);

@@ -155,31 +155,6 @@ static void do_reclaim(struct shard *s, struct scan_walk *w) REQUIRES(&s->lock)
     w->n_expired = 0;
 }
 
-static bool parse_scan_options(struct cmd_ctx *c, long long *count, struct scan_walk *w)
-{
-    for (int i = 2; i < c->argc; i += 2) {
-        const struct resp_arg *opt = &c->argv[i];
-        bool has_value = i + 1 < c->argc;
-        if (arg_is(opt, "COUNT") && has_value) {
-            if (!arg_ll(c, i + 1, count))
-                return false;
-            if (*count < 1) {
-                reply_error(c->reply, ERR_SYNTAX);
-                return false;
-            }
-        } else if (arg_is(opt, "MATCH") && has_value) {
-            const struct resp_arg *p = &c->argv[i + 1];
-            w->pattern = (p->len == 1 && p->ptr[0] == '*') ? NULL : p;
-        } else if (arg_is(opt, "TYPE") && has_value) {
-            w->type = &c->argv[i + 1];
-        } else {
-            reply_error(c->reply, ERR_SYNTAX);
-            return false;
-        }
-    }
-    return true;
-}
-
 void scan_command(struct cmd_ctx *c)
 {
     uint64_t cursor;
@@ -187,14 +162,13 @@ void scan_command(struct cmd_ctx *c)
         return;
     long long count = 10;
     struct scan_walk w = {.now_ms = c->now_ms};
-    if (!parse_scan_options(c, &count, &w))
+    if (!arg_scan_options(c, 2, &count, &w.pattern, &w.type))
         return;
     struct keyspace *ks = c->ks;
     int bits = ks->shard_bits;
     uint32_t local = (uint32_t)(cursor & ((uint64_t)ks->shards_per_db - 1));
     uint64_t table_cursor = bits ? cursor >> bits : cursor;
-    /* Redis's maxiterations, saturated: COUNT may be as large as LLONG_MAX. */
-    long long budget = count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+    long long budget = scan_budget(count);
     uint64_t next = 0;
     for (;;) {
         struct shard *s = keyspace_shard(ks, keyspace_db_first_shard(ks, c->db) + local);

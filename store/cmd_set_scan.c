@@ -70,7 +70,7 @@ static void do_sscan_reply(struct cmd_ctx *c, const struct value *v, uint64_t cu
         set_foreach(v, packed_visit, w);
     } else {
         struct table *t = &((struct set_table *)v->p.obj)->table;
-        long long budget = count * 10;
+        long long budget = scan_budget(count);
         next = cursor;
         do {
             next = table_scan(t, next, table_visit, w);
@@ -110,23 +110,7 @@ void sscan_command(struct cmd_ctx *c)
             reply_array(c->reply, 0);
         } else if (e) {
             long long count = 10;
-            bool ok = true;
-            for (int i = 3; i < c->argc && ok; i += 2) {
-                bool has_value = i + 1 < c->argc;
-                if (arg_is(&c->argv[i], "COUNT") && has_value) {
-                    ok = arg_ll(c, i + 1, &count);
-                    if (ok && count < 1) {
-                        reply_error(c->reply, ERR_SYNTAX);
-                        ok = false;
-                    }
-                } else if (arg_is(&c->argv[i], "MATCH") && has_value) {
-                    const struct resp_arg *p = &c->argv[i + 1];
-                    w.pattern = p->len == 1 && p->ptr[0] == '*' ? NULL : p;
-                } else {
-                    reply_error(c->reply, ERR_SYNTAX);
-                    ok = false;
-                }
-            }
+            bool ok = arg_scan_options(c, 3, &count, &w.pattern, NULL);
             struct value v;
             entry_value(e, &v);
             if (ok)

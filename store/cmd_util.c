@@ -40,6 +40,32 @@ bool arg_cursor(struct cmd_ctx *c, int i, uint64_t *out)
     return true;
 }
 
+bool arg_scan_options(struct cmd_ctx *c, int first, long long *count,
+                      const struct resp_arg **pattern, const struct resp_arg **type)
+{
+    for (int i = first; i < c->argc; i += 2) {
+        const struct resp_arg *opt = &c->argv[i];
+        bool has_value = i + 1 < c->argc;
+        if (arg_is(opt, "COUNT") && has_value) {
+            if (!arg_ll(c, i + 1, count))
+                return false;
+            if (*count < 1) {
+                reply_error(c->reply, ERR_SYNTAX);
+                return false;
+            }
+        } else if (arg_is(opt, "MATCH") && has_value) {
+            const struct resp_arg *p = &c->argv[i + 1];
+            *pattern = (p->len == 1 && p->ptr[0] == '*') ? NULL : p;
+        } else if (type && arg_is(opt, "TYPE") && has_value) {
+            *type = &c->argv[i + 1];
+        } else {
+            reply_error(c->reply, ERR_SYNTAX);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool arg_ll_range(struct cmd_ctx *c, int i, long long min, long long max, const char *msg,
                   long long *out)
 {

@@ -14,6 +14,7 @@
 
 #include "core/strconv.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -63,6 +64,17 @@ bool arg_int(struct cmd_ctx *c, int i, const char *msg, int *out);
 /* A SCAN-family cursor, with strtoul's semantics as Redis parses it ("" is
  * 0, "-1" wraps): false after replying `ERR invalid cursor`. */
 bool arg_cursor(struct cmd_ctx *c, int i, uint64_t *out);
+/* The SCAN family's options from argv[first] on: MATCH (*pattern stays NULL
+ * for none or "*"), COUNT (at least 1) and, only where `type` is not NULL,
+ * SCAN's TYPE. False after replying the error. */
+bool arg_scan_options(struct cmd_ctx *c, int first, long long *count,
+                      const struct resp_arg **pattern, const struct resp_arg **type);
+/* Redis's maxiterations for a call: 10 x COUNT, saturated, since COUNT may
+ * be as large as LLONG_MAX. */
+static inline long long scan_budget(long long count)
+{
+    return count > LLONG_MAX / 10 ? LLONG_MAX : count * 10;
+}
 
 /* Building a canonical form for cmd_rewrite (store/command.h):
  *     char ms[STRCONV_LL_BUF];
