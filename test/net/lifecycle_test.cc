@@ -160,6 +160,11 @@ TEST_F(Shutdown, ShutdownCommand)
 
 TEST_F(Shutdown, BannerNamesVersionPidPortThreads)
 {
+    // The listener accepts (which is what the fixture waits for) a moment
+    // before the last start-up lines reach the log file.
+    ASSERT_TRUE(eventually([&] {
+        return server.log().find("Ready to accept connections") != std::string::npos;
+    })) << server.log();
     std::string log = server.log();
     EXPECT_NE(log.find("Magpie version=0.1.0"), std::string::npos) << log;
     EXPECT_NE(log.find("pid=" + std::to_string(server.pid)), std::string::npos) << log;
