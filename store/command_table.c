@@ -143,6 +143,9 @@ static const struct command store_commands[] = {
     COMMAND("sdiff", sdiff_command),
     COMMAND("sdiffstore", sdiffstore_command),
     COMMAND("sscan", sscan_command),
+    /* sort */
+    COMMAND("sort", sort_command),
+    COMMAND("sort_ro", sort_ro_command),
 };
 
 void command_table_register_store(void)

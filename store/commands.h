@@ -114,5 +114,8 @@ void brpop_command(struct cmd_ctx *c);
 void blmpop_command(struct cmd_ctx *c);
 void brpoplpush_command(struct cmd_ctx *c);
 void blmove_command(struct cmd_ctx *c);
+/* SORT (cmd_sort.c) */
+void sort_command(struct cmd_ctx *c);
+void sort_ro_command(struct cmd_ctx *c);
 
 #endif

@@ -36,6 +36,9 @@ static const struct {
     {"keys", REACH_DB},
     {"scan", REACH_DB},
     {"randomkey", REACH_DB},
+    /* BY and GET patterns name keys only known once the source is read. */
+    {"sort", REACH_DB},
+    {"sort_ro", REACH_DB},
     {"flushall", REACH_ALL},
     {"swapdb", REACH_SWAPDB},
     {"select", REACH_SELECT},

@@ -80,6 +80,7 @@ inline const std::map<std::string, Sample> kSamples = {
     {"sinterstore", {"SINTERSTORE d s s2", "d"}},
     {"sunionstore", {"SUNIONSTORE d s s2", "d"}},
     {"sdiffstore", {"SDIFFSTORE d s s2", "d"}},
+    {"sort", {"SORT l BY nosort GET k STORE d", "d"}},
     // Commands that change nothing.
     {"smembers", {"SMEMBERS s", ""}},
     {"sismember", {"SISMEMBER s 1", ""}},
@@ -91,6 +92,7 @@ inline const std::map<std::string, Sample> kSamples = {
     {"sunion", {"SUNION s s2", ""}},
     {"sdiff", {"SDIFF s s2", ""}},
     {"sscan", {"SSCAN s 0 COUNT 5", ""}},
+    {"sort_ro", {"SORT_RO s BY k* GET # GET h*->f", ""}},
     {"llen", {"LLEN l", ""}},
     {"lindex", {"LINDEX l -2", ""}},
     {"lrange", {"LRANGE l 0 -1", ""}},

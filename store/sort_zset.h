@@ -1,0 +1,19 @@
+/*
+ * SORT's reads of a sorted set (store/sort_run.c), apart so that the
+ * sorted-set internals stay out of the other SORT files. Private to store/.
+ */
+#ifndef MAGPIE_STORE_SORT_ZSET_H
+#define MAGPIE_STORE_SORT_ZSET_H
+
+#include "store/cmd_sort.h"
+
+/* Members of the sorted set. */
+size_t sort_zset_size(const struct value *v);
+/*
+ * Loads the members into r->items: when `ranged`, the `count` members from
+ * rank r->start on in score order (from the highest when DESC), else all of
+ * them in any order. False when out of memory.
+ */
+bool sort_zset_load(struct sort_run *r, const struct value *v, bool ranged, long count);
+
+#endif
