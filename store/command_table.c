@@ -5,6 +5,7 @@
  * when the table freezes.
  */
 #include "store/cmd_set.h"
+#include "store/cmd_zset.h"
 #include "store/commands.h"
 
 #include <stdbool.h>
@@ -125,6 +126,18 @@ static const struct command store_commands[] = {
     COMMAND("hincrbyfloat", hincrbyfloat_command),
     COMMAND("hrandfield", hrandfield_command),
     COMMAND("hscan", hscan_command),
+    /* sorted sets */
+    COMMAND("zadd", zadd_command),
+    COMMAND("zincrby", zincrby_command),
+    COMMAND("zscore", zscore_command),
+    COMMAND("zmscore", zmscore_command),
+    COMMAND("zcard", zcard_command),
+    COMMAND("zrange", zrange_command),
+    COMMAND("zrevrange", zrevrange_command),
+    COMMAND("zrangebyscore", zrangebyscore_command),
+    COMMAND("zrevrangebyscore", zrevrangebyscore_command),
+    COMMAND("zrangebylex", zrangebylex_command),
+    COMMAND("zrevrangebylex", zrevrangebylex_command),
     /* sets */
     COMMAND("sadd", sadd_command),
     COMMAND("srem", srem_command),

@@ -6,6 +6,7 @@
 #include "store/hll.h"
 #include "store/list.h"
 #include "store/set_value.h"
+#include "store/zset_value.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -97,6 +98,9 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     set_type_register();
     keyspace_set_set_config(ks, SET_MAX_INTSET_ENTRIES_DEFAULT, SET_MAX_LISTPACK_ENTRIES_DEFAULT,
                             SET_MAX_LISTPACK_VALUE_DEFAULT);
+    zset_type_register();
+    keyspace_set_zset_config(ks, ZSET_MAX_LISTPACK_ENTRIES_DEFAULT,
+                             ZSET_MAX_LISTPACK_VALUE_DEFAULT);
     for (uint32_t i = 0; i < ks->total_shards; i++)
         shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
     ks->expiry.ks = ks;
@@ -157,6 +161,14 @@ void keyspace_set_set_config(struct keyspace *ks, long long max_intset_entries,
                           memory_order_relaxed);
     atomic_store_explicit(&ks->set_max_listpack_value,
                           max_listpack_value > 0 ? (uint64_t)max_listpack_value : 0,
+                          memory_order_relaxed);
+}
+
+void keyspace_set_zset_config(struct keyspace *ks, long long max_entries, long long max_value)
+{
+    atomic_store_explicit(&ks->zset_max_listpack_entries,
+                          max_entries > 0 ? (uint64_t)max_entries : 0, memory_order_relaxed);
+    atomic_store_explicit(&ks->zset_max_listpack_value, max_value > 0 ? (uint64_t)max_value : 0,
                           memory_order_relaxed);
 }
 

@@ -77,6 +77,9 @@ void keyspace_set_hash_config(struct keyspace *ks, long long max_entries, long l
  * it to a bigger encoding (existing sets keep theirs until then). */
 void keyspace_set_set_config(struct keyspace *ks, long long max_intset_entries,
                              long long max_listpack_entries, long long max_listpack_value);
+/* zset-max-listpack-entries and zset-max-listpack-value: when a sorted
+ * set's next add converts it from a listpack. */
+void keyspace_set_zset_config(struct keyspace *ks, long long max_entries, long long max_value);
 int keyspace_shards(const struct keyspace *ks);
 
 /* Keys and keys with a TTL in one database (INFO keyspace, DBSIZE). */

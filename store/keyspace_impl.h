@@ -80,6 +80,8 @@ struct keyspace {
     ATOMIC(uint64_t) set_max_intset_entries;
     ATOMIC(uint64_t) set_max_listpack_entries;
     ATOMIC(uint64_t) set_max_listpack_value;
+    ATOMIC(uint64_t) zset_max_listpack_entries; /* zset-max-listpack-entries */
+    ATOMIC(uint64_t) zset_max_listpack_value;   /* zset-max-listpack-value */
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;
