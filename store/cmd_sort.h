@@ -109,6 +109,8 @@ struct sort_run {
     struct sort_scratch scratch;
 };
 
+/* Appends an element (copied into the arena) to r->items. */
+bool sort_add_item(struct sort_run *r, const void *data, size_t len);
 /* store/sort_run.c: the steps of a round, every shard they reach held.
  * Reads the source into items (WRONGTYPE for another type). */
 enum cmd_result do_sort_load(struct cmd_ctx *c, struct sort_run *r);

@@ -4,6 +4,7 @@
  * metadata generated from redis-server 7.0.15 (store/command_meta_data.c)
  * when the table freezes.
  */
+#include "store/cmd_geo.h"
 #include "store/cmd_set.h"
 #include "store/cmd_zset.h"
 #include "store/commands.h"
@@ -159,6 +160,17 @@ static const struct command store_commands[] = {
     /* sort */
     COMMAND("sort", sort_command),
     COMMAND("sort_ro", sort_ro_command),
+    /* geo */
+    COMMAND("geoadd", geoadd_command),
+    COMMAND("geodist", geodist_command),
+    COMMAND("geohash", geohash_command),
+    COMMAND("geopos", geopos_command),
+    COMMAND("georadius", georadius_command),
+    COMMAND("georadius_ro", georadius_ro_command),
+    COMMAND("georadiusbymember", georadiusbymember_command),
+    COMMAND("georadiusbymember_ro", georadiusbymember_ro_command),
+    COMMAND("geosearch", geosearch_command),
+    COMMAND("geosearchstore", geosearchstore_command),
 };
 
 void command_table_register_store(void)

@@ -15,7 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-static bool add_item(struct sort_run *r, const void *data, size_t len)
+bool sort_add_item(struct sort_run *r, const void *data, size_t len)
 {
     char *copy = sort_arena_copy(&r->arena, data, len);
     if (!copy)
@@ -27,9 +27,9 @@ static bool add_item(struct sort_run *r, const void *data, size_t len)
 static bool add_list_value(struct sort_run *r, const struct listpack_value *v)
 {
     if (v->str)
-        return add_item(r, v->str, v->len);
+        return sort_add_item(r, v->str, v->len);
     char digits[STRCONV_LL_BUF];
-    return add_item(r, digits, strconv_format_ll(digits, v->integer));
+    return sort_add_item(r, digits, strconv_format_ll(digits, v->integer));
 }
 
 /* `count` elements of a list from index `from` on, forwards or backwards. */
@@ -58,7 +58,7 @@ static bool set_visit(void *ctx, const struct set_member_ref *m)
     char buf[24];
     size_t len;
     const char *bytes = set_member_bytes(m, buf, &len);
-    return add_item(r, bytes, len);
+    return sort_add_item(r, bytes, len);
 }
 
 /* Redis's LIMIT arithmetic, wrapping as its longs do. */
