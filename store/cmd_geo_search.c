@@ -224,7 +224,7 @@ static void geo_search_run(struct cmd_ctx *c, enum geo_search_kind kind, bool re
     struct geo_request where = s.q;
     geo_parse_request(c, &where, NULL, true, &s.err);
     s.err.set = false;
-    struct key src, dst;
+    struct key src, dst = {0};
     cmd_key(c, s.q.src, &src);
     if (where.store)
         cmd_key(c, where.store, &dst);

@@ -183,7 +183,7 @@ static void sort_generic(struct cmd_ctx *c, bool readonly)
         return;
     }
     struct sort_run r = {.o = &o};
-    struct key src, dst;
+    struct key src, dst = {0};
     cmd_key(c, 1, &src);
     if (o.store)
         cmd_key(c, o.store, &dst);
