@@ -1,8 +1,10 @@
 // SORT reads the keys its GET patterns name at one instant, as Redis does,
-// although they live in other shards: writers set every weight key at once
-// (MSET, atomic across shards) while the source list grows and shrinks by
-// an element whose key lies in yet another shard; every SORT ... GET, and
-// every list SORT ... STORE wrote, must show one MSET's values only.
+// although they live in other shards: the weight keys of the list's
+// elements live in one shard, that of an element which comes and goes in a
+// second, the list in a third. A writer sets every weight key at once
+// (MSET, atomic across both shards, and not holding the list's) while the
+// list gains and loses that element; every SORT ... GET, and every list
+// SORT ... STORE wrote, must show one MSET's values only.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,11 +16,37 @@
 #include "store_harness.h"
 #include "test/common/test_env.h"
 
+extern "C" uint32_t store_test_shard_of(struct keyspace *ks, int db, const char *key, size_t len);
+
 namespace
 {
 
 const int64_t kNow = 1700000000000LL;
 const int kIds = 200;
+
+uint32_t shard_of(struct keyspace *ks, const std::string &key)
+{
+    return store_test_shard_of(ks, 0, key.data(), key.size());
+}
+
+// kIds elements whose weight keys share one shard, and an extra one whose
+// weight key is in another; neither is the list's.
+void pick_elements(struct keyspace *ks, std::vector<std::string> *ids, std::string *extra)
+{
+    uint32_t list = shard_of(ks, "ids"), first = UINT32_MAX;
+    for (int i = 0; ids->size() < (size_t)kIds || extra->empty(); i++) {
+        std::string id = std::to_string(i);
+        uint32_t s = shard_of(ks, "w_" + id);
+        if (s == list)
+            continue;
+        if (first == UINT32_MAX)
+            first = s;
+        if (s == first && ids->size() < (size_t)kIds)
+            ids->push_back(id);
+        else if (s != first && extra->empty())
+            *extra = id;
+    }
+}
 
 std::string cmd(struct keyspace *ks, const std::vector<std::string> &argv)
 {
@@ -61,14 +89,18 @@ TEST(SortConcurrency, PatternKeysInOtherShardsAreReadAtOneInstant)
     struct keyspace_config cfg = {1, 8, 4};
     struct keyspace *ks = keyspace_new(&cfg);
     ASSERT_NE(ks, nullptr);
+    std::vector<std::string> ids;
+    std::string extra;
+    pick_elements(ks, &ids, &extra);
     std::vector<std::string> rpush = {"RPUSH", "ids"};
     std::vector<std::string> mset = {"MSET"};
-    for (int i = 0; i <= kIds; i++) {
-        if (i < kIds)
-            rpush.push_back(std::to_string(i));
-        mset.push_back("w_" + std::to_string(i));
+    for (const std::string &id : ids) {
+        rpush.push_back(id);
+        mset.push_back("w_" + id);
         mset.push_back("0");
     }
+    mset.push_back("w_" + extra);
+    mset.push_back("0");
     ASSERT_EQ(cmd(ks, rpush), ":" + std::to_string(kIds) + "\r\n");
     ASSERT_EQ(cmd(ks, mset), "+OK\r\n");
 
@@ -86,11 +118,10 @@ TEST(SortConcurrency, PatternKeysInOtherShardsAreReadAtOneInstant)
         }
         writers_left--;
     });
-    // The element kIds comes and goes: its key's shard may be one no other
+    // The extra element comes and goes: its key's shard is one no other
     // element names, so a SORT that read the list before it came must not
     // use the shards it locked then.
     threads.emplace_back([&] {
-        std::string extra = std::to_string(kIds);
         for (long n = 0; n < rounds; n++) {
             cmd(ks, {"RPUSH", "ids", extra});
             cmd(ks, {"RPOP", "ids"});
