@@ -54,6 +54,8 @@ void zrevrangebyscore_command(struct cmd_ctx *c);
 void zrangebylex_command(struct cmd_ctx *c);
 void zrevrangebylex_command(struct cmd_ctx *c);
 void zrevrange_command(struct cmd_ctx *c);
+void zscan_command(struct cmd_ctx *c);
+void zrandmember_command(struct cmd_ctx *c);
 void zrangestore_command(struct cmd_ctx *c);
 void zunion_command(struct cmd_ctx *c);
 void zinter_command(struct cmd_ctx *c);

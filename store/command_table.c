@@ -138,6 +138,8 @@ static const struct command store_commands[] = {
     COMMAND("zrevrangebyscore", zrevrangebyscore_command),
     COMMAND("zrangebylex", zrangebylex_command),
     COMMAND("zrevrangebylex", zrevrangebylex_command),
+    COMMAND("zscan", zscan_command),
+    COMMAND("zrandmember", zrandmember_command),
     COMMAND("zrangestore", zrangestore_command),
     COMMAND("zunion", zunion_command),
     COMMAND("zinter", zinter_command),
