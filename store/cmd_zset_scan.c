@@ -152,7 +152,8 @@ static bool reply_distinct(struct reply *r, const struct value *v, uint64_t coun
     memset(seen, 0, cap * sizeof(*seen));
     reply_array(r, withscores && r->proto < 3 ? 2 * count : count);
     for (uint64_t picked = 0; picked < count;) {
-        uint64_t rank = table_rng_next(rng) % size, slot = (rank * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+        uint64_t rank = table_rng_next(rng) % size,
+                 slot = (rank * 0x9E3779B97F4A7C15ULL) & (cap - 1);
         while (seen[slot] && seen[slot] != rank + 1)
             slot = (slot + 1) & (cap - 1);
         if (seen[slot])
@@ -181,8 +182,8 @@ static enum cmd_result do_zrandmember_count(struct cmd_ctx *c, const struct valu
             reply_elem(r, &e, withscores);
         }
     } else if (count >= size) {
-        struct zset_iter it;
-        zset_iter_init(&it, v, 0, false);
+        struct zset_iter it; /* the whole set, highest first, as Redis 7.0 */
+        zset_iter_init(&it, v, size - 1, true);
         reply_zset_elems(r, &it, size, withscores);
     } else if (!reply_distinct(r, v, count, withscores)) {
         return CMD_ERR_OOM;
