@@ -102,6 +102,11 @@ static const struct param params[CONFIG_COUNT] = {
                                        NULL},
     [CONFIG_LAZYFREE_LAZY_USER_FLUSH] = {"lazyfree-lazy-user-flush", TYPE_BOOL, false, 0, 1, 0,
                                          NULL, NULL},
+    /* Redis 7.0's defaults, 128 and 64. */
+    [CONFIG_ZSET_MAX_LISTPACK_ENTRIES] = {"zset-max-listpack-entries", TYPE_INT, false, 0, LONG_MAX,
+                                          128, NULL, NULL},
+    [CONFIG_ZSET_MAX_LISTPACK_VALUE] = {"zset-max-listpack-value", TYPE_MEMORY, false, 0, LONG_MAX,
+                                        64, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
@@ -112,6 +117,8 @@ static const struct {
     {"list-max-ziplist-size", CONFIG_LIST_MAX_LISTPACK_SIZE},
     {"hash-max-ziplist-entries", CONFIG_HASH_MAX_LISTPACK_ENTRIES},
     {"hash-max-ziplist-value", CONFIG_HASH_MAX_LISTPACK_VALUE},
+    {"zset-max-ziplist-entries", CONFIG_ZSET_MAX_LISTPACK_ENTRIES},
+    {"zset-max-ziplist-value", CONFIG_ZSET_MAX_LISTPACK_VALUE},
 };
 
 const char *config_name_at(int index, enum config_id *id)

@@ -55,6 +55,8 @@ static void refresh_derived(struct server *s)
     keyspace_set_set_config(s->ks, config_number(s->config, CONFIG_SET_MAX_INTSET_ENTRIES),
                             config_number(s->config, CONFIG_SET_MAX_LISTPACK_ENTRIES),
                             config_number(s->config, CONFIG_SET_MAX_LISTPACK_VALUE));
+    keyspace_set_zset_config(s->ks, config_number(s->config, CONFIG_ZSET_MAX_LISTPACK_ENTRIES),
+                             config_number(s->config, CONFIG_ZSET_MAX_LISTPACK_VALUE));
 }
 
 void server_config_changed(struct server *s)

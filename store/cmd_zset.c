@@ -78,6 +78,7 @@ struct zadd_args {
     int first; /* argv index of the first score */
     long long pairs;
     double *scores;
+    double inline_scores[128]; /* most calls: no allocation (and no hole left) */
 };
 
 /* ZADD's options and scores, checked in Redis's order; false after
@@ -122,7 +123,7 @@ static bool parse_zadd(struct cmd_ctx *c, struct zadd_args *a)
         reply_error(c->reply, "ERR INCR option supports a single increment-element pair");
         return false;
     }
-    a->scores = mem_alloc((size_t)a->pairs * sizeof(double));
+    a->scores = a->pairs <= 128 ? a->inline_scores : mem_alloc((size_t)a->pairs * sizeof(double));
     if (!a->scores) {
         reply_error(c->reply, ERR_OOM);
         return false;
@@ -131,7 +132,8 @@ static bool parse_zadd(struct cmd_ctx *c, struct zadd_args *a)
         const struct resp_arg *s = &c->argv[a->first + 2 * j];
         if (!zset_parse_score(s->ptr, s->len, &a->scores[j])) {
             reply_error(c->reply, ERR_NOT_FLOAT);
-            mem_free(a->scores);
+            if (a->scores != a->inline_scores)
+                mem_free(a->scores);
             return false;
         }
     }
@@ -206,7 +208,8 @@ static void zadd_generic(struct cmd_ctx *c, int flags)
     enum cmd_result result = CMD_ERR_OOM;
     SHARD_GUARD (k.shard)
         result = do_zadd(k.shard, &k, c, &a, &out);
-    mem_free(a.scores);
+    if (a.scores != a.inline_scores)
+        mem_free(a.scores);
     if (reply_result_error(c, result))
         return;
     if (out.nan)

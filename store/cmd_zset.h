@@ -25,6 +25,12 @@ void do_zset_store(struct shard *s, struct entry *e, const struct value *v) REQU
 void do_zset_delete_if_empty(struct shard *s, const struct key *k, struct entry *e)
     REQUIRES(&s->lock);
 
+/* Stores v (ownership passes) under dst, replacing whatever it held and
+ * its TTL, announced as `event`; an empty v deletes dst ("del" when it
+ * existed). dst's shard lock is held. */
+enum cmd_result do_zset_store_result(struct cmd_ctx *c, const struct key *dst, struct value *v,
+                                     const char *event);
+
 /* zslParseRange / zslParseLexRange on two arguments. */
 bool zset_parse_score_range(const struct resp_arg *min, const struct resp_arg *max,
                             struct zset_score_range *out);
@@ -48,5 +54,29 @@ void zrevrangebyscore_command(struct cmd_ctx *c);
 void zrangebylex_command(struct cmd_ctx *c);
 void zrevrangebylex_command(struct cmd_ctx *c);
 void zrevrange_command(struct cmd_ctx *c);
+void zscan_command(struct cmd_ctx *c);
+void zrandmember_command(struct cmd_ctx *c);
+void zrangestore_command(struct cmd_ctx *c);
+void zunion_command(struct cmd_ctx *c);
+void zinter_command(struct cmd_ctx *c);
+void zdiff_command(struct cmd_ctx *c);
+void zintercard_command(struct cmd_ctx *c);
+void zunionstore_command(struct cmd_ctx *c);
+void zinterstore_command(struct cmd_ctx *c);
+void zdiffstore_command(struct cmd_ctx *c);
+void zrem_command(struct cmd_ctx *c);
+void zremrangebyrank_command(struct cmd_ctx *c);
+void zremrangebyscore_command(struct cmd_ctx *c);
+void zremrangebylex_command(struct cmd_ctx *c);
+void zcount_command(struct cmd_ctx *c);
+void zlexcount_command(struct cmd_ctx *c);
+void zrank_command(struct cmd_ctx *c);
+void zrevrank_command(struct cmd_ctx *c);
+void zpopmin_command(struct cmd_ctx *c);
+void zpopmax_command(struct cmd_ctx *c);
+void zmpop_command(struct cmd_ctx *c);
+void bzpopmin_command(struct cmd_ctx *c);
+void bzpopmax_command(struct cmd_ctx *c);
+void bzmpop_command(struct cmd_ctx *c);
 
 #endif

@@ -27,9 +27,8 @@ int zset_format_score(char buf[32], double score)
 {
     if (isinf(score))
         return snprintf(buf, 32, "%s", score > 0 ? "inf" : "-inf");
-    if (score == 0)
-        return snprintf(buf, 32, "%s", signbit(score) ? "-0" : "0");
-    /* Integral values strictly inside +-2^52 print as integers (d2string). */
+    /* Integral values strictly inside +-2^52 print as integers (d2string;
+     * -0 too, as "0"). */
     if (score > -4503599627370495.0 && score < 4503599627370496.0 &&
         score == (double)(long long)score)
         return snprintf(buf, 32, "%lld", (long long)score);

@@ -201,3 +201,31 @@ void zset_random(const struct value *v, uint64_t *rng, struct zset_elem *out)
 {
     zset_at(v, table_rng_next(rng) % zset_card(v), out);
 }
+
+struct scan_visit {
+    zset_scan_fn fn;
+    void *ctx;
+};
+
+static void scan_node(void *ctx, struct table_node *n)
+{
+    struct scan_visit *sv = ctx;
+    struct zset_elem e;
+    elem_of_node(zset_node_of(n), &e);
+    sv->fn(sv->ctx, &e);
+}
+
+uint64_t zset_scan(const struct value *v, uint64_t cursor, zset_scan_fn fn, void *ctx)
+{
+    if (v->encoding == ENCODING_LISTPACK) {
+        struct zset_iter it;
+        zset_iter_init(&it, v, 0, false);
+        struct zset_elem e;
+        while (zset_iter_next(&it, &e))
+            fn(ctx, &e);
+        return 0;
+    }
+    struct scan_visit sv = {fn, ctx};
+    struct zset_large *z = v->p.obj;
+    return table_scan(&z->members, cursor, scan_node, &sv);
+}

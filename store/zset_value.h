@@ -148,6 +148,12 @@ void zset_at(const struct value *v, uint64_t rank, struct zset_elem *out);
 /* Deletes the elements of ranks [first, end) (ascending). Never fails. */
 void zset_delete_ranks(struct value *v, uint64_t first, uint64_t end);
 
+/* ZSCAN's step: visits the elements of the buckets at `cursor` of the
+ * large form's member table (a listpack: every element, cursor 0 next) and
+ * returns the next cursor, 0 when done. */
+typedef void (*zset_scan_fn)(void *ctx, const struct zset_elem *e);
+uint64_t zset_scan(const struct value *v, uint64_t cursor, zset_scan_fn fn, void *ctx);
+
 /* A uniformly random element (the set must not be empty). `rng` is the
  * caller's xorshift state (table_rng_next). */
 void zset_random(const struct value *v, uint64_t *rng, struct zset_elem *out);
@@ -162,7 +168,8 @@ int zset_to_large(struct value *v);
 void zset_shrink_if_fits(struct value *v, const struct zset_limits *lim);
 
 /* Scores as Redis formats them in a listpack (d2string): integral values
- * under 2^52 as integers, the rest "%.17g". Returns the length (< 32). */
+ * under 2^52 as integers (-0 as "0"), the rest "%.17g". Returns the
+ * length (< 32). */
 int zset_format_score(char buf[32], double score);
 /* A score argument as Redis reads it (getDoubleFromObject): strtod of
  * the whole string, no leading space, not NaN, no overflow. */

@@ -12,11 +12,13 @@
 #   set-strings    one set of 1M 16-byte members
 #   hash-small     10,000 hashes of 100 fields (8-byte names and values)
 #   hash-big       one hash of 1M fields (8-byte names and values)
+#   zset-big       one sorted set of 1M 16-byte members (scattered scores)
+#   zset-small     10,000 sorted sets of 100 members (8-byte members)
 # Prints bytes per element for both and the Magpie/Redis ratio; the target is
 # a ratio of at most 1.0. Environment: CASES, REDIS_SERVER, MAGPIE_ARGS.
 magpie=${1:-build/magpie-server}
 redis_server=${REDIS_SERVER:-redis-server}
-cases=${CASES:-list-ints list-strings set-ints set-strings hash-small hash-big}
+cases=${CASES:-list-ints list-strings set-ints set-strings hash-small hash-big zset-big zset-small}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-memory
 

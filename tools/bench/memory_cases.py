@@ -73,6 +73,32 @@ def case_hash_big():
     return hset_of(b"hash", [b"f%07d" % i for i in range(n)], [b"v%07d" % i for i in range(n)]), n
 
 
+def zadd_of(key, pairs):
+    for start in range(0, len(pairs), BATCH):
+        args = []
+        for score, member in pairs[start:start + BATCH]:
+            args += [score, member]
+        yield resp(b"ZADD", key, *args)
+
+
+def case_zset_big():
+    """One sorted set of 1M 16-byte members, scores in a scattered order
+    (inserts land all over the order, not only at its end)."""
+    n = 1_000_000
+    return zadd_of(b"zset", [(b"%d" % ((i * 7919) % 1_000_003), b"%016d" % i)
+                             for i in range(n)]), n
+
+
+def case_zset_small():
+    """10,000 sorted sets of 100 members, 8-byte members (listpacks)."""
+    pairs = [(b"%d" % (i * 3), b"m%07d" % i) for i in range(100)]
+
+    def commands():
+        for k in range(10_000):
+            yield from zadd_of(b"zset:%05d" % k, pairs)
+    return commands(), 1_000_000
+
+
 CASES = {
     "list-ints": case_list_ints,
     "list-strings": case_list_strings,
@@ -80,6 +106,8 @@ CASES = {
     "set-strings": case_set_strings,
     "hash-small": case_hash_small,
     "hash-big": case_hash_big,
+    "zset-big": case_zset_big,
+    "zset-small": case_zset_small,
 }
 
 
