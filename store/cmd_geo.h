@@ -25,8 +25,8 @@ void geo_error_set(struct geo_error *e, const char *fmt, ...) __attribute__((for
 /* A longitude and latitude at argv[i], argv[i + 1] (extractLongLatOrReply):
  * floats within the bounds. False with the error set. */
 bool geo_arg_position(const struct cmd_ctx *c, int i, double xy[2], struct geo_error *err);
-/* A distance and unit at argv[i], argv[i + 1] (extractDistanceOrReply):
- * `what` names the number in its error ("radius"). */
+/* A radius and unit at argv[i], argv[i + 1] (extractDistanceOrReply): a
+ * float, not negative, and a known unit. False with the error set. */
 bool geo_arg_distance(const struct cmd_ctx *c, int i, double *dist, double *to_meters,
                       struct geo_error *err);
 /* A unit argument: metres per unit, or false with the error set. */
@@ -67,9 +67,9 @@ struct geo_request {
  * Reads a search's arguments in Redis's order (georadiusGeneric), with the
  * source sorted set `zset` (NULL: missing) for FROMMEMBER and the BYMEMBER
  * forms. With `dry`, reads only where STORE's key is (to lock it first):
- * no value is checked then. False with the error set; *empty when the
- * source is missing (the reply is then empty, or 0 after deleting the
- * destination).
+ * no value is checked then. False with the error set. A missing source
+ * still has its options read (Redis then replies empty, or 0 after
+ * deleting the destination).
  */
 bool geo_parse_request(const struct cmd_ctx *c, struct geo_request *q, const struct value *zset,
                        bool dry, struct geo_error *err);

@@ -99,6 +99,8 @@ enum cmd_result do_sort_load(struct cmd_ctx *c, struct sort_run *r)
     }
     if (r->dontsort)
         r->sortby = false;
+    if (e && type == VALUE_ZSET)
+        do_sort_zset_convert(s, e);
     struct value v = {0};
     if (e)
         entry_value(e, &v);

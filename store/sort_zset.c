@@ -4,7 +4,17 @@
  */
 #include "store/sort_zset.h"
 
+#include "store/cmd_zset.h"
 #include "store/zset_value.h"
+
+void do_sort_zset_convert(struct shard *s, struct entry *e)
+{
+    struct value v;
+    entry_value(e, &v);
+    /* Optional: a failed conversion leaves the set as it was. */
+    if (v.encoding == ENCODING_LISTPACK && zset_to_large(&v) == 0)
+        do_zset_store(s, e, &v);
+}
 
 size_t sort_zset_size(const struct value *v)
 {

@@ -7,6 +7,9 @@
 
 #include "store/cmd_sort.h"
 
+/* Redis 7.0 converts a listpack sorted set to its large form before
+ * sorting it (OBJECT ENCODING then says skiplist): so does SORT here. */
+void do_sort_zset_convert(struct shard *s, struct entry *e) REQUIRES(&s->lock);
 /* Members of the sorted set. */
 size_t sort_zset_size(const struct value *v);
 /*
