@@ -15,6 +15,7 @@
 static const char *const class_names[LOCK_CLASS_COUNT] = {
     [LOCK_CLASS_SHARD] = "shard",
     [LOCK_CLASS_CHANNELS] = "channels",
+    [LOCK_CLASS_TRACKING] = "tracking",
     [LOCK_CLASS_BLOCKED] = "blocked",
     [LOCK_CLASS_CLIENTS] = "clients",
     [LOCK_CLASS_MONITORS] = "monitors",

@@ -72,6 +72,10 @@ enum lock_class {
     LOCK_CLASS_SHARD,
     /* Reserved: the pub/sub channel registry (PUBLISH inside EXEC holds shards). */
     LOCK_CLASS_CHANNELS,
+    /* net/tracking*.c: client tracking's key-table stripes (index = stripe)
+     * and its client and prefix lists (one index past the stripes), taken by
+     * the write hook under shard locks; one at a time, never nested. */
+    LOCK_CLASS_TRACKING,
     /* Reserved: the blocked-keys registry, consulted by a write under its
      * shard lock to find the clients blocked on the key. */
     LOCK_CLASS_BLOCKED,

@@ -53,6 +53,13 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     if (block_pending(&s->block) ||
         (c && atomic_load_explicit(&c->postponed, memory_order_relaxed)))
         flags[nf++] = 'b';
+    unsigned tracking = session_tracking_flags(&s->tracking);
+    if (tracking & TRACKING_ON)
+        flags[nf++] = 't';
+    if (tracking & TRACKING_BROKEN_REDIR)
+        flags[nf++] = 'R';
+    if (tracking & TRACKING_BCAST)
+        flags[nf++] = 'B';
     if (watch_list_dirty(&s->watch))
         flags[nf++] = 'd';
     if (s == self && s->close_requested)
@@ -73,7 +80,7 @@ static void describe(struct text *t, const struct session *s, const struct sessi
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d sub=%u "
                 "psub=%u ssub=%u multi=%d qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=%llu "
                 "rbs=%d rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=%s cmd=%s "
-                "user=default redir=-1 resp=%d\n",
+                "user=default redir=%lld resp=%d\n",
                 (unsigned long long)s->id, c ? c->addr : "", c ? c->laddr : "", c ? c->fd : -1,
                 s->name ? s->name : "", (unsigned long long)((now - created) / 1000),
                 (unsigned long long)((now > last ? now - last : 0) / 1000), flags,
@@ -85,6 +92,9 @@ static void describe(struct text *t, const struct session *s, const struct sessi
                 c ? OUTBUF_BLOCK_SIZE : 0, (unsigned long long)obl, (unsigned long long)obl,
                 (unsigned long long)((c ? sizeof(*c) : sizeof(*s)) + qcap + obl),
                 writing ? "rw" : "r", cmdname,
+                (tracking & TRACKING_ON)
+                    ? atomic_load_explicit(&s->tracking.redirect, memory_order_relaxed)
+                    : -1LL,
                 atomic_load_explicit(&s->resp, memory_order_relaxed));
 }
 
@@ -486,6 +496,10 @@ static const struct command client_subcommands[] = {
         "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
         "access.",
         "7.2.0"),
+    COMMAND("client|tracking", client_tracking),
+    COMMAND("client|caching", client_caching),
+    COMMAND("client|getredir", client_getredir),
+    COMMAND("client|trackinginfo", client_trackinginfo),
     COMMAND("client|help", client_help),
     COMMAND_END,
 };

@@ -102,6 +102,8 @@ static const struct param params[CONFIG_COUNT] = {
                                        NULL},
     [CONFIG_LAZYFREE_LAZY_USER_FLUSH] = {"lazyfree-lazy-user-flush", TYPE_BOOL, false, 0, 1, 0,
                                          NULL, NULL},
+    [CONFIG_TRACKING_TABLE_MAX_KEYS] = {"tracking-table-max-keys", TYPE_INT, false, 0, LLONG_MAX,
+                                        1000000, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
