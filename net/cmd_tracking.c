@@ -44,26 +44,28 @@ static bool overlap(const struct resp_arg *a, const char *b, size_t blen)
     return starts_with(a, b, blen) || (blen >= a->len && memcmp(b, a->ptr, a->len) == 0);
 }
 
-/* Redis's prefix checks: none may be a prefix of another of the client's
- * (an equal one already registered is fine). False after replying. */
+/* Redis's prefix checks: none may be a prefix of another of the client's,
+ * registered or given (equal counts). False after replying. */
 static bool check_prefixes(struct cmd_ctx *c, const struct session_tracking *st,
                            const struct resp_arg **prefixes, int n)
 {
     for (int i = 0; i < n; i++) {
         const struct resp_arg *a = prefixes[i];
         for (int e = 0; e < st->nprefixes; e++) {
-            if (a->len == st->prefix_lens[e] && memcmp(a->ptr, st->prefixes[e], a->len) == 0)
-                continue;
             if (overlap(a, st->prefixes[e], st->prefix_lens[e])) {
-                reply_errorf(c->reply, "ERR Prefix '%.*s' overlaps with an existing prefix '%.*s'. " OVERLAP_TAIL,
-                             (int)a->len, a->ptr, (int)st->prefix_lens[e], st->prefixes[e]);
+                reply_errorf(
+                    c->reply,
+                    "ERR Prefix '%.*s' overlaps with an existing prefix '%.*s'. " OVERLAP_TAIL,
+                    (int)a->len, a->ptr, (int)st->prefix_lens[e], st->prefixes[e]);
                 return false;
             }
         }
         for (int j = 0; j < n; j++) {
             if (j != i && overlap(a, prefixes[j]->ptr, prefixes[j]->len)) {
-                reply_errorf(c->reply, "ERR Prefix '%.*s' overlaps with another provided prefix '%.*s'. " OVERLAP_TAIL,
-                             (int)a->len, a->ptr, (int)prefixes[j]->len, prefixes[j]->ptr);
+                reply_errorf(
+                    c->reply,
+                    "ERR Prefix '%.*s' overlaps with another provided prefix '%.*s'. " OVERLAP_TAIL,
+                    (int)a->len, a->ptr, (int)prefixes[j]->len, prefixes[j]->ptr);
                 return false;
             }
         }
@@ -177,7 +179,8 @@ void tracking_disable(struct session *s)
 void tracking_session_gone(struct session *s)
 {
     tracking_disable(s);
-    struct tracking_port *p = atomic_exchange_explicit(&s->tracking.port, NULL, memory_order_acq_rel);
+    struct tracking_port *p =
+        atomic_exchange_explicit(&s->tracking.port, NULL, memory_order_acq_rel);
     if (!p)
         return;
     LOCK_GUARD (&p->lock)
@@ -267,8 +270,9 @@ void client_tracking(struct cmd_ctx *c)
                 reply_error(c->reply, "ERR value is not an integer or out of range");
                 ok = false;
             } else if (!(to = find_client_port(s->server, redirect_id, &oom))) {
-                reply_error(c->reply, oom ? "ERR out of memory"
-                                          : "ERR The client ID you want redirect to does not exist");
+                reply_error(c->reply,
+                            oom ? "ERR out of memory"
+                                : "ERR The client ID you want redirect to does not exist");
                 ok = false;
             }
         } else if (arg_is(a, "bcast")) {

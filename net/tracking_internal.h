@@ -11,7 +11,7 @@
 #include "core/lock.h"
 #include "store/table.h"
 
-#define TRACKING_STRIPES 64
+#define TRACKING_STRIPES         64
 #define TRACKING_LIST_LOCK_INDEX TRACKING_STRIPES
 
 /*
@@ -24,8 +24,8 @@ struct tracking_port {
     ATOMIC(long) refs;
     uint64_t id;
     struct lock lock;
-    struct session *session; /* NULL once the session left */
-    unsigned flags;          /* the session's TRACKING_* flags */
+    struct session *session;        /* NULL once the session left */
+    unsigned flags;                 /* the session's TRACKING_* flags */
     struct tracking_port *redirect; /* a reference, or NULL */
     long long redirect_id;
 };
@@ -71,7 +71,7 @@ struct tracking_message {
     const char *const *keys; /* NULL: a FLUSH (null) */
     const size_t *lens;
     size_t nkeys;
-    uint64_t writer; /* a NOLOOP client that wrote it gets nothing (0: none) */
+    uint64_t writer;         /* a NOLOOP client that wrote it gets nothing (0: none) */
     struct bytes *framed[2]; /* [0] RESP3 push, [1] RESP2 pub/sub message; built lazily */
 };
 void tracking_message_free(struct tracking_message *m);
