@@ -25,7 +25,9 @@ static struct tracking_port *find_client_port(struct server *server, long long i
             if ((long long)o->session.id != id)
                 continue;
             p = tracking_port_of(&o->session);
-            *oom = !p;
+            /* NULL: out of memory, or the client is closing (not found). */
+            *oom = !p && atomic_load_explicit(&o->session.tracking.port, memory_order_relaxed) !=
+                             TRACKING_PORT_GONE;
             if (p)
                 tracking_port_ref(p);
             break;
@@ -180,8 +182,8 @@ void tracking_session_gone(struct session *s)
 {
     tracking_disable(s);
     struct tracking_port *p =
-        atomic_exchange_explicit(&s->tracking.port, NULL, memory_order_acq_rel);
-    if (!p)
+        atomic_exchange_explicit(&s->tracking.port, TRACKING_PORT_GONE, memory_order_acq_rel);
+    if (!p || p == TRACKING_PORT_GONE)
         return;
     LOCK_GUARD (&p->lock)
         p->session = NULL;

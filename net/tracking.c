@@ -52,7 +52,7 @@ struct tracking_port *tracking_port_of(struct session *s)
 {
     struct tracking_port *p = atomic_load_explicit(&s->tracking.port, memory_order_acquire);
     if (p)
-        return p;
+        return p == TRACKING_PORT_GONE ? NULL : p;
     p = mem_calloc(1, sizeof(*p));
     if (!p)
         return NULL;
@@ -68,7 +68,7 @@ struct tracking_port *tracking_port_of(struct session *s)
                                                  memory_order_acquire)) {
         lock_destroy(&p->lock);
         mem_free(p);
-        return none;
+        return none == TRACKING_PORT_GONE ? NULL : none;
     }
     return p;
 }

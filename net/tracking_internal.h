@@ -60,10 +60,15 @@ struct tracking {
     uint32_t prefixes_cap;
 };
 
+/* A closing session's port slot: no port may be made for it any more (a
+ * REDIRECT racing its close then finds no client). */
+#define TRACKING_PORT_GONE ((struct tracking_port *)1)
+
 /* Ports (net/tracking.c). */
 struct tracking_port *tracking_port_ref(struct tracking_port *p);
 void tracking_port_unref(struct tracking_port *p);
-/* The session's port, created on first use; NULL when out of memory. */
+/* The session's port, created on first use; NULL when out of memory or
+ * once the session is closing. */
 struct tracking_port *tracking_port_of(struct session *s);
 
 /* Invalidations, built once and shared by every receiver. */
