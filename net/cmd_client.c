@@ -1,6 +1,7 @@
 /*
  * CLIENT: ID, INFO, LIST, KILL (old and new forms), SETNAME, GETNAME,
- * SETINFO, NO-EVICT, NO-TOUCH, HELP. Other connections are reached only
+ * SETINFO, NO-EVICT, NO-TOUCH, HELP; TRACKING, CACHING, GETREDIR and
+ * TRACKINGINFO are in net/cmd_tracking.c. Other connections are reached only
  * through the registry, under its lock.
  */
 #include "net/commands.h"
@@ -370,6 +371,10 @@ static void client_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -408,6 +413,11 @@ static void client_help(struct cmd_ctx *c)
         "    * LIB-VER: the client lib version.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
