@@ -85,8 +85,8 @@ enum lock_class {
     /* net/monitor.c: the list of MONITOR clients, walked by every command
      * (under shard locks inside EXEC) to hand each its line. */
     LOCK_CLASS_MONITORS,
-    /* Reserved: a connection's inbox (index = client id), filled under the
-     * registries above to hand a message or an unblocked key to its task. */
+    /* net/tracking.c: a tracking client's port (index = client id), taken
+     * to hand it an invalidation; reserved too for a connection's inbox. */
     LOCK_CLASS_INBOX,
     /* net/slowlog.c: the slow log, taken only to add an entry (under shard
      * locks inside EXEC) or to read it. Takes nothing while held. */
