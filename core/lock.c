@@ -13,15 +13,11 @@
 #define RANK_INDEX(rank) ((uint32_t)(rank))
 
 static const char *const class_names[LOCK_CLASS_COUNT] = {
-    [LOCK_CLASS_SHARD] = "shard",
-    [LOCK_CLASS_CHANNELS] = "channels",
-    [LOCK_CLASS_BLOCKED] = "blocked",
-    [LOCK_CLASS_CLIENTS] = "clients",
-    [LOCK_CLASS_MONITORS] = "monitors",
-    [LOCK_CLASS_INBOX] = "inbox",
-    [LOCK_CLASS_SLOWLOG] = "slowlog",
-    [LOCK_CLASS_CONFIG] = "config",
-    [LOCK_CLASS_POOL_INJECT] = "pool-inject",
+    [LOCK_CLASS_SHARD] = "shard",         [LOCK_CLASS_CHANNELS] = "channels",
+    [LOCK_CLASS_TRACKING] = "tracking",   [LOCK_CLASS_BLOCKED] = "blocked",
+    [LOCK_CLASS_CLIENTS] = "clients",     [LOCK_CLASS_MONITORS] = "monitors",
+    [LOCK_CLASS_INBOX] = "inbox",         [LOCK_CLASS_SLOWLOG] = "slowlog",
+    [LOCK_CLASS_CONFIG] = "config",       [LOCK_CLASS_POOL_INJECT] = "pool-inject",
     [LOCK_CLASS_POOL_IDLE] = "pool-idle",
 };
 

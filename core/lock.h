@@ -72,6 +72,10 @@ enum lock_class {
     LOCK_CLASS_SHARD,
     /* Reserved: the pub/sub channel registry (PUBLISH inside EXEC holds shards). */
     LOCK_CLASS_CHANNELS,
+    /* net/tracking*.c: client tracking's key-table stripes (index = stripe)
+     * and its client and prefix lists (one index past the stripes), taken by
+     * the write hook under shard locks; one at a time, never nested. */
+    LOCK_CLASS_TRACKING,
     /* Reserved: the blocked-keys registry, consulted by a write under its
      * shard lock to find the clients blocked on the key. */
     LOCK_CLASS_BLOCKED,
@@ -81,8 +85,8 @@ enum lock_class {
     /* net/monitor.c: the list of MONITOR clients, walked by every command
      * (under shard locks inside EXEC) to hand each its line. */
     LOCK_CLASS_MONITORS,
-    /* Reserved: a connection's inbox (index = client id), filled under the
-     * registries above to hand a message or an unblocked key to its task. */
+    /* net/tracking.c: a tracking client's port (index = client id), taken
+     * to hand it an invalidation; reserved too for a connection's inbox. */
     LOCK_CLASS_INBOX,
     /* net/slowlog.c: the slow log, taken only to add an entry (under shard
      * locks inside EXEC) or to read it. Takes nothing while held. */

@@ -1,6 +1,7 @@
 /*
  * CLIENT: ID, INFO, LIST, KILL (old and new forms), SETNAME, GETNAME,
- * SETINFO, NO-EVICT, NO-TOUCH, HELP. Other connections are reached only
+ * SETINFO, NO-EVICT, NO-TOUCH, HELP; TRACKING, CACHING, GETREDIR and
+ * TRACKINGINFO are in net/cmd_tracking.c. Other connections are reached only
  * through the registry, under its lock.
  */
 #include "net/commands.h"
@@ -53,6 +54,13 @@ static void describe(struct text *t, const struct session *s, const struct sessi
     if (block_pending(&s->block) ||
         (c && atomic_load_explicit(&c->postponed, memory_order_relaxed)))
         flags[nf++] = 'b';
+    unsigned tracking = session_tracking_flags(&s->tracking);
+    if (tracking & TRACKING_ON)
+        flags[nf++] = 't';
+    if (tracking & TRACKING_BROKEN_REDIR)
+        flags[nf++] = 'R';
+    if (tracking & TRACKING_BCAST)
+        flags[nf++] = 'B';
     if (watch_list_dirty(&s->watch))
         flags[nf++] = 'd';
     if (s == self && s->close_requested)
@@ -73,7 +81,7 @@ static void describe(struct text *t, const struct session *s, const struct sessi
                 "id=%llu addr=%s laddr=%s fd=%d name=%s age=%llu idle=%llu flags=%s db=%d sub=%u "
                 "psub=%u ssub=%u multi=%d qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=%llu "
                 "rbs=%d rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=%s cmd=%s "
-                "user=default redir=-1 resp=%d\n",
+                "user=default redir=%lld resp=%d\n",
                 (unsigned long long)s->id, c ? c->addr : "", c ? c->laddr : "", c ? c->fd : -1,
                 s->name ? s->name : "", (unsigned long long)((now - created) / 1000),
                 (unsigned long long)((now > last ? now - last : 0) / 1000), flags,
@@ -85,6 +93,9 @@ static void describe(struct text *t, const struct session *s, const struct sessi
                 c ? OUTBUF_BLOCK_SIZE : 0, (unsigned long long)obl, (unsigned long long)obl,
                 (unsigned long long)((c ? sizeof(*c) : sizeof(*s)) + qcap + obl),
                 writing ? "rw" : "r", cmdname,
+                (tracking & TRACKING_ON)
+                    ? atomic_load_explicit(&s->tracking.redirect, memory_order_relaxed)
+                    : -1LL,
                 atomic_load_explicit(&s->resp, memory_order_relaxed));
 }
 
@@ -360,6 +371,10 @@ static void client_help(struct cmd_ctx *c)
 {
     static const char *const lines[] = {
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CACHING (YES|NO)",
+        "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR",
+        "    Return the client ID we are redirecting to when tracking is enabled.",
         "GETNAME",
         "    Return the name of the current connection.",
         "ID",
@@ -398,6 +413,11 @@ static void client_help(struct cmd_ctx *c)
         "    * LIB-VER: the client lib version.",
         "UNBLOCK <clientid> [TIMEOUT|ERROR]",
         "    Unblock the specified blocked client.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+        "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO",
+        "    Report tracking status for the current connection.",
         "NO-EVICT (ON|OFF)",
         "    Protect current client connection from eviction.",
         "NO-TOUCH (ON|OFF)",
@@ -486,6 +506,10 @@ static const struct command client_subcommands[] = {
         "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
         "access.",
         "7.2.0"),
+    COMMAND("client|tracking", client_tracking),
+    COMMAND("client|caching", client_caching),
+    COMMAND("client|getredir", client_getredir),
+    COMMAND("client|trackinginfo", client_trackinginfo),
     COMMAND("client|help", client_help),
     COMMAND_END,
 };

@@ -51,6 +51,7 @@ static void reset_command(struct cmd_ctx *c)
     session_end_transaction(s);
     session_unsubscribe_all(s);
     monitor_stop(s);
+    tracking_disable(s);
     session_set_protocol(s, 2);
     session_set_name_field(s, &s->name, NULL, 0);
     s->no_evict = s->no_touch = false;

@@ -90,6 +90,8 @@ static void clients_section(struct text *t, struct server *s)
 {
     uint64_t max_in = 0, max_out = 0;
     int count = 0, blocked = 0, timed = 0;
+    struct tracking_info tr;
+    tracking_get_info(s->tracking, &tr);
     LOCK_GUARD (&s->clients.lock) {
         for (struct conn *c = s->clients.head; c; c = c->next) {
             uint64_t in = atomic_load_explicit(&c->qbuf, memory_order_relaxed);
@@ -107,9 +109,9 @@ static void clients_section(struct text *t, struct server *s)
     text_printf(t,
                 "connected_clients:%d\r\ncluster_connections:0\r\nmaxclients:%lld\r\n"
                 "client_recent_max_input_buffer:%llu\r\nclient_recent_max_output_buffer:%llu\r\n"
-                "blocked_clients:%d\r\ntracking_clients:0\r\nclients_in_timeout_table:%d\r\n",
+                "blocked_clients:%d\r\ntracking_clients:%ld\r\nclients_in_timeout_table:%d\r\n",
                 count, config_number(s->config, CONFIG_MAXCLIENTS), (unsigned long long)max_in,
-                (unsigned long long)max_out, blocked, timed);
+                (unsigned long long)max_out, blocked, tr.clients, timed);
 }
 
 static uint64_t rss_bytes(void)
@@ -173,30 +175,34 @@ static void stats_section(struct text *t, struct server *s)
     struct server_counters *k = &s->counters;
     struct stats_io io;
     stats_io_read(s->stats, &io);
-    text_printf(t,
-                "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
-                "instantaneous_ops_per_sec:%.0f\r\ntotal_net_input_bytes:%llu\r\n"
-                "total_net_output_bytes:%llu\r\ninstantaneous_input_kbps:%.2f\r\n"
-                "instantaneous_output_kbps:%.2f\r\nrejected_connections:%llu\r\n"
-                "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:%llu\r\n"
-                "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
-                "evicted_clients:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
-                "pubsub_channels:%ld\r\npubsub_patterns:%ld\r\npubsubshard_channels:%ld\r\n"
-                "latest_fork_usec:0\r\ntotal_forks:0\r\n"
-                "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\n"
-                "total_writes_processed:%llu\r\nclient_query_buffer_limit_disconnections:%llu\r\n"
-                "client_output_buffer_limit_disconnections:%llu\r\n",
-                counter(&k->connections_received), (unsigned long long)stats_total_calls(s->stats),
-                stats_rate(s->stats, METRIC_COMMANDS), (unsigned long long)io.net_input_bytes,
-                (unsigned long long)io.net_output_bytes,
-                stats_rate(s->stats, METRIC_NET_INPUT) / 1024,
-                stats_rate(s->stats, METRIC_NET_OUTPUT) / 1024, counter(&k->rejected_connections),
-                (unsigned long long)ks.expired_keys, (unsigned long long)ks.keyspace_hits,
-                (unsigned long long)ks.keyspace_misses,
-                pubsub_channel_count(s->pubsub, PUBSUB_CHANNEL), pubsub_numpat(s->pubsub),
-                pubsub_channel_count(s->pubsub, PUBSUB_SHARD), counter(&k->error_replies),
-                (unsigned long long)io.reads_processed, (unsigned long long)io.writes_processed,
-                counter(&k->client_query_limit_closes), counter(&k->client_output_limit_closes));
+    struct tracking_info tr;
+    tracking_get_info(s->tracking, &tr);
+    text_printf(
+        t,
+        "total_connections_received:%llu\r\ntotal_commands_processed:%llu\r\n"
+        "instantaneous_ops_per_sec:%.0f\r\ntotal_net_input_bytes:%llu\r\n"
+        "total_net_output_bytes:%llu\r\ninstantaneous_input_kbps:%.2f\r\n"
+        "instantaneous_output_kbps:%.2f\r\nrejected_connections:%llu\r\n"
+        "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:%llu\r\n"
+        "expired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\n"
+        "evicted_clients:0\r\nkeyspace_hits:%llu\r\nkeyspace_misses:%llu\r\n"
+        "pubsub_channels:%ld\r\npubsub_patterns:%ld\r\npubsubshard_channels:%ld\r\n"
+        "latest_fork_usec:0\r\ntotal_forks:0\r\n"
+        "tracking_total_keys:%ld\r\ntracking_total_items:%ld\r\n"
+        "tracking_total_prefixes:%ld\r\n"
+        "total_error_replies:%llu\r\ntotal_reads_processed:%llu\r\n"
+        "total_writes_processed:%llu\r\nclient_query_buffer_limit_disconnections:%llu\r\n"
+        "client_output_buffer_limit_disconnections:%llu\r\n",
+        counter(&k->connections_received), (unsigned long long)stats_total_calls(s->stats),
+        stats_rate(s->stats, METRIC_COMMANDS), (unsigned long long)io.net_input_bytes,
+        (unsigned long long)io.net_output_bytes, stats_rate(s->stats, METRIC_NET_INPUT) / 1024,
+        stats_rate(s->stats, METRIC_NET_OUTPUT) / 1024, counter(&k->rejected_connections),
+        (unsigned long long)ks.expired_keys, (unsigned long long)ks.keyspace_hits,
+        (unsigned long long)ks.keyspace_misses, pubsub_channel_count(s->pubsub, PUBSUB_CHANNEL),
+        pubsub_numpat(s->pubsub), pubsub_channel_count(s->pubsub, PUBSUB_SHARD), tr.keys, tr.items,
+        tr.prefixes, counter(&k->error_replies), (unsigned long long)io.reads_processed,
+        (unsigned long long)io.writes_processed, counter(&k->client_query_limit_closes),
+        counter(&k->client_output_limit_closes));
 }
 
 static void replication_section(struct text *t, struct server *s)

@@ -107,6 +107,8 @@ static const struct param params[CONFIG_COUNT] = {
                                           128, NULL, NULL},
     [CONFIG_ZSET_MAX_LISTPACK_VALUE] = {"zset-max-listpack-value", TYPE_MEMORY, false, 0, LONG_MAX,
                                         64, NULL, NULL},
+    [CONFIG_TRACKING_TABLE_MAX_KEYS] = {"tracking-table-max-keys", TYPE_INT, false, 0, LLONG_MAX,
+                                        1000000, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

@@ -175,6 +175,7 @@ static void finish(struct conn *c)
     }
     session_unsubscribe_all(&c->session); /* no more deliveries for it */
     monitor_stop(&c->session);
+    tracking_session_gone(&c->session); /* redirects to it are broken from now */
     conn__publish(c);
     /* The fd itself is closed by the reactor later; let the peer see the
      * end of the connection now. */

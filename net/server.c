@@ -14,6 +14,7 @@
 #include "net/conn.h"
 #include "net/listener.h"
 #include "net/notify.h"
+#include "net/tracking.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -151,6 +152,7 @@ static void server_free(struct server *s)
     latency_monitor_free(s->latency);
     latency_histograms_free(s->histograms);
     pubsub_free(s->pubsub);
+    tracking_free(s->tracking);
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
     monitors_destroy(&s->monitors);
@@ -204,13 +206,15 @@ struct server *server_start(struct config *config, const char *config_file, cons
     s->slowlog = s->stats ? slowlog_new() : NULL;
     s->latency = s->slowlog ? latency_monitor_new() : NULL;
     s->histograms = s->latency ? latency_histograms_new(s->workers) : NULL;
-    if (!s->histograms) {
+    s->tracking = s->histograms ? tracking_new() : NULL;
+    if (!s->tracking) {
         snprintf(err, errlen, "Creating the keyspace and reactor: %s", strerror(errno));
         server_free(s);
         return NULL;
     }
     refresh_derived(s);
     notify_start(s); /* an observer slot is always free at start-up */
+    tracking_start(s);
     struct pool_driver driver;
     reactor_driver(s->reactor, &driver);
     struct pool_config pc = {.workers = s->workers, .driver = &driver};

@@ -26,6 +26,7 @@ extern "C" {
 struct conn;
 struct keyspace;
 struct pubsub;
+struct tracking;
 struct listener;
 struct pool;
 
@@ -42,7 +43,8 @@ enum shutdown_state { SERVER_RUNNING, SERVER_STOPPING };
 struct server {
     struct config *config;
     struct keyspace *ks;
-    struct pubsub *pubsub; /* channels and patterns (store/pubsub.h) */
+    struct pubsub *pubsub;     /* channels and patterns (store/pubsub.h) */
+    struct tracking *tracking; /* CLIENT TRACKING (net/tracking.h) */
     struct reactor *reactor;
     struct pool *pool;
     struct listener *listener;

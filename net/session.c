@@ -12,6 +12,7 @@
 #include "net/monitor.h"
 #include "net/pause.h"
 #include "net/slowlog.h"
+#include "net/tracking.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -83,6 +84,7 @@ void session_destroy(struct session *s)
     /* First: afterwards no publisher can reach the session. */
     pubsub_subscriber_destroy(s->server->pubsub, &s->sub);
     monitor_stop(s);
+    tracking_session_gone(s);
     inbox_destroy(&s->inbox);
     session_end_transaction(s);
     block_destroy(&s->block);
@@ -238,6 +240,7 @@ static uint64_t call_counted(struct session *s, const struct command *cmd, uint6
 {
     unsigned long errors_before = s->reply.out->errors;
     running = s;
+    tracking_before_command(s, cmd, s->ctx.argc, s->ctx.argv);
     command_call(&s->ctx, cmd);
     running = NULL;
     uint64_t end = clock_mono_ns();
@@ -307,6 +310,8 @@ void session_execute(struct session *s, int argc, struct resp_arg *argv, struct 
         s->reply_out = NULL;
         outbuf_free(&scratch);
     }
+    /* BCAST batches and FLUSH's null message go out after the reply. */
+    tracking_after_command(s, atomic_load_explicit(&s->last_cmd, memory_order_relaxed));
     /* Held by CLIENT PAUSE: it has not run; a SKIP still applies to it. */
     if (s->postponed_argv)
         s->reply_skip = skip;

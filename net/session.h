@@ -20,6 +20,7 @@
 
 #include "net/inbox.h"
 #include "net/multi.h"
+#include "net/tracking.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
 #include "store/block.h"
@@ -73,6 +74,8 @@ struct session {
      * session's thread and also read by CLIENT LIST. */
     ATOMIC(bool) monitor;
     struct session *monitor_prev, *monitor_next;
+    /* CLIENT TRACKING (net/tracking.h); its flags are shared. */
+    struct session_tracking tracking;
 
     /* ---- shared: written by the session's thread, read by CLIENT LIST / INFO ---- */
     ATOMIC(int) db;

@@ -244,7 +244,9 @@ TEST_F(Multi, EveryCommandRunsInsideExec)
     // The commands net/ adds (the store's are in command_samples.h).
     const std::map<std::string, std::string> net_samples = {
         {"auth", "AUTH default pass"},
+        {"client|caching", "CLIENT CACHING yes"},
         {"client|getname", "CLIENT GETNAME"},
+        {"client|getredir", "CLIENT GETREDIR"},
         {"client|help", "CLIENT HELP"},
         {"client|id", "CLIENT ID"},
         {"client|info", "CLIENT INFO"},
@@ -256,6 +258,8 @@ TEST_F(Multi, EveryCommandRunsInsideExec)
         {"client|reply", "CLIENT REPLY ON"},
         {"client|setinfo", "CLIENT SETINFO lib-name x"},
         {"client|setname", "CLIENT SETNAME x"},
+        {"client|tracking", "CLIENT TRACKING off"},
+        {"client|trackinginfo", "CLIENT TRACKINGINFO"},
         {"client|unblock", "CLIENT UNBLOCK 999999"},
         {"client|unpause", "CLIENT UNPAUSE"},
         {"command|count", "COMMAND COUNT"},

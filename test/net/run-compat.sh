@@ -173,6 +173,28 @@ try:
     check("wrongpass", "no error", "WRONGPASS")
 except (redis.AuthenticationError, redis.ResponseError) as e:
     check("wrongpass", "WRONGPASS" in str(e) or isinstance(e, redis.AuthenticationError), True)
+# Client-side caching, as redis-py 4 offers it (RESP2: invalidations
+# redirected to a connection subscribed to __redis__:invalidate).
+inv = r.pubsub()
+inv.subscribe("__redis__:invalidate")
+inv.get_message(timeout=1)
+inv_id = int([l for l in r.client_list() if l["cmd"] == "subscribe"][0]["id"])
+t = redis.Redis(host="127.0.0.1", port=port, single_connection_client=True)
+check("tracking_on", t.client_tracking_on(clientid=inv_id), b"OK")
+check("getredir", t.client_getredir(), inv_id)
+info = t.client_trackinginfo()
+check("trackinginfo", (info[1], info[3]), ([b"on"], inv_id))
+t.get("py:cached")
+r.set("py:cached", "new")
+m = inv.get_message(timeout=2)
+check("invalidation", (m or {}).get("data"), [b"py:cached"])
+check("tracking_off", t.client_tracking_off(), b"OK")
+check("bcast_on", t.client_tracking_on(clientid=inv_id, bcast=True, prefix=["py:b"]), b"OK")
+r.mset({"py:b1": "1", "py:c1": "1"})
+m = inv.get_message(timeout=2)
+check("bcast_invalidation", (m or {}).get("data"), [b"py:b1"])
+inv.close()
+t.close()
 for name, good, got, want in checks:
     print(("ok" if good else "FAIL") + " " + name + ("" if good else " got=%r want=%r" % (got, want)))
 EOF
