@@ -13,6 +13,7 @@
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/memory.h"
 #include "net/notify.h"
 
 #include "core/alloc.h"
@@ -86,6 +87,7 @@ static void cron(struct reactor_timer *t)
     /* Memory retired by workers that went idle since (core/ebr.h): an idle
      * server gives a deleted big value back within one period. */
     ebr_collect();
+    memory_note_peak(s);
     stats_sample(s->stats, METRIC_COMMANDS, stats_total_calls(s->stats), now);
     struct stats_io io;
     stats_io_read(s->stats, &io);
@@ -218,6 +220,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
         server_free(s);
         return NULL;
     }
+    memory_note_startup(s); /* before the first client */
     if (open_listener(s, err, errlen) != 0) {
         server_free(s);
         return NULL;

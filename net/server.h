@@ -66,6 +66,8 @@ struct server {
     ATOMIC(bool) shutdown_requested; /* by SHUTDOWN, to tell the log why */
     ATOMIC(bool) requirepass_set;    /* requirepass is not empty */
     ATOMIC(int64_t) unix_offset_ms;  /* wall clock minus monotonic, kept by the cron */
+    ATOMIC(uint64_t) memory_peak;    /* net/memory.h: the highest used_memory seen */
+    ATOMIC(uint64_t) memory_startup; /* used_memory once ready */
     char run_id[41];
     char replid[41]; /* INFO's master_replid; DEBUG CHANGE-REPL-ID renews it (registry lock) */
     pthread_t main_thread; /* waits for SIGTERM / SIGINT */

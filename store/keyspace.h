@@ -83,6 +83,10 @@ int keyspace_shards(const struct keyspace *ks);
 struct keyspace_db_stats {
     uint64_t keys;
     uint64_t expires;
+    /* Bytes of bookkeeping (MEMORY STATS's db.N): the key tables' buckets,
+     * and the TTL indexes. */
+    uint64_t table_bytes;
+    uint64_t ttl_index_bytes;
 };
 void keyspace_db_stats(struct keyspace *ks, int db, struct keyspace_db_stats *out);
 
