@@ -65,6 +65,19 @@ void server_config_changed(struct server *s)
     clients_arm_idle_timers(&s->clients);
 }
 
+int server_set_port(struct server *s, int port)
+{
+    if (port == listener_port(s->listener))
+        return 0;
+    char err[256];
+    int rc = listener_set_port(s->listener, port, err, sizeof(err));
+    if (rc)
+        log_warning("CONFIG SET port %d: %s", port, err);
+    else
+        log_notice("Listening on port %d", port);
+    return rc;
+}
+
 static void sample_clock_offset(struct server *s)
 {
     atomic_store_explicit(&s->unix_offset_ms, clock_unix_ms() - (int64_t)clock_mono_ms(),

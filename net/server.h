@@ -110,6 +110,9 @@ static inline int64_t server_unix_offset_ms(const struct server *s)
 
 /* Called after CONFIG SET so derived state follows (requirepass, hz, timeout). */
 void server_config_changed(struct server *s);
+/* CONFIG SET port: moves the TCP listener to `port` (net/listener.h);
+ * 0 or -errno, with the reason logged. */
+int server_set_port(struct server *s, int port);
 
 /* Client registry (net/clients.c). */
 void clients_init(struct client_registry *r);
