@@ -94,7 +94,13 @@ void memory_note_startup(struct server *s)
     raise_peak(s, used);
 }
 
-void memory_note_peak(struct server *s)
+/* mallinfo2 walks every free chunk of every arena under its lock, so a
+ * big fragmented heap makes it cost; once a second is enough for a peak. */
+void memory_note_peak(struct server *s, uint64_t now_ms)
 {
+    uint64_t last = atomic_load_explicit(&s->memory_peak_sampled_ms, memory_order_relaxed);
+    if (now_ms - last < 1000)
+        return;
+    atomic_store_explicit(&s->memory_peak_sampled_ms, now_ms, memory_order_relaxed);
     raise_peak(s, memory_used_now());
 }

@@ -46,9 +46,10 @@ struct memory_db_overhead {
 
 /* Fills *v and raises the peak to it. */
 void memory_view_take(struct server *s, struct memory_view *v);
-/* Called once the server is ready (startup) and by the cron (the peak). */
+/* Called once the server is ready (startup) and by the cron (the peak,
+ * sampled at most once a second: INFO and MEMORY sample it too). */
 void memory_note_startup(struct server *s);
-void memory_note_peak(struct server *s);
+void memory_note_peak(struct server *s, uint64_t now_ms);
 /* What the allocator holds now: cheap enough for the cron. */
 uint64_t memory_used_now(void);
 

@@ -100,7 +100,7 @@ static void cron(struct reactor_timer *t)
     /* Memory retired by workers that went idle since (core/ebr.h): an idle
      * server gives a deleted big value back within one period. */
     ebr_collect();
-    memory_note_peak(s);
+    memory_note_peak(s, now);
     stats_sample(s->stats, METRIC_COMMANDS, stats_total_calls(s->stats), now);
     struct stats_io io;
     stats_io_read(s->stats, &io);

@@ -61,13 +61,14 @@ struct server {
     int workers;
     int64_t start_unix_ms;
     uint64_t start_mono_ms;
-    ATOMIC(int64_t) lastsave_unix;   /* seconds; the start time: nothing is saved */
-    ATOMIC(int) state;               /* enum shutdown_state */
-    ATOMIC(bool) shutdown_requested; /* by SHUTDOWN, to tell the log why */
-    ATOMIC(bool) requirepass_set;    /* requirepass is not empty */
-    ATOMIC(int64_t) unix_offset_ms;  /* wall clock minus monotonic, kept by the cron */
-    ATOMIC(uint64_t) memory_peak;    /* net/memory.h: the highest used_memory seen */
-    ATOMIC(uint64_t) memory_startup; /* used_memory once ready */
+    ATOMIC(int64_t) lastsave_unix;           /* seconds; the start time: nothing is saved */
+    ATOMIC(int) state;                       /* enum shutdown_state */
+    ATOMIC(bool) shutdown_requested;         /* by SHUTDOWN, to tell the log why */
+    ATOMIC(bool) requirepass_set;            /* requirepass is not empty */
+    ATOMIC(int64_t) unix_offset_ms;          /* wall clock minus monotonic, kept by the cron */
+    ATOMIC(uint64_t) memory_peak;            /* net/memory.h: the highest used_memory seen */
+    ATOMIC(uint64_t) memory_startup;         /* used_memory once ready */
+    ATOMIC(uint64_t) memory_peak_sampled_ms; /* by the cron (monotonic) */
     char run_id[41];
     char replid[41]; /* INFO's master_replid; DEBUG CHANGE-REPL-ID renews it (registry lock) */
     pthread_t main_thread; /* waits for SIGTERM / SIGINT */
