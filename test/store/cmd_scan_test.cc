@@ -2,9 +2,11 @@
 // hash table's), cursor handling, and the SCAN guarantee across shards.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/hash.h"
@@ -290,4 +292,40 @@ TEST(CmdRandomkey, UniformOverLiveKeys)
     }
     double chi = chi_square(counts, 100, draws);
     EXPECT_LT(chi, 99 + 10 * 14.1) << "chi-square over 99 degrees of freedom";
+}
+
+// RANDOMKEY while other threads write: the shard counts move between its
+// two passes, and it still answers a key that exists or existed (never nil:
+// one key is never deleted), under TSan too.
+TEST(CmdRandomkey, ConcurrentWritersNeverMakeItFail)
+{
+    Store s(1, 8);
+    ASSERT_EQ(s.run("SET stable v"), "+OK\r\n");
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 2; w++)
+        writers.emplace_back([&, w] {
+            int db = 0;
+            for (int i = 0; !stop.load(); i++) {
+                std::string k = "w" + std::to_string(w) + ":" + std::to_string(i % 64);
+                run_on(s.ks, &db, s.now_ms, {i % 2 ? "DEL" : "SET", k, "v"}, 2);
+            }
+        });
+    std::vector<std::thread> readers;
+    std::atomic<int> bad{0};
+    for (int r = 0; r < 2; r++)
+        readers.emplace_back([&] {
+            int db = 0;
+            for (int i = 0; i < 20000; i++) {
+                std::string k = bulk_of(run_on(s.ks, &db, s.now_ms, {"RANDOMKEY"}, 2));
+                if (k != "stable" && k.rfind("w", 0) != 0)
+                    bad++;
+            }
+        });
+    for (auto &t : readers)
+        t.join();
+    stop = true;
+    for (auto &t : writers)
+        t.join();
+    EXPECT_EQ(bad.load(), 0);
 }
