@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -117,6 +118,12 @@ static bool names_port(const char *const *args, int n)
     return false;
 }
 
+/* Two CONFIG SET port at once: each sets the value, then moves the
+ * listener to the value it reads back; serialized, so the listener ends on
+ * the value CONFIG GET shows. A plain mutex: held by one command at a time
+ * around the config's own lock and the listener's, never by anything else. */
+static pthread_mutex_t port_change = PTHREAD_MUTEX_INITIALIZER;
+
 /* Sets the values, then applies what needs more than a value: the port
  * (net/listener.h). A port that cannot be opened undoes the whole call. */
 static void config_set_apply(struct cmd_ctx *c, const char *const *args, const size_t *lens, int n)
@@ -125,6 +132,8 @@ static void config_set_apply(struct cmd_ctx *c, const char *const *args, const s
     char err[CONFIG_ERROR_MAX + 128];
     struct config_undo undo = {0};
     bool port = names_port(args, n);
+    if (port)
+        pthread_mutex_lock(&port_change);
     if (port && !config_undo_take(s->config, args, n, &undo)) {
         reply_error(c->reply, "ERR out of memory");
     } else if (config_set_many(s->config, n, args, lens, err) != 0) {
@@ -137,6 +146,8 @@ static void config_set_apply(struct cmd_ctx *c, const char *const *args, const s
         server_config_changed(s);
         reply_ok(c->reply);
     }
+    if (port)
+        pthread_mutex_unlock(&port_change);
     config_undo_free(&undo);
 }
 
