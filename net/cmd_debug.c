@@ -1,8 +1,8 @@
 /*
  * The DEBUG subcommands operators and test harnesses use besides OBJECT and
  * SLEEP (net/cmd_server.c): SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, LISTPACK,
- * STRINGMATCH-TEST. DEBUG's own gate (enable-debug-command) is checked by
- * the caller.
+ * STRINGMATCH-TEST, and Magpie's EXPIRE-SLICE-DELAY (tests). DEBUG's own gate
+ * (enable-debug-command) is checked by the caller.
  */
 #include "net/commands.h"
 #include "net/server.h"
@@ -63,6 +63,16 @@ bool debug_extra_command(struct cmd_ctx *c)
         char buf[32];
         arg_copy(c, 2, buf, sizeof(buf));
         keyspace_set_active_expiry(s->ks, atoi(buf) != 0);
+        reply_ok(c->reply);
+    } else if (arg_is(&c->argv[1], "expire-slice-delay") && c->argc == 3) {
+        /* Magpie's own, for tests: every active-expiry slice sleeps this many
+         * milliseconds, a slow "expire-cycle" on demand. */
+        long long ms;
+        if (!arg_to_ll(c, 2, &ms) || ms < 0 || ms > 10000) {
+            reply_error(c->reply, "ERR value is out of range, must be between 0 and 10000");
+            return true;
+        }
+        keyspace_set_expiry_slice_delay(s->ks, (uint32_t)ms);
         reply_ok(c->reply);
     } else if (arg_is(&c->argv[1], "change-repl-id") && c->argc == 2) {
         change_repl_id(s);

@@ -5,6 +5,7 @@
  */
 #include "net/commands.h"
 #include "net/conn.h"
+#include "net/memory.h"
 #include "net/server.h"
 #include "net/text.h"
 #include "net/version.h"
@@ -15,7 +16,6 @@
 #include "store/lazyfree.h"
 #include "store/pubsub.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -114,38 +114,63 @@ static void clients_section(struct text *t, struct server *s)
                 (unsigned long long)max_out, blocked, tr.clients, timed);
 }
 
-static uint64_t rss_bytes(void)
+static double ratio(uint64_t a, uint64_t b)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
-    if (f) {
-        if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-            resident = 0;
-        fclose(f);
-    }
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+    return b ? (double)a / (double)b : 0;
 }
 
+/* Redis 7.0's fields in its order (net/memory.h says what each counts);
+ * scripting and replication take nothing here. */
 static void memory_section(struct text *t, struct server *s)
 {
-    (void)s;
-    struct mallinfo2 mi = mallinfo2();
-    uint64_t used = mi.uordblks + mi.hblkhd;
-    uint64_t rss = rss_bytes();
+    struct memory_view v;
+    memory_view_take(s, &v);
     uint64_t total = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
-    char h_used[32], h_rss[32], h_total[32];
-    human_bytes(h_used, sizeof(h_used), (double)used);
-    human_bytes(h_rss, sizeof(h_rss), (double)rss);
+    uint64_t dataset = v.used > v.overhead ? v.used - v.overhead : 0;
+    uint64_t net = v.used > v.startup ? v.used - v.startup : 0;
+    char h_used[32], h_rss[32], h_peak[32], h_total[32];
+    human_bytes(h_used, sizeof(h_used), (double)v.used);
+    human_bytes(h_rss, sizeof(h_rss), (double)v.rss);
+    human_bytes(h_peak, sizeof(h_peak), (double)v.peak);
     human_bytes(h_total, sizeof(h_total), (double)total);
     text_printf(t,
                 "used_memory:%llu\r\nused_memory_human:%s\r\nused_memory_rss:%llu\r\n"
-                "used_memory_rss_human:%s\r\ntotal_system_memory:%llu\r\n"
-                "total_system_memory_human:%s\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\n"
-                "maxmemory_policy:noeviction\r\nmem_fragmentation_ratio:%.2f\r\n"
-                "mem_allocator:libc\r\nlazyfree_pending_objects:%llu\r\n",
-                (unsigned long long)used, h_used, (unsigned long long)rss, h_rss,
-                (unsigned long long)total, h_total, used ? (double)rss / (double)used : 0.0,
-                (unsigned long long)lazyfree_pending());
+                "used_memory_rss_human:%s\r\nused_memory_peak:%llu\r\n"
+                "used_memory_peak_human:%s\r\nused_memory_peak_perc:%.2f%%\r\n"
+                "used_memory_overhead:%llu\r\nused_memory_startup:%llu\r\n"
+                "used_memory_dataset:%llu\r\nused_memory_dataset_perc:%.2f%%\r\n"
+                "allocator_allocated:%llu\r\nallocator_active:%llu\r\n"
+                "allocator_resident:%llu\r\ntotal_system_memory:%llu\r\n"
+                "total_system_memory_human:%s\r\n",
+                (unsigned long long)v.used, h_used, (unsigned long long)v.rss, h_rss,
+                (unsigned long long)v.peak, h_peak, 100.0 * ratio(v.used, v.peak),
+                (unsigned long long)v.overhead, (unsigned long long)v.startup,
+                (unsigned long long)dataset, 100.0 * ratio(dataset, net),
+                (unsigned long long)v.allocated, (unsigned long long)v.active,
+                (unsigned long long)v.resident, (unsigned long long)total, h_total);
+    text_printf(t, "used_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\n"
+                   "used_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\n"
+                   "number_of_functions:0\r\nnumber_of_libraries:0\r\n"
+                   "used_memory_vm_functions:0\r\nused_memory_vm_total:0\r\n"
+                   "used_memory_vm_total_human:0B\r\nused_memory_functions:0\r\n"
+                   "used_memory_scripts:0\r\nused_memory_scripts_human:0B\r\n"
+                   "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n");
+    text_printf(t,
+                "allocator_frag_ratio:%.2f\r\nallocator_frag_bytes:%lld\r\n"
+                "allocator_rss_ratio:%.2f\r\nallocator_rss_bytes:%lld\r\n"
+                "rss_overhead_ratio:%.2f\r\nrss_overhead_bytes:%lld\r\n"
+                "mem_fragmentation_ratio:%.2f\r\nmem_fragmentation_bytes:%lld\r\n"
+                "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
+                "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\n"
+                "mem_clients_normal:%llu\r\nmem_cluster_links:0\r\nmem_aof_buffer:0\r\n"
+                "mem_allocator:libc\r\nactive_defrag_running:0\r\n"
+                "lazyfree_pending_objects:%llu\r\nlazyfreed_objects:%llu\r\n",
+                ratio(v.active, v.allocated), (long long)v.active - (long long)v.allocated,
+                ratio(v.resident, v.active), (long long)v.resident - (long long)v.active,
+                ratio(v.rss, v.resident), (long long)v.rss - (long long)v.resident,
+                ratio(v.rss, v.used), (long long)v.rss - (long long)v.used,
+                (unsigned long long)v.clients_normal, (unsigned long long)lazyfree_pending(),
+                (unsigned long long)lazyfree_freed());
 }
 
 static void persistence_section(struct text *t, struct server *s)

@@ -1,9 +1,10 @@
 /*
- * MEMORY (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE, HELP), on glibc's
- * malloc: mallinfo2 is what is allocated, /proc/self/statm what is resident.
+ * MEMORY (USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE, HELP), from the
+ * server's memory accounting (net/memory.h).
  */
 #include "net/commands.h"
-#include "net/conn.h"
+#include "net/memory.h"
+#include "net/session.h"
 #include "net/server.h"
 #include "net/text.h"
 
@@ -12,41 +13,6 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <unistd.h>
-
-struct memory_view {
-    uint64_t allocated, resident, keys, client_buffers;
-    int clients;
-};
-
-static void memory_view(struct server *s, struct memory_view *v)
-{
-    struct mallinfo2 mi = mallinfo2();
-    v->allocated = mi.uordblks + mi.hblkhd;
-    unsigned long size = 0, pages = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (f) {
-        if (fscanf(f, "%lu %lu", &size, &pages) != 2)
-            pages = 0;
-        fclose(f);
-    }
-    v->resident = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
-    v->keys = 0;
-    int databases = (int)config_number(s->config, CONFIG_DATABASES);
-    for (int db = 0; db < databases; db++) {
-        struct keyspace_db_stats st;
-        keyspace_db_stats(s->ks, db, &st);
-        v->keys += st.keys;
-    }
-    v->client_buffers = 0;
-    v->clients = 0;
-    LOCK_GUARD (&s->clients.lock) {
-        for (struct conn *c = s->clients.head; c; c = c->next) {
-            v->client_buffers += atomic_load_explicit(&c->qbuf_cap, memory_order_relaxed) +
-                                 atomic_load_explicit(&c->obl, memory_order_relaxed);
-            v->clients++;
-        }
-    }
-}
 
 /* MEMORY USAGE key [SAMPLES count]: Magpie counts every element, so the
  * sample count is checked, then not needed. */
@@ -75,37 +41,92 @@ static void memory_usage(struct cmd_ctx *c)
         reply_int(c->reply, bytes);
 }
 
-/* MEMORY STATS: the fields of Redis's map that Magpie can state. */
+static double ratio(uint64_t a, uint64_t b)
+{
+    return b ? (double)a / (double)b : 0;
+}
+
+static void stat_int(struct reply *r, const char *name, uint64_t value)
+{
+    reply_bulk_cstr(r, name);
+    reply_int(r, (long long)value);
+}
+
+/* Redis replies with a float: the same digits. */
+static void stat_double(struct reply *r, const char *name, double value)
+{
+    reply_bulk_cstr(r, name);
+    reply_double(r, (double)(float)value);
+}
+
+static void stat_difference(struct reply *r, const char *name, uint64_t a, uint64_t b)
+{
+    reply_bulk_cstr(r, name);
+    reply_int(r, (long long)a - (long long)b);
+}
+
+/* db.N for every database that has keys, as Redis lists them. */
+static int stats_databases(struct cmd_ctx *c)
+{
+    int listed = 0;
+    int databases = keyspace_databases(c->ks);
+    for (int db = 0; db < databases; db++) {
+        struct keyspace_db_stats st;
+        keyspace_db_stats(c->ks, db, &st);
+        if (st.keys == 0)
+            continue;
+        char name[32];
+        snprintf(name, sizeof(name), "db.%d", db);
+        reply_bulk_cstr(c->reply, name);
+        reply_map(c->reply, 3);
+        stat_int(c->reply, "overhead.hashtable.main", st.table_bytes);
+        stat_int(c->reply, "overhead.hashtable.expires", st.ttl_index_bytes);
+        stat_int(c->reply, "overhead.hashtable.slot-to-keys", 0);
+        listed++;
+    }
+    return listed;
+}
+
+/* MEMORY STATS: Redis 7.0's fields in its order, with Magpie's numbers
+ * (net/memory.h). The map's length depends on the databases that have
+ * keys, so it is filled in last. */
 static void memory_stats(struct cmd_ctx *c)
 {
     struct memory_view v;
-    memory_view(session_of(c)->server, &v);
-    double frag = v.allocated ? (double)v.resident / (double)v.allocated : 0;
-    reply_map(c->reply, 13);
-    const struct {
-        const char *name;
-        long long value;
-    } fields[] = {
-        {"total.allocated", (long long)v.allocated},
-        {"replication.backlog", 0},
-        {"clients.slaves", 0},
-        {"clients.normal", (long long)v.client_buffers},
-        {"aof.buffer", 0},
-        {"lua.caches", 0},
-        {"functions.caches", 0},
-        {"keys.count", (long long)v.keys},
-        {"keys.bytes-per-key", v.keys ? (long long)(v.allocated / v.keys) : 0},
-        {"allocator.allocated", (long long)v.allocated},
-        {"allocator.resident", (long long)v.resident},
-    };
-    for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-        reply_bulk_cstr(c->reply, fields[i].name);
-        reply_int(c->reply, fields[i].value);
-    }
-    reply_bulk_cstr(c->reply, "fragmentation");
-    reply_double(c->reply, frag);
-    reply_bulk_cstr(c->reply, "fragmentation.bytes");
-    reply_int(c->reply, (long long)v.resident - (long long)v.allocated);
+    memory_view_take(session_of(c)->server, &v);
+    struct reply *r = c->reply;
+    struct reply_deferred len = reply_defer(r);
+    stat_int(r, "peak.allocated", v.peak);
+    stat_int(r, "total.allocated", v.used);
+    stat_int(r, "startup.allocated", v.startup);
+    stat_int(r, "replication.backlog", 0);
+    stat_int(r, "clients.slaves", 0);
+    stat_int(r, "clients.normal", v.clients_normal);
+    stat_int(r, "cluster.links", 0);
+    stat_int(r, "aof.buffer", 0);
+    stat_int(r, "lua.caches", 0);
+    stat_int(r, "functions.caches", 0);
+    int listed = stats_databases(c);
+    stat_int(r, "overhead.total", v.overhead);
+    stat_int(r, "keys.count", v.keys);
+    uint64_t net = v.used > v.startup ? v.used - v.startup : 0;
+    stat_int(r, "keys.bytes-per-key", v.keys ? net / v.keys : 0);
+    uint64_t dataset = v.used > v.overhead ? v.used - v.overhead : 0;
+    stat_int(r, "dataset.bytes", dataset);
+    stat_double(r, "dataset.percentage", net ? 100.0 * (double)dataset / (double)net : 0);
+    stat_double(r, "peak.percentage", 100.0 * ratio(v.used, v.peak));
+    stat_int(r, "allocator.allocated", v.allocated);
+    stat_int(r, "allocator.active", v.active);
+    stat_int(r, "allocator.resident", v.resident);
+    stat_double(r, "allocator-fragmentation.ratio", ratio(v.active, v.allocated));
+    stat_difference(r, "allocator-fragmentation.bytes", v.active, v.allocated);
+    stat_double(r, "allocator-rss.ratio", ratio(v.resident, v.active));
+    stat_difference(r, "allocator-rss.bytes", v.resident, v.active);
+    stat_double(r, "rss-overhead.ratio", ratio(v.rss, v.resident));
+    stat_difference(r, "rss-overhead.bytes", v.rss, v.resident);
+    stat_double(r, "fragmentation", ratio(v.rss, v.used));
+    stat_difference(r, "fragmentation.bytes", v.rss, v.used);
+    reply_map_fill(r, len, (size_t)(27 + listed));
 }
 
 /* MEMORY DOCTOR: Redis's report, for the checks that apply to Magpie
@@ -113,13 +134,12 @@ static void memory_stats(struct cmd_ctx *c)
 static void memory_doctor(struct cmd_ctx *c)
 {
     struct memory_view v;
-    memory_view(session_of(c)->server, &v);
+    memory_view_take(session_of(c)->server, &v);
     struct text t = {0};
-    bool empty = v.allocated < 5 * 1024 * 1024;
-    double frag = v.allocated ? (double)v.resident / (double)v.allocated : 0;
-    bool high_frag =
-        !empty && frag > 1.4 && v.resident > v.allocated && v.resident - v.allocated > 10 << 20;
-    bool big_client_buf = !empty && v.clients > 0 && v.client_buffers / v.clients > 200 * 1024;
+    bool empty = v.used < 5 * 1024 * 1024;
+    double frag = ratio(v.rss, v.used);
+    bool high_frag = !empty && frag > 1.4 && v.rss > v.used && v.rss - v.used > 10 << 20;
+    bool big_client_buf = !empty && v.clients > 0 && v.clients_normal / v.clients > 200 * 1024;
     if (empty) {
         text_printf(&t, "Hi Sam, this instance is empty or is using very little memory, my issues "
                         "detector can't be used in these conditions. Please, leave for your "

@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,9 +66,93 @@ static void config_get(struct cmd_ctx *c)
     }
 }
 
-static void config_set_cmd(struct cmd_ctx *c)
+/* The values in force of the parameters a CONFIG SET names, as CONFIG GET
+ * formats them: the undo of a call whose port cannot be opened, as Redis
+ * restores every value of such a call. */
+struct config_undo {
+    const char **args;
+    size_t *lens;
+    int n;
+};
+
+static void config_undo_free(struct config_undo *u)
+{
+    for (int i = 0; u->args && i < u->n; i++)
+        mem_free((void *)u->args[i]);
+    mem_free(u->args);
+    mem_free(u->lens);
+}
+
+static bool config_undo_take(struct config *cfg, const char *const *args, int n,
+                             struct config_undo *u)
+{
+    u->n = n;
+    u->args = mem_calloc((size_t)n, sizeof(*u->args));
+    u->lens = mem_calloc((size_t)n, sizeof(*u->lens));
+    if (!u->args || !u->lens)
+        return false;
+    char *value = mem_alloc(CONFIG_STRING_MAX);
+    bool ok = value != NULL;
+    for (int i = 0; ok && i < n; i += 2) {
+        int id = config_lookup(args[i], strlen(args[i]));
+        if (id < 0) { /* CONFIG SET refuses the call: nothing to undo */
+            u->n = i;
+            break;
+        }
+        size_t len = config_format(cfg, (enum config_id)id, value, CONFIG_STRING_MAX);
+        u->args[i] = mem_strdup(args[i]);
+        u->args[i + 1] = mem_strndup(value, len);
+        u->lens[i] = strlen(args[i]);
+        u->lens[i + 1] = len;
+        ok = u->args[i] && u->args[i + 1];
+    }
+    mem_free(value);
+    return ok;
+}
+
+static bool names_port(const char *const *args, int n)
+{
+    for (int i = 0; i < n; i += 2)
+        if (config_lookup(args[i], strlen(args[i])) == CONFIG_PORT)
+            return true;
+    return false;
+}
+
+/* Two CONFIG SET port at once: each sets the value, then moves the
+ * listener to the value it reads back; serialized, so the listener ends on
+ * the value CONFIG GET shows. A plain mutex: held by one command at a time
+ * around the config's own lock and the listener's, never by anything else. */
+static pthread_mutex_t port_change = PTHREAD_MUTEX_INITIALIZER;
+
+/* Sets the values, then applies what needs more than a value: the port
+ * (net/listener.h). A port that cannot be opened undoes the whole call. */
+static void config_set_apply(struct cmd_ctx *c, const char *const *args, const size_t *lens, int n)
 {
     struct server *s = session_of(c)->server;
+    char err[CONFIG_ERROR_MAX + 128];
+    struct config_undo undo = {0};
+    bool port = names_port(args, n);
+    if (port)
+        pthread_mutex_lock(&port_change);
+    if (port && !config_undo_take(s->config, args, n, &undo)) {
+        reply_error(c->reply, "ERR out of memory");
+    } else if (config_set_many(s->config, n, args, lens, err) != 0) {
+        reply_error(c->reply, err);
+    } else if (port && server_set_port(s, (int)config_number(s->config, CONFIG_PORT)) != 0) {
+        config_set_many(s->config, n, undo.args, undo.lens, err);
+        reply_error(c->reply, "ERR CONFIG SET failed (possibly related to argument 'port') - "
+                              "Unable to listen on this port. Check server logs.");
+    } else {
+        server_config_changed(s);
+        reply_ok(c->reply);
+    }
+    if (port)
+        pthread_mutex_unlock(&port_change);
+    config_undo_free(&undo);
+}
+
+static void config_set_cmd(struct cmd_ctx *c)
+{
     if (c->argc % 2) {
         reply_error(c->reply, "ERR syntax error");
         return;
@@ -82,15 +167,10 @@ static void config_set_cmd(struct cmd_ctx *c)
         lens[i] = c->argv[i + 2].len;
         ok = args[i] != NULL;
     }
-    char err[CONFIG_ERROR_MAX + 128];
     if (!ok)
         reply_error(c->reply, "ERR out of memory");
-    else if (config_set_many(s->config, n, args, lens, err) != 0)
-        reply_error(c->reply, err);
-    else {
-        server_config_changed(s);
-        reply_ok(c->reply);
-    }
+    else
+        config_set_apply(c, args, lens, n);
     for (int i = 0; args && i < n; i++)
         mem_free((void *)args[i]);
     mem_free(args);

@@ -39,9 +39,8 @@ struct config {
 };
 
 static const struct param params[CONFIG_COUNT] = {
-    /* Immutable, unlike Redis 7 (which rebinds): the listener cannot move
-     * yet, and no setting may report a value that is not in force. */
-    [CONFIG_PORT] = {"port", TYPE_INT, true, 0, 65535, 6379, NULL, NULL},
+    /* CONFIG SET moves the listener (net/listener.h), as Redis 7 rebinds. */
+    [CONFIG_PORT] = {"port", TYPE_INT, false, 0, 65535, 6379, NULL, NULL},
     [CONFIG_BIND] = {"bind", TYPE_LIST, true, 0, 0, 0, "127.0.0.1 -::1", NULL},
     [CONFIG_UNIXSOCKET] = {"unixsocket", TYPE_STRING, true, 0, 0, 0, "", NULL},
     [CONFIG_UNIXSOCKETPERM] = {"unixsocketperm", TYPE_OCTAL, true, 0, 0777, 0, NULL, NULL},

@@ -4,12 +4,16 @@
 #include "net/inbox.h"
 
 #include "core/alloc.h"
+#include "core/strconv.h"
+
+#include <string.h>
 
 struct inbox_item {
     struct inbox_item *next;
     struct bytes *raw;       /* a reference; NULL for a pub/sub message */
     struct pubsub_message m; /* references held, when raw is NULL */
     uint64_t bytes;
+    bool framed; /* raw is a framed message: its first byte is the protocol's */
 };
 
 void inbox_init(struct inbox *in)
@@ -81,6 +85,53 @@ bool inbox_push_raw(struct inbox *in, struct bytes *raw)
         return false;
     it->raw = bytes_ref(raw);
     it->bytes = raw->len;
+    it->framed = false;
+    push(in, it);
+    return true;
+}
+
+/* Writes "$<len>\r\n<data>\r\n" at p; returns the end. */
+static char *put_bulk(char *p, const char *data, size_t len)
+{
+    *p++ = '$';
+    p += strconv_format_ll(p, (long long)len);
+    memcpy(p, "\r\n", 2);
+    memcpy(p + 2, data, len);
+    memcpy(p + 2 + len, "\r\n", 2);
+    return p + len + 4;
+}
+
+/* The message as reply_pubsub_message frames it for RESP2 ("*3" ...); a
+ * RESP3 push differs only in the first byte (">3"). NULL when out of memory. */
+static struct bytes *frame_message(const struct pubsub_message *m)
+{
+    const char *kind = m->kind == PUBSUB_SHARD ? "smessage" : "message";
+    size_t len = 4 + (4 + strlen(kind) + 2) + (STRCONV_LL_BUF + 5 + m->channel->len) +
+                 (STRCONV_LL_BUF + 5 + m->payload->len);
+    struct bytes *b = bytes_new(NULL, len);
+    if (!b)
+        return NULL;
+    char *p = b->data;
+    memcpy(p, "*3\r\n", 4);
+    p = put_bulk(p + 4, kind, strlen(kind));
+    p = put_bulk(p, m->channel->data, m->channel->len);
+    p = put_bulk(p, m->payload->data, m->payload->len);
+    b->len = (uint32_t)(p - b->data); /* not published yet: still ours to trim */
+    return b;
+}
+
+bool inbox_push_delivery(struct inbox *in, struct pubsub_message *m)
+{
+    if (m->kind == PUBSUB_PATTERN || m->payload->len >= INBOX_FRAMED_MAX)
+        return inbox_push_message(in, m);
+    if (!m->framed && (m->framed = frame_message(m)) == NULL)
+        return inbox_push_message(in, m);
+    struct inbox_item *it = mem_alloc(sizeof(*it));
+    if (!it)
+        return false;
+    it->raw = bytes_ref(m->framed);
+    it->framed = true;
+    it->bytes = message_bytes(m);
     push(in, it);
     return true;
 }
@@ -91,7 +142,9 @@ bool inbox_push_message(struct inbox *in, const struct pubsub_message *m)
     if (!it)
         return false;
     it->raw = NULL;
+    it->framed = false;
     it->m = *m;
+    it->m.framed = NULL;
     bytes_ref(m->channel);
     bytes_ref(m->payload);
     if (m->pattern && m->kind == PUBSUB_PATTERN)
@@ -120,7 +173,12 @@ int inbox_drain(struct inbox *in, struct reply *r)
     int n = 0;
     for (struct inbox_item *it = take_all(in), *next; it; it = next) {
         next = it->next;
-        if (it->raw && it->raw->len < 4096)
+        if (it->framed && r->proto < 3) {
+            outbuf_append(r->out, it->raw->data, it->raw->len);
+        } else if (it->framed) { /* a RESP3 push: ">3" */
+            outbuf_append(r->out, ">", 1);
+            outbuf_append(r->out, it->raw->data + 1, it->raw->len - 1);
+        } else if (it->raw && it->raw->len < 4096)
             outbuf_append(r->out, it->raw->data, it->raw->len);
         else if (it->raw)
             outbuf_append_bytes(r->out, it->raw, 0, it->raw->len);

@@ -32,6 +32,17 @@ void inbox_destroy(struct inbox *in);
  * out of memory (the message is lost for this receiver). Any thread. */
 bool inbox_push_message(struct inbox *in, const struct pubsub_message *m);
 
+/* The same for a publisher's delivery: a channel or shard message with a
+ * payload under INBOX_FRAMED_MAX is framed for the wire once, into
+ * m->framed, by the first delivery of the publish, and every subscriber
+ * queues a reference to those bytes (one reference and no encoding per
+ * subscriber; RESP2 and RESP3 frames differ only in their first byte,
+ * written at drain time by the subscriber's protocol then). Pattern
+ * messages, big payloads and a frame that cannot be allocated go through
+ * inbox_push_message. */
+#define INBOX_FRAMED_MAX 4096
+bool inbox_push_delivery(struct inbox *in, struct pubsub_message *m);
+
 /* Queues bytes already framed for the wire (a MONITOR line, "+...\r\n"),
  * taking a reference. False when out of memory. Any thread. */
 bool inbox_push_raw(struct inbox *in, struct bytes *raw);

@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define MAX_SOCKETS       17   /* 16 bind addresses and the unix socket */
-#define ACCEPTS_PER_EVENT 1000 /* as Redis's MAX_ACCEPTS_PER_CALL */
+#define MAX_BINDS         16
+#define MAX_SOCKETS       (MAX_BINDS + 1) /* the bind addresses and the unix socket */
+#define ACCEPTS_PER_EVENT 1000            /* as Redis's MAX_ACCEPTS_PER_CALL */
 #define EMFILE_PAUSE_MS   100
 
 struct listen_socket {
@@ -27,16 +29,26 @@ struct listen_socket {
     bool is_unix;
 };
 
+/*
+ * Each socket is allocated on its own: it is the ctx of its reactor source,
+ * so it must outlive the source (freed by reactor_close's release), while a
+ * new port replaces the TCP sockets in the array. `lock` guards the array:
+ * the polling thread walks it to pause or resume accepting, CONFIG SET port
+ * swaps its TCP sockets. Held only around reactor calls (which take the
+ * reactor's own lock inside it) and array updates.
+ */
 struct listener {
     struct reactor *reactor;
     listener_accept_fn on_accept;
     void *ctx;
-    struct listen_socket sockets[MAX_SOCKETS];
-    int count; /* opened; final before the first one is registered */
-    /* Registered with the reactor, a prefix of sockets[]. The first socket can
-     * accept (and pause on EMFILE, on the polling thread) while the main
-     * thread still registers the others. */
-    ATOMIC(int) registered;
+    pthread_mutex_t lock;
+    struct listen_socket *sockets[MAX_SOCKETS]; /* guarded by lock */
+    int count;                                  /* guarded by lock */
+    /* What a new port is opened with. */
+    char *binds[MAX_BINDS];
+    int bind_count;
+    int backlog;
+    ATOMIC(int) port;
     char *unix_path;
     struct reactor_timer retry;
     ATOMIC(bool) closed;
@@ -45,10 +57,11 @@ struct listener {
 
 static void set_interest_all(struct listener *l, uint32_t interest)
 {
-    /* Acquire: pairs with register_sockets, so each source counted is set. */
-    int n = atomic_load_explicit(&l->registered, memory_order_acquire);
-    for (int i = 0; i < n; i++)
-        reactor_set_interest(l->reactor, l->sockets[i].source, interest);
+    pthread_mutex_lock(&l->lock);
+    for (int i = 0; i < l->count; i++)
+        if (l->sockets[i]->source)
+            reactor_set_interest(l->reactor, l->sockets[i]->source, interest);
+    pthread_mutex_unlock(&l->lock);
 }
 
 /* Runs on the polling thread EMFILE_PAUSE_MS after accepting ran out of fds. */
@@ -197,22 +210,130 @@ static bool optional_failure(int err)
            err == -ENOPROTOOPT || err == -ESOCKTNOSUPPORT || err == -EPFNOSUPPORT;
 }
 
-static void remember_socket(struct listener *l, int fd, bool is_unix)
+static void free_socket(void *ctx)
 {
-    l->sockets[l->count++] = (struct listen_socket){.owner = l, .fd = fd, .is_unix = is_unix};
+    mem_free(ctx);
 }
 
-/* Only once every socket is open: from the first registration on, a polling
- * worker may be accepting. */
-static int register_sockets(struct listener *l)
+/* A socket for fd, not registered yet; NULL (fd closed) when out of memory. */
+static struct listen_socket *new_socket(struct listener *l, int fd, bool is_unix)
 {
-    for (int i = 0; i < l->count; i++) {
-        struct listen_socket *ls = &l->sockets[i];
-        int rc = reactor_add(l->reactor, ls->fd, REACTOR_READABLE, on_readable, ls, &ls->source);
-        if (rc)
+    struct listen_socket *ls = mem_calloc(1, sizeof(*ls));
+    if (!ls) {
+        close(fd);
+        return NULL;
+    }
+    *ls = (struct listen_socket){.owner = l, .fd = fd, .is_unix = is_unix};
+    return ls;
+}
+
+/* Closes a socket: through the reactor once registered (the release frees
+ * it), at once otherwise. */
+static void drop_socket(struct listener *l, struct listen_socket *ls)
+{
+    if (ls->source) {
+        reactor_close(l->reactor, ls->source, free_socket);
+    } else {
+        close(ls->fd);
+        mem_free(ls);
+    }
+}
+
+/*
+ * Opens a TCP socket on every bind address for `port` into out[] (*n of
+ * them). A required address that fails fails the whole: its sockets are
+ * closed, a message like redis-server's goes to err, -errno returns.
+ */
+static int open_tcp_all(struct listener *l, int port, struct listen_socket **out, int *n, char *err,
+                        size_t errlen)
+{
+    *n = 0;
+    for (int i = 0; port > 0 && i < l->bind_count; i++) {
+        const char *addr = l->binds[i];
+        bool optional = addr[0] == '-';
+        addr += optional;
+        const char *step;
+        int fd = open_tcp(addr, port, l->backlog, &step);
+        int rc = 0;
+        if (fd < 0) {
+            log_warning("Warning: Could not create server TCP listening socket %s:%d: %s: %s", addr,
+                        port, step, strerror(-fd));
+            if (optional && optional_failure(fd))
+                continue;
+            snprintf(err, errlen, "Failed listening on port %d (TCP), aborting.", port);
+            rc = fd;
+        } else if ((out[*n] = new_socket(l, fd, false)) == NULL) {
+            snprintf(err, errlen, "Out of memory opening port %d", port);
+            rc = -ENOMEM;
+        } else {
+            (*n)++;
+        }
+        if (rc) {
+            while (*n > 0)
+                drop_socket(l, out[--*n]);
             return rc;
-        /* Release: pairs with set_interest_all's acquire. */
-        atomic_store_explicit(&l->registered, i + 1, memory_order_release);
+        }
+    }
+    return 0;
+}
+
+static int open_unix_socket(struct listener *l, const struct listener_config *config,
+                            struct listen_socket **out, char *err, size_t errlen)
+{
+    const char *step;
+    int fd = open_unix(config->unixsocket, config->unixsocketperm, config->backlog, &step);
+    if (fd < 0 && !step) {
+        snprintf(err, errlen,
+                 "Failed opening Unix socket: unix socket path too long (%zu), must be under %zu",
+                 strlen(config->unixsocket), sizeof(((struct sockaddr_un *)0)->sun_path));
+        return fd;
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "Failed opening Unix socket: %s: %s", step, strerror(-fd));
+        return fd;
+    }
+    l->unix_path = mem_strdup(config->unixsocket);
+    *out = l->unix_path ? new_socket(l, fd, true) : NULL;
+    if (!*out) {
+        if (l->unix_path)
+            unlink(l->unix_path);
+        else
+            close(fd);
+        snprintf(err, errlen, "Out of memory opening the unix socket");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Registers the sockets and appends them to the array, under the lock: from
+ * the first registration on, a polling worker may be accepting (and pausing
+ * every socket the array holds). On failure the ones not registered yet are
+ * dropped and -errno returns; those registered stay in the array. */
+static int add_sockets(struct listener *l, struct listen_socket **socks, int n)
+{
+    int rc = 0, i = 0;
+    pthread_mutex_lock(&l->lock);
+    for (; i < n && rc == 0; i++) {
+        struct listen_socket *ls = socks[i];
+        rc = reactor_add(l->reactor, ls->fd, REACTOR_READABLE, on_readable, ls, &ls->source);
+        if (rc == 0)
+            l->sockets[l->count++] = ls;
+        else
+            drop_socket(l, ls);
+    }
+    pthread_mutex_unlock(&l->lock);
+    for (; i < n; i++)
+        drop_socket(l, socks[i]);
+    return rc;
+}
+
+static int remember_binds(struct listener *l, const struct listener_config *config)
+{
+    for (int i = 0; i < config->bind_count && i < MAX_BINDS; i++) {
+        l->binds[i] = mem_strdup(config->binds[i]);
+        if (!l->binds[i])
+            return -ENOMEM;
+        l->bind_count++;
     }
     return 0;
 }
@@ -226,49 +347,30 @@ int listener_open(struct reactor *r, const struct listener_config *config, struc
     l->reactor = r;
     l->on_accept = config->on_accept;
     l->ctx = config->ctx;
+    l->backlog = config->backlog;
+    atomic_init(&l->port, config->port);
+    pthread_mutex_init(&l->lock, NULL);
     reactor_timer_init(&l->retry, resume_accepting);
-    int rc = 0;
-    for (int i = 0; rc == 0 && config->port > 0 && i < config->bind_count && i < 16; i++) {
-        const char *addr = config->binds[i];
-        bool optional = addr[0] == '-';
-        addr += optional;
-        const char *step;
-        int fd = open_tcp(addr, config->port, config->backlog, &step);
-        if (fd < 0) {
-            log_warning("Warning: Could not create server TCP listening socket %s:%d: %s: %s", addr,
-                        config->port, step, strerror(-fd));
-            if (optional && optional_failure(fd))
-                continue;
-            snprintf(err, errlen, "Failed listening on port %d (TCP), aborting.", config->port);
-            rc = fd;
-        } else {
-            remember_socket(l, fd, false);
-        }
-    }
+    struct listen_socket *socks[MAX_SOCKETS];
+    int n = 0;
+    int rc = remember_binds(l, config);
+    if (rc)
+        snprintf(err, errlen, "Out of memory opening the listener");
+    if (rc == 0)
+        rc = open_tcp_all(l, config->port, socks, &n, err, errlen);
     if (rc == 0 && config->unixsocket && config->unixsocket[0]) {
-        const char *step;
-        int fd = open_unix(config->unixsocket, config->unixsocketperm, config->backlog, &step);
-        if (fd < 0 && !step) {
-            snprintf(err, errlen,
-                     "Failed opening Unix socket: unix socket path too long (%zu), must be under "
-                     "%zu",
-                     strlen(config->unixsocket), sizeof(((struct sockaddr_un *)0)->sun_path));
-            rc = fd;
-        } else if (fd < 0) {
-            snprintf(err, errlen, "Failed opening Unix socket: %s: %s", step, strerror(-fd));
-            rc = fd;
-        } else {
-            remember_socket(l, fd, true);
-            l->unix_path = strdup(config->unixsocket);
-            rc = l->unix_path ? 0 : -ENOMEM;
-        }
+        rc = open_unix_socket(l, config, &socks[n], err, errlen);
+        n += rc == 0;
     }
-    if (rc == 0 && l->count == 0) {
+    if (rc == 0 && n == 0) {
         snprintf(err, errlen, "Configured to not listen anywhere, exiting.");
         rc = -EINVAL;
     }
-    if (rc == 0) {
-        rc = register_sockets(l);
+    if (rc) {
+        while (n > 0)
+            drop_socket(l, socks[--n]);
+    } else {
+        rc = add_sockets(l, socks, n);
         if (rc)
             snprintf(err, errlen, "Registering the listening sockets: %s", strerror(-rc));
     }
@@ -281,19 +383,65 @@ int listener_open(struct reactor *r, const struct listener_config *config, struc
     return 0;
 }
 
+/*
+ * The new port's sockets are open and registered before the old ones close,
+ * so a port that cannot be opened leaves everything as it was; connections
+ * accepted on the old port stay. The unix socket is not touched.
+ */
+int listener_set_port(struct listener *l, int port, char *err, size_t errlen)
+{
+    if (atomic_load_explicit(&l->closed, memory_order_acquire))
+        return -EBADF;
+    struct listen_socket *socks[MAX_BINDS];
+    int n = 0;
+    int rc = open_tcp_all(l, port, socks, &n, err, errlen);
+    if (rc)
+        return rc;
+    if (port > 0 && n == 0) {
+        snprintf(err, errlen, "No bind address could listen on port %d", port);
+        return -EADDRNOTAVAIL;
+    }
+    struct listen_socket *old[MAX_SOCKETS];
+    int old_count = 0, kept = 0;
+    pthread_mutex_lock(&l->lock);
+    for (int i = 0; i < l->count; i++) {
+        if (l->sockets[i]->is_unix)
+            l->sockets[kept++] = l->sockets[i];
+        else
+            old[old_count++] = l->sockets[i];
+    }
+    l->count = kept;
+    pthread_mutex_unlock(&l->lock);
+    rc = add_sockets(l, socks, n);
+    if (rc) {
+        /* Back to the old sockets: the new ones that made it go. */
+        pthread_mutex_lock(&l->lock);
+        for (int i = kept; i < l->count; i++)
+            drop_socket(l, l->sockets[i]);
+        l->count = kept;
+        for (int i = 0; i < old_count; i++)
+            l->sockets[l->count++] = old[i];
+        pthread_mutex_unlock(&l->lock);
+        snprintf(err, errlen, "Registering the listening sockets: %s", strerror(-rc));
+        return rc;
+    }
+    for (int i = 0; i < old_count; i++)
+        drop_socket(l, old[i]);
+    atomic_store_explicit(&l->port, port, memory_order_relaxed);
+    return 0;
+}
+
 void listener_close(struct listener *l)
 {
     /* Release: pairs with the acquire in resume_accepting. */
     if (atomic_exchange_explicit(&l->closed, true, memory_order_acq_rel))
         return;
     reactor_timer_stop(l->reactor, &l->retry);
-    int registered = atomic_load_explicit(&l->registered, memory_order_relaxed);
-    for (int i = 0; i < l->count; i++) {
-        if (i < registered)
-            reactor_close(l->reactor, l->sockets[i].source, NULL);
-        else
-            close(l->sockets[i].fd);
-    }
+    pthread_mutex_lock(&l->lock);
+    for (int i = 0; i < l->count; i++)
+        drop_socket(l, l->sockets[i]);
+    l->count = 0;
+    pthread_mutex_unlock(&l->lock);
     if (l->unix_path)
         unlink(l->unix_path);
 }
@@ -302,13 +450,24 @@ void listener_free(struct listener *l)
 {
     if (!l)
         return;
-    free(l->unix_path);
+    for (int i = 0; i < l->bind_count; i++)
+        mem_free(l->binds[i]);
+    mem_free(l->unix_path);
+    pthread_mutex_destroy(&l->lock);
     mem_free(l);
 }
 
-int listener_count(const struct listener *l)
+int listener_count(struct listener *l)
 {
-    return l->count;
+    pthread_mutex_lock(&l->lock);
+    int n = l->count;
+    pthread_mutex_unlock(&l->lock);
+    return n;
+}
+
+int listener_port(const struct listener *l)
+{
+    return atomic_load_explicit(&l->port, memory_order_relaxed);
 }
 
 unsigned long listener_pauses(const struct listener *l)

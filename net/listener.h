@@ -51,8 +51,16 @@ void listener_close(struct listener *l);
 /* Frees the listener after listener_close, once the reactor is freed. */
 void listener_free(struct listener *l);
 
+/* CONFIG SET port: opens the TCP sockets of every bind address on the new
+ * port (0: none), then closes the old ones; connections already accepted
+ * stay, the unix socket is kept. On failure nothing changes, -errno returns
+ * and err says why. From any thread. */
+int listener_set_port(struct listener *l, int port, char *err, size_t errlen);
+/* The TCP port listened on (0: none). */
+int listener_port(const struct listener *l);
+
 /* Sockets listening (TCP and unix). */
-int listener_count(const struct listener *l);
+int listener_count(struct listener *l);
 /* Accepts refused for lack of descriptors (stats: rejected_connections is
  * counted by the owner; this counts pauses). */
 unsigned long listener_pauses(const struct listener *l);

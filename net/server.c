@@ -13,6 +13,7 @@
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/listener.h"
+#include "net/memory.h"
 #include "net/notify.h"
 #include "net/tracking.h"
 
@@ -67,6 +68,19 @@ void server_config_changed(struct server *s)
     clients_arm_idle_timers(&s->clients);
 }
 
+int server_set_port(struct server *s, int port)
+{
+    if (port == listener_port(s->listener))
+        return 0;
+    char err[256];
+    int rc = listener_set_port(s->listener, port, err, sizeof(err));
+    if (rc)
+        log_warning("CONFIG SET port %d: %s", port, err);
+    else
+        log_notice("Listening on port %d", port);
+    return rc;
+}
+
 static void sample_clock_offset(struct server *s)
 {
     atomic_store_explicit(&s->unix_offset_ms, clock_unix_ms() - (int64_t)clock_mono_ms(),
@@ -89,6 +103,7 @@ static void cron(struct reactor_timer *t)
     /* Memory retired by workers that went idle since (core/ebr.h): an idle
      * server gives a deleted big value back within one period. */
     ebr_collect();
+    memory_note_peak(s, now);
     stats_sample(s->stats, METRIC_COMMANDS, stats_total_calls(s->stats), now);
     struct stats_io io;
     stats_io_read(s->stats, &io);
@@ -224,6 +239,7 @@ struct server *server_start(struct config *config, const char *config_file, cons
         server_free(s);
         return NULL;
     }
+    memory_note_startup(s); /* before the first client */
     if (open_listener(s, err, errlen) != 0) {
         server_free(s);
         return NULL;

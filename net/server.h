@@ -63,11 +63,14 @@ struct server {
     int workers;
     int64_t start_unix_ms;
     uint64_t start_mono_ms;
-    ATOMIC(int64_t) lastsave_unix;   /* seconds; the start time: nothing is saved */
-    ATOMIC(int) state;               /* enum shutdown_state */
-    ATOMIC(bool) shutdown_requested; /* by SHUTDOWN, to tell the log why */
-    ATOMIC(bool) requirepass_set;    /* requirepass is not empty */
-    ATOMIC(int64_t) unix_offset_ms;  /* wall clock minus monotonic, kept by the cron */
+    ATOMIC(int64_t) lastsave_unix;           /* seconds; the start time: nothing is saved */
+    ATOMIC(int) state;                       /* enum shutdown_state */
+    ATOMIC(bool) shutdown_requested;         /* by SHUTDOWN, to tell the log why */
+    ATOMIC(bool) requirepass_set;            /* requirepass is not empty */
+    ATOMIC(int64_t) unix_offset_ms;          /* wall clock minus monotonic, kept by the cron */
+    ATOMIC(uint64_t) memory_peak;            /* net/memory.h: the highest used_memory seen */
+    ATOMIC(uint64_t) memory_startup;         /* used_memory once ready */
+    ATOMIC(uint64_t) memory_peak_sampled_ms; /* by the cron (monotonic) */
     char run_id[41];
     char replid[41]; /* INFO's master_replid; DEBUG CHANGE-REPL-ID renews it (registry lock) */
     pthread_t main_thread; /* waits for SIGTERM / SIGINT */
@@ -110,6 +113,9 @@ static inline int64_t server_unix_offset_ms(const struct server *s)
 
 /* Called after CONFIG SET so derived state follows (requirepass, hz, timeout). */
 void server_config_changed(struct server *s);
+/* CONFIG SET port: moves the TCP listener to `port` (net/listener.h);
+ * 0 or -errno, with the reason logged. */
+int server_set_port(struct server *s, int port);
 
 /* Client registry (net/clients.c). */
 void clients_init(struct client_registry *r);

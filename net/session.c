@@ -25,7 +25,7 @@
 static _Thread_local struct session *running;
 
 /* A publisher on any thread hands a message over (store/pubsub.h). */
-static void deliver(struct pubsub_subscriber *sub, const struct pubsub_message *m)
+static void deliver(struct pubsub_subscriber *sub, struct pubsub_message *m)
 {
     struct session *s = container_of(sub, struct session, sub);
     if (s == running) {
@@ -34,7 +34,7 @@ static void deliver(struct pubsub_subscriber *sub, const struct pubsub_message *
     }
     /* A message lost for memory is what Redis does with a client it
      * disconnects for its buffer: this one keeps the rest. */
-    inbox_push_message(&s->inbox, m);
+    inbox_push_delivery(&s->inbox, m);
     if (s->conn)
         conn_inbox_filled(s->conn, CONFIG_CLASS_PUBSUB);
 }

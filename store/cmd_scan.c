@@ -15,9 +15,11 @@
 #include "store/cmd_util.h"
 #include "store/commands.h"
 #include "store/keyspace_impl.h"
+#include "store/table_sample.h"
 #include "core/glob.h"
 
 #include "core/alloc.h"
+#include "core/clock.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -209,46 +211,87 @@ void scan_command(struct cmd_ctx *c)
 
 static _Thread_local uint64_t random_state;
 
-/* A live random key of the shard copied into *out; false when it has none.
- * Expired picks are reclaimed and another is tried. */
-static bool do_random_key(struct shard *s, int64_t now_ms, struct key_list *out) REQUIRES(&s->lock)
+static uint64_t random_below(uint64_t n)
 {
     if (random_state == 0)
-        random_state = (uint64_t)now_ms ^ (uint64_t)(uintptr_t)&random_state;
-    for (int tries = 0; tries < 100 && do_key_count(s) > 0; tries++) {
-        struct entry *e = entry_of(table_random(&s->table, &random_state));
-        if (!expire_passed(entry_expire_at(e), now_ms)) {
-            key_list_add(out, entry_key(e), e->key_len);
-            return true;
+        random_state = clock_mono_ns() ^ (uint64_t)(uintptr_t)&random_state;
+    /* The high half of a 128-bit product: xorshift's low bits are weak. */
+    return (uint64_t)(((unsigned __int128)table_rng_next(&random_state) * n) >> 64);
+}
+
+static uint64_t db_key_count(struct keyspace *ks, uint32_t first)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < (uint32_t)ks->shards_per_db; i++) {
+        struct shard *s = keyspace_shard(ks, first + i);
+        SHARD_GUARD (s) {
+            total += do_key_count(s);
         }
-        if (keyspace_expiry_paused(s->ks))
-            continue; /* CLIENT PAUSE: it stays, unseen */
+    }
+    return total;
+}
+
+enum random_pick { PICK_NONE, PICK_FOUND, PICK_EXPIRED };
+
+/* A key of the shard chosen uniformly; an expired one is reclaimed (unless
+ * CLIENT PAUSE holds expiry) and reported as such. */
+static enum random_pick do_random_key(struct shard *s, int64_t now_ms, struct key_list *out)
+    REQUIRES(&s->lock)
+{
+    struct entry *e = entry_of(table_random_fair(&s->table, &random_state, &s->random_bound));
+    if (!expire_passed(entry_expire_at(e), now_ms)) {
+        key_list_add(out, entry_key(e), e->key_len);
+        return PICK_FOUND;
+    }
+    if (!keyspace_expiry_paused(s->ks)) {
         struct key k = {.ptr = entry_key(e), .len = e->key_len, .shard = s};
         k.hash = hash_key(k.ptr, k.len);
         do_lookup(s, &k, now_ms, LOOKUP_WRITE | LOOKUP_NOTOUCH, NULL); /* reclaims it */
     }
-    return false;
+    return PICK_EXPIRED;
 }
 
+/* Key number `pick` of the database, counting shard by shard: the shard it
+ * falls in, then a uniform key there. PICK_NONE when the shards shrank
+ * since they were counted. */
+static enum random_pick pick_key(struct keyspace *ks, uint32_t first, uint64_t pick, int64_t now_ms,
+                                 struct key_list *out)
+{
+    enum random_pick r = PICK_NONE;
+    for (uint32_t i = 0; i < (uint32_t)ks->shards_per_db && r == PICK_NONE; i++) {
+        struct shard *s = keyspace_shard(ks, first + i);
+        SHARD_GUARD (s) {
+            uint64_t n = do_key_count(s);
+            if (pick < n)
+                r = do_random_key(s, now_ms, out);
+            else
+                pick -= n;
+        }
+    }
+    return r;
+}
+
+/* Every live key of the database equally likely: a shard weighted by its
+ * key count (one pass counts, a second finds the shard of the pick), then a
+ * uniform key in its table (table_random_fair). An expired pick is reclaimed
+ * and another drawn, which keeps the live keys equally likely. Concurrent
+ * writers move the counts between the passes; the pick is then as fair as
+ * the counts were. Costs two passes over the database's shard locks. */
 void randomkey_command(struct cmd_ctx *c)
 {
     struct keyspace *ks = c->ks;
     struct key_list key = {0};
     uint32_t first = keyspace_db_first_shard(ks, c->db);
-    uint32_t start = (uint32_t)(table_rng_next(&random_state) % (uint64_t)ks->shards_per_db);
-    bool found = false;
-    /* Shards are about equally full (the hash spreads keys), so a random
-     * shard and then a random key in it is close to uniform. */
-    for (int i = 0; i < ks->shards_per_db && !found && !key.oom; i++) {
-        struct shard *s =
-            keyspace_shard(ks, first + (start + (uint32_t)i) % (uint32_t)ks->shards_per_db);
-        SHARD_GUARD (s) {
-            found = do_random_key(s, c->now_ms, &key);
-        }
+    enum random_pick r = PICK_NONE;
+    for (int tries = 0; tries < 100 && r != PICK_FOUND && !key.oom; tries++) {
+        uint64_t total = db_key_count(ks, first);
+        if (total == 0)
+            break;
+        r = pick_key(ks, first, random_below(total), c->now_ms, &key);
     }
     if (key.oom)
         reply_error(c->reply, ERR_OOM);
-    else if (!found)
+    else if (r != PICK_FOUND)
         reply_null(c->reply);
     else
         reply_bulk(c->reply, key.data + sizeof(uint32_t), key.used - sizeof(uint32_t));

@@ -10,6 +10,9 @@
 
 #include "core/clock.h"
 
+#include <errno.h>
+#include <time.h>
+
 static uint64_t cycle_budget_ns(struct expiry_state *st)
 {
     int hz = atomic_load_explicit(&st->hz, memory_order_relaxed);
@@ -30,11 +33,24 @@ static bool tick_or_stop(struct expiry_state *st)
     return atomic_load_explicit(&st->tick_pending, memory_order_acquire) || should_stop(st);
 }
 
+/* The test hook's delay: the slice really takes that long, whatever the
+ * build, so the observer sees a spike without guessing at speeds. */
+static void injected_delay(struct expiry_state *st)
+{
+    uint32_t ms = atomic_load_explicit(&st->slice_delay_ms, memory_order_relaxed);
+    if (ms == 0)
+        return;
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
 /* One slice, timed for the observer. True when the cycle is over. */
 static bool timed_slice(struct expiry_state *st)
 {
     uint64_t start = st->slice_observer ? clock_mono_ns() : 0;
     bool done = expiry_cycle_slice(st->ks, &st->cycle);
+    injected_delay(st);
     if (st->slice_observer)
         st->slice_observer(st->slice_observer_ctx, clock_mono_ns() - start);
     return done;
@@ -84,6 +100,11 @@ void keyspace_expiry_stop(struct keyspace *ks)
 void keyspace_expiry_set_hz(struct keyspace *ks, int hz)
 {
     atomic_store_explicit(&ks->expiry.hz, hz, memory_order_relaxed);
+}
+
+void keyspace_set_expiry_slice_delay(struct keyspace *ks, uint32_t ms)
+{
+    atomic_store_explicit(&ks->expiry.slice_delay_ms, ms, memory_order_relaxed);
 }
 
 void keyspace_observe_expiry_slices(struct keyspace *ks, void (*fn)(void *ctx, uint64_t ns),

@@ -184,8 +184,7 @@ int keyspace_shards(const struct keyspace *ks)
 
 void keyspace_db_stats(struct keyspace *ks, int db, struct keyspace_db_stats *out)
 {
-    out->keys = 0;
-    out->expires = 0;
+    *out = (struct keyspace_db_stats){0};
     if (!keyspace_db_valid(ks, db))
         return;
     /* Shard by shard: INFO does not need a snapshot across shards. */
@@ -195,6 +194,8 @@ void keyspace_db_stats(struct keyspace *ks, int db, struct keyspace_db_stats *ou
         SHARD_GUARD (s) {
             out->keys += do_key_count(s);
             out->expires += do_ttl_count(s);
+            out->table_bytes += table_bucket_bytes(&s->table);
+            out->ttl_index_bytes += (uint64_t)s->ttl.cap * sizeof(*s->ttl.items);
         }
     }
 }

@@ -86,6 +86,10 @@ int keyspace_shards(const struct keyspace *ks);
 struct keyspace_db_stats {
     uint64_t keys;
     uint64_t expires;
+    /* Bytes of bookkeeping (MEMORY STATS's db.N): the key tables' buckets,
+     * and the TTL indexes. */
+    uint64_t table_bytes;
+    uint64_t ttl_index_bytes;
 };
 void keyspace_db_stats(struct keyspace *ks, int db, struct keyspace_db_stats *out);
 
@@ -140,6 +144,11 @@ long long keyspace_memory_usage(struct keyspace *ks, int db, const void *key, si
  * reports). Before the task is spawned; fn runs on a pool worker. */
 void keyspace_observe_expiry_slices(struct keyspace *ks, void (*fn)(void *ctx, uint64_t ns),
                                     void *ctx);
+
+/* Tests (DEBUG EXPIRE-SLICE-DELAY): every slice of the active expiry
+ * sleeps `ms` more, outside its shard locks, inside the time the observer
+ * is told; 0 turns it off. A slow slice on demand, under any sanitizer. */
+void keyspace_set_expiry_slice_delay(struct keyspace *ks, uint32_t ms);
 
 /* (Added by store/.) How often net/ calls keyspace_expiry_tick: each cycle
  * may then use 25% of 1/hz seconds, as Redis's slow cycle. Default 10. */

@@ -45,6 +45,8 @@ struct expiry_state {
      * before the task is spawned, then read-only. */
     void (*slice_observer)(void *ctx, uint64_t ns);
     void *slice_observer_ctx;
+    /* DEBUG EXPIRE-SLICE-DELAY: milliseconds every slice sleeps (tests). */
+    ATOMIC(uint32_t) slice_delay_ms;
     /* Counters for tests and INFO (relaxed). */
     ATOMIC(uint64_t) cycles;
     ATOMIC(uint64_t) slices;

@@ -428,7 +428,7 @@ void pubsub_unsubscribe_all(struct pubsub *ps, struct pubsub_subscriber *sub, en
 
 /* Delivers to the channel's subscribers (the stripe's lock held); returns
  * how many. */
-static long do_deliver_channel(struct stripe *st, const struct pubsub_message *m, uint64_t hash)
+static long do_deliver_channel(struct stripe *st, struct pubsub_message *m, uint64_t hash)
 {
     struct table_node *n = table_find(&st->channels, hash, m->channel->data, m->channel->len, NULL);
     if (!n)
@@ -479,6 +479,7 @@ long pubsub_publish(struct pubsub *ps, enum pubsub_kind kind, const char *channe
     }
     bytes_unref(m.channel);
     bytes_unref(m.payload);
+    bytes_unref(m.framed);
     return receivers;
 }
 

@@ -44,13 +44,17 @@ struct pubsub_message {
     struct bytes *channel;
     struct bytes *pattern; /* PUBSUB_PATTERN only */
     struct bytes *payload;
+    /* The deliver functions' own cache for this publish (net/inbox.h: the
+     * message framed once for every subscriber of the channel), NULL until
+     * one builds it; pubsub_publish drops the reference at the end. */
+    struct bytes *framed;
 };
 
 struct pubsub_subscriber;
 /* Hands a message to its subscriber (bytes_ref what it keeps). Runs on the
  * publisher's thread under a registry lock: it must be quick, take no lock
  * ranked below LOCK_CLASS_CHANNELS, and never block. */
-typedef void (*pubsub_deliver_fn)(struct pubsub_subscriber *sub, const struct pubsub_message *m);
+typedef void (*pubsub_deliver_fn)(struct pubsub_subscriber *sub, struct pubsub_message *m);
 
 struct pubsub_subscriber {
     pubsub_deliver_fn deliver;

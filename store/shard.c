@@ -28,6 +28,7 @@ void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
     table_init(&s->blocked, &blocked_key_type);
     s->ready = s->ready_tail = NULL;
     table_init(&s->watched, &watched_key_type);
+    s->random_bound = 0;
 }
 
 void shard_destroy(struct shard *s) NO_THREAD_SAFETY

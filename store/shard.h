@@ -74,6 +74,9 @@ struct shard {
     struct blocked_key *ready, *ready_tail; /* in the order they became ready */
     /* Keys clients WATCH (store/watching.h), under the lock. */
     struct table watched;
+    /* RANDOMKEY's bound on the table's chains (store/table_sample.h), under
+     * the lock. */
+    uint32_t random_bound;
 } CACHE_ALIGNED;
 
 /* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */

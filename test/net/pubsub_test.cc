@@ -148,3 +148,33 @@ TEST_F(PubSub, OneBigMessageToManySubscribersIsStoredOnce)
     for (auto &s : subs)
         EXPECT_EQ(read_messages(*s, 1).size(), 1u);
 }
+
+// A small channel or shard message is framed once per publish and shared
+// by every subscriber (net/inbox.h); each still gets Redis's exact bytes for
+// its own protocol (a RESP3 push differs from the RESP2 array in its first
+// byte), next to a pattern subscriber and a payload too big to frame.
+TEST_F(PubSub, SharedFramesKeepEachSubscribersProtocol)
+{
+    RespClient r2, r3, pat, shard2, shard3;
+    for (RespClient *c : {&r2, &r3, &pat, &shard2, &shard3})
+        ASSERT_TRUE(c->connect(server.port));
+    ASSERT_EQ(r3.call({"HELLO", "3"}).substr(0, 1), "%");
+    ASSERT_EQ(shard3.call({"HELLO", "3"}).substr(0, 1), "%");
+    ASSERT_EQ(r2.call({"SUBSCRIBE", "ch"}), "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    ASSERT_EQ(r3.call({"SUBSCRIBE", "ch"}), ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    ASSERT_EQ(pat.call({"PSUBSCRIBE", "c*"}), "*3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:1\r\n");
+    ASSERT_EQ(shard2.call({"SSUBSCRIBE", "sh"}), "*3\r\n$10\r\nssubscribe\r\n$2\r\nsh\r\n:1\r\n");
+    ASSERT_EQ(shard3.call({"SSUBSCRIBE", "sh"}), ">3\r\n$10\r\nssubscribe\r\n$2\r\nsh\r\n:1\r\n");
+    auto pub = client();
+    std::string big(5000, 'z');
+    for (const std::string &payload : {std::string("hello"), std::string(), big}) {
+        std::string bulk = "$" + std::to_string(payload.size()) + "\r\n" + payload + "\r\n";
+        ASSERT_EQ(pub->call({"PUBLISH", "ch", payload}), ":3\r\n");
+        EXPECT_EQ(r2.read_reply(), "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n" + bulk);
+        EXPECT_EQ(r3.read_reply(), ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n" + bulk);
+        EXPECT_EQ(pat.read_reply(), "*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n" + bulk);
+        ASSERT_EQ(pub->call({"SPUBLISH", "sh", payload}), ":2\r\n");
+        EXPECT_EQ(shard2.read_reply(), "*3\r\n$8\r\nsmessage\r\n$2\r\nsh\r\n" + bulk);
+        EXPECT_EQ(shard3.read_reply(), ">3\r\n$8\r\nsmessage\r\n$2\r\nsh\r\n" + bulk);
+    }
+}

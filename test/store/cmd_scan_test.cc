@@ -2,10 +2,14 @@
 // hash table's), cursor handling, and the SCAN guarantee across shards.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "store/hash.h"
 #include "store_harness.h"
 
 namespace
@@ -200,4 +204,128 @@ TEST(CmdScan, HugeCountReturnsEverythingInOneCall)
         EXPECT_EQ(page.cursor, "0") << count;
         EXPECT_EQ(std::set<std::string>(page.keys.begin(), page.keys.end()).size(), 500u) << count;
     }
+}
+
+// RANDOMKEY is uniform over the database's keys. Counts of many draws are
+// checked with Pearson's chi-square against the uniform expectation; the
+// thresholds sit more than ten standard deviations above the statistic's
+// mean (its degrees of freedom), so a fair pick never fails, while the old
+// picks (a shard uniformly, then a bucket and a node of its chain) failed by
+// orders of magnitude.
+namespace
+{
+std::string bulk_of(const std::string &reply)
+{
+    size_t at = reply.find("\r\n");
+    return reply.substr(at + 2, reply.size() - at - 4);
+}
+
+double chi_square(const std::map<std::string, long> &counts, size_t keys, long draws)
+{
+    double expected = (double)draws / (double)keys, chi = 0;
+    for (const auto &kv : counts)
+        chi += ((double)kv.second - expected) * ((double)kv.second - expected) / expected;
+    chi += (double)(keys - counts.size()) * expected; // keys never drawn
+    return chi;
+}
+} // namespace
+
+// Four shards, one of them holding a single key: a uniform shard choice
+// returned that key a quarter of the time instead of once in 301.
+TEST(CmdRandomkey, WeighsShardsByTheirKeys)
+{
+    Store s(1, 4);
+    std::vector<std::string> keys;
+    std::string lonely;
+    for (int i = 0; keys.size() < 300 || lonely.empty(); i++) {
+        std::string k = "k" + std::to_string(i);
+        bool shard0 = hash_key(k.data(), k.size()) >> 62 == 0;
+        if (shard0 && lonely.empty())
+            lonely = k;
+        else if (!shard0 && keys.size() < 300)
+            keys.push_back(k);
+        else
+            continue;
+        ASSERT_EQ(s.run("SET " + k + " v"), "+OK\r\n");
+    }
+    const long draws = 30000;
+    std::map<std::string, long> counts;
+    for (long i = 0; i < draws; i++)
+        counts[bulk_of(s.run("RANDOMKEY"))]++;
+    EXPECT_LT(counts[lonely], 300) << "expected about " << draws / 301;
+    EXPECT_LE(counts.size(), 301u);
+    double chi = chi_square(counts, 301, draws);
+    EXPECT_LT(chi, 300 + 10 * 24.5) << "chi-square over 300 degrees of freedom";
+}
+
+// One table, 1000 keys in chains of different lengths: a node in a chain of
+// two was half as likely as one alone.
+TEST(CmdRandomkey, UniformInsideATable)
+{
+    Store s(1, 1);
+    for (int i = 0; i < 1000; i++)
+        ASSERT_EQ(s.run("SET u" + std::to_string(i) + " v"), "+OK\r\n");
+    const long draws = 100000;
+    std::map<std::string, long> counts;
+    for (long i = 0; i < draws; i++)
+        counts[bulk_of(s.run("RANDOMKEY"))]++;
+    EXPECT_EQ(counts.size(), 1000u);
+    double chi = chi_square(counts, 1000, draws);
+    EXPECT_LT(chi, 999 + 10 * 44.7) << "chi-square over 999 degrees of freedom";
+}
+
+// Expired keys are never returned and the live ones stay equally likely.
+TEST(CmdRandomkey, UniformOverLiveKeys)
+{
+    Store s(1, 4);
+    for (int i = 0; i < 100; i++) {
+        ASSERT_EQ(s.run("SET live" + std::to_string(i) + " v"), "+OK\r\n");
+        ASSERT_EQ(s.run("SET dead" + std::to_string(i) + " v PX 5"), "+OK\r\n");
+    }
+    s.now_ms += 10;
+    const long draws = 20000;
+    std::map<std::string, long> counts;
+    for (long i = 0; i < draws; i++) {
+        std::string k = bulk_of(s.run("RANDOMKEY"));
+        ASSERT_EQ(k.rfind("live", 0), 0u) << k;
+        counts[k]++;
+    }
+    double chi = chi_square(counts, 100, draws);
+    EXPECT_LT(chi, 99 + 10 * 14.1) << "chi-square over 99 degrees of freedom";
+}
+
+// RANDOMKEY while other threads write: the shard counts move between its
+// two passes, and it still answers a key that exists or existed (never nil:
+// one key is never deleted), under TSan too.
+TEST(CmdRandomkey, ConcurrentWritersNeverMakeItFail)
+{
+    Store s(1, 8);
+    ASSERT_EQ(s.run("SET stable v"), "+OK\r\n");
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 2; w++)
+        writers.emplace_back([&, w] {
+            int db = 0;
+            for (int i = 0; !stop.load(); i++) {
+                std::string k = "w" + std::to_string(w) + ":" + std::to_string(i % 64);
+                run_on(s.ks, &db, s.now_ms, {i % 2 ? "DEL" : "SET", k, "v"}, 2);
+            }
+        });
+    std::vector<std::thread> readers;
+    std::atomic<int> bad{0};
+    for (int r = 0; r < 2; r++)
+        readers.emplace_back([&] {
+            int db = 0;
+            for (int i = 0; i < 20000; i++) {
+                std::string k = bulk_of(run_on(s.ks, &db, s.now_ms, {"RANDOMKEY"}, 2));
+                if (k != "stable" && k.rfind("w", 0) != 0)
+                    bad++;
+            }
+        });
+    for (auto &t : readers)
+        t.join();
+    stop = true;
+    for (auto &t : writers)
+        t.join();
+    EXPECT_EQ(bad.load(), 0);
 }
