@@ -14,9 +14,10 @@ struct Sample {
     const char *key;
 };
 
-inline const char *const kSetup[] = {"SET k v",      "SET n 10",        "SET t v PX 100000",
-                                     "SET k2 w",     "RPUSH l a b c d", "HSET h f v n 5",
-                                     "SADD s 1 2 3", "SADD s2 3 4 x",   "PFADD hl a b"};
+inline const char *const kSetup[] = {
+    "SET k v",         "SET n 10",           "SET t v PX 100000", "SET k2 w",
+    "RPUSH l a b c d", "HSET h f v n 5",     "SADD s 1 2 3",      "SADD s2 3 4 x",
+    "PFADD hl a b",    "ZADD z 1 a 2 b 3 c", "ZADD z2 2 b 5 e"};
 
 inline const std::map<std::string, Sample> kSamples = {
     {"set", {"SET k w", "k"}},
@@ -80,7 +81,42 @@ inline const std::map<std::string, Sample> kSamples = {
     {"sinterstore", {"SINTERSTORE d s s2", "d"}},
     {"sunionstore", {"SUNIONSTORE d s s2", "d"}},
     {"sdiffstore", {"SDIFFSTORE d s s2", "d"}},
+    {"zadd", {"ZADD z 9 a", "z"}},
+    {"zincrby", {"ZINCRBY z 2 b", "z"}},
+    {"zrem", {"ZREM z a", "z"}},
+    {"zremrangebyrank", {"ZREMRANGEBYRANK z 0 0", "z"}},
+    {"zremrangebyscore", {"ZREMRANGEBYSCORE z 1 2", "z"}},
+    {"zremrangebylex", {"ZREMRANGEBYLEX z - +", "z"}},
+    {"zpopmin", {"ZPOPMIN z", "z"}},
+    {"zpopmax", {"ZPOPMAX z 2", "z"}},
+    {"zmpop", {"ZMPOP 2 nothere z MIN COUNT 2", "z"}},
+    {"bzpopmin", {"BZPOPMIN nothere z 0", "z"}},
+    {"bzpopmax", {"BZPOPMAX z 1", "z"}},
+    {"bzmpop", {"BZMPOP 0 1 z MAX", "z"}},
+    {"zrangestore", {"ZRANGESTORE d z 0 -1", "d"}},
+    {"zunionstore", {"ZUNIONSTORE d 2 z z2", "d"}},
+    {"zinterstore", {"ZINTERSTORE d 2 z z2", "d"}},
+    {"zdiffstore", {"ZDIFFSTORE d 2 z z2", "d"}},
     // Commands that change nothing.
+    {"zscore", {"ZSCORE z a", ""}},
+    {"zmscore", {"ZMSCORE z a x", ""}},
+    {"zcard", {"ZCARD z", ""}},
+    {"zcount", {"ZCOUNT z 1 (3", ""}},
+    {"zlexcount", {"ZLEXCOUNT z - +", ""}},
+    {"zrank", {"ZRANK z b", ""}},
+    {"zrevrank", {"ZREVRANK z b", ""}},
+    {"zrange", {"ZRANGE z 0 -1 WITHSCORES", ""}},
+    {"zrevrange", {"ZREVRANGE z 0 -1", ""}},
+    {"zrangebyscore", {"ZRANGEBYSCORE z -inf +inf LIMIT 0 2", ""}},
+    {"zrevrangebyscore", {"ZREVRANGEBYSCORE z +inf -inf", ""}},
+    {"zrangebylex", {"ZRANGEBYLEX z - +", ""}},
+    {"zrevrangebylex", {"ZREVRANGEBYLEX z + -", ""}},
+    {"zrandmember", {"ZRANDMEMBER z 5 WITHSCORES", ""}},
+    {"zunion", {"ZUNION 2 z z2 WITHSCORES", ""}},
+    {"zinter", {"ZINTER 2 z s2 z2", ""}},
+    {"zdiff", {"ZDIFF 2 z z2", ""}},
+    {"zintercard", {"ZINTERCARD 2 z z2", ""}},
+    {"zscan", {"ZSCAN z 0", ""}},
     {"smembers", {"SMEMBERS s", ""}},
     {"sismember", {"SISMEMBER s 1", ""}},
     {"smismember", {"SMISMEMBER s 1 7", ""}},
