@@ -78,8 +78,18 @@ struct zadd_args {
     int first; /* argv index of the first score */
     long long pairs;
     double *scores;
-    double inline_scores[128]; /* most calls: no allocation (and no hole left) */
+    double inline_scores[128]; /* most calls: no allocation */
+    bool *fresh;               /* per pair: added by this command */
+    bool inline_fresh[128];
 };
+
+static void zadd_args_free(struct zadd_args *a)
+{
+    if (a->scores != a->inline_scores)
+        mem_free(a->scores);
+    if (a->fresh != a->inline_fresh)
+        mem_free(a->fresh);
+}
 
 /* ZADD's options and scores, checked in Redis's order; false after
  * replying the error. */
@@ -124,7 +134,9 @@ static bool parse_zadd(struct cmd_ctx *c, struct zadd_args *a)
         return false;
     }
     a->scores = a->pairs <= 128 ? a->inline_scores : mem_alloc((size_t)a->pairs * sizeof(double));
-    if (!a->scores) {
+    a->fresh = a->pairs <= 128 ? a->inline_fresh : mem_calloc((size_t)a->pairs, sizeof(bool));
+    if (!a->scores || !a->fresh) {
+        zadd_args_free(a);
         reply_error(c->reply, ERR_OOM);
         return false;
     }
@@ -132,8 +144,7 @@ static bool parse_zadd(struct cmd_ctx *c, struct zadd_args *a)
         const struct resp_arg *s = &c->argv[a->first + 2 * j];
         if (!zset_parse_score(s->ptr, s->len, &a->scores[j])) {
             reply_error(c->reply, ERR_NOT_FLOAT);
-            if (a->scores != a->inline_scores)
-                mem_free(a->scores);
+            zadd_args_free(a);
             return false;
         }
     }
@@ -146,9 +157,23 @@ struct zadd_result {
     bool nan;
 };
 
+/* After a failed allocation at pair `failed`: the members this command
+ * added are removed again (removal never fails). A score it changed stays
+ * changed (putting it back may need memory too) and is announced. */
+static void undo_added(struct value *v, struct cmd_ctx *c, const struct zadd_args *a,
+                       long long failed, struct zadd_result *out)
+{
+    for (long long j = 0; j < failed && out->added > 0; j++) {
+        if (!a->fresh[j])
+            continue;
+        const struct resp_arg *m = &c->argv[a->first + 2 * j + 1];
+        zset_delete(v, m->ptr, m->len);
+        out->added--;
+    }
+}
+
 static enum cmd_result do_zadd(struct shard *s, const struct key *k, struct cmd_ctx *c,
-                               const struct zadd_args *a, struct zadd_result *out)
-    REQUIRES(&s->lock)
+                               struct zadd_args *a, struct zadd_result *out) REQUIRES(&s->lock)
 {
     enum cmd_result result;
     struct entry *e = do_zset_lookup(s, k, c->now_ms, LOOKUP_WRITE, &result);
@@ -169,6 +194,7 @@ static enum cmd_result do_zadd(struct shard *s, const struct key *k, struct cmd_
         int flags;
         double score;
         if (zset_add(&v, &lim, a->scores[j], m->ptr, m->len, a->flags, &flags, &score) != 0) {
+            undo_added(&v, c, a, j, out);
             result = CMD_ERR_OOM;
             break;
         }
@@ -176,7 +202,8 @@ static enum cmd_result do_zadd(struct shard *s, const struct key *k, struct cmd_
             out->nan = true;
             break;
         }
-        out->added += (flags & ZADD_OUT_ADDED) != 0;
+        a->fresh[j] = (flags & ZADD_OUT_ADDED) != 0;
+        out->added += a->fresh[j];
         out->updated += (flags & ZADD_OUT_UPDATED) != 0;
         if (!(flags & ZADD_OUT_NOP)) {
             out->processed++;
@@ -208,8 +235,7 @@ static void zadd_generic(struct cmd_ctx *c, int flags)
     enum cmd_result result = CMD_ERR_OOM;
     SHARD_GUARD (k.shard)
         result = do_zadd(k.shard, &k, c, &a, &out);
-    if (a.scores != a.inline_scores)
-        mem_free(a.scores);
+    zadd_args_free(&a);
     if (reply_result_error(c, result))
         return;
     if (out.nan)

@@ -137,8 +137,8 @@ void expect_sabotage_caught(Target target)
     unlink(s.log.c_str());
 }
 
-// Every list operation in --mix, and the set operations: no error reply, no
-// unexpected reply.
+// Every list operation in --mix, and the set and sorted-set operations: no
+// error reply, no unexpected reply.
 void expect_list_mix(Target target)
 {
     TestServer s;
@@ -150,7 +150,8 @@ void expect_list_mix(Target target)
         "--port",
         std::to_string(s.port),
         "--mix",
-        "get:10,set:10,lpush:20,rpush:15,lpop:15,rpop:10,brpop:10,sadd:5,srem:5",
+        "get:10,set:10,lpush:20,rpush:15,lpop:15,rpop:10,brpop:10,sadd:5,srem:5,zadd:3,zincrby:3,"
+        "zrange:3",
         "--keys",
         "20",
         "--clients",
@@ -167,8 +168,8 @@ void expect_list_mix(Target target)
     EXPECT_EQ(rc, 0) << out;
     EXPECT_NE(out.find("error replies 0, protocol errors 0, connections lost 0"), std::string::npos)
         << out;
-    for (const char *row :
-         {"\nlpush ", "\nrpush ", "\nlpop ", "\nrpop ", "\nbrpop ", "\nsadd ", "\nsrem "})
+    for (const char *row : {"\nlpush ", "\nrpush ", "\nlpop ", "\nrpop ", "\nbrpop ", "\nsadd ",
+                            "\nsrem ", "\nzadd ", "\nzincrby ", "\nzrange "})
         EXPECT_NE(out.find(row), std::string::npos) << row << " in\n" << out;
     unlink(s.log.c_str());
 }

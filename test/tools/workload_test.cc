@@ -50,7 +50,8 @@ TEST(Workload, MixWithListOperations)
     EXPECT_LT(op_mix_parse("blpop:1", &mix, err, sizeof(err)), 0);
     EXPECT_NE(
         std::string(err).find(
-            "known: get, set, incr, del, lpush, rpush, lpop, rpop, brpop, hset, hget, sadd, srem"),
+            "known: get, set, incr, del, lpush, rpush, lpop, rpop, brpop, hset, hget, sadd, srem, "
+            "zadd, zincrby, zrange"),
         std::string::npos)
         << err;
 }
@@ -70,6 +71,8 @@ TEST(Workload, KeyFamilies)
             EXPECT_EQ(key, "set:42") << op_name((stress_op)op);
         else if (op_is_hash((stress_op)op))
             EXPECT_EQ(key, "hash:42") << op_name((stress_op)op);
+        else if (op_is_zset((stress_op)op))
+            EXPECT_EQ(key, "zset:42") << op_name((stress_op)op);
         else
             EXPECT_EQ(key, "key:42") << op_name((stress_op)op);
     }
@@ -79,6 +82,25 @@ TEST(Workload, KeyFamilies)
     EXPECT_TRUE(op_is_list(OP_BRPOP));
     EXPECT_TRUE(op_is_hash(OP_HSET));
     EXPECT_FALSE(op_is_list(OP_HGET));
+    EXPECT_TRUE(op_is_zset(OP_ZINCRBY));
+    EXPECT_FALSE(op_is_set(OP_ZADD));
+}
+
+// ZADD / ZINCRBY send a score and the member; ZRANGE asks for the top ten.
+TEST(Workload, SortedSetRequests)
+{
+    const char *argv[OP_ARGS_MAX];
+    size_t lens[OP_ARGS_MAX];
+    ASSERT_EQ(op_request_args(OP_ZINCRBY, "zset:1", 6, "m3", 2, argv, lens), 4);
+    EXPECT_EQ(std::string(argv[0], lens[0]) + " " + std::string(argv[2], lens[2]) + " " +
+                  std::string(argv[3], lens[3]),
+              "ZINCRBY 1 m3");
+    ASSERT_EQ(op_request_args(OP_ZRANGE, "zset:1", 6, "", 0, argv, lens), 5);
+    EXPECT_EQ(std::string(argv[4], lens[4]), "WITHSCORES");
+    char err[128];
+    struct op_mix mix;
+    ASSERT_EQ(op_mix_parse("zincrby:9,zrange:1", &mix, err, sizeof(err)), 0) << err;
+    EXPECT_TRUE(op_mix_has_aggregate(&mix));
 }
 
 TEST(Workload, MixWithSetOperations)

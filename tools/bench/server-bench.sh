@@ -6,14 +6,16 @@
 #
 # Workloads: redis-benchmark -c 50 -n 200000 for SET, GET, INCR, MSET, the
 # list tests LPUSH, RPUSH, LPOP, RPOP and LRANGE_100, the set tests SADD,
-# SPOP and SISMEMBER and the hash tests HSET, HGET and HGETALL (of a
-# 100-field hash) at -P 1 and -P 16 (SISMEMBER, HGET and HGETALL are
-# redis-benchmark command lines: SISMEMBER and HGET read the members SADD
-# and HSET wrote), and
+# SPOP and SISMEMBER, the hash tests HSET, HGET and HGETALL (of a
+# 100-field hash) and the sorted-set tests ZADD, ZINCRBY, ZRANGE_100 (ZRANGE
+# 0 99 WITHSCORES of a 100-member set), ZPOPMIN and ZRANK at -P 1 and -P 16
+# (SISMEMBER, HGET, HGETALL, ZINCRBY, ZRANGE_100 and ZRANK are
+# redis-benchmark command lines: SISMEMBER, HGET, ZINCRBY and ZRANK read
+# the members SADD, HSET and ZADD wrote), and
 # `redis-cli --pipe` inserting 1M keys. Prints ops/s, p50 and p99 latency for
 # both and the Magpie/Redis ratio, and marks the targets (SET/GET ratio >=
-# 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis; list and set tests
-# >= 1.0).
+# 1.0 at -P 1, >= 1.3 at -P 16, p99 no worse than Redis; list, set, hash
+# and sorted-set tests >= 1.0).
 # A benchmark, not a test: numbers on a shared or noisy machine mean little.
 #
 # Environment: ROUNDS (3), REQUESTS (200000), CLIENTS (50), KEYSPACE (1000000:
@@ -27,7 +29,7 @@ clients=${CLIENTS:-50}
 keyspace=${KEYSPACE:-1000000}
 pipe_keys=${PIPE_KEYS:-1000000}
 redis_server=${REDIS_SERVER:-redis-server}
-tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100 sadd spop sismember hset hget hgetall}
+tests=${TESTS:-set get incr mset lpush rpush lpop rpop lrange_100 sadd spop sismember hset hget hgetall zadd zincrby zrange_100 zrank zpopmin}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-bench
 
@@ -73,6 +75,14 @@ run_bench() {
     case $t in
     sismember) set -- SISMEMBER myset 'element:__rand_int__' ;;
     hget) set -- HGET myhash 'element:__rand_int__' ;;
+    zincrby) set -- ZINCRBY myzset 1 'element:__rand_int__' ;;
+    zrank) set -- ZRANK myzset 'element:__rand_int__' ;;
+    zrange_100)
+        # shellcheck disable=SC2046 # 100 score-member pairs, one word each
+        redis-cli -p "$port" ZADD zset100 $(seq 0 99 | sed 's/.*/& member&/') >/dev/null
+        name=ZRANGE
+        set -- ZRANGE zset100 0 99 WITHSCORES
+        ;;
     hgetall)
         # shellcheck disable=SC2046 # 100 field-value pairs, one word each
         redis-cli -p "$port" HSET hash100 $(seq 0 99 | sed 's/.*/field& value&/') >/dev/null
@@ -147,6 +157,7 @@ END {
         if (w == "SET-P1" || w == "GET-P1") need = 1.0
         else if (w == "SET-P16" || w == "GET-P16") need = 1.3
         else if (w ~ /^(LPUSH|RPUSH|LPOP|RPOP|LRANGE_100|SADD|SPOP|SISMEMBER|HSET|HGET|HGETALL)-/) need = 1.0
+        else if (w ~ /^(ZADD|ZINCRBY|ZRANGE_100|ZPOPMIN|ZRANK)-/) need = 1.0
         else need = 0
         if (need > 0) {
             target = sprintf("ratio>=%.1f %s", need, ratio >= need ? "met" : "MISSED")

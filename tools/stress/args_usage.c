@@ -72,6 +72,8 @@ void stress_args_usage(FILE *out)
           "                       lpush rpush lpop rpop brpop, lists on keys list:<n>;\n"
           "                       hset hget, one field of hashes hash:<n>;\n"
           "                       sadd srem, sets on keys set:<n>, members m0..m63;\n"
+          "                       zadd zincrby zrange (top ten WITHSCORES), sorted\n"
+          "                       sets on keys zset:<n>, members m0..m63;\n"
           "                       --verify default get:50,set:25,incr:25)\n"
           "  --value-size N       SET, LPUSH, RPUSH value bytes, --queue item bytes,\n"
           "                       --pubsub message bytes (32)\n"

@@ -29,7 +29,7 @@ void client_mix_send(struct client_thread *t, struct stress_conn *c, uint64_t in
     }
     const char *value = t->value;
     char member[24];
-    if (op_is_set(op)) {
+    if (op_is_set(op) || op == OP_ZADD || op == OP_ZINCRBY) {
         value_len = (size_t)snprintf(member, sizeof(member), "m%llu",
                                      (unsigned long long)rng_below(&t->rng, STRESS_SET_MEMBERS));
         value = member;
@@ -55,6 +55,10 @@ bool client_reply_expected(int op, const struct stress_reply *r)
         return r->type == SREPLY_BULK || r->type == SREPLY_NIL;
     case OP_SET:
         return r->type == SREPLY_STATUS && r->len == 2 && memcmp(r->str, "OK", 2) == 0;
+    case OP_ZINCRBY: /* the new score: a bulk string, or a RESP3 double */
+        return r->type == SREPLY_BULK || r->type == SREPLY_DOUBLE;
+    case OP_ZRANGE:
+        return r->type == SREPLY_ARRAY;
     case OP_BRPOP: /* [key, value], or nil when the timeout passed */
         return r->type == SREPLY_NIL || (r->type == SREPLY_ARRAY && r->integer == 2);
     default:

@@ -106,6 +106,9 @@ static bool run_op(struct point_run *run, struct worker *w, int64_t now_ms)
     case OP_HGET:
     case OP_SADD:
     case OP_SREM:
+    case OP_ZADD:
+    case OP_ZINCRBY:
+    case OP_ZRANGE:
     case OP_PUBLISH: /* --pubsub and --transfer need a server too */
     case OP_TRANSFER:
     case OP_SUM:

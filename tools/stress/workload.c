@@ -8,12 +8,12 @@
 #include <strings.h>
 
 static const char *const op_names[OP_COUNT] = {
-    "get",   "set",  "incr", "del",  "lpush", "rpush",   "lpop",     "rpop",
-    "brpop", "hset", "hget", "sadd", "srem",  "publish", "transfer", "sum"};
+    "get",  "set",  "incr", "del",  "lpush",   "rpush",  "lpop",    "rpop",     "brpop", "hset",
+    "hget", "sadd", "srem", "zadd", "zincrby", "zrange", "publish", "transfer", "sum"};
 /* TRANSFER and SUM are no commands: op_request_args never sends them. */
 static const char *const op_verbs[OP_COUNT] = {
-    "GET",   "SET",  "INCR", "DEL",  "LPUSH", "RPUSH",   "LPOP",     "RPOP",
-    "BRPOP", "HSET", "HGET", "SADD", "SREM",  "PUBLISH", "TRANSFER", "SUM"};
+    "GET",  "SET",  "INCR", "DEL",  "LPUSH",   "RPUSH",  "LPOP",    "RPOP",     "BRPOP", "HSET",
+    "HGET", "SADD", "SREM", "ZADD", "ZINCRBY", "ZRANGE", "PUBLISH", "TRANSFER", "SUM"};
 
 const char *op_name(enum stress_op op)
 {
@@ -39,7 +39,7 @@ bool op_mix_has_aggregate(const struct op_mix *mix)
 {
     for (int i = 0; i < OP_COUNT; i++)
         if (mix->weight[i] && (op_is_list((enum stress_op)i) || op_is_hash((enum stress_op)i) ||
-                               op_is_set((enum stress_op)i)))
+                               op_is_set((enum stress_op)i) || op_is_zset((enum stress_op)i)))
             return true;
     return false;
 }
@@ -55,6 +55,11 @@ bool op_mix_has_list(const struct op_mix *mix)
 bool op_is_set(enum stress_op op)
 {
     return op == OP_SADD || op == OP_SREM;
+}
+
+bool op_is_zset(enum stress_op op)
+{
+    return op == OP_ZADD || op == OP_ZINCRBY || op == OP_ZRANGE;
 }
 
 bool op_mix_has_set(const struct op_mix *mix)
@@ -92,6 +97,21 @@ int op_request_args(enum stress_op op, const char *name, size_t name_len, const 
         argv[2] = STRESS_HASH_FIELD;
         lens[2] = strlen(STRESS_HASH_FIELD);
         return 3;
+    case OP_ZADD:
+    case OP_ZINCRBY:
+        argv[2] = "1";
+        lens[2] = 1;
+        argv[3] = value;
+        lens[3] = value_len;
+        return 4;
+    case OP_ZRANGE:
+        argv[2] = "-10";
+        lens[2] = 3;
+        argv[3] = "-1";
+        lens[3] = 2;
+        argv[4] = "WITHSCORES";
+        lens[4] = 10;
+        return 5;
     default:
         return 2;
     }
@@ -114,7 +134,7 @@ static int parse_op_entry(const char *entry, size_t len, uint32_t *weight, char 
     if (op < 0) {
         snprintf(err, err_size,
                  "unknown operation '%.*s' (known: get, set, incr, del, lpush, rpush, lpop, "
-                 "rpop, brpop, hset, hget, sadd, srem)",
+                 "rpop, brpop, hset, hget, sadd, srem, zadd, zincrby, zrange)",
                  (int)name_len, entry);
         return -EINVAL;
     }
@@ -218,6 +238,8 @@ size_t key_name(enum stress_op op, uint64_t n, char out[KEY_NAME_MAX])
         return key_name_counter(n, out);
     if (op_is_set(op))
         return (size_t)snprintf(out, KEY_NAME_MAX, "set:%llu", (unsigned long long)n);
+    if (op_is_zset(op))
+        return (size_t)snprintf(out, KEY_NAME_MAX, "zset:%llu", (unsigned long long)n);
     if (op_is_hash(op))
         return (size_t)snprintf(out, KEY_NAME_MAX, "hash:%llu", (unsigned long long)n);
     return op_is_list(op) ? key_name_list(n, out) : key_name_string(n, out);

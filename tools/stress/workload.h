@@ -33,6 +33,9 @@ enum stress_op {
     OP_HGET, /* HGET hash:<n> field */
     OP_SADD,
     OP_SREM,
+    OP_ZADD,    /* ZADD zset:<n> 1 member */
+    OP_ZINCRBY, /* ZINCRBY zset:<n> 1 member */
+    OP_ZRANGE,  /* ZRANGE zset:<n> -10 -1 WITHSCORES: a leaderboard's top ten */
     /* The operations of --pubsub and --transfer, never in a --mix: rows of
      * the report. "transfer" is one whole MULTI..EXEC moving an amount (with
      * --transfer-watch, WATCH..EXEC, retries included); "sum" a reader's
@@ -43,8 +46,8 @@ enum stress_op {
     OP_COUNT
 };
 
-/* The operations a --mix may name: OP_GET .. OP_SREM. */
-#define OP_MIX_COUNT (OP_SREM + 1)
+/* The operations a --mix may name: OP_GET .. OP_ZRANGE. */
+#define OP_MIX_COUNT (OP_ZRANGE + 1)
 
 struct op_mix {
     uint32_t weight[OP_COUNT];
@@ -55,7 +58,7 @@ struct op_mix {
 /* BRPOP's timeout in seconds, as sent (Redis takes decimals since 6.0). */
 #define STRESS_BRPOP_TIMEOUT "0.1"
 /* The most arguments op_request_args writes. */
-#define OP_ARGS_MAX          4
+#define OP_ARGS_MAX          5
 /* The one field the hash operations write and read. */
 #define STRESS_HASH_FIELD    "field"
 
@@ -72,6 +75,9 @@ bool op_mix_has_list(const struct op_mix *mix);
 /* SADD, SREM: the operations on set keys (set:<n>, members m0..m63). */
 bool op_is_set(enum stress_op op);
 bool op_mix_has_set(const struct op_mix *mix);
+/* ZADD, ZINCRBY, ZRANGE: the operations on sorted-set keys (zset:<n>,
+ * members m0..m63, like the sets'). */
+bool op_is_zset(enum stress_op op);
 /* How many distinct members SADD and SREM pick from: small, so that SREM
  * finds what SADD added and the sets stay small. */
 #define STRESS_SET_MEMBERS 64
@@ -80,8 +86,8 @@ bool op_mix_has_set(const struct op_mix *mix);
 bool op_mix_has_aggregate(const struct op_mix *mix);
 /*
  * The arguments of one request: the verb, the key (name, len), and for SET,
- * LPUSH and RPUSH the value, for SADD and SREM the member (passed as the
- * value), for BRPOP its timeout, for HSET the field and the value, for HGET
+ * LPUSH and RPUSH the value, for SADD, SREM, ZADD and ZINCRBY the member
+ * (passed as the value), for BRPOP its timeout, for HSET the field and the value, for HGET
  * the field. Fills argv and lens
  * (OP_ARGS_MAX entries); returns the count.
  */
