@@ -133,17 +133,29 @@ struct batch_item {
     char data[]; /* prefix, then key */
 };
 
+/* The batch lives in a small thread-local array, and on the heap only
+ * while a command's batch outgrows it (freed when sent: a worker thread
+ * that ends leaves nothing behind). */
+#define BATCH_INLINE 16
+static _Thread_local struct batch_item *batch_inline[BATCH_INLINE];
 static _Thread_local struct batch_item **batch;
 static _Thread_local uint32_t batch_n, batch_cap;
 
 static void batch_add(struct tracking_port *p, const struct tracking_prefix *pre, const char *key,
                       size_t len, uint64_t writer)
 {
+    if (!batch) {
+        batch = batch_inline;
+        batch_cap = BATCH_INLINE;
+    }
     if (batch_n == batch_cap) {
-        uint32_t cap = batch_cap ? batch_cap * 2 : 16;
-        struct batch_item **grown = mem_realloc(batch, cap * sizeof(*grown));
+        uint32_t cap = batch_cap * 2;
+        struct batch_item **grown = mem_alloc(cap * sizeof(*grown));
         if (!grown)
             return; /* lost for memory */
+        memcpy(grown, batch, batch_n * sizeof(*grown));
+        if (batch != batch_inline)
+            mem_free(batch);
         batch = grown;
         batch_cap = cap;
     }
@@ -251,9 +263,9 @@ void tracking_bcast_flush(void)
     mem_free(keys);
     mem_free(lens);
     batch_n = 0;
-    if (batch_cap > 1024) { /* a big command's batch is not kept */
+    if (batch != batch_inline) {
         mem_free(batch);
-        batch = NULL;
-        batch_cap = 0;
+        batch = batch_inline;
+        batch_cap = BATCH_INLINE;
     }
 }

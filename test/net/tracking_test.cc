@@ -7,6 +7,7 @@
 // worker.
 #include "test/net/server_fixture.h"
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -116,6 +117,63 @@ TEST_F(Tracking, EveryReaderGetsExactlyOneInvalidationPerWrittenKey)
     EXPECT_EQ(info_field(info->call({"INFO", "stats"}), "tracking_total_keys"), "0");
     EXPECT_EQ(info_field(info->call({"INFO", "clients"}), "tracking_clients"),
               std::to_string(readers));
+}
+
+// A client cache kept by the invalidations never holds a stale value: reads
+// racing writes on other workers are remembered before they read, so a
+// write after the read is always announced. The PING barrier works because
+// a write's invalidation is queued before the writer's reply.
+TEST_F(Tracking, ACacheKeptByInvalidationsNeverEndsStale)
+{
+    const int readers = 4, keys = 8, writes = 400;
+    std::atomic<bool> writing{true}, written{false};
+    std::thread writer([&] {
+        auto c = client();
+        for (int i = 0; i < writes; i++)
+            EXPECT_EQ(c->call({"SET", key_name(i % keys), std::to_string(i)}), "+OK\r\n");
+        writing = false;
+    });
+    std::vector<std::thread> ts;
+    for (int r = 0; r < readers; r++)
+        ts.emplace_back([&, r] {
+            auto c = tracker();
+            std::map<std::string, std::string> cache;
+            // A push drops the keys it names; false for any other frame.
+            auto handle = [&](const std::string &frame) {
+                if (frame[0] != '>')
+                    return false;
+                for (const auto &k : invalidated_keys(frame))
+                    cache.erase(k);
+                return true;
+            };
+            for (int i = 0; writing; i++) {
+                std::string k = key_name((i + r) % keys);
+                ASSERT_TRUE(c->send(testing_server::resp_command({"GET", k})));
+                std::string got;
+                while (handle(got = c->read_reply()))
+                    ;
+                cache[k] = got;
+            }
+            while (!written)
+                std::this_thread::yield();
+            // Every write's invalidation was queued before its reply, so
+            // before this PING's.
+            ASSERT_TRUE(c->send(testing_server::resp_command({"PING"})));
+            std::string got;
+            while (handle(got = c->read_reply()))
+                ;
+            ASSERT_EQ(got, "+PONG\r\n");
+            for (const auto &[k, v] : cache) {
+                int key = std::stoi(k.substr(4));
+                std::string last = std::to_string(writes - keys + key);
+                EXPECT_EQ(v, "$" + std::to_string(last.size()) + "\r\n" + last + "\r\n")
+                    << k << " is stale in reader " << r;
+            }
+        });
+    writer.join();
+    written = true;
+    for (auto &t : ts)
+        t.join();
 }
 
 TEST_F(Tracking, RedirectedInvalidationsReachOneSubscriberFromEveryWorker)
