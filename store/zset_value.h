@@ -17,6 +17,12 @@
  * (do_zset_store, store/cmd_zset.h). Pure data structure: the owner's shard
  * lock guards it; lock-free readers never look inside (store/value.h). A
  * failed allocation leaves a sorted set as it was. Private to store/.
+ *
+ * Typical uses: a range is zset_score_span / zset_lex_span (or ranks
+ * directly) then a zset_iter over the ranks; a pop is zset_iter_init at
+ * rank 0 (or card - 1, reverse), reading the elements, then
+ * zset_delete_ranks; scores are replied with reply_double and stored in
+ * listpacks with zset_format_score.
  */
 #ifndef MAGPIE_STORE_ZSET_VALUE_H
 #define MAGPIE_STORE_ZSET_VALUE_H
