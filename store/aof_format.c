@@ -197,24 +197,26 @@ static const char *parse_line(char *line, size_t len, struct aof_manifest *m, lo
     struct split s = {.line = line};
     if (resp_split_args(line, len, collect, &s) < 0 || s.n < 6 || s.n % 2)
         return "Invalid AOF manifest file format";
-    const char *name = NULL;
+    /* The tokens are packed one after another in line: copied out. */
+    char name[1025] = "", val[1025];
     long long seq = 0;
     char type = 0;
     for (int i = 0; i < s.n; i += 2) {
-        char *key = line + s.off[i], *val = line + s.off[i + 1];
-        key[s.len[i]] = '\0';
+        const char *key = line + s.off[i];
+        size_t klen = s.len[i];
+        memcpy(val, line + s.off[i + 1], s.len[i + 1]);
         val[s.len[i + 1]] = '\0';
-        if (!strcasecmp(key, "file")) {
+        if (klen == 4 && !strncasecmp(key, "file", 4)) {
             if (strchr(val, '/'))
                 return "File can't be a path, just a filename";
-            name = val;
-        } else if (!strcasecmp(key, "seq")) {
+            memcpy(name, val, s.len[i + 1] + 1);
+        } else if (klen == 3 && !strncasecmp(key, "seq", 3)) {
             seq = atoll(val);
-        } else if (!strcasecmp(key, "type")) {
+        } else if (klen == 4 && !strncasecmp(key, "type", 4)) {
             type = val[0];
         }
     }
-    if (!name || !*name || !seq || !type)
+    if (!*name || !seq || !type)
         return "Invalid AOF manifest file format";
     if (type == AOF_FILE_BASE && aof_manifest_base(m))
         return "Found duplicate base file information";

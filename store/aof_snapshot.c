@@ -280,13 +280,14 @@ int aof_snapshot_write(struct keyspace *ks, int fd, int64_t now_ms, aof_cut_fn c
             }
             if (cut)
                 cut(ctx, seqs, ks->total_shards);
-            for (uint32_t i = 0; i < ks->total_shards && !w.err; i++) {
+            for (uint32_t i = 0; i < ks->total_shards && !w.err && fd >= 0; i++) {
                 struct shard *s = keyspace_shard(ks, i);
                 shard_assume_held(s);
                 do_write_shard(&w, s);
             }
         }
-        flush_out(&w);
+        if (fd >= 0)
+            flush_out(&w);
         rc = w.err;
     }
     shard_set_free(&set);

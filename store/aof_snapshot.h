@@ -28,7 +28,8 @@ typedef void (*aof_cut_fn)(void *ctx, const uint64_t *seqs, uint32_t n);
 /*
  * Writes the keyspace to fd. Returns 0, -ENOMEM, -errno of a failed write,
  * or -ENOTSUP for a value of a type the format cannot express (its key's
- * name in bad_key, NUL-terminated and cut to size).
+ * name in bad_key, NUL-terminated and cut to size). With fd -1 only the
+ * cut is taken (every lock held for a moment), nothing is written.
  */
 int aof_snapshot_write(struct keyspace *ks, int fd, int64_t now_ms, aof_cut_fn cut, void *ctx,
                        char *bad_key, size_t size);
