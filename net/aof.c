@@ -196,8 +196,8 @@ void aof_transaction_end(struct server *s)
     bool wrap = tx.count > 1;
     struct aof_unit *u = tx.cmds.oom ? NULL
                                      : unit_new(tx.db_first, tx.db_cur, tx.ranges, tx.nranges,
-                                                multi, wrap ? sizeof(multi) - 1 : 0, &tx.cmds,
-                                                exec, wrap ? sizeof(exec) - 1 : 0);
+                                                multi, wrap ? sizeof(multi) - 1 : 0, &tx.cmds, exec,
+                                                wrap ? sizeof(exec) - 1 : 0);
     tx.count = 0;
     if (tx.cmds.cap > (1 << 20)) /* a big transaction's buffer is not kept */
         aof_buf_free(&tx.cmds);
@@ -278,20 +278,21 @@ void aof_info(struct server *s, struct text *t)
     int state = a ? atomic_load_explicit(&a->state, memory_order_relaxed) : AOF_OFF;
     bool running = aof_rewrite_running(s);
     long long started = a ? atomic_load_explicit(&a->rewrite_started_ms, memory_order_relaxed) : 0;
-    text_printf(t,
-                "aof_enabled:%d\r\naof_rewrite_in_progress:%d\r\naof_rewrite_scheduled:%d\r\n"
-                "aof_last_rewrite_time_sec:%lld\r\naof_current_rewrite_time_sec:%lld\r\n"
-                "aof_last_bgrewrite_status:%s\r\naof_rewrites:%lld\r\n"
-                "aof_rewrites_consecutive_failures:%lld\r\naof_last_write_status:%s\r\n"
-                "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-                state != AOF_OFF, running,
-                a ? atomic_load_explicit(&a->rewrite_scheduled, memory_order_relaxed) : 0,
-                a ? atomic_load_explicit(&a->last_rewrite_secs, memory_order_relaxed) : -1,
-                running ? (long long)(clock_mono_ms() - (uint64_t)started) / 1000 : -1,
-                !a || atomic_load_explicit(&a->last_rewrite_ok, memory_order_relaxed) ? "ok" : "err",
-                a ? atomic_load_explicit(&a->rewrites, memory_order_relaxed) : 0,
-                a ? atomic_load_explicit(&a->rewrite_failures, memory_order_relaxed) : 0,
-                a && atomic_load_explicit(&a->last_write_errno, memory_order_relaxed) ? "err" : "ok");
+    text_printf(
+        t,
+        "aof_enabled:%d\r\naof_rewrite_in_progress:%d\r\naof_rewrite_scheduled:%d\r\n"
+        "aof_last_rewrite_time_sec:%lld\r\naof_current_rewrite_time_sec:%lld\r\n"
+        "aof_last_bgrewrite_status:%s\r\naof_rewrites:%lld\r\n"
+        "aof_rewrites_consecutive_failures:%lld\r\naof_last_write_status:%s\r\n"
+        "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        state != AOF_OFF, running,
+        a ? atomic_load_explicit(&a->rewrite_scheduled, memory_order_relaxed) : 0,
+        a ? atomic_load_explicit(&a->last_rewrite_secs, memory_order_relaxed) : -1,
+        running ? (long long)(clock_mono_ms() - (uint64_t)started) / 1000 : -1,
+        !a || atomic_load_explicit(&a->last_rewrite_ok, memory_order_relaxed) ? "ok" : "err",
+        a ? atomic_load_explicit(&a->rewrites, memory_order_relaxed) : 0,
+        a ? atomic_load_explicit(&a->rewrite_failures, memory_order_relaxed) : 0,
+        a && atomic_load_explicit(&a->last_write_errno, memory_order_relaxed) ? "err" : "ok");
     if (state == AOF_OFF)
         return;
     pthread_mutex_lock(&a->mu);

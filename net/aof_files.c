@@ -201,7 +201,8 @@ static int write_base(struct aof *a, struct cut_ctx *cut, const char *name)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -errno;
-    int rc = aof_snapshot_write(a->server->ks, fd, clock_unix_ms(), take_cut, cut, bad, sizeof(bad));
+    int rc =
+        aof_snapshot_write(a->server->ks, fd, clock_unix_ms(), take_cut, cut, bad, sizeof(bad));
     if (rc == -ENOTSUP)
         log_warning("AOF rewrite: the key '%s' has a type the AOF cannot write yet", bad);
     if (rc == 0 && fsync(fd) != 0)
@@ -214,7 +215,8 @@ static int write_base(struct aof *a, struct cut_ctx *cut, const char *name)
     return rc;
 }
 
-static void remove_files(struct aof *a, const struct aof_manifest *gone, const struct aof_manifest *kept)
+static void remove_files(struct aof *a, const struct aof_manifest *gone,
+                         const struct aof_manifest *kept)
 {
     for (int i = 0; i < gone->count; i++) {
         bool keep = false;

@@ -32,8 +32,8 @@ struct aof_unit {
 
 /* An incremental file the writer appends to. */
 struct aof_out {
-    int fd; /* -1: none */
-    int db; /* the database its last SELECT chose, -1: none yet */
+    int fd;                 /* -1: none */
+    int db;                 /* the database its last SELECT chose, -1: none yet */
     struct aof_buf pending; /* written by the thread outside the lock */
 };
 

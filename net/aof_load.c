@@ -95,7 +95,8 @@ static enum load_result replay_file(struct session *s, const char *name, const c
         size_t used;
         int argc;
         struct resp_arg *argv;
-        enum aof_parse_status st = aof_parse_command(buf + r->valid, len - r->valid, &used, &argc, &argv);
+        enum aof_parse_status st =
+            aof_parse_command(buf + r->valid, len - r->valid, &used, &argc, &argv);
         if (st == AOF_PARSE_END)
             break;
         if (st == AOF_PARSE_TRUNCATED)
@@ -109,7 +110,8 @@ static enum load_result replay_file(struct session *s, const char *name, const c
             return LOAD_FAILED;
         }
         if (!command_lookup(argv[0].ptr, argv[0].len)) {
-            snprintf(err, errlen, "Unknown command '%.*s' reading the append only file %s at offset %zu",
+            snprintf(err, errlen,
+                     "Unknown command '%.*s' reading the append only file %s at offset %zu",
                      (int)(argv[0].len > 64 ? 64 : argv[0].len), argv[0].ptr, name, r->valid);
             mem_free(argv);
             return LOAD_FAILED;
@@ -183,8 +185,10 @@ static int load_one(struct aof *a, struct session *s, const struct aof_file_info
         } else if (res == LOAD_TRUNCATED) {
             bool allowed = config_number(a->server->config, CONFIG_AOF_LOAD_TRUNCATED) != 0;
             if (!last) {
-                snprintf(err, errlen, "Fatal error: the truncated file is not the last file (%s, "
-                                      "offset %zu)", f->name, r.valid);
+                snprintf(err, errlen,
+                         "Fatal error: the truncated file is not the last file (%s, "
+                         "offset %zu)",
+                         f->name, r.valid);
                 rc = -1;
             } else if (!allowed || !accept_truncated(a, s, f->name, path, &r)) {
                 log_warning("Unexpected end of file reading the append only file %s. You can: 1) "

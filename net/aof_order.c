@@ -118,8 +118,8 @@ static bool range_holds_expiry(const struct aof *a, const struct aof_unit *u)
         if (!e->expiry)
             continue;
         for (uint32_t i = 0; i < u->nranges; i++)
-            if (e->ranges[0].shard == u->ranges[i].shard && e->ranges[0].first >= u->ranges[i].first &&
-                e->ranges[0].first <= u->ranges[i].last)
+            if (e->ranges[0].shard == u->ranges[i].shard &&
+                e->ranges[0].first >= u->ranges[i].first && e->ranges[0].first <= u->ranges[i].last)
                 return true;
     }
     return false;

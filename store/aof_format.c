@@ -281,7 +281,8 @@ static void format_kind(const struct aof_manifest *m, char type, struct aof_buf 
         if (f->type != type)
             continue;
         char line[1200];
-        int n = snprintf(line, sizeof(line), "file %s seq %lld type %c\n", f->name, f->seq, f->type);
+        int n =
+            snprintf(line, sizeof(line), "file %s seq %lld type %c\n", f->name, f->seq, f->type);
         aof_buf_append(out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
     }
 }
