@@ -81,7 +81,12 @@ static void submit(struct aof *a, struct aof_unit *u)
         a->in_head = u;
     a->in_tail = u;
     thread_ticket = u->ticket;
-    pthread_cond_signal(&a->wake);
+    /* One signal wakes the writer; while it runs (or pauses to batch under
+     * everysec) it comes round by itself. */
+    if (a->writer_idle) {
+        a->writer_idle = false;
+        pthread_cond_broadcast(&a->wake);
+    }
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -342,7 +347,7 @@ void aof_config_policy(struct aof *a)
                           config_number(c, CONFIG_NO_APPENDFSYNC_ON_REWRITE) != 0,
                           memory_order_relaxed);
     pthread_mutex_lock(&a->mu);
-    pthread_cond_signal(&a->wake); /* waiters under always may go now */
+    pthread_cond_broadcast(&a->wake); /* waiters under always may go now */
     pthread_mutex_unlock(&a->mu);
 }
 

@@ -43,12 +43,14 @@ struct aof {
     pthread_cond_t wake; /* the writer waits on it */
     pthread_t thread;
     bool thread_started, stopping;
+    bool writer_idle;  /* the writer waits on `wake`: the next record signals it */
     ATOMIC(int) state; /* enum aof_state; read without mu by the observers */
     /* Records submitted, not yet taken by the writer (ticket order). */
     struct aof_unit *in_head, *in_tail;
     uint64_t next_ticket;
     /* Writer side: records waiting for earlier numbers of their shards. */
     struct aof_unit *wait_head, *wait_tail;
+    uint64_t waiting_expiries; /* expiry units in the wait list */
     uint32_t nshards;
     uint64_t *applied; /* per shard: every number up to it is written */
     /* A rewrite's cut (NULL: none): records up to it go to `old` (the

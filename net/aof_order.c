@@ -32,6 +32,8 @@ uint64_t aof__lowest_waiting(const struct aof *a)
 
 static void unlink_unit(struct aof *a, struct aof_unit *u)
 {
+    if (u->expiry)
+        a->waiting_expiries--;
     if (u->prev)
         u->prev->next = u->next;
     else
@@ -114,6 +116,8 @@ static void put_absorbed(struct aof *a, const struct aof_unit *u)
 
 static bool range_holds_expiry(const struct aof *a, const struct aof_unit *u)
 {
+    if (a->waiting_expiries == 0)
+        return false;
     for (const struct aof_unit *e = a->wait_head; e; e = e->next) {
         if (!e->expiry)
             continue;
@@ -164,6 +168,8 @@ bool aof__order_drain(struct aof *a, uint64_t now_ms)
 {
     bool any = false;
     /* New arrivals join the wait list in ticket order. */
+    for (const struct aof_unit *u = a->in_head; u; u = u->next)
+        a->waiting_expiries += u->expiry;
     if (a->in_head) {
         if (a->wait_tail) {
             a->wait_tail->next = a->in_head;

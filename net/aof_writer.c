@@ -25,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUND_MS 100 /* the longest the thread sleeps with nothing to do */
+#define ROUND_MS 100  /* the longest the thread sleeps with nothing to do */
+#define BATCH_US 1000 /* everysec / no: the pause between two writes */
 
 static void latency_note(struct aof *a, const char *event, uint64_t start_ns)
 {
@@ -169,7 +170,9 @@ static void wait_for_work(struct aof *a)
     until.tv_nsec += ms * 1000000L;
     until.tv_sec += until.tv_nsec / 1000000000L;
     until.tv_nsec %= 1000000000L;
+    a->writer_idle = true;
     pthread_cond_timedwait(&a->wake, &a->mu, &until);
+    a->writer_idle = false;
 }
 
 static void *writer_main(void *arg)
@@ -204,6 +207,14 @@ static void *writer_main(void *arg)
         }
         if (stop)
             break;
+        /* Under everysec and no nobody waits for the write: a moment's
+         * pause lets one write() carry many records, as Redis writes once
+         * per event-loop turn. */
+        if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) != CONFIG_FSYNC_ALWAYS) {
+            pthread_mutex_unlock(&a->mu);
+            usleep(BATCH_US);
+            pthread_mutex_lock(&a->mu);
+        }
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;
