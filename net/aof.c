@@ -93,6 +93,13 @@ static void submit(struct aof *a, struct aof_unit *u)
 /* Out of memory for a record: nothing unlogged may be acknowledged. */
 static void record_lost(struct aof *a)
 {
+    /* Under always the command's reply would go out unlogged: as a failed
+     * write there, the process ends (net/aof_writer.c). */
+    if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS) {
+        log_warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
+                    "Exiting...: out of memory queueing a record");
+        _exit(1);
+    }
     atomic_store_explicit(&a->last_write_errno, ENOMEM, memory_order_relaxed);
     log_warning("AOF: out of memory queueing a record; refusing writes");
 }
