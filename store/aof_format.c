@@ -82,9 +82,9 @@ static enum aof_parse_status read_header(const char *buf, size_t len, size_t *at
     long long n = 0;
     size_t digits = 0;
     for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++, digits++) {
-        n = n * 10 + (buf[i] - '0');
-        if (n > max)
+        if (n > (max - (buf[i] - '0')) / 10)
             return AOF_PARSE_BAD;
+        n = n * 10 + (buf[i] - '0');
     }
     if (i >= len)
         return AOF_PARSE_TRUNCATED;

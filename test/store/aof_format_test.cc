@@ -78,6 +78,8 @@ TEST(AofFormat, FormatErrorsAreRefused)
     EXPECT_EQ(parse("*1\r\n$2\r\nabc\r\n").st, AOF_PARSE_BAD); // wrong length
     EXPECT_EQ(parse("*1x\r\n").st, AOF_PARSE_BAD);
     EXPECT_EQ(parse("*99999999999\r\n").st, AOF_PARSE_BAD);
+    // Lengths past LLONG_MAX are refused before they overflow (found by aof_fuzz).
+    EXPECT_EQ(parse("*1\r\n$100000000000000000000000000000000\r\nk\r\n").st, AOF_PARSE_BAD);
     Parsed p = parse("*2\r\n$1\r\na\r\n#junk");
     EXPECT_EQ(p.st, AOF_PARSE_BAD);
     EXPECT_EQ(p.consumed, 11u); // where the second argument should start
