@@ -68,7 +68,7 @@ std::string info_field(RespClient &c, const std::string &field)
     return info.substr(at, info.find("\r\n", at) - at);
 }
 
-bool eventually(const std::function<bool()> &pred, int ms = 10000)
+bool wait_until(const std::function<bool()> &pred, int ms = 10000)
 {
     for (int i = 0; i < ms / 10; i++) {
         if (pred())
@@ -103,7 +103,7 @@ TEST(Aof, LayoutAndCanonicalRecords)
     EXPECT_EQ(incr.find("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"), 0u) << incr;
     EXPECT_NE(incr.find("$4\r\nPXAT\r\n"), std::string::npos) << incr;
     EXPECT_NE(
-        incr.find("*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nincr\r\n$1\r\nn\r\n*4\r\n$3\r\nSET\r\n$1\r\n"
+        incr.find("*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nn\r\n*4\r\n$3\r\nSET\r\n$1\r\n"
                   "n\r\n$3\r\n2.5\r\n$7\r\nKEEPTTL\r\n*1\r\n$4\r\nEXEC\r\n"),
         std::string::npos)
         << incr;
@@ -127,8 +127,8 @@ TEST(Aof, TurnedOnAtRunTimeThenReloaded)
     c.call({"HSET", "h", "f", "v"});
     c.call({"SET", "k", "before"});
     EXPECT_EQ(c.call({"CONFIG", "SET", "appendonly", "yes"}), "+OK\r\n");
-    ASSERT_TRUE(eventually([&] { return info_field(c, "aof_enabled") == "1"; }));
-    ASSERT_TRUE(eventually([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_enabled") == "1"; }));
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
     c.call({"SET", "k", "after"});
     c.call({"LPUSH", "l", "z"});
     EXPECT_EQ(p.stop(), 0);
@@ -166,11 +166,11 @@ TEST(Aof, RewriteUnderWritesLosesNothing)
     RespClient c;
     ASSERT_TRUE(c.connect(p.port));
     for (int i = 0; i < 3; i++) {
-        ASSERT_TRUE(eventually([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
+        ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
         EXPECT_EQ(c.call({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ASSERT_TRUE(eventually([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
     stop = true;
     writer.join();
     EXPECT_EQ(info_field(c, "aof_rewrites"), "3");

@@ -49,7 +49,7 @@ TEST(AofFormat, CommandsAreRespMultibulk)
 {
     EXPECT_EQ(encode({"SET", "k", "v"}), "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
     EXPECT_EQ(encode({"SET", "", std::string("a\0\r\n", 4)}),
-              std::string("*3\r\n$3\r\nSET\r\n$0\r\n\r\n$4\r\na\0\r\n\r\n", 27));
+              std::string("*3\r\n$3\r\nSET\r\n$0\r\n\r\n$4\r\na\0\r\n\r\n", 29));
 }
 
 TEST(AofFormat, ParsesWhatItWrites)
