@@ -164,6 +164,8 @@ static void take_cut(void *arg, const uint64_t *seqs, uint32_t n)
 {
     struct cut_ctx *c = arg;
     struct aof *a = c->a;
+    if (c->fd < 0) /* a base alone: the log stays off */
+        return;
     memcpy(c->seqs, seqs, n * sizeof(*seqs));
     pthread_mutex_lock(&a->mu);
     if (c->enabling) {
@@ -228,9 +230,39 @@ static void remove_files(struct aof *a, const struct aof_manifest *gone,
     }
 }
 
+/* BGREWRITEAOF with appendonly no: a new base and a manifest naming it
+ * alone, as Redis 7.0 writes; the log stays off. */
+static int rewrite_base_only(struct aof *a)
+{
+    const struct aof_file_info *base = aof_manifest_base(&a->manifest);
+    long long seq = (base ? base->seq : 0) + 1;
+    char name[1100];
+    snprintf(name, sizeof(name), "%s.%lld.base.aof", a->filename, seq);
+    if (mkdir(a->dir, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    struct cut_ctx cut = {.a = a, .fd = -1};
+    struct aof_manifest m = {0};
+    int rc = write_base(a, &cut, name);
+    if (rc == 0)
+        rc = aof_manifest_add(&m, name, seq, AOF_FILE_BASE);
+    if (rc == 0)
+        rc = aof__write_manifest(a, &m);
+    if (rc == 0) {
+        remove_files(a, &a->manifest, &m);
+        aof_manifest_free(&a->manifest);
+        a->manifest = m;
+        measure(a);
+    } else {
+        aof_manifest_free(&m);
+    }
+    return rc;
+}
+
 int aof__rewrite(struct aof *a)
 {
     bool enabling = atomic_load_explicit(&a->state, memory_order_acquire) == AOF_OFF;
+    if (enabling && !config_number(a->server->config, CONFIG_APPENDONLY))
+        return rewrite_base_only(a);
     retire_old(a); /* a failed rewrite's old file, if any */
     const struct aof_file_info *base = aof_manifest_base(&a->manifest);
     long long base_seq = (base ? base->seq : 0) + 1;

@@ -186,6 +186,24 @@ TEST(Aof, RewriteUnderWritesLosesNothing)
                                               "\r\n" + std::to_string(acked.load()) + "\r\n");
 }
 
+TEST(Aof, BgrewriteaofWithTheLogOffWritesABaseOnly)
+{
+    if (!have_server())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    AofDir d;
+    ServerProcess p;
+    ASSERT_TRUE(p.start({"--threads", "2", "--appenddirname", d.dir()}));
+    RespClient c;
+    ASSERT_TRUE(c.connect(p.port));
+    c.call({"SET", "k", "v"});
+    EXPECT_EQ(c.call({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrites") == "1"; }));
+    EXPECT_EQ(info_field(c, "aof_enabled"), "0");
+    EXPECT_EQ(d.read("appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\n");
+    EXPECT_EQ(d.read("appendonly.aof.1.base.aof"),
+              "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n");
+}
+
 namespace
 {
 
