@@ -5,6 +5,7 @@
 #     moment and restarted on the same directory; every acknowledged write
 #     must be there: "lost acknowledged writes: 0". Several kill points.
 #   - the same under everysec reports the window lost (not a failure);
+#   - a negative control without the log: the loss must be caught;
 #   - redis-check-aof accepts the directory, and redis-server 7.0 started
 #     on it loads the same keys and values.
 # Usage: run-aof-crash.sh BUILD_DIR [RUNS]   (BUILD_DIR/magpie-server, magpie-stress)
@@ -63,13 +64,14 @@ random_delay() {
     /usr/bin/python3 -c 'import random; print("%.2f" % random.uniform(0.4, 1.6))'
 }
 
-# crash_run NAME FSYNC: stress, kill -9, restart, check. Sets $lost.
+# crash_run NAME FSYNC [APPENDONLY]: stress, kill -9, restart, check. Sets $lost.
 crash_run() {
+    aof=${3:-yes}
     dir="$work/$1"
     mkdir -p "$dir"
     port=$(free_port)
     lost=""
-    if ! start_in "$dir" "$port" server.log --appendonly yes --appendfsync "$2"; then
+    if ! start_in "$dir" "$port" server.log --appendonly "$aof" --appendfsync "$2"; then
         not_ok "$1: magpie-server does not start" "$(tail -5 "$dir/server.log")"
         return 1
     fi
@@ -80,7 +82,7 @@ crash_run() {
     sleep "$delay"
     kill -9 "$server_pid"
     wait "$server_pid" 2>/dev/null
-    if ! start_in "$dir" "$port" server.log --appendonly yes --appendfsync "$2"; then
+    if ! start_in "$dir" "$port" server.log --appendonly "$aof" --appendfsync "$2"; then
         not_ok "$1: magpie-server does not restart on its AOF" "$(tail -15 "$dir/server.log")"
         kill "$stress_pid" 2>/dev/null
         return 1
@@ -107,6 +109,16 @@ while [ $i -le "$runs" ]; do
     fi
     i=$((i + 1))
 done
+
+# The negative control: without the log the restart loses everything, and
+# the check must say so.
+if crash_run control always no; then
+    if [ "$lost" -gt 0 ]; then
+        ok "negative control (appendonly no): lost acknowledged writes: $lost, caught"
+    else
+        not_ok "negative control (appendonly no): the loss went unnoticed" "$(tail -8 "$dir/stress.out")"
+    fi
+fi
 
 if crash_run everysec everysec; then
     ok "appendfsync everysec, kill -9: lost acknowledged writes: $lost (the window everysec allows)"
