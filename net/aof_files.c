@@ -409,7 +409,9 @@ static int open_after_load(struct aof *a, char *err, size_t errlen)
         snprintf(err, errlen, "Can't open the append-only file %s: %s", name, strerror(-rc));
         return -1;
     }
+    pthread_mutex_lock(&a->mu); /* the writer reads it */
     a->cur = (struct aof_out){.fd = fd, .db = -1};
+    pthread_mutex_unlock(&a->mu);
     measure(a);
     aof_snapshot_write(a->server->ks, -1, 0, take_start_cut, a, NULL, 0);
     return 0;
