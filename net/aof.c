@@ -366,9 +366,11 @@ int aof_start(struct server *s, char *err, size_t errlen)
         return -1;
     }
     s->aof = a;
-    /* Slots are always free at start-up (store/events.h). */
-    keyspace_observe_commands(s->ks, on_record, a);
-    keyspace_observe_keys(s->ks, on_key_event, a);
+    if (keyspace_observe_commands(s->ks, on_record, a) != 0 ||
+        keyspace_observe_keys(s->ks, on_key_event, a) != 0) {
+        snprintf(err, errlen, "The AOF found no free observer slot (KEYSPACE_MAX_OBSERVERS)");
+        return -1;
+    }
     if (aof__writer_start(a) != 0) {
         snprintf(err, errlen, "Starting the AOF thread: %s", strerror(errno));
         return -1;
