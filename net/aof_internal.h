@@ -14,7 +14,6 @@
 #include <pthread.h>
 
 enum aof_state { AOF_OFF, AOF_ON, AOF_WAIT_REWRITE };
-enum aof_fsync { AOF_FSYNC_NO, AOF_FSYNC_ALWAYS, AOF_FSYNC_EVERYSEC };
 
 /* One thing to log: a command record, a transaction, or an expiry's DEL.
  * Its bytes are the command(s), without the leading SELECT. */

@@ -20,7 +20,7 @@
 
 static const char *const loglevel_names[] = {"debug", "verbose", "notice", "warning", NULL};
 static const char *const debug_command_names[] = {"no", "yes", "local", NULL};
-static const char *const appendfsync_names[] = {"no", "always", "everysec", NULL};
+static const char *const appendfsync_names[] = {"everysec", "always", "no", NULL};
 static const long long default_output_limits[3][3] = {
     {0, 0, 0},
     {256LL << 20, 64LL << 20, 60},

@@ -77,8 +77,8 @@ enum config_id {
 /* enable-debug-command values. */
 enum config_debug_command { CONFIG_DEBUG_NO, CONFIG_DEBUG_YES, CONFIG_DEBUG_LOCAL };
 
-/* appendfsync values, in the order of their names. */
-enum config_appendfsync { CONFIG_FSYNC_NO, CONFIG_FSYNC_ALWAYS, CONFIG_FSYNC_EVERYSEC };
+/* appendfsync values, in the order Redis lists their names. */
+enum config_appendfsync { CONFIG_FSYNC_EVERYSEC, CONFIG_FSYNC_ALWAYS, CONFIG_FSYNC_NO };
 
 /* client-output-buffer-limit classes, in Redis's order. */
 enum config_client_class { CONFIG_CLASS_NORMAL, CONFIG_CLASS_REPLICA, CONFIG_CLASS_PUBSUB };

@@ -90,11 +90,18 @@ crash_run() {
     wait "$stress_pid"
     lost=$(sed -n 's/^lost acknowledged writes: \([0-9]*\)$/\1/p' "$dir/stress.out")
     if [ -z "$lost" ]; then
-        not_ok "$1: magpie-stress gave no verdict (killed after ${delay}s)" "$(tail -8 "$dir/stress.out")"
+        not_ok "$1: magpie-stress gave no verdict (killed after ${delay}s)" \
+            "$(tail -8 "$dir/stress.out"; tail -12 "$dir/server.log")"
         return 1
     fi
     echo "# $1: killed after ${delay}s; $(grep '^verify:' "$dir/stress.out")"
     return 0
+}
+
+# Stops the restarted server of a run that is checked.
+stop_run() {
+    redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1
+    wait "$server_pid" 2>/dev/null
 }
 
 i=1
@@ -107,6 +114,7 @@ while [ $i -le "$runs" ]; do
                 "$(tail -12 "$dir/stress.out")"
         fi
     fi
+    stop_run
     i=$((i + 1))
 done
 
@@ -118,6 +126,7 @@ if crash_run control always no; then
     else
         not_ok "negative control (appendonly no): the loss went unnoticed" "$(tail -8 "$dir/stress.out")"
     fi
+    stop_run
 fi
 
 if crash_run everysec everysec; then

@@ -113,14 +113,32 @@ static int read_batch(struct sync_client *sc, struct bytebuf *buf, uint64_t firs
     return rc;
 }
 
-/* --verify-restart: the server was killed; wait for the restarted one. */
+/* Whether the server on sc answers PING. */
+static bool answers_ping(struct sync_client *sc)
+{
+    static const char ping[] = "*1\r\n$4\r\nPING\r\n";
+    struct stress_reply r;
+    return sync_client_send(sc, ping, sizeof(ping) - 1) == 0 && sync_client_reply(sc, &r) == 0 &&
+           r.type == SREPLY_STATUS;
+}
+
+/* --verify-restart: the server was killed; wait for the restarted one. A
+ * connection the dying process's listening socket still took is reset:
+ * only a server that answers PING counts. */
 static int open_after_restart(const struct stress_options *o, struct sync_client *sc, char *err,
                               size_t err_size)
 {
     uint64_t deadline = clock_mono_ns() + o->verify_restart_ns;
     for (;;) {
         int rc = sync_client_open(sc, o->host, o->port, REPLY_WAIT_MS, err, err_size);
-        if (rc == 0 || clock_mono_ns() >= deadline)
+        if (rc == 0 && answers_ping(sc))
+            return 0;
+        if (rc == 0) {
+            sync_client_close(sc);
+            rc = -ECONNRESET;
+            snprintf(err, err_size, "the restarted server does not answer PING");
+        }
+        if (clock_mono_ns() >= deadline)
             return rc;
         usleep(50000);
     }
