@@ -149,26 +149,41 @@ static void tx_add(const struct command_record *rec, const struct aof_buf *cmd)
     }
 }
 
+/* A command's unit, its bytes encoded in place: no buffer is kept per
+ * thread (a pool worker's would outlive nothing to free it). */
+static struct aof_unit *command_unit(const struct command_record *rec)
+{
+    size_t len = aof_command_size(rec->argc, rec->argv);
+    size_t ranges = rec->nranges * sizeof(*rec->ranges);
+    struct aof_unit *u = mem_alloc(sizeof(*u) + ranges + len);
+    if (!u)
+        return NULL;
+    *u = (struct aof_unit){.db = rec->db, .db_last = rec->db, .nranges = rec->nranges, .len = len};
+    u->ranges = (struct write_range *)(u + 1);
+    memcpy(u->ranges, rec->ranges, ranges);
+    u->bytes = (char *)(u->ranges + rec->nranges);
+    aof_command_write(u->bytes, rec->argc, rec->argv);
+    u->unordered = rec->incomplete;
+    return u;
+}
+
 static void on_record(void *ctx, const struct command_record *rec)
 {
     struct aof *a = ctx;
     if (!accepting(a))
         return;
-    static _Thread_local struct aof_buf cmd;
-    cmd.len = 0;
-    cmd.oom = false;
-    aof_buf_command(&cmd, rec->argc, rec->argv);
     if (tx.active) {
+        struct aof_buf cmd = {0};
+        aof_buf_command(&cmd, rec->argc, rec->argv);
         tx_add(rec, &cmd);
+        aof_buf_free(&cmd);
         return;
     }
-    struct aof_unit *u =
-        cmd.oom ? NULL : unit_new(rec->db, rec->db, rec->ranges, rec->nranges, "", 0, &cmd, "", 0);
+    struct aof_unit *u = command_unit(rec);
     if (!u) {
         record_lost(a);
         return;
     }
-    u->unordered = rec->incomplete;
     submit(a, u);
 }
 
@@ -202,8 +217,14 @@ void aof_transaction_end(struct server *s)
 {
     tx.active = false;
     struct aof *a = s->aof;
-    if (tx.count == 0 || !accepting(a))
+    if (tx.count == 0 || !accepting(a)) {
+        tx.count = 0;
+        aof_buf_free(&tx.cmds);
+        mem_free(tx.ranges);
+        tx.ranges = NULL;
+        tx.nranges = tx.cap = 0;
         return;
+    }
     static const char multi[] = "*1\r\n$5\r\nMULTI\r\n", exec[] = "*1\r\n$4\r\nEXEC\r\n";
     bool wrap = tx.count > 1;
     struct aof_unit *u = tx.cmds.oom ? NULL
@@ -211,8 +232,12 @@ void aof_transaction_end(struct server *s)
                                                 multi, wrap ? sizeof(multi) - 1 : 0, &tx.cmds, exec,
                                                 wrap ? sizeof(exec) - 1 : 0);
     tx.count = 0;
-    if (tx.cmds.cap > (1 << 20)) /* a big transaction's buffer is not kept */
-        aof_buf_free(&tx.cmds);
+    /* Nothing is kept per thread between transactions (a pool worker's
+     * thread-local buffers would never be freed). */
+    aof_buf_free(&tx.cmds);
+    mem_free(tx.ranges);
+    tx.ranges = NULL;
+    tx.nranges = tx.cap = 0;
     if (!u) {
         record_lost(a);
         return;

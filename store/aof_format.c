@@ -58,6 +58,53 @@ void aof_buf_command(struct aof_buf *b, int argc, const struct resp_arg *argv)
     }
 }
 
+static size_t digits_of(size_t n)
+{
+    size_t d = 1;
+    while (n >= 10) {
+        n /= 10;
+        d++;
+    }
+    return d;
+}
+
+size_t aof_command_size(int argc, const struct resp_arg *argv)
+{
+    size_t total = 1 + digits_of((size_t)argc) + 2;
+    for (int i = 0; i < argc; i++)
+        total += 1 + digits_of(argv[i].len) + 2 + argv[i].len + 2;
+    return total;
+}
+
+static char *write_header(char *dst, char kind, size_t n)
+{
+    char digits[24];
+    size_t d = 0;
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    *dst++ = kind;
+    while (d)
+        *dst++ = digits[--d];
+    *dst++ = '\r';
+    *dst++ = '\n';
+    return dst;
+}
+
+void aof_command_write(char *dst, int argc, const struct resp_arg *argv)
+{
+    dst = write_header(dst, '*', (size_t)argc);
+    for (int i = 0; i < argc; i++) {
+        dst = write_header(dst, '$', argv[i].len);
+        if (argv[i].len)
+            memcpy(dst, argv[i].ptr, argv[i].len);
+        dst += argv[i].len;
+        *dst++ = '\r';
+        *dst++ = '\n';
+    }
+}
+
 void aof_buf_command_str(struct aof_buf *b, int argc, const char *const *argv)
 {
     append_header(b, '*', (size_t)argc);

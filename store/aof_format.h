@@ -31,6 +31,10 @@ void aof_buf_free(struct aof_buf *b);
 void aof_buf_append(struct aof_buf *b, const void *p, size_t n);
 /* Appends one command as a RESP multibulk array. */
 void aof_buf_command(struct aof_buf *b, int argc, const struct resp_arg *argv);
+/* The bytes aof_buf_command would append, and writing them to dst (which
+ * has that many): for a caller that allocates the exact size itself. */
+size_t aof_command_size(int argc, const struct resp_arg *argv);
+void aof_command_write(char *dst, int argc, const struct resp_arg *argv);
 /* Same, from C strings. */
 void aof_buf_command_str(struct aof_buf *b, int argc, const char *const *argv);
 

@@ -52,6 +52,20 @@ TEST(AofFormat, CommandsAreRespMultibulk)
               std::string("*3\r\n$3\r\nSET\r\n$0\r\n\r\n$4\r\na\0\r\n\r\n", 29));
 }
 
+TEST(AofFormat, InPlaceEncodingMatchesTheBuffer)
+{
+    for (const std::vector<std::string> &cmd : {std::vector<std::string>{"PING"},
+                                                {"SET", "", std::string(1000, 'x')},
+                                                std::vector<std::string>(12, "ab")}) {
+        std::vector<struct resp_arg> argv;
+        for (const std::string &a : cmd)
+            argv.push_back({a.data(), a.size(), nullptr});
+        std::string bytes(aof_command_size((int)argv.size(), argv.data()), '?');
+        aof_command_write(&bytes[0], (int)argv.size(), argv.data());
+        EXPECT_EQ(bytes, encode(cmd));
+    }
+}
+
 TEST(AofFormat, ParsesWhatItWrites)
 {
     std::vector<std::string> cmd = {"HSET", "h", std::string("\0x\r\n", 4), "", "v"};
