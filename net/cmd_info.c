@@ -3,6 +3,7 @@
  * client libraries parse it), plus `# Scheduler`: the pool's work-stealing
  * counters, the reactor's, and the keyspace's per-shard lock contention.
  */
+#include "net/aof.h"
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/memory.h"
@@ -180,12 +181,10 @@ static void persistence_section(struct text *t, struct server *s)
                 "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:%llu\r\n"
                 "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n"
                 "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
-                "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\naof_enabled:0\r\n"
-                "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-                "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-                "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_last_write_status:ok\r\n",
+                "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\n",
                 (unsigned long long)keyspace_dirty(s->ks),
                 (long long)atomic_load_explicit(&s->lastsave_unix, memory_order_relaxed));
+    aof_info(s, t); /* the aof_* fields (net/aof.h) */
 }
 
 static unsigned long long counter(ATOMIC(uint64_t) * c)

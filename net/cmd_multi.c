@@ -8,6 +8,7 @@
  * plan keeps every shard's write section open until it is released. A
  * blocking command inside runs as its non-blocking form.
  */
+#include "net/aof.h"
 #include "net/commands.h"
 #include "net/server.h"
 #include "net/session.h"
@@ -64,8 +65,10 @@ static void run_queue(struct session *s)
     unsigned mode = c->mode;
     c->mode |= CMD_MODE_NO_BLOCK;
     reply_array(c->reply, (size_t)s->multi.count);
+    aof_transaction_begin(); /* the queue's records go to the log as one */
     for (int i = 0; i < s->multi.count; i++)
         session_run_queued(s, &s->multi.cmds[i]);
+    aof_transaction_end(s->server);
     c->mode = mode;
     c->argc = argc;
     c->argv = argv;

@@ -34,6 +34,7 @@ int cmd_slowlog_register(void);
 int cmd_monitor_register(void);
 int cmd_latency_register(void);
 int cmd_memory_register(void);
+int cmd_aof_register(void);
 
 /* DEBUG's subcommands beyond OBJECT and SLEEP (cmd_debug.c): false when
  * argv[1] is none of them. */

@@ -20,6 +20,7 @@
 
 static const char *const loglevel_names[] = {"debug", "verbose", "notice", "warning", NULL};
 static const char *const debug_command_names[] = {"no", "yes", "local", NULL};
+static const char *const appendfsync_names[] = {"everysec", "always", "no", NULL};
 static const long long default_output_limits[3][3] = {
     {0, 0, 0},
     {256LL << 20, 64LL << 20, 60},
@@ -108,6 +109,20 @@ static const struct param params[CONFIG_COUNT] = {
                                         64, NULL, NULL},
     [CONFIG_TRACKING_TABLE_MAX_KEYS] = {"tracking-table-max-keys", TYPE_INT, false, 0, LLONG_MAX,
                                         1000000, NULL, NULL},
+    /* Redis 7.0's defaults; the file and directory names are fixed at start. */
+    [CONFIG_APPENDFILENAME] = {"appendfilename", TYPE_STRING, true, 0, 0, 0, "appendonly.aof",
+                               NULL},
+    [CONFIG_APPENDDIRNAME] = {"appenddirname", TYPE_STRING, true, 0, 0, 0, "appendonlydir", NULL},
+    [CONFIG_APPENDFSYNC] = {"appendfsync", TYPE_ENUM, false, 0, 0, CONFIG_FSYNC_EVERYSEC, NULL,
+                            appendfsync_names},
+    [CONFIG_NO_APPENDFSYNC_ON_REWRITE] = {"no-appendfsync-on-rewrite", TYPE_BOOL, false, 0, 1, 0,
+                                          NULL, NULL},
+    [CONFIG_AOF_LOAD_TRUNCATED] = {"aof-load-truncated", TYPE_BOOL, false, 0, 1, 1, NULL, NULL},
+    [CONFIG_AOF_USE_RDB_PREAMBLE] = {"aof-use-rdb-preamble", TYPE_BOOL, false, 0, 1, 1, NULL, NULL},
+    [CONFIG_AUTO_AOF_REWRITE_PERCENTAGE] = {"auto-aof-rewrite-percentage", TYPE_INT, false, 0,
+                                            INT_MAX, 100, NULL, NULL},
+    [CONFIG_AUTO_AOF_REWRITE_MIN_SIZE] = {"auto-aof-rewrite-min-size", TYPE_MEMORY, false, 0,
+                                          LLONG_MAX, 64LL << 20, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */

@@ -65,11 +65,23 @@ enum config_id {
     CONFIG_ZSET_MAX_LISTPACK_ENTRIES,
     CONFIG_ZSET_MAX_LISTPACK_VALUE,
     CONFIG_TRACKING_TABLE_MAX_KEYS,
+    /* The append-only file (net/aof.h). */
+    CONFIG_APPENDFILENAME,
+    CONFIG_APPENDDIRNAME,
+    CONFIG_APPENDFSYNC,
+    CONFIG_NO_APPENDFSYNC_ON_REWRITE,
+    CONFIG_AOF_LOAD_TRUNCATED,
+    CONFIG_AOF_USE_RDB_PREAMBLE,
+    CONFIG_AUTO_AOF_REWRITE_PERCENTAGE,
+    CONFIG_AUTO_AOF_REWRITE_MIN_SIZE,
     CONFIG_COUNT
 };
 
 /* enable-debug-command values. */
 enum config_debug_command { CONFIG_DEBUG_NO, CONFIG_DEBUG_YES, CONFIG_DEBUG_LOCAL };
+
+/* appendfsync values, in the order Redis lists their names. */
+enum config_appendfsync { CONFIG_FSYNC_EVERYSEC, CONFIG_FSYNC_ALWAYS, CONFIG_FSYNC_NO };
 
 /* client-output-buffer-limit classes, in Redis's order. */
 enum config_client_class { CONFIG_CLASS_NORMAL, CONFIG_CLASS_REPLICA, CONFIG_CLASS_PUBSUB };

@@ -191,6 +191,19 @@ static enum task_status conn_run(struct task *t)
         conn__turn(c);
         if (c->close_now)
             break;
+        if (c->aof_ticket) {
+            /* appendfsync always: the replies wait for the fsync that covers
+             * this connection's records (group commit, net/aof.h); nothing
+             * after them is read meanwhile. */
+            if (aof_waiter_add(c->server, &c->aof_wait, t, c->aof_ticket)) {
+                TASK_AWAIT(t, aof_waiter_done(&c->aof_wait) || killed(c));
+                aof_waiter_remove(c->server, &c->aof_wait);
+            }
+            if (killed(c))
+                break;
+            conn__release_held(c);
+            continue;
+        }
         if (c->session.postponed_argv) {
             /* Seq_cst, with pause_holds' load of the type: either the
              * pause's end is seen here, or net/pause.c's wake sees this

@@ -24,6 +24,7 @@
 #include "core/task.h"
 #include "net/config.h"
 #include "net/reactor.h"
+#include "net/aof.h"
 #include "net/session.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
@@ -69,6 +70,10 @@ struct conn {
     bool budget_spent;
     int64_t soft_limit_since_ms; /* output above the soft limit since, or 0 */
     uint64_t turn_read_bytes;
+    /* appendfsync always: the replies wait for the fsync of this record
+     * (net/aof.h); 0 when nothing is held. */
+    uint64_t aof_ticket;
+    struct aof_waiter aof_wait;
 
     /* ---- shared: written by the task, read by CLIENT LIST / INFO ---- */
     char addr[CONN_ADDR_MAX];             /* immutable: "127.0.0.1:5000" */

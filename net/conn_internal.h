@@ -19,6 +19,11 @@ void conn__deliver(struct conn *c);
 /* Runs the command CLIENT PAUSE held (session.postponed_argv), now that
  * the pause no longer holds it. */
 void conn__run_postponed(struct conn *c);
+/* Takes the log ticket the commands just run left (net/aof.h); true when
+ * the replies must wait for its fsync. */
+bool conn__aof_holds(struct conn *c);
+/* Writes out what was held for the fsync that now covers it. */
+void conn__release_held(struct conn *c);
 /* Publishes what CLIENT LIST and INFO show of c, and its byte counters. */
 void conn__publish(struct conn *c);
 

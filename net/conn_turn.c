@@ -265,6 +265,25 @@ void conn__turn(struct conn *c)
         if (read_some(c) <= 0)
             break;
     }
+    if (!conn__aof_holds(c))
+        flush(c);
+    check_output_limits(c);
+    conn__publish(c);
+}
+
+bool conn__aof_holds(struct conn *c)
+{
+    uint64_t t = aof_take_ticket();
+    if (t > c->aof_ticket)
+        c->aof_ticket = t;
+    if (c->aof_ticket && !aof_must_wait(c->server, c->aof_ticket))
+        c->aof_ticket = 0;
+    return c->aof_ticket != 0;
+}
+
+void conn__release_held(struct conn *c)
+{
+    c->aof_ticket = 0;
     flush(c);
     check_output_limits(c);
     conn__publish(c);
@@ -288,7 +307,8 @@ void conn__run_postponed(struct conn *c)
 void conn__deliver(struct conn *c)
 {
     session_drain_inbox(&c->session);
-    flush(c);
+    if (!conn__aof_holds(c))
+        flush(c);
     check_output_limits(c);
     conn__publish(c);
 }

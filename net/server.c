@@ -7,6 +7,7 @@
  * Shutdown runs in reverse, and only once every client has left.
  */
 #include "net/server.h"
+#include "net/aof.h"
 #include "net/latency.h"
 #include "net/latency_histogram.h"
 #include "net/slowlog.h"
@@ -64,6 +65,7 @@ static void refresh_derived(struct server *s)
 void server_config_changed(struct server *s)
 {
     refresh_derived(s);
+    aof_config_changed(s);
     /* A new `timeout` applies to clients already connected, as in Redis. */
     clients_arm_idle_timers(&s->clients);
 }
@@ -100,6 +102,7 @@ static void cron(struct reactor_timer *t)
     uint64_t now = clock_mono_ms();
     sample_clock_offset(s);
     keyspace_expiry_tick(s->ks);
+    aof_cron(s);
     /* Memory retired by workers that went idle since (core/ebr.h): an idle
      * server gives a deleted big value back within one period. */
     ebr_collect();
@@ -152,6 +155,7 @@ static int open_listener(struct server *s, char *err, size_t errlen)
 
 static void server_free(struct server *s)
 {
+    aof_stop(s); /* what is queued is written and fsynced */
     if (s->pool)
         pool_destroy(s->pool);
     /* A client accepted at the last moment may never have run; its task is
@@ -239,7 +243,12 @@ struct server *server_start(struct config *config, const char *config_file, cons
         server_free(s);
         return NULL;
     }
-    memory_note_startup(s); /* before the first client */
+    memory_note_startup(s); /* before the first client, and before the data */
+    /* The append-only file is loaded before the first client connects. */
+    if (aof_start(s, err, errlen) != 0) {
+        server_free(s);
+        return NULL;
+    }
     if (open_listener(s, err, errlen) != 0) {
         server_free(s);
         return NULL;

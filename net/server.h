@@ -29,6 +29,7 @@ struct pubsub;
 struct tracking;
 struct listener;
 struct pool;
+struct aof;
 
 struct client_registry {
     struct lock lock;
@@ -52,6 +53,7 @@ struct server {
     struct slowlog *slowlog;               /* net/slowlog.h */
     struct latency_monitor *latency;       /* net/latency.h */
     struct latency_histograms *histograms; /* net/latency_histogram.h */
+    struct aof *aof;                       /* net/aof.h */
     struct monitors monitors;              /* net/monitor.h */
     struct client_pause pause;             /* net/pause.h */
     struct server_counters counters;

@@ -5,6 +5,7 @@
  * handler, timed for INFO commandstats.
  */
 #include "net/session.h"
+#include "net/aof.h"
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/server.h"
@@ -365,6 +366,15 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
                  "RESET are allowed in this context",
                  cmd->name);
         reject(s, cmd, msg);
+        return;
+    }
+
+    /* A log that cannot be written refuses what would need it (Redis
+     * refuses PING too, as a way to tell clients). */
+    char misconf[192];
+    if ((cmd->flags & CMD_WRITE || strcmp(cmd->name, "ping") == 0) &&
+        aof_refuses_writes(server, misconf, sizeof(misconf))) {
+        reject(s, cmd, misconf);
         return;
     }
 

@@ -335,6 +335,7 @@ TEST_F(Multi, EveryCommandRunsInsideExec)
         {"time", "TIME"},
         {"unsubscribe", "UNSUBSCRIBE"},
         {"unwatch", "UNWATCH"},
+        {"bgrewriteaof", "BGREWRITEAOF"},
     };
     // Never queued: they act at once inside MULTI, or refuse to be queued.
     const std::set<std::string> not_queued = {"exec", "discard", "multi",   "watch",

@@ -27,6 +27,7 @@ const struct stress_option stress_option_table[OPT_COUNT] = {
     [OPT_LABEL] = {"label", true},
     [OPT_QUIET] = {"quiet", false},
     [OPT_VERIFY] = {"verify", false},
+    [OPT_VERIFY_RESTART] = {"verify-restart", true},
     [OPT_INPROCESS] = {"inprocess", false},
     [OPT_SHARDS] = {"shards", true},
     [OPT_SEED] = {"seed", true},
@@ -244,6 +245,11 @@ static int apply_option(struct parse_state *st, enum option_id id, const char *v
         return 0;
     case OPT_VERIFY:
         o->verify = true;
+        return 0;
+    case OPT_VERIFY_RESTART:
+        o->verify = true;
+        if (stress_parse_duration(v, &o->verify_restart_ns) < 0)
+            return stress_args_fail(st, "--verify-restart: '%s' is not a duration", v);
         return 0;
     case OPT_INPROCESS:
         o->inprocess = true;

@@ -51,6 +51,10 @@ struct stress_options {
     char **argv;
     bool quiet;
     bool verify;
+    /* --verify-restart: the server may be killed and restarted during the
+     * run; the check waits this long for it, then counts the acknowledged
+     * writes the restarted server lost (0: no restart expected). */
+    uint64_t verify_restart_ns;
     uint64_t seed;
     /* --queue P:C: producers and consumers instead of --clients and --mix
      * (queue.producers is 0 without it); clients is then P + C. */

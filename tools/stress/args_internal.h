@@ -30,6 +30,7 @@ enum option_id {
     OPT_LABEL,
     OPT_QUIET,
     OPT_VERIFY,
+    OPT_VERIFY_RESTART,
     OPT_INPROCESS,
     OPT_SHARDS,
     OPT_SEED,

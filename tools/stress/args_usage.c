@@ -15,6 +15,8 @@ void stress_args_usage(FILE *out)
           "  --rate N             open loop: N requests/s over all clients, latency\n"
           "                       measured from the intended send time (0: closed loop)\n"
           "  --verify             check for lost updates and stale reads under contention\n"
+          "  --verify-restart D   --verify across a server crash: wait up to D for the\n"
+          "                       restarted server, then count lost acknowledged writes\n"
           "                       (with --queue: lost, duplicated and out-of-order items;\n"
           "                       --pubsub: lost, duplicated and reordered messages;\n"
           "                       --transfer: sums that changed, wrong balances)\n"

@@ -98,6 +98,9 @@ struct network_result {
 
     bool verified; /* --verify ran its check */
     struct verify_result verify;
+    /* --verify-restart: acknowledged writes the restarted server lost (stale
+     * final reads and lost increments). */
+    uint64_t lost_acknowledged;
     uint64_t verify_final_errors; /* failed reads while reading keys back */
 
     struct queue_result queue;       /* --queue only */

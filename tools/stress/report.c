@@ -163,6 +163,9 @@ void report_network_text(FILE *f, const struct stress_options *o, const struct n
                 (unsigned long long)r->verify.lost_updates,
                 (unsigned long long)r->verify.stale_reads,
                 (unsigned long long)network_verify_protocol_errors(r));
+        if (o->verify_restart_ns && r->verified)
+            fprintf(f, "lost acknowledged writes: %llu\n",
+                    (unsigned long long)r->lost_acknowledged);
     }
 }
 

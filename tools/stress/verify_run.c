@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BATCH_KEYS    256  /* keys per DEL */
 #define BATCH_GETS    1000 /* GETs sent before reading their replies */
@@ -112,6 +113,60 @@ static int read_batch(struct sync_client *sc, struct bytebuf *buf, uint64_t firs
     return rc;
 }
 
+/* Whether the server on sc answers PING. */
+static bool answers_ping(struct sync_client *sc)
+{
+    static const char ping[] = "*1\r\n$4\r\nPING\r\n";
+    struct stress_reply r;
+    return sync_client_send(sc, ping, sizeof(ping) - 1) == 0 && sync_client_reply(sc, &r) == 0 &&
+           r.type == SREPLY_STATUS;
+}
+
+/* --verify-restart: the server was killed; wait for the restarted one. A
+ * connection the dying process's listening socket still took is reset:
+ * only a server that answers PING counts. */
+static int open_after_restart(const struct stress_options *o, struct sync_client *sc, char *err,
+                              size_t err_size)
+{
+    uint64_t deadline = clock_mono_ns() + o->verify_restart_ns;
+    for (;;) {
+        int rc = sync_client_open(sc, o->host, o->port, REPLY_WAIT_MS, err, err_size);
+        if (rc == 0 && answers_ping(sc))
+            return 0;
+        if (rc == 0) {
+            sync_client_close(sc);
+            rc = -ECONNRESET;
+            snprintf(err, err_size, "the restarted server does not answer PING");
+        }
+        if (clock_mono_ns() >= deadline)
+            return rc;
+        usleep(50000);
+    }
+}
+
+/*
+ * Across a restart, an acknowledged write is lost when the final value of
+ * its key is known to precede it (a stale final read) or a counter is below
+ * its acknowledged increments: the check runs once without the final reads
+ * and once with them, and the difference in stale reads is theirs.
+ */
+static int count_lost(const struct stress_options *o, struct verify_log *logs, size_t log_count,
+                      const long long *finals, struct network_result *out)
+{
+    struct verify_log *final_log = &logs[log_count - 1];
+    size_t gets = final_log->get_count;
+    struct verify_result before;
+    final_log->get_count = 0;
+    int rc = verify_check(logs, log_count, o->keys, NULL, &before);
+    final_log->get_count = gets;
+    if (rc == 0)
+        rc = verify_check(logs, log_count, o->keys, finals, &out->verify);
+    if (rc == 0)
+        out->lost_acknowledged =
+            out->verify.stale_reads - before.stale_reads + out->verify.lost_updates;
+    return rc;
+}
+
 int verify_finish(const struct stress_options *o, struct verify_log *logs, size_t log_count,
                   struct network_result *out, char *err, size_t err_size)
 {
@@ -123,7 +178,9 @@ int verify_finish(const struct stress_options *o, struct verify_log *logs, size_
     for (uint64_t k = 0; k < o->keys; k++)
         finals[k] = VERIFY_COUNTER_UNKNOWN;
     struct sync_client sc;
-    int rc = sync_client_open(&sc, o->host, o->port, REPLY_WAIT_MS, err, err_size);
+    int rc = o->verify_restart_ns
+                 ? open_after_restart(o, &sc, err, err_size)
+                 : sync_client_open(&sc, o->host, o->port, REPLY_WAIT_MS, err, err_size);
     if (rc < 0) {
         free(finals);
         return rc;
@@ -140,7 +197,8 @@ int verify_finish(const struct stress_options *o, struct verify_log *logs, size_
     bytebuf_free(&buf);
     sync_client_close(&sc);
     if (rc == 0) {
-        rc = verify_check(logs, log_count, o->keys, finals, &out->verify);
+        rc = o->verify_restart_ns ? count_lost(o, logs, log_count, finals, out)
+                                  : verify_check(logs, log_count, o->keys, finals, &out->verify);
         if (rc < 0)
             snprintf(err, err_size, "verify: %s",
                      rc == -ENOMEM ? "out of memory"

@@ -1,0 +1,120 @@
+/*
+ * The append-only file's state, shared by its files (net/aof*.c) and no one
+ * else. `mu` guards everything not marked otherwise; it is a leaf lock: taken
+ * under shard locks by the observers, and nothing is taken while it is held
+ * except the pool's queue (task_wake).
+ */
+#ifndef MAGPIE_NET_AOF_INTERNAL_H
+#define MAGPIE_NET_AOF_INTERNAL_H
+
+#include "net/aof.h"
+#include "store/aof_format.h"
+#include "store/events.h"
+
+#include <pthread.h>
+
+enum aof_state { AOF_OFF, AOF_ON, AOF_WAIT_REWRITE };
+
+/* One thing to log: a command record, a transaction, or an expiry's DEL.
+ * Its bytes are the command(s), without the leading SELECT. */
+struct aof_unit {
+    struct aof_unit *prev, *next;
+    uint64_t ticket;
+    int db, db_last; /* the database it starts in, and the one it leaves selected */
+    bool expiry;     /* a DEL for one expired key: ranges[0].first == .last */
+    bool unordered;  /* the record lost ranges: written as soon as it comes */
+    uint32_t nranges;
+    struct write_range *ranges; /* points into the same allocation */
+    size_t len;
+    char *bytes; /* likewise */
+};
+
+/* An incremental file the writer appends to. */
+struct aof_out {
+    int fd;                 /* -1: none */
+    int db;                 /* the database its last SELECT chose, -1: none yet */
+    struct aof_buf pending; /* written by the thread outside the lock */
+};
+
+struct aof {
+    struct server *server;
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* the writer waits on it */
+    pthread_t thread;
+    bool thread_started, stopping;
+    bool writer_idle;  /* the writer waits on `wake`: the next record signals it */
+    ATOMIC(int) state; /* enum aof_state; read without mu by the observers */
+    /* Records submitted, not yet taken by the writer (ticket order). */
+    struct aof_unit *in_head, *in_tail;
+    uint64_t next_ticket;
+    /* Writer side: records waiting for earlier numbers of their shards. */
+    struct aof_unit *wait_head, *wait_tail;
+    uint64_t waiting_expiries; /* expiry units in the wait list */
+    uint32_t nshards;
+    uint64_t *applied; /* per shard: every number up to it is written */
+    /* A rewrite's cut (NULL: none): records up to it go to `old` (the
+     * incremental file before the rewrite; fd -1 once the new base holds
+     * them: they are dropped), later ones to `cur`. */
+    uint64_t *cut;
+    struct aof_out cur, old;
+    bool retire_old; /* the rewrite is done: the writer closes `old` */
+    bool close_all;  /* appendonly no: the writer closes both */
+    uint64_t stall_since_ms;
+    /* Group commit: tickets below these are written / on disk. */
+    ATOMIC(uint64_t) written; /* every ticket <= written is written */
+    ATOMIC(uint64_t) synced;  /* every ticket <= synced is fsynced */
+    struct aof_waiter *waiters;
+    uint64_t last_fsync_ms;
+    bool dirty_since_fsync;
+    /* The directory. */
+    char dir[4096];      /* appenddirname */
+    char filename[1024]; /* appendfilename */
+    struct aof_manifest manifest;
+    /* Statistics and status (INFO persistence). */
+    ATOMIC(long long) current_size, base_size;
+    ATOMIC(int) last_write_errno; /* 0: ok */
+    ATOMIC(bool) rewrite_running, rewrite_scheduled;
+    ATOMIC(int) last_rewrite_ok;
+    ATOMIC(long long) rewrites, rewrite_failures, last_rewrite_secs, rewrite_started_ms;
+    ATOMIC(unsigned long) delayed_fsync;
+    ATOMIC(int) fsync_policy;
+    ATOMIC(bool) no_fsync_on_rewrite;
+    pthread_t rewrite_thread;
+    bool rewrite_thread_joinable;
+};
+
+/* net/aof_order.c: takes the ready units of the wait list, in commit
+ * order, into the outputs' pending buffers (mu held). Returns whether any
+ * was taken. */
+bool aof__order_drain(struct aof *a, uint64_t now_ms);
+void aof__unit_free(struct aof_unit *u);
+/* The lowest ticket still waiting (0: none). */
+uint64_t aof__lowest_waiting(const struct aof *a);
+
+/* net/aof_writer.c */
+int aof__writer_start(struct aof *a);
+void aof__writer_stop(struct aof *a);
+/* Writes the buffers out and fsyncs as the policy says, now (mu not held). */
+void aof__flush_now(struct aof *a);
+
+/* net/aof.c */
+void aof_config_policy(struct aof *a);
+
+/* net/aof_files.c */
+/* appendonly yes at start-up: load the directory, or create it. */
+int aof__open_at_start(struct aof *a, char *err, size_t errlen);
+/* appendonly no: the writer finishes and closes its files. */
+void aof__turn_off(struct aof *a);
+void aof__rewrite_join(struct aof *a);
+int aof__path(const struct aof *a, const char *name, char *out, size_t size);
+int aof__write_manifest(struct aof *a, const struct aof_manifest *m);
+int aof__open_incr(struct aof *a, long long seq, char *name, size_t size);
+/* Rewrites the base from the keyspace (rewrite_running is set by the
+ * caller). Synchronous: turns the log on when it was off. 0 or -errno. */
+int aof__rewrite(struct aof *a);
+int aof__fsync_dir(const struct aof *a);
+
+/* net/aof_load.c: replays the directory's files; 0 or -1 with err. */
+int aof__load(struct aof *a, char *err, size_t errlen);
+
+#endif
