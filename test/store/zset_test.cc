@@ -176,6 +176,27 @@ TEST(ZsetTree, AscendingInsertsFillLeaves)
     EXPECT_EQ(zset_rank(&z.v, "m0000000", 8, true, &s), 99999);
 }
 
+TEST(ZsetTree, DescendingInsertsAndDeletesFromBothEnds)
+{
+    Zset z;
+    for (int i = 20000; i > 0; i--)
+        z.add(i, member(i));
+    ASSERT_TRUE(z.tree_ok());
+    const struct zset_large *l = static_cast<const struct zset_large *>(z.v.p.obj);
+    EXPECT_LT((double)l->tree.bytes / 20000, 10.0); // full leaves on this side too
+    // Popping from both ends merges and collapses the tree down to nothing.
+    for (int i = 0; i < 10000; i++) {
+        zset_delete_ranks(&z.v, 0, 1);
+        uint64_t card = zset_card(&z.v);
+        zset_delete_ranks(&z.v, card - 1, card);
+        if (i % 1000 == 0) {
+            ASSERT_TRUE(z.tree_ok()) << i;
+        }
+    }
+    EXPECT_EQ(zset_card(&z.v), 0u);
+    EXPECT_TRUE(z.tree_ok());
+}
+
 TEST(ZsetTree, RescoreMovesOrStaysInPlace)
 {
     Zset z;
