@@ -5,6 +5,7 @@
  * the caller.
  */
 #include "net/commands.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/session.h"
 
@@ -74,6 +75,12 @@ bool debug_extra_command(struct cmd_ctx *c)
             reply_error(c->reply, "ERR no such key");
         else
             reply_error(c->reply, "ERR Not a listpack encoded object.");
+    } else if (arg_is(&c->argv[1], "reload") && c->argc == 2) {
+        char err[320];
+        if (persist_debug_reload(s, err, sizeof(err)) != 0)
+            reply_errorf(c->reply, "ERR %s", err);
+        else
+            reply_ok(c->reply);
     } else if (arg_is(&c->argv[1], "stringmatch-test") && c->argc == 2) {
         stringmatch_test();
         reply_simple(c->reply, "Apparently Redis did not crash: test passed");

@@ -129,6 +129,11 @@ int rdb_load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t no
 int rdb_load_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
                      struct rdb_error *err);
 
+/* DEBUG RELOAD: rdb_load_from_fd, but once the file parsed every database
+ * is emptied (shard by shard) before the keys are linked in. */
+int rdb_reload_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
+                       struct rdb_error *err);
+
 /* One value: its RDB type byte and encoding, exactly `len` bytes (DUMP's
  * payload without the footer). 0, -EINVAL (bad data) or -ENOMEM. */
 int rdb_load_value(struct keyspace *ks, const void *buf, size_t len, struct value *out,

@@ -202,6 +202,20 @@ static void load_checksum(struct load *l, const unsigned char *start, int versio
                   (unsigned long long)expected, (unsigned long long)rdb_crc64(0, start, covered));
 }
 
+/* Empties every shard, each under its lock (DEBUG RELOAD). */
+static void flush_all(struct keyspace *ks)
+{
+    for (uint32_t i = 0; i < ks->total_shards; i++) {
+        struct shard *s = keyspace_shard(ks, i);
+        struct shard_contents taken;
+        SHARD_GUARD (s) {
+            do_take_contents(s, &taken);
+            do_shard_event(s, "flush", &taken.table);
+        }
+        shard_contents_free(&taken);
+    }
+}
+
 /* Links the built entries in, replacing keys of the same name. */
 static void link_all(struct keyspace *ks, struct load *l)
 {
@@ -231,8 +245,8 @@ static void link_all(struct keyspace *ks, struct load *l)
     l->n = 0;
 }
 
-int rdb_load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t now_ms,
-                    struct rdb_load_stats *stats, struct rdb_error *err)
+static int load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t now_ms,
+                       struct rdb_load_stats *stats, struct rdb_error *err, bool flush)
 {
     struct rdb_load_stats unused;
     if (!stats)
@@ -254,12 +268,20 @@ int rdb_load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t no
         load_discard(&l);
         return strstr(err ? err->message : "", "OOM") && l.r.p < l.r.end ? -ENOMEM : -EINVAL;
     }
+    if (flush)
+        flush_all(ks);
     link_all(ks, &l);
     return 0;
 }
 
-int rdb_load_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
-                     struct rdb_error *err)
+int rdb_load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t now_ms,
+                    struct rdb_load_stats *stats, struct rdb_error *err)
+{
+    return load_buffer(ks, buf, len, now_ms, stats, err, false);
+}
+
+static int load_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
+                   struct rdb_error *err, bool flush)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -276,7 +298,19 @@ int rdb_load_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_loa
             break;
         got += (size_t)n;
     }
-    int rc = rdb_load_buffer(ks, buf, got, now_ms, stats, err);
+    int rc = load_buffer(ks, buf, got, now_ms, stats, err, flush);
     mem_free(buf);
     return rc;
+}
+
+int rdb_load_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
+                     struct rdb_error *err)
+{
+    return load_fd(ks, fd, now_ms, stats, err, false);
+}
+
+int rdb_reload_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
+                       struct rdb_error *err)
+{
+    return load_fd(ks, fd, now_ms, stats, err, true);
 }
