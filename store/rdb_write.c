@@ -130,21 +130,22 @@ void rdb_write_len(struct rdb_writer *w, uint64_t len)
  * the value needs more. */
 static size_t encode_int(long long v, unsigned char buf[5])
 {
+    uint64_t u = (uint64_t)v; /* two's complement bytes, shifted unsigned */
     if (v >= INT8_MIN && v <= INT8_MAX) {
         buf[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT8;
-        buf[1] = (unsigned char)(v & 0xff);
+        buf[1] = (unsigned char)(u & 0xff);
         return 2;
     }
     if (v >= INT16_MIN && v <= INT16_MAX) {
         buf[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT16;
-        buf[1] = (unsigned char)(v & 0xff);
-        buf[2] = (unsigned char)((v >> 8) & 0xff);
+        buf[1] = (unsigned char)(u & 0xff);
+        buf[2] = (unsigned char)((u >> 8) & 0xff);
         return 3;
     }
     if (v >= INT32_MIN && v <= INT32_MAX) {
         buf[0] = (RDB_ENCVAL << 6) | RDB_ENC_INT32;
         for (int i = 0; i < 4; i++)
-            buf[1 + i] = (unsigned char)((v >> (8 * i)) & 0xff);
+            buf[1 + i] = (unsigned char)((u >> (8 * i)) & 0xff);
         return 5;
     }
     return 0;
