@@ -65,6 +65,12 @@ void persist_schedule(struct server *s);
 void persist_cron(struct server *s);
 /* Whether `save` has at least one rule. */
 bool persist_rules_set(struct server *s);
+#define MISCONF_RDB                                                                                \
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "  \
+    "disk. Commands that may modify the data set are disabled, because this instance is "          \
+    "configured to report errors during writes if RDB snapshotting fails "                         \
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB " \
+    "error."
 /* stop-writes-on-bgsave-error applies now: the last background save failed
  * and rules are set (writes get MISCONF). */
 bool persist_writes_refused(struct server *s);

@@ -250,10 +250,35 @@ def lifecycle(base):
     m.stop()
 
 
+def misconf(base):
+    d = tempfile.mkdtemp(dir=base)
+    sub = os.path.join(d, "gone")
+    os.mkdir(sub)
+    m = Server("magpie", d, "--save", "3600 1")
+    m.r.config_set("dir", sub)
+    os.rmdir(sub)  # the next save cannot open its file
+    m.r.set("a", "1")
+    m.r.bgsave()
+    for _ in range(100):
+        if m.r.info("persistence")["rdb_bgsave_in_progress"] == 0:
+            break
+        time.sleep(0.05)
+    try:
+        m.r.set("a", "2")
+        check("a failed BGSAVE refuses writes with MISCONF", False)
+    except redis.ResponseError as e:
+        check("a failed BGSAVE refuses writes with MISCONF", str(e).startswith("MISCONF"), e)
+    check("reads still work after a failed BGSAVE", m.r.get("a") == b"1")
+    m.r.config_set("stop-writes-on-bgsave-error", "no")
+    check("stop-writes-on-bgsave-error no lets writes through", m.r.set("a", "3"))
+    m.stop()
+
+
 def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
-        for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle):
+        for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
+                     misconf):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort
