@@ -93,12 +93,17 @@ struct rdb_save_options {
 };
 
 /*
- * The whole keyspace, one shard at a time, each under its lock (so each
- * shard is consistent; the keyspace as a whole is not one point in time
- * while writes go on). Header and footer included. 0 or -errno.
+ * The whole keyspace as it was at one point in time, while writes go on
+ * (store/rdb_snapshot.c: copy-before-write per shard). Header and footer
+ * included. 0, -EBUSY (another snapshot of ks is running) or -errno.
  */
 int rdb_save_keyspace(struct keyspace *ks, struct rdb_writer *w,
                       const struct rdb_save_options *opt);
+/* The keys alone (SELECTDB, RESIZEDB, keys; no header or footer), of one
+ * point in time: for an AOF's RDB preamble too. *peak_queued (may be NULL)
+ * gets the most bytes that shards saved ahead of the walk held at once. */
+int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
+                       size_t *peak_queued);
 /* rdb_save_keyspace into a file descriptor (buffered). */
 int rdb_save_to_fd(struct keyspace *ks, int fd, const struct rdb_save_options *opt);
 

@@ -1,9 +1,7 @@
 /*
- * Writing a whole snapshot: header and aux fields, each database behind
- * SELECTDB and RESIZEDB, every live key, EOF and the CRC64. Each shard is
- * serialized into memory under its lock and written out after the lock is
- * released, so file I/O never holds a shard; the file is consistent shard
- * by shard, not one point in time across shards while writes go on.
+ * Writing a whole snapshot: header and aux fields, the keys of one point in
+ * time (store/rdb_snapshot.c: each database behind SELECTDB and RESIZEDB),
+ * EOF and the CRC64; DUMP payloads.
  */
 #include "store/rdb_format.h"
 
@@ -45,61 +43,12 @@ void rdb_write_footer(struct rdb_writer *w, bool checksum)
     rdb_write_bytes(w, buf, 8);
 }
 
-struct shard_walk {
-    struct rdb_writer *out;
-    int64_t now_ms;
-};
-
-static void write_entry(void *ctx, struct table_node *n)
-{
-    struct shard_walk *walk = ctx;
-    struct entry *e = entry_of(n);
-    int64_t when = entry_expire_at(e);
-    if (expire_passed(when, walk->now_ms))
-        return;
-    struct value v;
-    entry_value(e, &v);
-    rdb_write_key(walk->out, entry_key(e), e->key_len, &v, when);
-}
-
-/* One shard's keys into a memory writer (under the lock), then out. */
-static void save_shard(struct shard *s, struct rdb_writer *w, int64_t now_ms)
-{
-    struct rdb_writer mem;
-    rdb_writer_init(&mem, NULL, NULL, w->compress);
-    struct shard_walk walk = {&mem, now_ms};
-    SHARD_GUARD (s) {
-        table_foreach(&s->table, write_entry, &walk);
-    }
-    if (mem.error && !w->error)
-        w->error = mem.error;
-    rdb_write_bytes(w, mem.mem, mem.used);
-    rdb_writer_release(&mem);
-}
-
-static void save_db(struct keyspace *ks, int db, struct rdb_writer *w, int64_t now_ms)
-{
-    struct keyspace_db_stats st;
-    keyspace_db_stats(ks, db, &st);
-    if (st.keys == 0)
-        return;
-    unsigned char op = RDB_OPCODE_SELECTDB;
-    rdb_write_bytes(w, &op, 1);
-    rdb_write_len(w, (uint64_t)db);
-    op = RDB_OPCODE_RESIZEDB;
-    rdb_write_bytes(w, &op, 1);
-    rdb_write_len(w, st.keys);
-    rdb_write_len(w, st.expires);
-    uint32_t first = keyspace_db_first_shard(ks, db);
-    for (int i = 0; i < ks->shards_per_db && !w->error; i++)
-        save_shard(keyspace_shard(ks, first + (uint32_t)i), w, now_ms);
-}
-
 int rdb_save_keyspace(struct keyspace *ks, struct rdb_writer *w, const struct rdb_save_options *opt)
 {
     rdb_write_header(w, opt->used_mem, opt->aof_base);
-    for (int db = 0; db < ks->databases && !w->error; db++)
-        save_db(ks, db, w, opt->now_ms);
+    int rc = rdb_snapshot_write(ks, w, opt->now_ms, NULL);
+    if (rc == -EBUSY)
+        return rc;
     rdb_write_footer(w, opt->checksum);
     return rdb_writer_flush(w);
 }
