@@ -77,7 +77,11 @@ bool debug_extra_command(struct cmd_ctx *c)
             reply_error(c->reply, "ERR Not a listpack encoded object.");
     } else if (arg_is(&c->argv[1], "reload") && c->argc == 2) {
         char err[320];
-        if (persist_debug_reload(s, err, sizeof(err)) != 0)
+        /* Saving takes every shard's lock in turn, which EXEC's lock plan
+         * (already holding some) must not: refused there. */
+        if (c->mode & CMD_MODE_NO_BLOCK)
+            reply_error(c->reply, "ERR DEBUG RELOAD is not allowed inside MULTI");
+        else if (persist_debug_reload(s, err, sizeof(err)) != 0)
             reply_errorf(c->reply, "ERR %s", err);
         else
             reply_ok(c->reply);

@@ -99,8 +99,8 @@ void do_snapshot_shard(struct shard *s)
 
 /* Writes what the shards queued, each behind SELECTDB when its database
  * differs from the last one written (RESIZEDB once per database). */
-static void drain(struct rdb_snapshot *snap, struct keyspace *ks, struct rdb_writer *w,
-                  int *db, bool *sized)
+static void drain(struct rdb_snapshot *snap, struct keyspace *ks, struct rdb_writer *w, int *db,
+                  bool *sized)
 {
     pthread_mutex_lock(&snap->lock);
     struct snap_chunk *c = snap->head;

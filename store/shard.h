@@ -185,8 +185,8 @@ void do_snapshot_shard(struct shard *s) NO_THREAD_SAFETY;
  * that starts a snapshot, so a thread that sees its number sees its state. */
 static inline void shard_snapshot_check(struct shard *s) NO_THREAD_SAFETY
 {
-    if (SNAPSHOT_COW && __builtin_expect(atomic_load_explicit(s->snap_epoch, memory_order_acquire) !=
-                             s->snap_saved,
+    if (SNAPSHOT_COW &&
+        __builtin_expect(atomic_load_explicit(s->snap_epoch, memory_order_acquire) != s->snap_saved,
                          0))
         do_snapshot_shard(s);
 }
