@@ -83,11 +83,10 @@ enum restore_outcome { RESTORED, RESTORE_BUSY, RESTORE_EXPIRED, RESTORE_OOM };
 /* Links the new value (or, when its TTL is already due (Redis's
  * checkAlreadyExpired: when <= now), only deletes the old key
  * as REPLACE asks). */
-static enum restore_outcome do_restore(struct cmd_ctx *c, const struct key *k,
+static enum restore_outcome do_restore(struct shard *s, struct cmd_ctx *c, const struct key *k,
                                        const struct restore_args *a, struct value *v, int64_t when,
-                                       struct entry **garbage) REQUIRES(&k->shard->lock)
+                                       struct entry **garbage) REQUIRES(&s->lock)
 {
-    struct shard *s = k->shard;
     bool exists = do_lookup(s, k, c->now_ms, LOOKUP_WRITE, NULL) != NULL;
     if (exists && !a->replace)
         return RESTORE_BUSY;
@@ -154,7 +153,7 @@ void restore_command(struct cmd_ctx *c)
         if (!a.replace && do_lookup(k.shard, &k, c->now_ms, LOOKUP_WRITE, NULL))
             outcome = RESTORE_BUSY;
         else if (built)
-            outcome = do_restore(c, &k, &a, &v, when, &garbage);
+            outcome = do_restore(k.shard, c, &k, &a, &v, when, &garbage);
     }
     entry_retire(garbage);
     if (built && outcome != RESTORED)
