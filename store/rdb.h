@@ -44,6 +44,7 @@ struct rdb_writer {
     void *ctx;
     bool compress; /* rdbcompression: LZF for strings over 20 bytes */
     uint64_t crc;  /* of every byte written so far */
+    bool no_crc;   /* skip it: bytes copied into another writer, which sums them */
     int error;     /* the first error (0 or -errno); later writes do nothing */
     uint64_t written;
     unsigned char *mem; /* the buffer (memory writers: everything written) */

@@ -74,6 +74,7 @@ void do_snapshot_shard(struct shard *s)
     }
     struct rdb_writer mem;
     rdb_writer_init(&mem, NULL, NULL, snap->compress);
+    mem.no_crc = true; /* summed once, when the walk copies it into the file */
     struct walk walk = {&mem, snap->now_ms};
     table_foreach(&s->table, write_entry, &walk);
     s->snap_saved = epoch;

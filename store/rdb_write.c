@@ -82,7 +82,8 @@ void rdb_write_bytes(struct rdb_writer *w, const void *buf, size_t len)
 {
     if (w->error || !len)
         return;
-    w->crc = rdb_crc64(w->crc, buf, len);
+    if (!w->no_crc)
+        w->crc = rdb_crc64(w->crc, buf, len);
     w->written += len;
     /* Big blobs bypass a sink's buffer. */
     if (w->sink && len >= RDB_WRITER_BUF) {
