@@ -110,8 +110,9 @@ int rdb_save_to_fd(struct keyspace *ks, int fd, const struct rdb_save_options *o
 
 /* ---- reading ---- */
 
-/* Why a load failed, for the log ("Short read or OOM loading DB", "...
- * key 'k' has type stream, which this server does not support"). */
+/* Why a load failed, for the log ("Short read or OOM loading DB ...",
+ * "Can't load key 'k': its type stream (RDB type 15) is not supported by
+ * this server"). */
 struct rdb_error {
     char message[256];
 };
