@@ -30,6 +30,8 @@ int net_commands_register(void)
         rc = cmd_latency_register();
     if (rc == 0)
         rc = cmd_memory_register();
+    if (rc == 0)
+        rc = cmd_save_register();
     return rc;
 }
 

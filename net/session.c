@@ -7,6 +7,7 @@
 #include "net/session.h"
 #include "net/commands.h"
 #include "net/conn.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/latency.h"
 #include "net/monitor.h"
@@ -365,6 +366,14 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
                  "RESET are allowed in this context",
                  cmd->name);
         reject(s, cmd, msg);
+        return;
+    }
+
+    /* stop-writes-on-bgsave-error: after a failed background save, writes
+     * (and PING, as in Redis) are refused until a save succeeds. */
+    if ((cmd->flags & CMD_WRITE || strcmp(cmd->name, "ping") == 0) &&
+        persist_writes_refused(server)) {
+        reject(s, cmd, MISCONF_RDB);
         return;
     }
 
