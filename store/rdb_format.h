@@ -88,6 +88,12 @@ char *rdb__read_string(struct rdb_reader *r, size_t *len);
 /* One value of an RDB type into *out (0, -EINVAL, -ENOMEM). */
 int rdb__read_value(struct rdb_reader *r, int rdb_type, struct value *out);
 
+/* Sorted sets (store/rdb_zset.c): whether an RDB type is one, reading one
+ * (as rdb__read_value), and writing one's value (ZSET_LISTPACK or ZSET_2). */
+bool rdb__is_zset_type(int rdb_type);
+int rdb__read_zset(struct rdb_reader *r, int rdb_type, struct value *out);
+void rdb__write_zset(struct rdb_writer *w, const struct value *v);
+
 /* Redis's name for an RDB type Magpie cannot load ("stream", "zset"). */
 const char *rdb__type_name(int rdb_type);
 

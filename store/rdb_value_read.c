@@ -1,6 +1,6 @@
 /*
  * Values read back from RDB: every encoding redis-server 7.0 writes for the
- * types Magpie has (and the ziplist forms older versions wrote, which 7.0
+ * types Magpie has (sorted sets: store/rdb_zset.c) (and the ziplist forms older versions wrote, which 7.0
  * still loads). Whatever the source (RDB strings one by one, a listpack, an
  * intset, a ziplist), elements go through one builder that makes the value
  * with the keyspace's own encoding rules and refuses duplicates, as Redis
@@ -261,6 +261,8 @@ int rdb__read_value(struct rdb_reader *r, int rdb_type, struct value *out)
 {
     if (rdb_type == RDB_TYPE_STRING)
         return read_string_value(r, out);
+    if (rdb__is_zset_type(rdb_type))
+        return rdb__read_zset(r, rdb_type, out);
     int type = value_type_of(rdb_type);
     if (type < 0)
         return -ENOTSUP; /* the caller names the key and the type */
@@ -296,11 +298,6 @@ int rdb__read_value(struct rdb_reader *r, int rdb_type, struct value *out)
 const char *rdb__type_name(int rdb_type)
 {
     switch (rdb_type) {
-    case RDB_TYPE_ZSET:
-    case RDB_TYPE_ZSET_2:
-    case RDB_TYPE_ZSET_ZIPLIST:
-    case RDB_TYPE_ZSET_LISTPACK:
-        return "zset";
     case RDB_TYPE_MODULE:
     case RDB_TYPE_MODULE_2:
         return "module";

@@ -2,7 +2,8 @@
  * Values as Redis 7.0 writes them (RDB version 10): strings; lists as
  * QUICKLIST_2 of listpack nodes; sets as INTSET or SET (version 10 has no
  * set listpack, so a listpack set is written member by member); hashes as
- * HASH_LISTPACK or HASH. Blobs (listpack, intset) go out as they are in
+ * HASH_LISTPACK or HASH; sorted sets as ZSET_LISTPACK or ZSET_2
+ * (store/rdb_zset.c). Blobs (listpack, intset) go out as they are in
  * memory, which is what makes them loadable by redis-server.
  */
 #include "store/rdb_format.h"
@@ -20,7 +21,8 @@
 
 bool rdb_type_supported(int type)
 {
-    return type == VALUE_STRING || type == VALUE_LIST || type == VALUE_SET || type == VALUE_HASH;
+    return type == VALUE_STRING || type == VALUE_LIST || type == VALUE_SET || type == VALUE_HASH ||
+           type == VALUE_ZSET;
 }
 
 int rdb_value_type(const struct value *v)
@@ -34,6 +36,8 @@ int rdb_value_type(const struct value *v)
         return v->encoding == ENCODING_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     case VALUE_HASH:
         return v->encoding == ENCODING_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+    case VALUE_ZSET:
+        return v->encoding == ENCODING_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
     default:
         return -ENOTSUP;
     }
@@ -107,6 +111,9 @@ void rdb_write_value(struct rdb_writer *w, const struct value *v)
         }
         rdb_write_len(w, hash_length(v));
         hash_foreach(v, write_pair, w);
+        return;
+    case VALUE_ZSET:
+        rdb__write_zset(w, v);
         return;
     default:
         if (!w->error)
