@@ -1,10 +1,10 @@
 /*
  * Values read back from RDB: every encoding redis-server 7.0 writes for the
- * types Magpie has (sorted sets: store/rdb_zset.c) (and the ziplist forms older versions wrote, which 7.0
- * still loads). Whatever the source (RDB strings one by one, a listpack, an
- * intset, a ziplist), elements go through one builder that makes the value
- * with the keyspace's own encoding rules and refuses duplicates, as Redis
- * does. Blobs are validated in full before a byte of them is trusted.
+ * types Magpie has (sorted sets: store/rdb_zset.c) (and the ziplist forms older versions wrote,
+ * which 7.0 still loads). Whatever the source (RDB strings one by one, a listpack, an intset, a
+ * ziplist), elements go through one builder that makes the value with the keyspace's own encoding
+ * rules and refuses duplicates, as Redis does. Blobs are validated in full before a byte of them is
+ * trusted.
  */
 #include "store/rdb_format.h"
 

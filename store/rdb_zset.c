@@ -208,8 +208,8 @@ int rdb__read_zset(struct rdb_reader *r, int rdb_type, struct value *out)
         add_counted(&b, rdb_type == RDB_TYPE_ZSET_2);
     } else {
         bool lp = rdb_type == RDB_TYPE_ZSET_LISTPACK;
-        b.dup_message = lp ? "Zset listpack integrity check failed."
-                           : "Zset ziplist integrity check failed.";
+        b.dup_message =
+            lp ? "Zset listpack integrity check failed." : "Zset ziplist integrity check failed.";
         b.lim.max_listpack_value = UINT64_MAX; /* only the count decides */
         add_blob(&b, lp);
     }

@@ -118,8 +118,9 @@ static void populate(Store &s)
     s.run("SELECT 0");
 }
 
-static const char *const kKeys[] = {"s1", "s2",  "s3",  "s4",  "s5",  "s6", "s7", "ttl", "l1",
-                                    "l2", "st1", "st2", "st3", "st4", "h1", "h2", "h3", "z1", "z2", "z3"};
+static const char *const kKeys[] = {"s1",  "s2", "s3", "s4",  "s5",  "s6",  "s7",
+                                    "ttl", "l1", "l2", "st1", "st2", "st3", "st4",
+                                    "h1",  "h2", "h3", "z1",  "z2",  "z3"};
 
 TEST(Rdb, Crc64MatchesRedis)
 {
@@ -321,13 +322,20 @@ TEST(Rdb, ZsetFormsAndLimits)
 {
     Store s;
     // ZSET: "a" 1.5, "b" +inf, "c" -inf.
-    std::string text = std::string("\x03\x03\x01" "a\x03" "1.5\x01" "b\xfe\x01" "c\xff", 14);
+    std::string text = std::string("\x03\x03\x01"
+                                   "a\x03"
+                                   "1.5\x01"
+                                   "b\xfe\x01"
+                                   "c\xff",
+                                   14);
     ASSERT_EQ(s.run_argv({"RESTORE", "t", "0", payload(text)}), "+OK\r\n");
     EXPECT_EQ(s.run("ZRANGE t 0 -1 WITHSCORES"),
               "*6\r\n$1\r\nc\r\n$4\r\n-inf\r\n$1\r\na\r\n$3\r\n1.5\r\n$1\r\nb\r\n$3\r\ninf\r\n");
     EXPECT_EQ(s.run("OBJECT ENCODING t"), "$8\r\nlistpack\r\n");
     // ZSET_ZIPLIST: "a" 2 (an immediate integer), "b" "1.5".
-    std::string zl = unhex("0c18180000001200000004000001610" "3f3020162030331" "2e35ff");
+    std::string zl = unhex("0c18180000001200000004000001610"
+                           "3f3020162030331"
+                           "2e35ff");
     ASSERT_EQ(s.run_argv({"RESTORE", "zz", "0", payload(zl)}), "+OK\r\n");
     EXPECT_EQ(s.run("ZRANGE zz 0 -1 WITHSCORES"),
               "*4\r\n$1\r\nb\r\n$3\r\n1.5\r\n$1\r\na\r\n$1\r\n2\r\n");
@@ -340,7 +348,12 @@ TEST(Rdb, ZsetFormsAndLimits)
     keyspace_set_zset_config(s.ks, 128, 4);
     EXPECT_EQ(s.run_argv({"RESTORE", "long2", "0", p}), "+OK\r\n");
     EXPECT_EQ(s.run("OBJECT ENCODING long2"), "$8\r\nlistpack\r\n");
-    std::string counted = std::string("\x03\x02\x08" "abcdefgh\x01" "1\x01" "b\x01" "2", 17);
+    std::string counted = std::string("\x03\x02\x08"
+                                      "abcdefgh\x01"
+                                      "1\x01"
+                                      "b\x01"
+                                      "2",
+                                      17);
     EXPECT_EQ(s.run_argv({"RESTORE", "long3", "0", payload(counted)}), "+OK\r\n");
     EXPECT_EQ(s.run("OBJECT ENCODING long3"), "$8\r\nskiplist\r\n");
     keyspace_set_zset_config(s.ks, 1, 64);
@@ -351,14 +364,30 @@ TEST(Rdb, ZsetFormsAndLimits)
     // Refused: duplicates (counted and packed), NaN, an odd listpack, an
     // empty set, a score that is no number, a short double.
     const std::string bad[] = {
-        std::string("\x03\x02\x01" "a\x01" "1\x01" "a\x01" "2", 11),
-        std::string("\x03\x01\x01" "a\xfd", 5),
-        std::string("\x05\x01\x01" "a", 4) + std::string("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8),
-        std::string("\x05\x01\x01" "a\x00\x00", 6),
+        std::string("\x03\x02\x01"
+                    "a\x01"
+                    "1\x01"
+                    "a\x01"
+                    "2",
+                    11),
+        std::string("\x03\x01\x01"
+                    "a\xfd",
+                    5),
+        std::string("\x05\x01\x01"
+                    "a",
+                    4) +
+            std::string("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8),
+        std::string("\x05\x01\x01"
+                    "a\x00\x00",
+                    6),
         std::string("\x03\x00", 2),
-        std::string("\x03\x01\x01" "a\x02" "zz", 7),
+        std::string("\x03\x01\x01"
+                    "a\x02"
+                    "zz",
+                    7),
         unhex("110f0f00000003008161020101816202ff"), // a 1 b: odd
-        unhex("11111100000004008161020001816102" "0001ff"), // a 0 a 0
+        unhex("11111100000004008161020001816102"
+              "0001ff"), // a 0 a 0
         unhex("110a0a0000000100816102ff"),
         unhex("0c0e0e0000000a0000000100000161ff"),
     };
