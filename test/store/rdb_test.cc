@@ -361,6 +361,16 @@ TEST(Rdb, ZsetFormsAndLimits)
     EXPECT_EQ(s.run("OBJECT ENCODING long4"), "$8\r\nskiplist\r\n");
     keyspace_set_zset_config(s.ks, 128, 64);
 
+    // The well-formed twins of the refused listpacks below load.
+    EXPECT_EQ(s.run_argv({"RESTORE", "twin1", "0",
+                          payload(unhex("111111000000040081610200018162020001ff"))}),
+              "+OK\r\n");
+    EXPECT_EQ(s.run_argv({"RESTORE", "twin2", "0",
+                          payload(unhex("111111000000040081610201018162020201ff"))}),
+              "+OK\r\n");
+    EXPECT_EQ(s.run("ZRANGE twin2 0 -1 WITHSCORES"),
+              "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+
     // Refused: duplicates (counted and packed), NaN, an odd listpack, an
     // empty set, a score that is no number, a short double.
     const std::string bad[] = {
