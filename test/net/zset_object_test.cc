@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "test/net/server_fixture.h"
 
 namespace
@@ -49,6 +52,9 @@ TEST_F(ZsetObject, DebugObjectMatchesRedis)
 TEST_F(ZsetObject, DebugReloadKeepsSortedSets)
 {
     auto c = client();
+    char dir[] = "/tmp/magpie-zset-reload-XXXXXX"; // not the working directory
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    ASSERT_EQ(c->call({"CONFIG", "SET", "dir", dir}), "+OK\r\n");
     ASSERT_EQ(c->call({"ZADD", "s", "1", "a", "-0", "b", "inf", "c", "-inf", "d"}), ":4\r\n");
     std::vector<std::string> add = {"ZADD", "b"};
     for (int i = 1; i <= 300; i++) {
@@ -65,4 +71,6 @@ TEST_F(ZsetObject, DebugReloadKeepsSortedSets)
     EXPECT_EQ(c->call({"OBJECT", "ENCODING", "s"}), "$8\r\nlistpack\r\n");
     EXPECT_EQ(c->call({"OBJECT", "ENCODING", "b"}), "$8\r\nskiplist\r\n");
     EXPECT_EQ(c->call({"DUMP", "s"}), dump);
+    unlink((std::string(dir) + "/dump.rdb").c_str());
+    rmdir(dir);
 }
