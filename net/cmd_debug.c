@@ -5,6 +5,7 @@
  * (enable-debug-command) is checked by the caller.
  */
 #include "net/commands.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/session.h"
 
@@ -84,6 +85,16 @@ bool debug_extra_command(struct cmd_ctx *c)
             reply_error(c->reply, "ERR no such key");
         else
             reply_error(c->reply, "ERR Not a listpack encoded object.");
+    } else if (arg_is(&c->argv[1], "reload") && c->argc == 2) {
+        char err[320];
+        /* Saving takes every shard's lock in turn, which EXEC's lock plan
+         * (already holding some) must not: refused there. */
+        if (c->mode & CMD_MODE_NO_BLOCK)
+            reply_error(c->reply, "ERR DEBUG RELOAD is not allowed inside MULTI");
+        else if (persist_debug_reload(s, err, sizeof(err)) != 0)
+            reply_errorf(c->reply, "ERR %s", err);
+        else
+            reply_ok(c->reply);
     } else if (arg_is(&c->argv[1], "stringmatch-test") && c->argc == 2) {
         stringmatch_test();
         reply_simple(c->reply, "Apparently Redis did not crash: test passed");

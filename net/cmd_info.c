@@ -7,6 +7,7 @@
 #include "net/commands.h"
 #include "net/conn.h"
 #include "net/memory.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/text.h"
 #include "net/version.h"
@@ -176,14 +177,11 @@ static void memory_section(struct text *t, struct server *s)
 
 static void persistence_section(struct text *t, struct server *s)
 {
-    /* Nothing is saved yet: every change since start-up is unsaved. */
-    text_printf(t,
-                "loading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:%llu\r\n"
-                "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:%lld\r\n"
-                "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
-                "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\n",
-                (unsigned long long)keyspace_dirty(s->ks),
-                (long long)atomic_load_explicit(&s->lastsave_unix, memory_order_relaxed));
+    /* No fork: the copy-on-write figures stay 0. */
+    text_printf(t, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
+                   "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
+                   "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
+    persist_info(s, t);
     aof_info(s, t); /* the aof_* fields (net/aof.h) */
 }
 

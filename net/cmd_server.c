@@ -6,6 +6,7 @@
 #include "net/commands.h"
 #include "net/conn.h"
 #include "core/glob.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/latency_histogram.h"
 
@@ -261,6 +262,11 @@ static void shutdown_command(struct cmd_ctx *c)
     }
     if (save && nosave) {
         reply_error(c->reply, "ERR syntax error");
+        return;
+    }
+    struct server *s = session_of(c)->server;
+    if (!nosave && (save || persist_rules_set(s)) && persist_save_final(s) != 0) {
+        reply_error(c->reply, "ERR Errors trying to SHUTDOWN. Check logs.");
         return;
     }
     /* As Redis: no reply; the connection ends with the process. */

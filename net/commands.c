@@ -32,6 +32,8 @@ int net_commands_register(void)
         rc = cmd_memory_register();
     if (rc == 0)
         rc = cmd_aof_register();
+    if (rc == 0)
+        rc = cmd_save_register();
     return rc;
 }
 

@@ -25,6 +25,7 @@ int net_commands_register(void);
 int cmd_connection_register(void);
 int cmd_client_register(void);
 int cmd_server_register(void);
+int cmd_save_register(void);
 int cmd_info_register(void);
 int cmd_command_register(void);
 int cmd_pubsub_register(void);

@@ -123,6 +123,14 @@ static const struct param params[CONFIG_COUNT] = {
                                             INT_MAX, 100, NULL, NULL},
     [CONFIG_AUTO_AOF_REWRITE_MIN_SIZE] = {"auto-aof-rewrite-min-size", TYPE_MEMORY, false, 0,
                                           LLONG_MAX, 64LL << 20, NULL, NULL},
+    /* RDB snapshots (net/persist.h). `dir` is kept as an absolute path
+     * (empty: the working directory) and never changes the process's. */
+    [CONFIG_DBFILENAME] = {"dbfilename", TYPE_FILENAME, false, 0, 0, 0, "dump.rdb", NULL},
+    [CONFIG_DIR] = {"dir", TYPE_DIR, false, 0, 0, 0, "", NULL},
+    [CONFIG_RDBCOMPRESSION] = {"rdbcompression", TYPE_BOOL, false, 0, 1, 1, NULL, NULL},
+    [CONFIG_RDBCHECKSUM] = {"rdbchecksum", TYPE_BOOL, false, 0, 1, 1, NULL, NULL},
+    [CONFIG_STOP_WRITES_ON_BGSAVE_ERROR] = {"stop-writes-on-bgsave-error", TYPE_BOOL, false, 0, 1,
+                                            1, NULL, NULL},
 };
 
 /* Redis's older names for some parameters (7.0 renamed ziplist to listpack). */
@@ -389,7 +397,14 @@ size_t config_format(struct config *c, enum config_id id, char *buf, size_t size
     const struct param *p = &params[id];
     long long n = config_number(c, id);
     switch (p->type) {
+    case TYPE_DIR: {
+        size_t len = config_string(c, id, buf, size);
+        if (len || !getcwd(buf, size))
+            return len;
+        return strlen(buf);
+    }
     case TYPE_STRING:
+    case TYPE_FILENAME:
     case TYPE_BINARY:
     case TYPE_LIST:
     case TYPE_SAVE:

@@ -20,6 +20,8 @@ enum param_type {
     TYPE_BOOL,         /* yes | no */
     TYPE_ENUM,         /* one of enum_names */
     TYPE_STRING,       /* one string, without NUL bytes */
+    TYPE_FILENAME,     /* a file name without a directory (dbfilename) */
+    TYPE_DIR,          /* an existing directory, kept as an absolute path */
     TYPE_BINARY,       /* one string of any bytes, NUL included (requirepass) */
     TYPE_LIST,         /* zero or more strings, shown space-separated */
     TYPE_SAVE,         /* "" or <seconds> <changes> pairs */

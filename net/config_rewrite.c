@@ -39,6 +39,8 @@ static void append_param(struct text *t, struct config *c, enum config_id id)
         return;
     }
     case TYPE_STRING:
+    case TYPE_FILENAME:
+    case TYPE_DIR:
     case TYPE_BINARY: {
         size_t need = len * 4 + 4;
         char *quoted = mem_alloc(need);

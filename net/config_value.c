@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 const char *const config__class_names[3] = {"normal", "slave", "pubsub"};
 
@@ -257,6 +258,27 @@ int config__parse_value(const struct param *p, int argc, const char *const *argv
         }
         out->number = flags;
         return 0;
+    }
+    case TYPE_FILENAME:
+        if (strchr(s, '/')) { /* Redis's isValidDBfilename */
+            *why = "dbfilename can't be a path, just a filename";
+            return -EINVAL;
+        }
+        out->string = mem_strdup(s);
+        out->string_len = strlen(s);
+        return out->string ? 0 : -ENOMEM;
+    case TYPE_DIR: {
+        char *abs = realpath(s, NULL);
+        struct stat st;
+        if (!abs || stat(abs, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            *why = abs ? strerror(ENOTDIR) : strerror(errno);
+            free(abs);
+            return -EINVAL;
+        }
+        out->string = mem_strdup(abs);
+        free(abs);
+        out->string_len = out->string ? strlen(out->string) : 0;
+        return out->string ? 0 : -ENOMEM;
     }
     case TYPE_STRING:
     case TYPE_BINARY:

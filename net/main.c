@@ -7,6 +7,7 @@
  */
 #include "core/log.h"
 #include "net/config.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/version.h"
 #include "store/keyspace.h"
@@ -173,6 +174,10 @@ int main(int argc, char **argv)
         log_warning("User requested shutdown...");
     else
         log_warning("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* SHUTDOWN saved already (or was told not to); a signal saves when
+     * save rules are set, as Redis does. */
+    if (!atomic_load_explicit(&s->shutdown_requested, memory_order_relaxed) && persist_rules_set(s))
+        persist_save_final(s);
     bool clean = server_stop(s);
     log_warning("Magpie is now ready to exit, bye bye...");
     if (clean) /* otherwise tasks still running may read it */

@@ -17,6 +17,7 @@
 #include "net/memory.h"
 #include "net/notify.h"
 #include "net/tracking.h"
+#include "net/persist.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -103,6 +104,7 @@ static void cron(struct reactor_timer *t)
     sample_clock_offset(s);
     keyspace_expiry_tick(s->ks);
     aof_cron(s);
+    persist_cron(s);
     /* Memory retired by workers that went idle since (core/ebr.h): an idle
      * server gives a deleted big value back within one period. */
     ebr_collect();
@@ -172,6 +174,7 @@ static void server_free(struct server *s)
     latency_histograms_free(s->histograms);
     pubsub_free(s->pubsub);
     tracking_free(s->tracking);
+    persist_destroy(s); /* waits for a BGSAVE still reading the keyspace */
     keyspace_free(s->ks);
     clients_destroy(&s->clients);
     monitors_destroy(&s->monitors);
@@ -232,6 +235,19 @@ struct server *server_start(struct config *config, const char *config_file, cons
         return NULL;
     }
     refresh_derived(s);
+    if (persist_init(s) != 0) {
+        snprintf(err, errlen, "Out of memory starting the server");
+        server_free(s);
+        return NULL;
+    }
+    /* As Redis: with the append-only file on, it alone holds the data (an
+     * RDB file beside it is an older image, and loading both would replay
+     * the log over it). */
+    if (!config_number(s->config, CONFIG_APPENDONLY) &&
+        persist_load_at_start(s, err, errlen) != 0) {
+        server_free(s);
+        return NULL;
+    }
     notify_start(s); /* an observer slot is always free at start-up */
     tracking_start(s);
     struct pool_driver driver;

@@ -60,7 +60,8 @@ struct server {
     struct client_registry clients;
     struct reactor_timer cron;
     struct task *expiry_task;
-    char config_file[4096]; /* absolute path, or "" */
+    struct persist *persist; /* RDB snapshots (net/persist.h) */
+    char config_file[4096];  /* absolute path, or "" */
     char executable[4096];
     int workers;
     int64_t start_unix_ms;

@@ -8,6 +8,7 @@
 #include "net/aof.h"
 #include "net/commands.h"
 #include "net/conn.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/latency.h"
 #include "net/monitor.h"
@@ -370,11 +371,18 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
     }
 
     /* A log that cannot be written refuses what would need it (Redis
-     * refuses PING too, as a way to tell clients). */
+     * refuses PING too, as a way to tell clients); so does
+     * stop-writes-on-bgsave-error after a failed background save, until a
+     * save succeeds. */
     char misconf[192];
     if ((cmd->flags & CMD_WRITE || strcmp(cmd->name, "ping") == 0) &&
         aof_refuses_writes(server, misconf, sizeof(misconf))) {
         reject(s, cmd, misconf);
+        return;
+    }
+    if ((cmd->flags & CMD_WRITE || strcmp(cmd->name, "ping") == 0) &&
+        persist_writes_refused(server)) {
+        reject(s, cmd, MISCONF_RDB);
         return;
     }
 

@@ -67,6 +67,8 @@ static const struct command store_commands[] = {
     COMMAND("rename", rename_command),
     COMMAND("renamenx", renamenx_command),
     COMMAND("copy", copy_command),
+    COMMAND("dump", dump_command),
+    COMMAND("restore", restore_command),
     COMMAND("move", move_command),
     COMMAND("expire", expire_command),
     COMMAND("pexpire", pexpire_command),

@@ -52,6 +52,8 @@ void rename_command(struct cmd_ctx *c);
 void renamenx_command(struct cmd_ctx *c);
 void copy_command(struct cmd_ctx *c);
 void move_command(struct cmd_ctx *c);
+void dump_command(struct cmd_ctx *c);
+void restore_command(struct cmd_ctx *c);
 void expire_command(struct cmd_ctx *c);
 void pexpire_command(struct cmd_ctx *c);
 void expireat_command(struct cmd_ctx *c);

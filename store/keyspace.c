@@ -101,8 +101,13 @@ struct keyspace *keyspace_new(const struct keyspace_config *config)
     zset_type_register();
     keyspace_set_zset_config(ks, ZSET_MAX_LISTPACK_ENTRIES_DEFAULT,
                              ZSET_MAX_LISTPACK_VALUE_DEFAULT);
-    for (uint32_t i = 0; i < ks->total_shards; i++)
+    atomic_init(&ks->snap_epoch, 0);
+    ks->snapshot = NULL;
+    for (uint32_t i = 0; i < ks->total_shards; i++) {
         shard_init(&ks->shards[i], ks, i, (int)(i / (uint32_t)cfg.shards), ks->read_stats);
+        ks->shards[i].snap_epoch = &ks->snap_epoch;
+        ks->shards[i].snap_saved = 0;
+    }
     ks->expiry.ks = ks;
     atomic_init(&ks->expiry.tick_pending, false);
     atomic_init(&ks->expiry.stop, false);

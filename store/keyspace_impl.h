@@ -84,6 +84,10 @@ struct keyspace {
     ATOMIC(uint64_t) set_max_listpack_value;
     ATOMIC(uint64_t) zset_max_listpack_entries; /* zset-max-listpack-entries */
     ATOMIC(uint64_t) zset_max_listpack_value;   /* zset-max-listpack-value */
+    /* Point-in-time snapshots (store/rdb_snapshot.c): the number of the last
+     * one started (shards point at it), and the running one or NULL. */
+    ATOMIC(uint64_t) snap_epoch;
+    struct rdb_snapshot *snapshot;
     /* Set before the keyspace is shared, then read-only. */
     int key_observer_count;
     int command_observer_count;

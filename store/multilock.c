@@ -143,6 +143,13 @@ void shard_set_lock(struct shard_set *set)
     for (uint32_t i = 0; i < set->count; i++)
         if (owned_here(set, i))
             lock_acquire(&keyspace_shard(set->ks, set->ids[i])->lock);
+    /* Only once every lock is held: a snapshot then saves all of them or
+     * none before this thread changes any (a transaction is never split). */
+    for (uint32_t i = 0; i < set->count; i++) {
+        struct shard *s = keyspace_shard(set->ks, set->ids[i]);
+        if (!current_lock_plan || !shard_planned(s))
+            shard_snapshot_check(s);
+    }
 }
 
 /* Ends every shard's write section (store/shard.h) before any lock is

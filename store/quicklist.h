@@ -143,6 +143,17 @@ size_t quicklist_layout(const struct quicklist *ql, struct quicklist_node_info *
  * sizes against fill): NULL when consistent, else what is wrong. O(size). */
 const char *quicklist_check(const struct quicklist *ql);
 
+/*
+ * RDB snapshots (store/rdb_*.c) write each node's listpack as it is. The
+ * visitor gets a node's data: its listpack (`lp_bytes` bytes), or when
+ * `compressed` its LZF blob (`size` bytes, inflating to lp_bytes). A
+ * non-zero return stops the walk and is returned.
+ */
+typedef int (*quicklist_node_fn)(void *ctx, const void *data, size_t size, size_t lp_bytes,
+                                 bool compressed);
+size_t quicklist_node_count(const struct quicklist *ql);
+int quicklist_foreach_node(const struct quicklist *ql, quicklist_node_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -77,6 +77,11 @@ struct shard {
     /* RANDOMKEY's bound on the table's chains (store/table_sample.h), under
      * the lock. */
     uint32_t random_bound;
+    /* Point-in-time snapshots (store/rdb_snapshot.c): the keyspace's
+     * snapshot number, and (under the lock) the one this shard was last
+     * saved for. They differ while a snapshot has not saved this shard. */
+    ATOMIC(uint64_t) * snap_epoch;
+    uint64_t snap_saved;
 } CACHE_ALIGNED;
 
 /* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */
@@ -170,13 +175,34 @@ struct shard_guard_ {
     bool owned; /* taken here, not held by the thread's lock plan */
 };
 
+/* Copy-before-write: a snapshot is running that has not saved s yet; s is
+ * serialized for it now, before whoever took the lock changes anything
+ * (store/rdb_snapshot.c). */
+void do_snapshot_shard(struct shard *s) NO_THREAD_SAFETY;
+#ifndef SNAPSHOT_COW
+#define SNAPSHOT_COW 1 /* 0 only to prove the test fails without it */
+#endif
+
+/* Run right after a shard lock is taken (the guards, shard_set_lock): one
+ * load and compare while no snapshot runs. Acquire: pairs with the release
+ * that starts a snapshot, so a thread that sees its number sees its state. */
+static inline void shard_snapshot_check(struct shard *s) NO_THREAD_SAFETY
+{
+    if (SNAPSHOT_COW &&
+        __builtin_expect(atomic_load_explicit(s->snap_epoch, memory_order_acquire) != s->snap_saved,
+                         0))
+        do_snapshot_shard(s);
+}
+
 static inline struct shard_guard_ shard_guard_enter_(struct shard *s) NO_THREAD_SAFETY
 {
     bool planned = current_lock_plan && shard_planned(s);
     if (current_lock_plan && !planned)
         shard_unplanned(s);
-    if (!planned)
+    if (!planned) {
         lock_acquire(&s->lock);
+        shard_snapshot_check(s);
+    }
     return (struct shard_guard_){s, 1, !planned};
 }
 

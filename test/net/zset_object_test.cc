@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "test/net/server_fixture.h"
 
 namespace
@@ -41,4 +44,33 @@ TEST_F(ZsetObject, DebugObjectMatchesRedis)
     std::string usage = c->call({"MEMORY", "USAGE", "b"});
     ASSERT_EQ(usage[0], ':');
     EXPECT_GT(std::stol(usage.substr(1)), 201 * 40);
+}
+
+// DEBUG RELOAD saves and loads through the RDB writer and loader: both
+// encodings come back with the same elements, scores and encodings, and
+// DUMP of the listpack one is the same bytes.
+TEST_F(ZsetObject, DebugReloadKeepsSortedSets)
+{
+    auto c = client();
+    char dir[] = "/tmp/magpie-zset-reload-XXXXXX"; // not the working directory
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    ASSERT_EQ(c->call({"CONFIG", "SET", "dir", dir}), "+OK\r\n");
+    ASSERT_EQ(c->call({"ZADD", "s", "1", "a", "-0", "b", "inf", "c", "-inf", "d"}), ":4\r\n");
+    std::vector<std::string> add = {"ZADD", "b"};
+    for (int i = 1; i <= 300; i++) {
+        add.push_back(std::to_string(i * 0.5));
+        add.push_back("member" + std::to_string(i));
+    }
+    ASSERT_EQ(c->call(add), ":300\r\n");
+    std::string small = c->call({"ZRANGE", "s", "0", "-1", "WITHSCORES"});
+    std::string big = c->call({"ZRANGE", "b", "0", "-1", "WITHSCORES"});
+    std::string dump = c->call({"DUMP", "s"});
+    ASSERT_EQ(c->call({"DEBUG", "RELOAD"}), "+OK\r\n");
+    EXPECT_EQ(c->call({"ZRANGE", "s", "0", "-1", "WITHSCORES"}), small);
+    EXPECT_EQ(c->call({"ZRANGE", "b", "0", "-1", "WITHSCORES"}), big);
+    EXPECT_EQ(c->call({"OBJECT", "ENCODING", "s"}), "$8\r\nlistpack\r\n");
+    EXPECT_EQ(c->call({"OBJECT", "ENCODING", "b"}), "$8\r\nskiplist\r\n");
+    EXPECT_EQ(c->call({"DUMP", "s"}), dump);
+    unlink((std::string(dir) + "/dump.rdb").c_str());
+    rmdir(dir);
 }

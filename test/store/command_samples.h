@@ -47,6 +47,11 @@ inline const std::map<std::string, Sample> kSamples = {
     {"rename", {"RENAME k renamed", "renamed"}},
     {"renamenx", {"RENAMENX k renamed", "k"}},
     {"copy", {"COPY k copied", "copied"}},
+    {"dump", {"DUMP k", ""}},
+    // DUMP of the string "bar" as redis-server 7.0 writes it.
+    {"restore",
+     {"RESTORE restored 0 \"\\x00\\x03bar\\x0a\\x00\\xe6\\xbe\\x49\\x60\\xee\\x66\\xfd\\x17\"",
+      "restored"}},
     {"move", {"MOVE k 5", "k"}},
     {"expire", {"EXPIRE k 100", "k"}},
     {"pexpire", {"PEXPIRE k 100000", "k"}},

@@ -1,0 +1,58 @@
+/*
+ * SAVE and BGSAVE (net/persist.h does the work). LASTSAVE is in
+ * cmd_server.c, DEBUG RELOAD in cmd_debug.c.
+ */
+#include "net/commands.h"
+#include "net/persist.h"
+#include "net/server.h"
+#include "net/session.h"
+
+#include "core/compiler.h"
+#include "proto/reply.h"
+#include "store/cmd_util.h"
+
+#include <errno.h>
+
+static void save_command(struct cmd_ctx *c)
+{
+    struct server *s = session_of(c)->server;
+    int rc = persist_save(s);
+    if (rc == -EBUSY)
+        reply_error(c->reply, "ERR Background save already in progress");
+    else if (rc)
+        reply_error(c->reply, "ERR");
+    else
+        reply_ok(c->reply);
+}
+
+static void bgsave_command(struct cmd_ctx *c)
+{
+    struct server *s = session_of(c)->server;
+    bool schedule = false;
+    if (c->argc > 1) {
+        if (c->argc == 2 && arg_is(&c->argv[1], "schedule")) {
+            schedule = true;
+        } else {
+            reply_error(c->reply, ERR_SYNTAX);
+            return;
+        }
+    }
+    (void)schedule; /* no AOF rewrite competes yet: SCHEDULE starts at once */
+    int rc = persist_bgsave(s);
+    if (rc == -EBUSY)
+        reply_error(c->reply, "ERR Background save already in progress");
+    else if (rc)
+        reply_error(c->reply, "ERR");
+    else
+        reply_simple(c->reply, "Background saving started");
+}
+
+static const struct command save_commands[] = {
+    COMMAND("save", save_command),
+    COMMAND("bgsave", bgsave_command),
+};
+
+int cmd_save_register(void)
+{
+    return command_table_register(save_commands, (int)ARRAY_SIZE(save_commands));
+}
