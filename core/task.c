@@ -7,9 +7,10 @@
  * RUNNING acquires the writes of every waker and of the previous run, so a
  * condition made true before task_wake() is visible to the resumed task, and
  * the task's own fields (resume point, locals kept in its struct) follow it
- * from worker to worker. The two exceptions are plain release stores: the
- * spawn (no one else can reach the task yet) and FINISHED (nothing runs
- * after it, so no waker's writes need to reach anyone).
+ * from worker to worker. The one exception is the spawn, a plain release
+ * store (no one else can reach the task yet). FINISHED is an exchange too:
+ * no run follows it, but whoever frees the task must come after every
+ * waker's write to it.
  *
  * Joining. `joiner` holds NULL, the waiting task, or JOIN_CLOSED once the
  * task has finished. The finishing worker swaps in JOIN_CLOSED as its very
@@ -125,12 +126,15 @@ void task__settle_yielded(struct task *t)
 void task__finish(struct task *t)
 {
     void (*on_done)(struct task *) = t->on_done;
-    /* From here task_wake() is a no-op. A plain store: a wake racing with it
-     * (RUNNING -> NOTIFIED) may be overwritten, which is what it means for
-     * the task to be done. release: for readers of the state. */
-    assert(atomic_load_explicit(&t->state, memory_order_relaxed) == TASK_RUNNING ||
-           atomic_load_explicit(&t->state, memory_order_relaxed) == TASK_NOTIFIED);
-    atomic_store_explicit(&t->state, TASK_FINISHED, memory_order_release);
+    /* From here task_wake() is a no-op. A wake racing with it (RUNNING ->
+     * NOTIFIED) is absorbed, which is what it means for the task to be done.
+     * An exchange, not a store, and acq_rel: a child that finished between
+     * our join registration and its re-check woke us while we ran, and its
+     * CAS on our state must happen before whoever frees us once we are done.
+     * The acquire here, and the joiner swap's release below, carry it there. */
+    int prev = atomic_exchange_explicit(&t->state, TASK_FINISHED, memory_order_acq_rel);
+    assert(prev == TASK_RUNNING || prev == TASK_NOTIFIED);
+    (void)prev;
     /* The last access to *t. release: pairs with task_is_done()'s acquire, so
      * the task's results are visible to the joiner; acquire: pairs with the
      * registration, so we see the waiter's pointer. */

@@ -2,6 +2,7 @@
  * the fairness scenarios are in fairness_tasks.c. */
 #include "test/core/pool_tasks.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,4 +293,69 @@ void join_parent_init(struct join_parent *j, struct flag_task *child, int spawn_
 int task_state_of(struct task *t)
 {
     return atomic_load(&t->state);
+}
+
+/* ------------------------------------------------ woken mid-run, then done */
+
+/* The flags live outside the task, so that freeing the task frees nothing
+ * but the task, and they are relaxed, so that they order nothing: the only
+ * path from the waker's CAS on the task's state to the free is the one the
+ * task machinery itself provides. */
+struct mid_run_flags {
+    ATOMIC(int) running;
+    ATOMIC(int) woken;
+    ATOMIC(int) runs;
+};
+
+struct mid_run_task {
+    struct task task;
+    struct mid_run_flags *flags;
+};
+
+static enum task_status mid_run_run(struct task *t)
+{
+    struct mid_run_flags *flags = container_of(t, struct mid_run_task, task)->flags;
+    TASK_BEGIN(t);
+    atomic_fetch_add_explicit(&flags->runs, 1, memory_order_relaxed);
+    atomic_store_explicit(&flags->running, 1, memory_order_relaxed);
+    while (!atomic_load_explicit(&flags->woken, memory_order_relaxed))
+        sched_yield();
+    TASK_END(t);
+}
+
+struct mid_run_waker {
+    struct mid_run_flags *flags;
+    struct task *target;
+};
+
+static void *mid_run_waker_main(void *arg)
+{
+    struct mid_run_waker *w = arg;
+    while (!atomic_load_explicit(&w->flags->running, memory_order_relaxed))
+        sched_yield();
+    task_wake(w->target); /* RUNNING -> NOTIFIED */
+    atomic_store_explicit(&w->flags->woken, 1, memory_order_relaxed);
+    return NULL;
+}
+
+int woken_mid_run_then_finished(struct pool *p)
+{
+    struct mid_run_flags flags;
+    atomic_init(&flags.running, 0);
+    atomic_init(&flags.woken, 0);
+    atomic_init(&flags.runs, 0);
+    struct mid_run_task *m = xcalloc(sizeof(*m));
+    task_init(&m->task, mid_run_run);
+    m->flags = &flags;
+    struct mid_run_waker waker = {.flags = &flags, .target = &m->task};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, mid_run_waker_main, &waker) != 0)
+        abort();
+    pool_block_on(p, &m->task);
+    int finished = task_state_of(&m->task) == TASK_FINISHED;
+    /* Freed before the waker is joined: the join would order its CAS. */
+    free(m);
+    pthread_join(thread, NULL);
+    int runs = atomic_load_explicit(&flags.runs, memory_order_relaxed);
+    return finished ? runs : -1;
 }

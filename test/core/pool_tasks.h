@@ -101,6 +101,13 @@ struct join_parent {
 
 void join_parent_init(struct join_parent *j, struct flag_task *child, int spawn_child);
 
+/* A task that another thread wakes while it runs (RUNNING -> NOTIFIED), and
+ * that then finishes without suspending: what a parent does when a child
+ * finishes between its join registration and its re-check. The caller frees
+ * it at once. Returns how many times it ran (1: the wake was absorbed), or
+ * -1 if it was not FINISHED when block_on returned. */
+int woken_mid_run_then_finished(struct pool *p);
+
 /* Loads a task's state (enum task_state) from C++. */
 int task_state_of(struct task *t);
 

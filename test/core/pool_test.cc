@@ -182,6 +182,17 @@ TEST(Pool, BlockOnWaitsForATaskWokenFromAnotherThread)
     EXPECT_EQ(t.consumed, 3);
 }
 
+// A parent whose child finishes between the parent's join registration and
+// its re-check is woken while it runs, then finishes without suspending; its
+// joiner frees it at once. The waker's CAS on the task's state must happen
+// before that free (TSan reported a race when FINISHED was a plain store).
+TEST(Pool, ATaskWokenWhileRunningThenFinishedIsFreedAfterItsWaker)
+{
+    auto p = make_pool(2);
+    for (int i = 0; i < 20; i++)
+        ASSERT_EQ(woken_mid_run_then_finished(p.get()), 1) << i;
+}
+
 TEST(Pool, CurrentWorkerIsMinusOneOffThePool)
 {
     EXPECT_EQ(pool_current_worker(), -1);
