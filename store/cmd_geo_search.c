@@ -177,7 +177,8 @@ static enum cmd_result do_search(struct cmd_ctx *c, struct geo_search *s, const 
             q->sort = GEO_SORT_ASC;
         if (!scan_cells(s, &v))
             return CMD_ERR_OOM;
-        if (q->sort != GEO_SORT_NONE)
+        /* n == 0 leaves points NULL, which qsort may not be given. */
+        if (q->sort != GEO_SORT_NONE && s->n > 1)
             qsort(s->points, s->n, sizeof(*s->points),
                   q->sort == GEO_SORT_ASC ? by_distance_asc : by_distance_desc);
         s->returned = q->count && (size_t)q->count < s->n ? (size_t)q->count : s->n;
