@@ -269,16 +269,20 @@ int listener_open(struct reactor *r, const struct listener_config *config, struc
         while (n > 0)
             drop_socket(l, socks[--n]);
     } else {
+        /* Published before the sockets go live: a client accepted at once may
+         * run CONFIG SET port on a worker, which reaches the listener through
+         * *out (the epoll registration orders this write before it). */
+        *out = l;
         rc = add_sockets(l, socks, n);
         if (rc)
             snprintf(err, errlen, "Registering the listening sockets: %s", strerror(-rc));
     }
     if (rc) {
+        *out = NULL;
         listener_close(l);
         listener_free(l);
         return rc;
     }
-    *out = l;
     return 0;
 }
 

@@ -41,8 +41,10 @@ struct listener_config {
     void *ctx;
 };
 
-/* Opens every socket. On failure returns -errno and writes a message like
- * redis-server's into err; nothing stays open. */
+/* Opens every socket. *out is set before the first socket accepts, so that
+ * commands from the first clients can reach the listener. On failure returns
+ * -errno, sets *out to NULL and writes a message like redis-server's into
+ * err; nothing stays open. */
 int listener_open(struct reactor *r, const struct listener_config *config, struct listener **out,
                   char *err, size_t errlen);
 /* Stops accepting: the sockets are closed through the reactor (deferred) and

@@ -31,6 +31,19 @@ long long now_ms()
         .count();
 }
 
+// A connect to a local port no one listens on can pick that very port as its
+// source and connect to itself (TCP simultaneous open): a loop that waits for
+// a server to start would then talk to its own echo.
+bool connected_to_itself(int fd)
+{
+    sockaddr_in local{}, peer{};
+    socklen_t local_len = sizeof(local), peer_len = sizeof(peer);
+    if (getsockname(fd, (sockaddr *)&local, &local_len) != 0 ||
+        getpeername(fd, (sockaddr *)&peer, &peer_len) != 0)
+        return false;
+    return local.sin_port == peer.sin_port && local.sin_addr.s_addr == peer.sin_addr.s_addr;
+}
+
 bool can_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -40,7 +53,7 @@ bool can_connect(int port)
     sin.sin_family = AF_INET;
     sin.sin_port = htons((uint16_t)port);
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, (sockaddr *)&sin, sizeof(sin)) == 0;
+    bool ok = ::connect(fd, (sockaddr *)&sin, sizeof(sin)) == 0 && !connected_to_itself(fd);
     ::close(fd);
     return ok;
 }
@@ -292,7 +305,7 @@ bool RespClient::connect(int port, const std::string &host)
     sin.sin_family = AF_INET;
     sin.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, host.c_str(), &sin.sin_addr);
-    if (::connect(fd, (sockaddr *)&sin, sizeof(sin)) < 0) {
+    if (::connect(fd, (sockaddr *)&sin, sizeof(sin)) < 0 || connected_to_itself(fd)) {
         close();
         return false;
     }

@@ -161,3 +161,35 @@ TEST_F(ConfigPort, ClientsConnectWhileThePortMoves)
     EXPECT_TRUE(accepts(ports[0]));
     EXPECT_EQ(c->call({"PING"}), "+PONG\r\n");
 }
+
+// A client that connects the moment the server listens, and moves the
+// listener at once, finds it published: the listener was stored only after
+// its sockets went live, so a worker could read it unset (a crash, and a
+// race under TSan). A few rounds, each on a fresh server.
+TEST(ConfigPortAtStart, TheFirstClientCanMoveTheListener)
+{
+    if (testing_server::server_binary().empty())
+        GTEST_SKIP() << "MAGPIE_SERVER is not set";
+    for (int round = 0; round < 5; round++) {
+        int port = testing_server::free_port();
+        std::string reply;
+        std::atomic<bool> give_up{false};
+        std::thread first([&] {
+            while (!give_up.load()) {
+                RespClient c;
+                if (!c.connect(port))
+                    continue;
+                reply = c.call({"CONFIG", "SET", "port", std::to_string(port)}, 10000);
+                return;
+            }
+        });
+        testing_server::ServerProcess server;
+        bool started = server.start({"--threads", "2", "--port", std::to_string(port)}, "",
+                                    /*add_port=*/false);
+        give_up = true;
+        first.join();
+        ASSERT_TRUE(started) << server.log();
+        EXPECT_EQ(reply, "+OK\r\n") << "round " << round << "; log:\n" << server.log();
+        EXPECT_EQ(server.stop(), 0) << server.log();
+    }
+}
