@@ -5,6 +5,10 @@
 #                                server started here is stopped and $work removed
 #   apt_install PKG...           as root with apt-get: installs quietly (log in
 #                                $work/apt.log); otherwise does nothing
+#   need_redis [PKG...]          redis-server 7.0, redis-cli and the other
+#                                packages named, installed when missing (as
+#                                root; the system service is stopped: we use
+#                                our own ports); 1 if redis is still missing
 #   free_port                    a TCP port on 127.0.0.1 that was free a moment ago
 #   start_server VAR LOG CMD...  runs CMD... --port <free port>, output to
 #                                $work/LOG.log, until it answers PING (with
@@ -32,6 +36,18 @@ apt_install() {
     echo "installing $*"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@") \
         >>"$work/apt.log" 2>&1
+}
+
+need_redis() {
+    if [ ! -x /usr/bin/redis-server ] || ! command -v redis-cli >/dev/null; then
+        apt_install redis-server "$@" # with redis-tools, for redis-cli
+        if [ -x /usr/bin/redis-server ] && command -v systemctl >/dev/null; then
+            systemctl disable --now redis-server >/dev/null 2>&1
+        fi
+    elif [ $# -gt 0 ]; then
+        apt_install "$@"
+    fi
+    [ -x /usr/bin/redis-server ] && command -v redis-cli >/dev/null
 }
 
 free_port() {

@@ -24,7 +24,7 @@ fail_setup() {
     exit 0
 }
 
-if [ ! -x "$redis" ] || ! command -v redis-cli >/dev/null; then
+if ! need_redis; then
     echo "skipped: $redis or redis-cli missing (apt-get install redis-server as root)"
     echo "RESULT 0 0"
     exit 0

@@ -30,17 +30,10 @@ fail_setup() {
     exit 0
 }
 
-if [ ! -x "$redis" ] || ! command -v redis-cli >/dev/null; then
-    apt_install redis-server # with redis-tools, for redis-cli
-    # The package starts a system service on 6379; we use our own ports.
-    if [ -x "$redis" ] && command -v systemctl >/dev/null; then
-        systemctl disable --now redis-server >/dev/null 2>&1
-    fi
-    if [ ! -x "$redis" ] || ! command -v redis-cli >/dev/null; then
-        echo "skipped: $redis or redis-cli missing (apt-get install redis-server as root)"
-        echo "RESULT 0 0"
-        exit 0
-    fi
+if ! need_redis; then
+    echo "skipped: $redis or redis-cli missing (apt-get install redis-server as root)"
+    echo "RESULT 0 0"
+    exit 0
 fi
 [ -x "$python" ] || fail_setup "$python missing"
 if [ "$self" = 0 ] && [ ! -x "$server" ]; then

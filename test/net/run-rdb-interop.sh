@@ -7,7 +7,10 @@
 build=${1:-build}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 server="$build/magpie-server"
-if [ ! -x /usr/bin/redis-server ] || [ ! -x /usr/bin/redis-check-rdb ]; then
+. "$here/tools/servers.sh"
+servers_begin magpie-rdb-interop
+/usr/bin/python3 -c 'import redis' 2>/dev/null || python_redis=python3-redis
+if ! need_redis $python_redis || [ ! -x /usr/bin/redis-check-rdb ]; then
     echo "skipped: redis-server or redis-check-rdb missing"
     echo "RESULT 0 0"
     exit 0
@@ -22,4 +25,4 @@ if [ ! -x "$server" ]; then
     echo "RESULT 0 1"
     exit 0
 fi
-exec /usr/bin/python3 "$here/test/net/rdb_interop.py" "$server"
+/usr/bin/python3 "$here/test/net/rdb_interop.py" "$server"
