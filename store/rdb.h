@@ -96,15 +96,31 @@ struct rdb_save_options {
 /*
  * The whole keyspace as it was at one point in time, while writes go on
  * (store/rdb_snapshot.c: copy-before-write per shard). Header and footer
- * included. 0, -EBUSY (another snapshot of ks is running) or -errno.
+ * included. 0 or -errno.
  */
 int rdb_save_keyspace(struct keyspace *ks, struct rdb_writer *w,
                       const struct rdb_save_options *opt);
+/* What a snapshot tells its caller as it goes (an AOF rewrite: where its
+ * incremental files split). Both optional. */
+struct rdb_snapshot_hooks {
+    /* Once this snapshot runs (another one it waited for has ended), just
+     * before its point in time: no shard is saved yet. */
+    void (*started)(void *ctx);
+    /* As a shard is saved, under its lock, with its global number and its
+     * write sequence number then (store/events.h): every change numbered up
+     * to it is in the snapshot, none after. Must not take a shard lock or
+     * suspend. */
+    void (*shard_saved)(void *ctx, uint32_t shard, uint64_t seq);
+    void *ctx;
+};
+
 /* The keys alone (SELECTDB, RESIZEDB, keys; no header or footer), of one
- * point in time: for an AOF's RDB preamble too. *peak_queued (may be NULL)
- * gets the most bytes that shards saved ahead of the walk held at once. */
+ * point in time: for an AOF's RDB preamble too. One snapshot runs at a
+ * time: a second waits for the first to end. *peak_queued (may be NULL)
+ * gets the most bytes that shards saved ahead of the walk held at once.
+ * hooks may be NULL. 0 or -errno. */
 int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
-                       size_t *peak_queued);
+                       size_t *peak_queued, const struct rdb_snapshot_hooks *hooks);
 /* rdb_save_keyspace into a file descriptor (buffered). */
 int rdb_save_to_fd(struct keyspace *ks, int fd, const struct rdb_save_options *opt);
 

@@ -25,6 +25,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
+
+#define SLOT_WAIT_US 1000 /* polling for another snapshot to end */
 
 struct snap_chunk {
     struct snap_chunk *next;
@@ -41,6 +44,7 @@ struct rdb_snapshot {
     bool compress;
     int64_t now_ms;
     uint64_t epoch;
+    const struct rdb_snapshot_hooks *hooks; /* NULL: none */
 };
 
 struct walk {
@@ -78,6 +82,8 @@ void do_snapshot_shard(struct shard *s)
     struct walk walk = {&mem, snap->now_ms};
     table_foreach(&s->table, write_entry, &walk);
     s->snap_saved = epoch;
+    if (snap->hooks && snap->hooks->shard_saved)
+        snap->hooks->shard_saved(snap->hooks->ctx, s->id, s->write_seq);
     struct snap_chunk *c = mem.error || !mem.used ? NULL : mem_alloc(sizeof(*c));
     pthread_mutex_lock(&snap->lock);
     if (c) {
@@ -135,21 +141,24 @@ static void drain(struct rdb_snapshot *snap, struct keyspace *ks, struct rdb_wri
 }
 
 int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
-                       size_t *peak_queued)
+                       size_t *peak_queued, const struct rdb_snapshot_hooks *hooks)
 {
-    struct rdb_snapshot snap = {.compress = w->compress, .now_ms = now_ms};
+    struct rdb_snapshot snap = {.compress = w->compress, .now_ms = now_ms, .hooks = hooks};
     bool *sized = mem_calloc((size_t)ks->databases, sizeof(bool));
     if (!sized)
         return -ENOMEM;
     pthread_mutex_init(&snap.lock, NULL);
-    /* One snapshot at a time: the second caller waits for none, it fails. */
+    /* One snapshot at a time (a BGSAVE and an AOF rewrite take turns): the
+     * second waits. The caller holds no shard lock, and the first needs
+     * nothing from it to finish. */
     struct rdb_snapshot *none = NULL;
-    if (!__atomic_compare_exchange_n(&ks->snapshot, &none, &snap, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
-        pthread_mutex_destroy(&snap.lock);
-        mem_free(sized);
-        return -EBUSY;
+    while (!__atomic_compare_exchange_n(&ks->snapshot, &none, &snap, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+        none = NULL;
+        usleep(SLOT_WAIT_US);
     }
+    if (hooks && hooks->started)
+        hooks->started(hooks->ctx);
     snap.epoch = atomic_load_explicit(&ks->snap_epoch, memory_order_relaxed) + 1;
     /* The point in time: release pairs with shard_snapshot_check's acquire,
      * so whoever sees the number sees ks->snapshot. */

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <thread>
 #include <cerrno>
@@ -497,4 +498,80 @@ TEST(Rdb, SnapshotIsOnePointInTimeUnderWrites)
     }
     stop = true;
     writer.join();
+}
+
+namespace
+{
+
+struct HookLog {
+    int started = 0;
+    int saved_before_start = 0;
+    std::vector<std::pair<uint32_t, uint64_t>> saved; // (shard, seq) in order
+};
+
+std::map<uint32_t, uint64_t> snapshot_cuts(Store &s, HookLog &log)
+{
+    struct rdb_snapshot_hooks hooks = {[](void *ctx) { static_cast<HookLog *>(ctx)->started++; },
+                                       [](void *ctx, uint32_t shard, uint64_t seq) {
+                                           auto *l = static_cast<HookLog *>(ctx);
+                                           l->saved_before_start += l->started == 0;
+                                           l->saved.emplace_back(shard, seq);
+                                       },
+                                       &log};
+    struct rdb_writer w;
+    rdb_writer_init(&w, nullptr, nullptr, false);
+    EXPECT_EQ(rdb_snapshot_write(s.ks, &w, s.now_ms, nullptr, &hooks), 0);
+    rdb_writer_release(&w);
+    std::map<uint32_t, uint64_t> cuts;
+    for (auto &[shard, seq] : log.saved)
+        EXPECT_TRUE(cuts.emplace(shard, seq).second) << "shard " << shard << " saved twice";
+    return cuts;
+}
+
+} // namespace
+
+// The hooks an AOF rewrite cuts its log with: started once, before any shard
+// is saved; every shard saved once, with its write sequence number then. One
+// write between two snapshots moves exactly one shard's number.
+TEST(Rdb, SnapshotHooksReportEachShardsCut)
+{
+    Store s(4, 8);
+    s.run("SET a 1");
+    HookLog first, second;
+    std::map<uint32_t, uint64_t> before = snapshot_cuts(s, first);
+    EXPECT_EQ(first.started, 1);
+    EXPECT_EQ(first.saved_before_start, 0);
+    EXPECT_GE(before.size(), 8u);
+    s.run("SET a 2");
+    std::map<uint32_t, uint64_t> after = snapshot_cuts(s, second);
+    ASSERT_EQ(after.size(), before.size());
+    int moved = 0;
+    for (auto &[shard, seq] : after) {
+        ASSERT_TRUE(before.count(shard));
+        EXPECT_GE(seq, before[shard]);
+        moved += seq != before[shard];
+    }
+    EXPECT_EQ(moved, 1);
+}
+
+// One snapshot at a time: a second, started while the first runs, waits for
+// it instead of failing (a BGSAVE during an AOF rewrite), and both are whole.
+TEST(Rdb, ConcurrentSnapshotsTakeTurns)
+{
+    Store s(4, 8);
+    std::vector<std::string> filler = {"MSET"};
+    for (int i = 0; i < 20000; i++) {
+        filler.push_back("key:" + std::to_string(i));
+        filler.push_back(std::string(20, 'v'));
+    }
+    s.run_argv(filler);
+    std::string files[2];
+    std::thread other([&] { files[1] = save(s); });
+    files[0] = save(s);
+    other.join();
+    for (auto &file : files) {
+        Store b(4, 8);
+        ASSERT_EQ(load(b, file), 0);
+        EXPECT_EQ(b.run("DBSIZE"), ":20000\r\n");
+    }
 }
