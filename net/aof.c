@@ -364,7 +364,7 @@ static struct aof *aof_new(struct server *s)
     atomic_init(&a->state, AOF_OFF);
     atomic_init(&a->last_rewrite_ok, 1);
     atomic_init(&a->last_rewrite_secs, -1);
-    config_string(s->config, CONFIG_APPENDDIRNAME, a->dir, sizeof(a->dir));
+    aof__resolve_dir(a);
     config_string(s->config, CONFIG_APPENDFILENAME, a->filename, sizeof(a->filename));
     aof_config_policy(a);
     return a;

@@ -1,7 +1,8 @@
 /*
  * The append-only file's directory (net/aof.h): file names, the manifest
  * swapped atomically (temp file, fsync, rename, fsync of the directory),
- * opening at start-up, and the rewrite that writes a new base.
+ * opening at start-up, and the rewrite that writes a new base (its bytes
+ * and its cut: net/aof_base.c).
  *
  * A rewrite first opens the next incremental file and lists it in the
  * manifest, so that a crash at any moment leaves a manifest that replays
@@ -23,6 +24,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+void aof__resolve_dir(struct aof *a)
+{
+    char dir[2048], name[2000];
+    config_string(a->server->config, CONFIG_DIR, dir, sizeof(dir));
+    config_string(a->server->config, CONFIG_APPENDDIRNAME, name, sizeof(name));
+    if (dir[0] && name[0] != '/')
+        snprintf(a->dir, sizeof(a->dir), "%s/%s", dir, name);
+    else
+        snprintf(a->dir, sizeof(a->dir), "%s", name);
+}
 
 int aof__path(const struct aof *a, const char *name, char *out, size_t size)
 {
@@ -152,34 +164,6 @@ void aof__turn_off(struct aof *a)
 
 /* ---- the rewrite ---- */
 
-struct cut_ctx {
-    struct aof *a;
-    int fd; /* the new incremental file */
-    bool enabling;
-    uint64_t *seqs; /* preallocated copy for a->cut */
-};
-
-/* Under every shard lock: records after this point go to the new file. */
-static void take_cut(void *arg, const uint64_t *seqs, uint32_t n)
-{
-    struct cut_ctx *c = arg;
-    struct aof *a = c->a;
-    if (c->fd < 0) /* a base alone: the log stays off */
-        return;
-    memcpy(c->seqs, seqs, n * sizeof(*seqs));
-    pthread_mutex_lock(&a->mu);
-    if (c->enabling) {
-        memcpy(a->applied, seqs, n * sizeof(*seqs));
-        atomic_store_explicit(&a->state, AOF_WAIT_REWRITE, memory_order_release);
-    }
-    mem_free(a->cut);
-    a->cut = c->seqs;
-    c->seqs = NULL;
-    a->old = a->cur;
-    a->cur = (struct aof_out){.fd = c->fd, .db = -1};
-    pthread_mutex_unlock(&a->mu);
-}
-
 /* The old incremental file is closed by the writer (it may be writing it). */
 static void retire_old(struct aof *a)
 {
@@ -191,30 +175,6 @@ static void retire_old(struct aof *a)
             pthread_cond_wait(&a->wake, &a->mu);
     }
     pthread_mutex_unlock(&a->mu);
-}
-
-/* Writes the base to a temp file and renames it to `name`; 0 or -errno. */
-static int write_base(struct aof *a, struct cut_ctx *cut, const char *name)
-{
-    char tmp[4200], path[4200], tmpname[64], bad[128] = "";
-    snprintf(tmpname, sizeof(tmpname), "temp-rewriteaof-bg-%d.aof", (int)getpid());
-    if (aof__path(a, tmpname, tmp, sizeof(tmp)) || aof__path(a, name, path, sizeof(path)))
-        return -ENAMETOOLONG;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -errno;
-    int rc =
-        aof_snapshot_write(a->server->ks, fd, clock_unix_ms(), take_cut, cut, bad, sizeof(bad));
-    if (rc == -ENOTSUP)
-        log_warning("AOF rewrite: the key '%s' has a type the AOF cannot write yet", bad);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -errno;
-    close(fd);
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -errno;
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
 }
 
 static void remove_files(struct aof *a, const struct aof_manifest *gone,
@@ -236,13 +196,13 @@ static int rewrite_base_only(struct aof *a)
 {
     const struct aof_file_info *base = aof_manifest_base(&a->manifest);
     long long seq = (base ? base->seq : 0) + 1;
+    struct aof_cut cut = {.a = a, .fd = -1, .rdb = aof__base_is_rdb(a)};
     char name[1100];
-    snprintf(name, sizeof(name), "%s.%lld.base.aof", a->filename, seq);
+    aof__base_name(a, seq, cut.rdb, name, sizeof(name));
     if (mkdir(a->dir, 0755) != 0 && errno != EEXIST)
         return -errno;
-    struct cut_ctx cut = {.a = a, .fd = -1};
     struct aof_manifest m = {0};
-    int rc = write_base(a, &cut, name);
+    int rc = aof__write_base(a, &cut, name);
     if (rc == 0)
         rc = aof_manifest_add(&m, name, seq, AOF_FILE_BASE);
     if (rc == 0)
@@ -267,11 +227,11 @@ int aof__rewrite(struct aof *a)
     const struct aof_file_info *base = aof_manifest_base(&a->manifest);
     long long base_seq = (base ? base->seq : 0) + 1;
     long long incr_seq = aof_manifest_max_seq(&a->manifest, AOF_FILE_INCR) + 1;
+    struct aof_cut cut = {.a = a, .enabling = enabling, .rdb = aof__base_is_rdb(a)};
     char incr_name[1100], base_name[1100];
-    snprintf(base_name, sizeof(base_name), "%s.%lld.base.aof", a->filename, base_seq);
+    aof__base_name(a, base_seq, cut.rdb, base_name, sizeof(base_name));
     if (mkdir(a->dir, 0755) != 0 && errno != EEXIST)
         return -errno;
-    struct cut_ctx cut = {.a = a, .enabling = enabling};
     cut.seqs = mem_alloc(a->nshards * sizeof(*cut.seqs));
     cut.fd = cut.seqs ? aof__open_incr(a, incr_seq, incr_name, sizeof(incr_name)) : -ENOMEM;
     if (cut.fd < 0) {
@@ -290,7 +250,7 @@ int aof__rewrite(struct aof *a)
     if (rc == 0 && !enabling)
         rc = aof__write_manifest(a, &during);
     if (rc == 0)
-        rc = write_base(a, &cut, base_name);
+        rc = aof__write_base(a, &cut, base_name);
     if (rc == 0)
         rc = aof_manifest_add(&after, base_name, base_seq, AOF_FILE_BASE);
     if (rc == 0)
@@ -368,6 +328,10 @@ int aof_rewrite_start(struct server *s)
                                                  memory_order_acq_rel, memory_order_relaxed))
         return -EBUSY;
     aof__rewrite_join(a); /* the previous one has finished */
+    /* With the log off no thread reads the directory's name: a `dir` set
+     * since applies, as the cwd Redis moves to. */
+    if (atomic_load_explicit(&a->state, memory_order_acquire) == AOF_OFF)
+        aof__resolve_dir(a);
     atomic_store_explicit(&a->rewrite_started_ms, (long long)clock_mono_ms(), memory_order_relaxed);
     int rc = pthread_create(&a->rewrite_thread, NULL, rewrite_main, a);
     if (rc) {

@@ -52,9 +52,12 @@ struct aof {
     uint64_t waiting_expiries; /* expiry units in the wait list */
     uint32_t nshards;
     uint64_t *applied; /* per shard: every number up to it is written */
-    /* A rewrite's cut (NULL: none): records up to it go to `old` (the
-     * incremental file before the rewrite; fd -1 once the new base holds
-     * them: they are dropped), later ones to `cur`. */
+    /* A rewrite's cut, per shard (NULL: none): records up to it go to `old`
+     * (the incremental file before the rewrite; fd -1 once the new base
+     * holds them, or when the log is being turned on: they are dropped),
+     * later ones to `cur`. UINT64_MAX: that shard is not cut yet (an RDB
+     * base being written, net/aof_base.c), so all of its records so far are
+     * older. */
     uint64_t *cut;
     struct aof_out cur, old;
     bool retire_old; /* the rewrite is done: the writer closes `old` */
@@ -67,7 +70,7 @@ struct aof {
     uint64_t last_fsync_ms;
     bool dirty_since_fsync;
     /* The directory. */
-    char dir[4096];      /* appenddirname */
+    char dir[4096];      /* appenddirname, inside `dir` (aof__resolve_dir) */
     char filename[1024]; /* appendfilename */
     struct aof_manifest manifest;
     /* Statistics and status (INFO persistence). */
@@ -106,6 +109,8 @@ int aof__open_at_start(struct aof *a, char *err, size_t errlen);
 /* appendonly no: the writer finishes and closes its files. */
 void aof__turn_off(struct aof *a);
 void aof__rewrite_join(struct aof *a);
+/* a->dir: appenddirname inside `dir` (Redis chdirs to dir), unless absolute. */
+void aof__resolve_dir(struct aof *a);
 int aof__path(const struct aof *a, const char *name, char *out, size_t size);
 int aof__write_manifest(struct aof *a, const struct aof_manifest *m);
 int aof__open_incr(struct aof *a, long long seq, char *name, size_t size);
@@ -113,6 +118,21 @@ int aof__open_incr(struct aof *a, long long seq, char *name, size_t size);
  * caller). Synchronous: turns the log on when it was off. 0 or -errno. */
 int aof__rewrite(struct aof *a);
 int aof__fsync_dir(const struct aof *a);
+
+/* net/aof_base.c: a rewrite's new base and its cut. */
+struct aof_cut {
+    struct aof *a;
+    int fd;         /* the new incremental file; -1: a base alone, the log stays off */
+    bool enabling;  /* the log is being turned on */
+    bool rdb;       /* an RDB base (aof-use-rdb-preamble) */
+    uint64_t *seqs; /* preallocated for a->cut (nshards); taken by the switch */
+};
+bool aof__base_is_rdb(const struct aof *a);
+/* "<appendfilename>.<seq>.base.rdb" or ".aof". */
+void aof__base_name(const struct aof *a, long long seq, bool rdb, char *out, size_t size);
+/* Writes the base to a temp file, renamed to `name` once synced; switches
+ * the outputs at its point in time (unless c->fd < 0). 0 or -errno. */
+int aof__write_base(struct aof *a, struct aof_cut *c, const char *name);
 
 /* net/aof_load.c: replays the directory's files; 0 or -1 with err. */
 int aof__load(struct aof *a, char *err, size_t errlen);

@@ -1,7 +1,8 @@
 /*
  * Loading the append-only file at start-up (net/aof.h): the manifest, then
  * the base and each incremental file in order, every command replayed
- * through a session without a socket, as a client would have run it.
+ * through a session without a socket, as a client would have run it. A
+ * base in RDB format (aof-use-rdb-preamble) is loaded as a dump file.
  *
  * A file that ends inside a command (a crash mid-write) is truncated there
  * and accepted when it is the last file and aof-load-truncated is yes, with
@@ -17,6 +18,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/command.h"
+#include "store/rdb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,6 +157,22 @@ static bool accept_truncated(struct aof *a, struct session *s, const char *name,
     return true;
 }
 
+/* An RDB base (aof-use-rdb-preamble): loaded whole or not at all. */
+static int load_rdb_base(struct aof *a, const char *name, const char *buf, size_t len, char *err,
+                         size_t errlen)
+{
+    log_notice("Reading RDB base file on AOF loading...");
+    struct rdb_load_stats stats;
+    struct rdb_error why;
+    if (rdb_load_buffer(a->server->ks, buf, len, clock_unix_ms(), &stats, &why) != 0) {
+        snprintf(err, errlen, "Loading the AOF base file %s: %s", name, why.message);
+        return -1;
+    }
+    log_notice("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
+               (unsigned long long)stats.keys, (unsigned long long)stats.expired);
+    return 0;
+}
+
 static int load_one(struct aof *a, struct session *s, const struct aof_file_info *f, bool last,
                     char *err, size_t errlen)
 {
@@ -172,11 +190,8 @@ static int load_one(struct aof *a, struct session *s, const struct aof_file_info
     }
     uint64_t start = clock_mono_ms();
     int rc = 0;
-    if (len >= 5 && memcmp(buf, "REDIS", 5) == 0) {
-        snprintf(err, errlen,
-                 "The AOF base file %s is in RDB format (aof-use-rdb-preamble): not supported yet",
-                 f->name);
-        rc = -1;
+    if (f->type == AOF_FILE_BASE && len >= 5 && memcmp(buf, "REDIS", 5) == 0) {
+        rc = load_rdb_base(a, f->name, buf, len, err, errlen);
     } else {
         struct replay r;
         enum load_result res = replay_file(s, f->name, buf, len, &r, err, errlen);

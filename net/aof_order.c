@@ -45,10 +45,25 @@ static void unlink_unit(struct aof *a, struct aof_unit *u)
     u->prev = u->next = NULL;
 }
 
-static bool is_stale(const struct aof *a, const struct aof_unit *u)
+/* The output a unit belongs to: up to a rewrite's cut, the old file. */
+static struct aof_out *output_of(struct aof *a, const struct aof_unit *u)
+{
+    if (!a->cut || u->unordered)
+        return &a->cur;
+    for (uint32_t i = 0; i < u->nranges; i++)
+        if (u->ranges[i].last > a->cut[u->ranges[i].shard])
+            return &a->cur;
+    return &a->old;
+}
+
+/* Already written, or held by a base: dropped without waiting its turn
+ * (a log being turned on has no earlier numbers to wait for). */
+static bool is_stale(struct aof *a, const struct aof_unit *u)
 {
     if (u->unordered)
         return false;
+    if (a->old.fd < 0 && output_of(a, u) == &a->old)
+        return true;
     for (uint32_t i = 0; i < u->nranges; i++)
         if (u->ranges[i].last > a->applied[u->ranges[i].shard])
             return false;
@@ -63,17 +78,6 @@ static bool is_ready(const struct aof *a, const struct aof_unit *u)
         if (a->applied[u->ranges[i].shard] + 1 < u->ranges[i].first)
             return false;
     return true;
-}
-
-/* The output a unit belongs to: up to a rewrite's cut, the old file. */
-static struct aof_out *output_of(struct aof *a, const struct aof_unit *u)
-{
-    if (!a->cut || u->unordered)
-        return &a->cur;
-    for (uint32_t i = 0; i < u->nranges; i++)
-        if (u->ranges[i].last > a->cut[u->ranges[i].shard])
-            return &a->cur;
-    return &a->old;
 }
 
 static void put(struct aof *a, struct aof_unit *u)

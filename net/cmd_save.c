@@ -37,7 +37,10 @@ static void bgsave_command(struct cmd_ctx *c)
             return;
         }
     }
-    (void)schedule; /* no AOF rewrite competes yet: SCHEDULE starts at once */
+    /* A running AOF rewrite does not refuse it (as Redis's child would): the
+     * save waits for its turn at the snapshot on its own thread, so SCHEDULE
+     * too starts at once. */
+    (void)schedule;
     int rc = persist_bgsave(s);
     if (rc == -EBUSY)
         reply_error(c->reply, "ERR Background save already in progress");

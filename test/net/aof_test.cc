@@ -78,6 +78,65 @@ bool wait_until(const std::function<bool()> &pred, int ms = 10000)
     return pred();
 }
 
+// INCR on counters spread over the shards, from a thread of its own, until
+// finish(); counts the increments acknowledged per counter.
+class IncrWriter
+{
+  public:
+    static constexpr int kCounters = 16;
+    explicit IncrWriter(int port) : thread_([this, port] { run(port); }) {}
+    ~IncrWriter()
+    {
+        finish();
+    }
+    void finish()
+    {
+        stop_ = true;
+        if (thread_.joinable())
+            thread_.join();
+    }
+    long total() const
+    {
+        long sum = 0;
+        for (long n : acked_)
+            sum += n;
+        return sum;
+    }
+    // Each counter on the server at `port` equals its acknowledged count.
+    void expect_counters(int port) const
+    {
+        RespClient r;
+        ASSERT_TRUE(r.connect(port));
+        for (int i = 0; i < kCounters; i++) {
+            std::string want = acked_[i] ? std::to_string(acked_[i]) : "";
+            std::string reply = r.call({"GET", key(i)});
+            EXPECT_EQ(reply, acked_[i] ? "$" + std::to_string(want.size()) + "\r\n" + want + "\r\n"
+                                       : "$-1\r\n")
+                << key(i);
+        }
+    }
+
+  private:
+    static std::string key(int i)
+    {
+        return "counter:" + std::to_string(i);
+    }
+    void run(int port)
+    {
+        RespClient w;
+        if (!w.connect(port))
+            return;
+        for (long n = 0; !stop_.load(); n++) {
+            int i = (int)(n % kCounters);
+            if (w.call({"INCR", key(i)})[0] == ':')
+                acked_[i]++;
+        }
+    }
+    std::atomic<bool> stop_{false};
+    long acked_[kCounters] = {};
+    std::thread thread_;
+};
+
 } // namespace
 
 TEST(Aof, LayoutAndCanonicalRecords)
@@ -97,7 +156,7 @@ TEST(Aof, LayoutAndCanonicalRecords)
     EXPECT_EQ(c.call({"SET", "gone", "x", "PX", "20"}), "+OK\r\n");
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_EQ(c.call({"GET", "gone"}), "$-1\r\n"); // expired: logged as DEL
-    EXPECT_EQ(d.read("appendonly.aof.manifest"), "file appendonly.aof.1.base.aof seq 1 type b\n"
+    EXPECT_EQ(d.read("appendonly.aof.manifest"), "file appendonly.aof.1.base.rdb seq 1 type b\n"
                                                  "file appendonly.aof.1.incr.aof seq 1 type i\n");
     std::string incr = d.read(kIncr);
     EXPECT_EQ(incr.find("*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"), 0u) << incr;
@@ -144,15 +203,102 @@ TEST(Aof, TurnedOnAtRunTimeThenReloaded)
     EXPECT_EQ(r.call({"HGET", "h", "f"}), "$1\r\nv\r\n");
 }
 
-// A rewrite writes sorted sets as ZADD batches: a listpack with integer
-// members and infinite scores, and a large form spanning several commands,
-// come back with every member and score.
-TEST(Aof, RewriteKeepsSortedSets)
+// appenddirname lives inside `dir`, as in Redis (which moves to dir): a
+// server started elsewhere keeps its log there, and finds it again.
+TEST(Aof, TheDirectoryIsInsideDir)
 {
     if (!have_server())
         GTEST_SKIP() << "MAGPIE_SERVER not set";
     AofDir d;
-    std::vector<std::string> off = {"--threads", "2", "--appenddirname", d.dir()};
+    std::vector<std::string> args = {"--threads", "2", "--appendonly", "yes", "--dir", d.path};
+    ServerProcess p;
+    ASSERT_TRUE(p.start(args));
+    RespClient c;
+    ASSERT_TRUE(c.connect(p.port));
+    EXPECT_EQ(c.call({"SET", "k", "v"}), "+OK\r\n");
+    EXPECT_EQ(p.stop(), 0);
+    EXPECT_NE(d.read("appendonly.aof.manifest").find("type i"), std::string::npos);
+    ServerProcess q;
+    ASSERT_TRUE(q.start(args));
+    RespClient r;
+    ASSERT_TRUE(r.connect(q.port));
+    EXPECT_EQ(r.call({"GET", "k"}), "$1\r\nv\r\n");
+}
+
+// With aof-use-rdb-preamble yes (the default) the base is an RDB file, as
+// Redis 7.0 writes it (its aof-base aux field set), and every type and TTL
+// comes back from it.
+TEST(Aof, RdbBaseHoldsEveryTypeAndTtl)
+{
+    if (!have_server())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    AofDir d;
+    ServerProcess p;
+    ASSERT_TRUE(p.start(d.args()));
+    RespClient c;
+    ASSERT_TRUE(c.connect(p.port));
+    c.call({"SET", "str", "hello"});
+    c.call({"SET", "num", "12345"});
+    c.call({"RPUSH", "list", "a", "b", "7"});
+    c.call({"SADD", "set", "x", "y"});
+    c.call({"SADD", "ints", "1", "2", "3"});
+    c.call({"HSET", "hash", "f", "v", "g", "w"});
+    c.call({"ZADD", "zset", "1.5", "m", "-inf", "n"});
+    c.call({"SET", "ttl", "v", "PX", "100000000"});
+    c.call({"SELECT", "3"});
+    c.call({"SET", "other-db", "v"});
+    c.call({"SELECT", "0"});
+    EXPECT_EQ(c.call({"BGREWRITEAOF"}), "+Background append only file rewriting started\r\n");
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrites") == "1"; }));
+    c.call({"SET", "after", "1"});
+    EXPECT_EQ(d.read("appendonly.aof.manifest"), "file appendonly.aof.2.base.rdb seq 2 type b\n"
+                                                 "file appendonly.aof.2.incr.aof seq 2 type i\n");
+    std::string base = d.read("appendonly.aof.2.base.rdb");
+    EXPECT_EQ(base.substr(0, 9), "REDIS0010");
+    EXPECT_NE(base.find("aof-base"), std::string::npos);
+    std::vector<std::vector<std::string>> reads = {{"GET", "str"},
+                                                   {"GET", "num"},
+                                                   {"LRANGE", "list", "0", "-1"},
+                                                   {"SMEMBERS", "ints"},
+                                                   {"SCARD", "set"},
+                                                   {"HGETALL", "hash"},
+                                                   {"ZRANGE", "zset", "0", "-1", "WITHSCORES"},
+                                                   {"GET", "after"},
+                                                   {"DBSIZE"}};
+    std::vector<std::string> before;
+    for (auto &cmd : reads)
+        before.push_back(c.call(cmd));
+    EXPECT_EQ(p.stop(), 0);
+
+    ServerProcess q;
+    ASSERT_TRUE(q.start(d.args()));
+    RespClient r;
+    ASSERT_TRUE(r.connect(q.port));
+    for (size_t i = 0; i < reads.size(); i++)
+        EXPECT_EQ(r.call(reads[i]), before[i]) << reads[i][0] << " " << reads[i].back();
+    std::string ttl = r.call({"PTTL", "ttl"});
+    EXPECT_EQ(ttl[0], ':');
+    EXPECT_GT(std::stoll(ttl.substr(1)), 99000000);
+    r.call({"SELECT", "3"});
+    EXPECT_EQ(r.call({"GET", "other-db"}), "$1\r\nv\r\n");
+}
+
+// A rewrite keeps sorted sets, in either base: as ZADD batches (a large
+// one spanning several commands) or in RDB. A listpack with integer members
+// and infinite scores, and a large form, come back with every member and
+// score.
+class AofBase : public ::testing::TestWithParam<const char *>
+{
+};
+INSTANTIATE_TEST_SUITE_P(Preamble, AofBase, ::testing::Values("no", "yes"));
+
+TEST_P(AofBase, RewriteKeepsSortedSets)
+{
+    if (!have_server())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    AofDir d;
+    std::vector<std::string> off = {
+        "--threads", "2", "--appenddirname", d.dir(), "--aof-use-rdb-preamble", GetParam()};
     ServerProcess p;
     ASSERT_TRUE(p.start(off));
     RespClient c;
@@ -173,6 +319,9 @@ TEST(Aof, RewriteKeepsSortedSets)
     std::string whole = c.call({"ZRANGE", "big", "0", "-1", "WITHSCORES"});
     EXPECT_EQ(p.stop(), 0);
 
+    EXPECT_NE(d.read("appendonly.aof.manifest")
+                  .find(std::string("base.") + (GetParam()[0] == 'y' ? "rdb" : "aof")),
+              std::string::npos);
     ServerProcess q;
     ASSERT_TRUE(q.start(d.args()));
     RespClient r;
@@ -213,25 +362,20 @@ TEST(Aof, StartUpLoadsTheLogNotTheRdbBesideIt)
     EXPECT_EQ(r.call({"LLEN", "l"}), ":2\r\n");
 }
 
-TEST(Aof, RewriteUnderWritesLosesNothing)
+// Records split between the old incremental file and the new one exactly
+// at the base's point in time: no increment is lost or applied twice. With
+// an RDB base, each shard is cut as the snapshot saves it while writes go
+// on; with commands, under every lock at once.
+TEST_P(AofBase, RewriteUnderWritesLosesNothing)
 {
     if (!have_server())
         GTEST_SKIP() << "MAGPIE_SERVER not set";
     AofDir d;
     ServerProcess p;
-    ASSERT_TRUE(p.start(d.args("everysec")));
-    std::atomic<bool> stop{false};
-    std::atomic<long> acked{0};
-    std::thread writer([&] {
-        RespClient w;
-        if (!w.connect(p.port))
-            return;
-        while (!stop.load()) {
-            if (w.call({"INCR", "counter"})[0] == ':')
-                acked++;
-            w.call({"SET", "key:" + std::to_string(acked.load() % 100), "v"});
-        }
-    });
+    std::vector<std::string> args = d.args("everysec");
+    args.insert(args.end(), {"--aof-use-rdb-preamble", GetParam()});
+    ASSERT_TRUE(p.start(args));
+    IncrWriter writer(p.port);
     RespClient c;
     ASSERT_TRUE(c.connect(p.port));
     for (int i = 0; i < 3; i++) {
@@ -240,19 +384,44 @@ TEST(Aof, RewriteUnderWritesLosesNothing)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
-    stop = true;
-    writer.join();
+    writer.finish();
+    EXPECT_GT(writer.total(), 0);
     EXPECT_EQ(info_field(c, "aof_rewrites"), "3");
     EXPECT_EQ(p.stop(), 0);
-    EXPECT_EQ(d.read("appendonly.aof.manifest"), "file appendonly.aof.4.base.aof seq 4 type b\n"
-                                                 "file appendonly.aof.4.incr.aof seq 4 type i\n");
+    std::string ext = GetParam()[0] == 'y' ? "rdb" : "aof";
+    EXPECT_EQ(d.read("appendonly.aof.manifest"),
+              "file appendonly.aof.4.base." + ext +
+                  " seq 4 type b\n"
+                  "file appendonly.aof.4.incr.aof seq 4 type i\n");
     ServerProcess q;
     ASSERT_TRUE(q.start(d.args()));
-    RespClient r;
-    ASSERT_TRUE(r.connect(q.port));
-    EXPECT_EQ(r.call({"GET", "counter"}), "$" +
-                                              std::to_string(std::to_string(acked.load()).size()) +
-                                              "\r\n" + std::to_string(acked.load()) + "\r\n");
+    writer.expect_counters(q.port);
+}
+
+// CONFIG SET appendonly yes while a client writes: what came before each
+// shard's cut is in the base, what came after in the log, nothing twice.
+TEST_P(AofBase, TurnedOnUnderWritesLosesNothing)
+{
+    if (!have_server())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    AofDir d;
+    ServerProcess p;
+    ASSERT_TRUE(p.start({"--threads", "2", "--appenddirname", d.dir(), "--appendfsync", "everysec",
+                         "--aof-use-rdb-preamble", GetParam()}));
+    IncrWriter writer(p.port);
+    RespClient c;
+    ASSERT_TRUE(c.connect(p.port));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(c.call({"CONFIG", "SET", "appendonly", "yes"}), "+OK\r\n");
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_enabled") == "1"; }));
+    ASSERT_TRUE(wait_until([&] { return info_field(c, "aof_rewrite_in_progress") == "0"; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    writer.finish();
+    EXPECT_GT(writer.total(), 0);
+    EXPECT_EQ(p.stop(), 0);
+    ServerProcess q;
+    ASSERT_TRUE(q.start(d.args()));
+    writer.expect_counters(q.port);
 }
 
 TEST(Aof, BgrewriteaofWithTheLogOffWritesABaseOnly)
@@ -261,7 +430,8 @@ TEST(Aof, BgrewriteaofWithTheLogOffWritesABaseOnly)
         GTEST_SKIP() << "MAGPIE_SERVER not set";
     AofDir d;
     ServerProcess p;
-    ASSERT_TRUE(p.start({"--threads", "2", "--appenddirname", d.dir()}));
+    ASSERT_TRUE(
+        p.start({"--threads", "2", "--appenddirname", d.dir(), "--aof-use-rdb-preamble", "no"}));
     RespClient c;
     ASSERT_TRUE(c.connect(p.port));
     c.call({"SET", "k", "v"});

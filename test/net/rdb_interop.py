@@ -5,7 +5,8 @@ Each check starts its own servers on free ports in a temporary directory:
 a Magpie dump must load in redis-server (and pass redis-check-rdb) with
 every key, type, value and TTL; a redis-server dump with every encoding must
 load in Magpie; DUMP payloads must RESTORE both ways; sorted sets both ways; a dump
-holding a type Magpie lacks must be refused with the key and the type named.
+holding a type Magpie lacks must be refused with the key and the type named;
+an AOF directory with an RDB base must load both ways.
 Usage: rdb_interop.py MAGPIE_SERVER    Prints "ok"/"not ok" lines and RESULT.
 """
 import os
@@ -22,6 +23,7 @@ import redis
 MAGPIE = sys.argv[1]
 REDIS = "/usr/bin/redis-server"
 CHECK = "/usr/bin/redis-check-rdb"
+CHECK_AOF = "/usr/bin/redis-check-aof"
 passed = failed = 0
 
 
@@ -277,11 +279,51 @@ def misconf(base):
     m.stop()
 
 
+def wait_rewrite(r):
+    """Until no AOF rewrite runs or waits; the number done."""
+    for _ in range(200):
+        info = r.info("persistence")
+        if info["aof_rewrite_in_progress"] == 0 and info["aof_rewrite_scheduled"] == 0:
+            return info["aof_rewrites"]
+        time.sleep(0.05)
+    return -1
+
+
+def aof_dir_both_ways(base):
+    """An AOF directory with an RDB base (aof-use-rdb-preamble yes, the
+    default of both) and records after it moves both ways."""
+    for source, target in (("magpie", "redis"), ("redis", "magpie")):
+        d = tempfile.mkdtemp(dir=base)
+        s = Server(source, d, "--appendonly", "yes")
+        populate(s.r)
+        s.r.bgrewriteaof()
+        wait_rewrite(s.r)
+        s.r.set("after-rewrite", "1")
+        s.r.rpush("list:small", "appended")
+        expect = (snapshot(s.r), snapshot(s.r, 5))
+        s.stop(signal.SIGTERM)
+        aofdir = os.path.join(d, "appendonlydir")
+        names = sorted(os.listdir(aofdir))
+        check(f"{source}'s AOF directory has an RDB base",
+              any(n.endswith(".base.rdb") for n in names), names)
+        if source == "magpie":
+            rc = subprocess.run([CHECK_AOF, os.path.join(aofdir, "appendonly.aof.manifest")],
+                                capture_output=True, text=True)
+            check("redis-check-aof accepts Magpie's RDB-based AOF directory",
+                  "All AOF files and manifest are valid" in rc.stdout, rc.stdout + rc.stderr)
+        t = Server(target, d, "--appendonly", "yes")
+        got = (snapshot(t.r), snapshot(t.r, 5))
+        check(f"{target} loads {source}'s AOF directory: every key, type, value and TTL",
+              got == expect,
+              set(expect[0].items()) ^ set(got[0].items()) if got != expect else "")
+        t.stop()
+
+
 def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
         for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
-                     misconf):
+                     misconf, aof_dir_both_ways):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort

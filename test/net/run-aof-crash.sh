@@ -4,6 +4,7 @@
 #     appendfsync always; the server is killed with SIGKILL at a random
 #     moment and restarted on the same directory; every acknowledged write
 #     must be there: "lost acknowledged writes: 0". Several kill points.
+#   - the same with BGREWRITEAOF every 0.1 s until the kill;
 #   - the same under everysec reports the window lost (not a failure);
 #   - a negative control without the log: the loss must be caught;
 #   - redis-check-aof accepts the directory, and redis-server 7.0 started
@@ -28,8 +29,8 @@ not_ok() {
     failed=$((failed + 1))
 }
 
-if ! command -v redis-cli >/dev/null; then
-    echo "skipped: redis-cli missing (apt-get install redis-tools)"
+if ! need_redis; then
+    echo "skipped: redis-server or redis-cli missing (apt-get install redis-server as root)"
     echo "RESULT 0 0"
     exit 0
 fi
@@ -64,7 +65,9 @@ random_delay() {
     /usr/bin/python3 -c 'import random; print("%.2f" % random.uniform(0.4, 1.6))'
 }
 
-# crash_run NAME FSYNC [APPENDONLY]: stress, kill -9, restart, check. Sets $lost.
+# crash_run NAME FSYNC [APPENDONLY [REWRITES]]: stress, kill -9, restart,
+# check. Sets $lost. REWRITES=yes: BGREWRITEAOF every 0.1 s until the kill,
+# so that it lands in or between rewrites.
 crash_run() {
     aof=${3:-yes}
     dir="$work/$1"
@@ -78,8 +81,17 @@ crash_run() {
     "$stress" --port "$port" --threads 2 --clients 20 --keys 2000 --duration 3s \
         --verify-restart 20s --quiet >"$dir/stress.out" 2>&1 &
     stress_pid=$!
+    rewriter_pid=""
+    if [ "${4:-no}" = yes ]; then
+        (while :; do
+            redis-cli -p "$port" BGREWRITEAOF >/dev/null 2>&1
+            sleep 0.1
+        done) &
+        rewriter_pid=$!
+    fi
     delay=$(random_delay)
     sleep "$delay"
+    [ -n "$rewriter_pid" ] && kill "$rewriter_pid" && wait "$rewriter_pid" 2>/dev/null
     kill -9 "$server_pid"
     wait "$server_pid" 2>/dev/null
     if ! start_in "$dir" "$port" server.log --appendonly "$aof" --appendfsync "$2"; then
@@ -117,6 +129,19 @@ while [ $i -le "$runs" ]; do
     stop_run
     i=$((i + 1))
 done
+
+# Killed while the log is being rewritten (an RDB base by snapshot, records
+# split at each shard's cut) or just after a rewrite.
+if crash_run always-rewrites always yes yes; then
+    if [ "$lost" = 0 ]; then
+        ok "appendfsync always, kill -9 amid BGREWRITEAOFs: lost acknowledged writes: 0"
+    else
+        not_ok "appendfsync always, kill -9 amid BGREWRITEAOFs: lost acknowledged writes: $lost" \
+            "$(tail -12 "$dir/stress.out")"
+    fi
+    echo "# rewrites finished before the kill: $(grep -c "rewrite finished successfully" "$dir/server.log")"
+fi
+stop_run
 
 # The negative control: without the log the restart loses everything, and
 # the check must say so.
