@@ -3,6 +3,7 @@
  * tickets and waiters, turning the log on and off, INFO and MISCONF.
  */
 #include "net/aof_internal.h"
+#include "net/persist.h"
 #include "net/server.h"
 #include "net/text.h"
 
@@ -304,6 +305,12 @@ bool aof_refuses_writes(struct server *s, char *buf, size_t size)
     return true;
 }
 
+void aof_rewrite_schedule(struct server *s)
+{
+    if (s->aof)
+        atomic_store_explicit(&s->aof->rewrite_scheduled, true, memory_order_relaxed);
+}
+
 bool aof_rewrite_running(struct server *s)
 {
     return s->aof && atomic_load_explicit(&s->aof->rewrite_running, memory_order_relaxed);
@@ -452,8 +459,15 @@ void aof_config_changed(struct server *s)
 void aof_cron(struct server *s)
 {
     struct aof *a = s->aof;
-    if (!a || atomic_load_explicit(&a->state, memory_order_relaxed) != AOF_ON ||
-        aof_rewrite_running(s))
+    /* A BGSAVE and a rewrite do not start beside each other, as Redis's
+     * children (they would only take turns at the snapshot). */
+    if (!a || aof_rewrite_running(s) || persist_bgsave_running(s))
+        return;
+    if (atomic_load_explicit(&a->rewrite_scheduled, memory_order_relaxed)) {
+        aof_rewrite_start(s);
+        return;
+    }
+    if (atomic_load_explicit(&a->state, memory_order_relaxed) != AOF_ON)
         return;
     long long pct = config_number(s->config, CONFIG_AUTO_AOF_REWRITE_PERCENTAGE);
     long long min = config_number(s->config, CONFIG_AUTO_AOF_REWRITE_MIN_SIZE);

@@ -50,6 +50,9 @@ void aof_config_changed(struct server *s);
 void aof_cron(struct server *s);
 /* BGREWRITEAOF: 0, or -EBUSY (a rewrite is running). */
 int aof_rewrite_start(struct server *s);
+/* BGREWRITEAOF while a BGSAVE runs: the cron starts it once the save ends
+ * (INFO aof_rewrite_scheduled), as Redis does. */
+void aof_rewrite_schedule(struct server *s);
 bool aof_rewrite_running(struct server *s);
 
 /* INFO persistence's aof_* fields. */

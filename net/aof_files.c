@@ -328,6 +328,7 @@ int aof_rewrite_start(struct server *s)
                                                  memory_order_acq_rel, memory_order_relaxed))
         return -EBUSY;
     aof__rewrite_join(a); /* the previous one has finished */
+    atomic_store_explicit(&a->rewrite_scheduled, false, memory_order_relaxed);
     /* With the log off no thread reads the directory's name: a `dir` set
      * since applies, as the cwd Redis moves to. */
     if (atomic_load_explicit(&a->state, memory_order_acquire) == AOF_OFF)

@@ -1,9 +1,12 @@
 /*
  * BGREWRITEAOF: a new base for the append-only file, written by a thread of
  * its own while new writes go to a new incremental file (net/aof.h).
+ * While a BGSAVE runs it is scheduled, as Redis schedules it behind a
+ * child.
  */
 #include "net/aof.h"
 #include "net/commands.h"
+#include "net/persist.h"
 #include "net/session.h"
 
 #include <errno.h>
@@ -11,6 +14,11 @@
 static void bgrewriteaof_command(struct cmd_ctx *c)
 {
     struct server *s = session_of(c)->server;
+    if (!aof_rewrite_running(s) && persist_bgsave_running(s)) {
+        aof_rewrite_schedule(s);
+        reply_simple(c->reply, "Background append only file rewriting scheduled");
+        return;
+    }
     int rc = aof_rewrite_start(s);
     if (rc == -EBUSY)
         reply_error(c->reply, "ERR Background append only file rewriting already in progress");

@@ -2,6 +2,7 @@
  * SAVE and BGSAVE (net/persist.h does the work). LASTSAVE is in
  * cmd_server.c, DEBUG RELOAD in cmd_debug.c.
  */
+#include "net/aof.h"
 #include "net/commands.h"
 #include "net/persist.h"
 #include "net/server.h"
@@ -37,10 +38,19 @@ static void bgsave_command(struct cmd_ctx *c)
             return;
         }
     }
-    /* A running AOF rewrite does not refuse it (as Redis's child would): the
-     * save waits for its turn at the snapshot on its own thread, so SCHEDULE
-     * too starts at once. */
-    (void)schedule;
+    /* Beside an AOF rewrite, as beside Redis's rewriting child: refused, or
+     * with SCHEDULE started by the cron once the rewrite ends. */
+    if (!persist_bgsave_running(s) && aof_rewrite_running(s)) {
+        if (schedule) {
+            persist_schedule(s);
+            reply_simple(c->reply, "Background saving scheduled");
+        } else {
+            reply_error(c->reply, "ERR Another child process is active (AOF?): can't BGSAVE right "
+                                  "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
+                                  "possible.");
+        }
+        return;
+    }
     int rc = persist_bgsave(s);
     if (rc == -EBUSY)
         reply_error(c->reply, "ERR Background save already in progress");

@@ -5,6 +5,7 @@
  * copies each shard out under its lock and the file is written unlocked.
  */
 #include "net/persist.h"
+#include "net/aof.h"
 #include "net/config.h"
 #include "net/server.h"
 #include "net/text.h"
@@ -254,7 +255,7 @@ void persist_cron(struct server *s)
 {
     struct persist *p = P(s);
     join_finished(p);
-    if (persist_bgsave_running(s))
+    if (persist_bgsave_running(s) || aof_rewrite_running(s))
         return;
     pthread_mutex_lock(&p->lock);
     bool scheduled = p->scheduled;

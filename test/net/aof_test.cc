@@ -225,6 +225,59 @@ TEST(Aof, TheDirectoryIsInsideDir)
     EXPECT_EQ(r.call({"GET", "k"}), "$1\r\nv\r\n");
 }
 
+// A BGSAVE and a rewrite never run side by side, with Redis's replies: a
+// BGREWRITEAOF during a BGSAVE is scheduled and runs after it; a BGSAVE
+// during a rewrite is refused, or scheduled with SCHEDULE. The commands go
+// in one pipeline, so the first is still running (100K keys to save) when
+// the second comes.
+TEST(Aof, BgsaveAndRewriteScheduleEachOtherAsRedis)
+{
+    if (!have_server())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    AofDir d;
+    ServerProcess p;
+    ASSERT_TRUE(p.start({"--threads", "2", "--dir", d.path}));
+    RespClient c;
+    ASSERT_TRUE(c.connect(p.port));
+    for (int batch = 0; batch < 10; batch++) {
+        std::vector<std::string> mset = {"MSET"};
+        for (int i = 0; i < 10000; i++) {
+            mset.push_back("key:" + std::to_string(batch) + ":" + std::to_string(i));
+            mset.push_back("value");
+        }
+        ASSERT_EQ(c.call(mset), "+OK\r\n");
+    }
+    auto pipeline = [&](const std::vector<std::vector<std::string>> &cmds) {
+        std::string bytes, replies;
+        for (auto &cmd : cmds)
+            bytes += testing_server::resp_command(cmd);
+        EXPECT_TRUE(c.send(bytes));
+        for (size_t i = 0; i < cmds.size(); i++)
+            replies += c.read_reply();
+        return replies;
+    };
+    EXPECT_EQ(pipeline({{"BGSAVE"}, {"BGREWRITEAOF"}, {"BGSAVE", "SCHEDULE"}}),
+              "+Background saving started\r\n"
+              "+Background append only file rewriting scheduled\r\n"
+              "-ERR Background save already in progress\r\n");
+    ASSERT_TRUE(wait_until([&] {
+        return info_field(c, "aof_rewrites") == "1" &&
+               info_field(c, "aof_rewrite_scheduled") == "0";
+    }));
+    EXPECT_EQ(info_field(c, "rdb_saves"), "1");
+    EXPECT_EQ(pipeline({{"BGREWRITEAOF"}, {"BGSAVE"}, {"BGSAVE", "SCHEDULE"}, {"BGREWRITEAOF"}}),
+              "+Background append only file rewriting started\r\n"
+              "-ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+              "SCHEDULE in order to schedule a BGSAVE whenever possible.\r\n"
+              "+Background saving scheduled\r\n"
+              "-ERR Background append only file rewriting already in progress\r\n");
+    ASSERT_TRUE(wait_until([&] {
+        return info_field(c, "rdb_saves") == "2" && info_field(c, "rdb_bgsave_in_progress") == "0";
+    }));
+    EXPECT_EQ(info_field(c, "aof_rewrites"), "2");
+    EXPECT_EQ(info_field(c, "rdb_last_bgsave_status"), "ok");
+}
+
 // With aof-use-rdb-preamble yes (the default) the base is an RDB file, as
 // Redis 7.0 writes it (its aof-base aux field set), and every type and TTL
 // comes back from it.
