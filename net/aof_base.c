@@ -37,10 +37,15 @@ bool aof__base_is_rdb(const struct aof *a)
 }
 
 /* The outputs switch: later records go to the new file. Every shard's cut
- * is `seqs` (NULL: unknown until the shard is saved). mu held. */
-static void switch_outputs(struct aof_cut *c, const uint64_t *seqs, uint32_t n)
+ * is `seqs` (NULL: unknown until the shard is saved). A base alone (no new
+ * file) switches nothing: the log stays off. */
+static void switch_outputs(struct aof_cut *c, const uint64_t *seqs)
 {
     struct aof *a = c->a;
+    uint32_t n = a->nshards;
+    if (c->fd < 0)
+        return;
+    pthread_mutex_lock(&a->mu);
     if (seqs) {
         memcpy(c->seqs, seqs, n * sizeof(*seqs));
         if (c->enabling)
@@ -56,28 +61,20 @@ static void switch_outputs(struct aof_cut *c, const uint64_t *seqs, uint32_t n)
     c->seqs = NULL;
     a->old = a->cur;
     a->cur = (struct aof_out){.fd = c->fd, .db = -1};
+    pthread_mutex_unlock(&a->mu);
 }
 
-/* Commands base: under every shard lock. */
+/* Commands base: under every shard lock, with every shard's number. */
 static void take_cut(void *arg, const uint64_t *seqs, uint32_t n)
 {
-    struct aof_cut *c = arg;
-    if (c->fd < 0) /* a base alone: the log stays off */
-        return;
-    pthread_mutex_lock(&c->a->mu);
-    switch_outputs(c, seqs, n);
-    pthread_mutex_unlock(&c->a->mu);
+    (void)n; /* every shard: a->nshards */
+    switch_outputs(arg, seqs);
 }
 
 /* RDB base: once the snapshot runs, before any shard is saved. */
 static void snapshot_started(void *arg)
 {
-    struct aof_cut *c = arg;
-    if (c->fd < 0)
-        return;
-    pthread_mutex_lock(&c->a->mu);
-    switch_outputs(c, NULL, c->a->nshards);
-    pthread_mutex_unlock(&c->a->mu);
+    switch_outputs(arg, NULL);
 }
 
 /* RDB base: under the shard's lock, as the snapshot saves it. */
@@ -99,15 +96,16 @@ static void shard_saved(void *arg, uint32_t shard, uint64_t seq)
 static int write_rdb(struct aof *a, struct aof_cut *c, int fd)
 {
     struct config *cfg = a->server->config;
-    struct rdb_writer w;
-    rdb_writer_init(&w, rdb_fd_sink, &fd, config_number(cfg, CONFIG_RDBCOMPRESSION) != 0);
-    rdb_write_header(&w, (long long)memory_used_now(), true);
     struct rdb_snapshot_hooks hooks = {snapshot_started, shard_saved, c};
-    rdb_snapshot_write(a->server->ks, &w, clock_unix_ms(), NULL, &hooks);
-    rdb_write_footer(&w, config_number(cfg, CONFIG_RDBCHECKSUM) != 0);
-    int rc = rdb_writer_flush(&w);
-    rdb_writer_release(&w);
-    return rc;
+    struct rdb_save_options opt = {
+        .compress = config_number(cfg, CONFIG_RDBCOMPRESSION) != 0,
+        .checksum = config_number(cfg, CONFIG_RDBCHECKSUM) != 0,
+        .aof_base = true,
+        .used_mem = (long long)memory_used_now(),
+        .now_ms = clock_unix_ms(),
+        .hooks = &hooks,
+    };
+    return rdb_save_to_fd(a->server->ks, fd, &opt);
 }
 
 static int write_commands(struct aof *a, struct aof_cut *c, int fd)

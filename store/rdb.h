@@ -86,11 +86,12 @@ void rdb_write_header(struct rdb_writer *w, long long used_mem, bool aof_base);
 void rdb_write_footer(struct rdb_writer *w, bool checksum);
 
 struct rdb_save_options {
-    bool compress;      /* rdbcompression */
-    bool checksum;      /* rdbchecksum */
-    bool aof_base;      /* aux aof-base 1: the file is an AOF's base */
-    long long used_mem; /* aux used-mem */
-    int64_t now_ms;     /* keys expired by then are skipped */
+    bool compress;                          /* rdbcompression */
+    bool checksum;                          /* rdbchecksum */
+    bool aof_base;                          /* aux aof-base 1: the file is an AOF's base */
+    long long used_mem;                     /* aux used-mem */
+    int64_t now_ms;                         /* keys expired by then are skipped */
+    const struct rdb_snapshot_hooks *hooks; /* may be NULL (see rdb_snapshot_write) */
 };
 
 /*

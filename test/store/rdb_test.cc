@@ -38,7 +38,7 @@ static std::string save(Store &s, bool compress = true, bool checksum = true)
 {
     struct rdb_writer w;
     rdb_writer_init(&w, nullptr, nullptr, compress);
-    struct rdb_save_options opt = {compress, checksum, false, 0, s.now_ms};
+    struct rdb_save_options opt = {compress, checksum, false, 0, s.now_ms, nullptr};
     EXPECT_EQ(rdb_save_keyspace(s.ks, &w, &opt), 0);
     std::string out((const char *)w.mem, w.used);
     rdb_writer_release(&w);
