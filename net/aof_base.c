@@ -96,7 +96,8 @@ static void shard_saved(void *arg, uint32_t shard, uint64_t seq)
 static int write_rdb(struct aof *a, struct aof_cut *c, int fd)
 {
     struct config *cfg = a->server->config;
-    struct rdb_snapshot_hooks hooks = {snapshot_started, shard_saved, c};
+    struct rdb_snapshot_hooks hooks = {
+        .started = snapshot_started, .shard_saved = shard_saved, .ctx = c};
     struct rdb_save_options opt = {
         .compress = config_number(cfg, CONFIG_RDBCOMPRESSION) != 0,
         .checksum = config_number(cfg, CONFIG_RDBCHECKSUM) != 0,

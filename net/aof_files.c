@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/thread_priority.h"
 #include "store/aof_snapshot.h"
 
 #include <errno.h>
@@ -292,6 +293,7 @@ int aof__rewrite(struct aof *a)
 static void *rewrite_main(void *arg)
 {
     struct aof *a = arg;
+    thread_priority_background();
     uint64_t start = clock_mono_ms();
     log_notice("Background append only file rewriting started");
     int rc = aof__rewrite(a);

@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/thread_priority.h"
 #include "store/events.h"
 #include "store/keyspace.h"
 #include "store/rdb.h"
@@ -167,6 +168,7 @@ static void *bgsave_main(void *arg)
 {
     struct server *s = arg;
     struct persist *p = P(s);
+    thread_priority_background();
     int64_t start = (int64_t)clock_mono_ms();
     int rc = save_file(s);
     int64_t secs = ((int64_t)clock_mono_ms() - start) / 1000;

@@ -52,6 +52,7 @@ bool do_hll_store(struct shard *s, const struct key *k, struct entry *e, const s
     struct value cur, v;
     struct bytes *b;
     if (e) {
+        do_entry_will_change(s, e); /* PFCOUNT's cache looked it up to read */
         entry_value(e, &cur);
         /* A growable buffer may take the bytes in place (strbuf.h's rule);
          * anything else gets an exact-size buffer, grown later if need be. */

@@ -46,13 +46,16 @@ extern "C" {
 #define ENTRY_KEY_LEN_MAX ((1u << 31) - 1)
 
 /* The tags word (`meta`): type, encoding and LRU clock, so that a reader
- * gets all three with one load. */
+ * gets all three with one load; its top bit is the snapshot mark
+ * (ENTRY_META_SNAP: store/rdb_snapshot.c), which only lock holders change
+ * and every store of the word keeps. */
 #define ENTRY_META_TYPE(m)     ((m)&7u)
 #define ENTRY_META_ENCODING(m) (((m) >> 3) & 15u)
 #define ENTRY_META_LRU(m)      (((m) >> 7) & ENTRY_LRU_MAX)
 #define ENTRY_META(type, encoding, lru)                                                            \
     (((uint32_t)(type)&7u) | (((uint32_t)(encoding)&15u) << 3) |                                   \
      (((uint32_t)(lru)&ENTRY_LRU_MAX) << 7))
+#define ENTRY_META_SNAP (1u << 31)
 
 struct entry {
     struct table_node node;   /* first: entry_of is a plain cast */
@@ -203,7 +206,27 @@ static inline void entry_set_value(struct entry *e, const struct value *v, uint3
     uint64_t bits;
     memcpy(&bits, &v->p, sizeof(bits));
     atomic_store_explicit(&e->payload, bits, memory_order_relaxed);
-    atomic_store_explicit(&e->meta, ENTRY_META(v->type, v->encoding, lru), memory_order_relaxed);
+    uint32_t mark = entry_meta(e) & ENTRY_META_SNAP;
+    atomic_store_explicit(&e->meta, ENTRY_META(v->type, v->encoding, lru) | mark,
+                          memory_order_relaxed);
+}
+
+/* The snapshot mark: 0 or ENTRY_META_SNAP. Under the shard lock. */
+static inline uint32_t entry_snap_mark(const struct entry *e)
+{
+    return entry_meta(e) & ENTRY_META_SNAP;
+}
+
+/* An atomic read-modify-write, when the mark changes: lock-free readers may
+ * be moving the LRU clock in the same word (entry_touch). */
+static inline void entry_set_snap_mark(struct entry *e, uint32_t mark)
+{
+    if (entry_snap_mark(e) == mark)
+        return;
+    if (mark)
+        atomic_fetch_or_explicit(&e->meta, ENTRY_META_SNAP, memory_order_relaxed);
+    else
+        atomic_fetch_and_explicit(&e->meta, ~ENTRY_META_SNAP, memory_order_relaxed);
 }
 
 /* Seconds since the entry was last touched, as OBJECT IDLETIME reports it. */

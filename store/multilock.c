@@ -143,13 +143,19 @@ void shard_set_lock(struct shard_set *set)
     for (uint32_t i = 0; i < set->count; i++)
         if (owned_here(set, i))
             lock_acquire(&keyspace_shard(set->ks, set->ids[i])->lock);
-    /* Only once every lock is held: a snapshot then saves all of them or
-     * none before this thread changes any (a transaction is never split). */
-    for (uint32_t i = 0; i < set->count; i++) {
-        struct shard *s = keyspace_shard(set->ks, set->ids[i]);
-        if (!current_lock_plan || !shard_planned(s))
-            shard_snapshot_check(s);
-    }
+    /* Only once every lock is held: a snapshot then cuts all of them or
+     * none before this thread changes any (a transaction is never split).
+     * A snapshot that starts halfway through these checks has cut only the
+     * later shards: check again until no new one started meanwhile. */
+    uint64_t epoch;
+    do {
+        epoch = atomic_load_explicit(&set->ks->snap_epoch, memory_order_acquire);
+        for (uint32_t i = 0; i < set->count; i++) {
+            struct shard *s = keyspace_shard(set->ks, set->ids[i]);
+            if (!current_lock_plan || !shard_planned(s))
+                shard_snapshot_check(s);
+        }
+    } while (atomic_load_explicit(&set->ks->snap_epoch, memory_order_acquire) != epoch);
 }
 
 /* Ends every shard's write section (store/shard.h) before any lock is

@@ -96,23 +96,26 @@ struct rdb_save_options {
 
 /*
  * The whole keyspace as it was at one point in time, while writes go on
- * (store/rdb_snapshot.c: copy-before-write per shard). Header and footer
+ * (store/rdb_snapshot.c: copy-before-write per entry). Header and footer
  * included. 0 or -errno.
  */
 int rdb_save_keyspace(struct keyspace *ks, struct rdb_writer *w,
                       const struct rdb_save_options *opt);
 /* What a snapshot tells its caller as it goes (an AOF rewrite: where its
- * incremental files split). Both optional. */
+ * incremental files split). Each optional. */
 struct rdb_snapshot_hooks {
     /* Once this snapshot runs (another one it waited for has ended), just
      * before its point in time: no shard is saved yet. */
     void (*started)(void *ctx);
-    /* As a shard is saved, under its lock, with its global number and its
-     * write sequence number then (store/events.h): every change numbered up
-     * to it is in the snapshot, none after. Must not take a shard lock or
-     * suspend. */
+    /* As a shard is cut (its point in time: store/rdb_snapshot.c), under
+     * its lock, with its global number and its write sequence number then
+     * (store/events.h): every change numbered up to it is in the snapshot,
+     * none after. Must not take a shard lock or suspend. */
     void (*shard_saved)(void *ctx, uint32_t shard, uint64_t seq);
     void *ctx;
+    /* Right after the point in time, before the walk takes any lock (tests
+     * hold the walk here while writers change entries). */
+    void (*point_taken)(void *ctx);
 };
 
 /* The keys alone (SELECTDB, RESIZEDB, keys; no header or footer), of one

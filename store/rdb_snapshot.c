@@ -1,20 +1,30 @@
 /*
- * Point-in-time snapshots without fork, by copy-before-write at shard
- * granularity. Starting a snapshot bumps the keyspace's snapshot number
- * (ks->snap_epoch). From then on, whoever takes a shard's lock first (a
- * writer about to change it, a reader, or the snapshot's own walk) finds
- * the shard not saved for that number and serializes all of its keys, under
- * the lock and before any change (do_snapshot_shard, called by the guards
- * and shard_set_lock). Every shard is thus saved as it was when the number
- * changed: one point in time across the keyspace. A command that holds
- * several locks checks only when it holds them all, so a transaction is in
- * the snapshot whole or not at all.
+ * Point-in-time snapshots without fork, by copy-before-write per entry.
  *
- * The serialized shards queue here until the walk writes them to the file
- * (outside every shard lock), so extra memory is what writers saved ahead
- * of the walk, never the dataset. The cost: the first lock taken on a shard
- * during a snapshot serializes the whole shard (a latency spike of one
- * shard's size for that command, not bounded slices).
+ * Starting a snapshot bumps the keyspace's snapshot number (ks->snap_epoch):
+ * that is its point in time. Whoever takes a shard's lock first after that
+ * (a writer, a reader, or the snapshot's own walk) cuts the shard
+ * (do_snapshot_shard, run by the guards and shard_set_lock): in constant
+ * time, the shard flips its mark. Every entry it holds then lacks the mark,
+ * which means "the snapshot still needs me as I am"; entries linked from
+ * then on are born with it. A command holding several locks checks only
+ * once it holds them all, so a transaction is in the snapshot whole or not
+ * at all.
+ *
+ * The walk visits each shard in slices of its table (table_scan's cursor,
+ * which reaches every entry present throughout, across rehashes), under the
+ * lock for one slice at a time: it serializes the entries without the mark
+ * and gives them the mark. A writer about to change, expire or delete an
+ * entry without the mark serializes it first (do_snapshot_save, through
+ * do_entry_will_change), into the shard's pending buffer, which the walk
+ * writes out when it gets there. So every entry goes into the file once, as
+ * it was at the cut; extra memory is the entries that writers changed ahead
+ * of the walk, and no lock is held longer than one slice (or one entry a
+ * writer saves).
+ *
+ * The mark is the parity of the snapshot number. Each snapshot's walk marks
+ * every entry of every shard before it ends (a failed one too, writing
+ * nothing), so when the next one flips the parity, every entry lacks it.
  */
 #include "store/rdb_format.h"
 
@@ -24,130 +34,209 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define SLOT_WAIT_US 1000 /* polling for another snapshot to end */
-
-struct snap_chunk {
-    struct snap_chunk *next;
-    int db;
-    unsigned char *data;
-    size_t len;
-};
+#define SLOT_WAIT_US  1000 /* polling for another snapshot to end */
+/* One slice: whichever limit comes first. The bytes bound the copy a slice
+ * holds; the entries bound the time spent on ones saved already. */
+#define SLICE_BYTES   (64u << 10)
+#define SLICE_ENTRIES 512u
 
 struct rdb_snapshot {
-    pthread_mutex_t lock;
-    struct snap_chunk *head, *tail; /* under lock */
-    size_t queued, peak;            /* bytes queued; the most ever (under lock) */
-    int error;                      /* under lock */
     bool compress;
     int64_t now_ms;
     uint64_t epoch;
     const struct rdb_snapshot_hooks *hooks; /* NULL: none */
+    /* Bytes writers saved ahead of the walk, and the most at once. */
+    ATOMIC(size_t) queued;
+    ATOMIC(size_t) peak;
+    ATOMIC(int) error; /* a writer could not save an entry (-ENOMEM) */
 };
 
-struct walk {
-    struct rdb_writer *out;
-    int64_t now_ms;
-};
-
-static void write_entry(void *ctx, struct table_node *n)
+static struct rdb_snapshot *running(struct keyspace *ks)
 {
-    struct walk *walk = ctx;
-    struct entry *e = entry_of(n);
-    int64_t when = entry_expire_at(e);
-    if (expire_passed(when, walk->now_ms))
-        return;
-    struct value v;
-    entry_value(e, &v);
-    rdb_write_key(walk->out, entry_key(e), e->key_len, &v, when);
+    return __atomic_load_n(&ks->snapshot, __ATOMIC_ACQUIRE);
 }
 
 void do_snapshot_shard(struct shard *s)
 {
     uint64_t epoch = atomic_load_explicit(s->snap_epoch, memory_order_acquire);
-    struct rdb_snapshot *snap = __atomic_load_n(&s->ks->snapshot, __ATOMIC_ACQUIRE);
-    /* A snapshot that ended (or this shard already saved): nothing to do but
-     * remember the number. */
     if (s->snap_saved == epoch)
         return;
-    if (!snap || snap->epoch != epoch) {
-        s->snap_saved = epoch;
-        return;
-    }
-    struct rdb_writer mem;
-    rdb_writer_init(&mem, NULL, NULL, snap->compress);
-    mem.no_crc = true; /* summed once, when the walk copies it into the file */
-    struct walk walk = {&mem, snap->now_ms};
-    table_foreach(&s->table, write_entry, &walk);
+    struct rdb_snapshot *snap = running(s->ks);
+    bool mine = snap && snap->epoch == epoch;
     s->snap_saved = epoch;
-    if (snap->hooks && snap->hooks->shard_saved)
+    s->snap_mark = (epoch & 1) ? ENTRY_META_SNAP : 0;
+    s->snap_active = mine && table_count(&s->table) > 0;
+    if (mine && snap->hooks && snap->hooks->shard_saved)
         snap->hooks->shard_saved(snap->hooks->ctx, s->id, s->write_seq);
-    struct snap_chunk *c = mem.error || !mem.used ? NULL : mem_alloc(sizeof(*c));
-    pthread_mutex_lock(&snap->lock);
-    if (c) {
-        *c = (struct snap_chunk){NULL, s->db, mem.mem, mem.used};
-        mem.mem = NULL;
-        if (snap->tail)
-            snap->tail->next = c;
-        else
-            snap->head = c;
-        snap->tail = c;
-        snap->queued += c->len;
-        if (snap->queued > snap->peak)
-            snap->peak = snap->queued;
-    } else if (mem.error || mem.used) {
-        snap->error = mem.error ? mem.error : -ENOMEM;
-    }
-    pthread_mutex_unlock(&snap->lock);
-    rdb_writer_release(&mem);
 }
 
-/* Writes what the shards queued, each behind SELECTDB when its database
- * differs from the last one written (RESIZEDB once per database). */
-static void drain(struct rdb_snapshot *snap, struct keyspace *ks, struct rdb_writer *w, int *db,
-                  bool *sized)
+/* Serializes e into `out` unless it had expired at the snapshot's time. */
+static void serialize(struct rdb_writer *out, struct entry *e, int64_t now_ms)
 {
-    pthread_mutex_lock(&snap->lock);
-    struct snap_chunk *c = snap->head;
-    snap->head = snap->tail = NULL;
-    pthread_mutex_unlock(&snap->lock);
-    while (c) {
-        if (c->db != *db) {
-            unsigned char op = RDB_OPCODE_SELECTDB;
-            rdb_write_bytes(w, &op, 1);
-            rdb_write_len(w, (uint64_t)c->db);
-            *db = c->db;
-            if (!sized[c->db]) {
-                struct keyspace_db_stats st;
-                keyspace_db_stats(ks, c->db, &st);
-                op = RDB_OPCODE_RESIZEDB;
-                rdb_write_bytes(w, &op, 1);
-                rdb_write_len(w, st.keys);
-                rdb_write_len(w, st.expires);
-                sized[c->db] = true;
+    int64_t when = entry_expire_at(e);
+    if (expire_passed(when, now_ms))
+        return;
+    struct value v;
+    entry_value(e, &v);
+    rdb_write_key(out, entry_key(e), e->key_len, &v, when);
+}
+
+static void count_queued(struct rdb_snapshot *snap, size_t bytes)
+{
+    size_t now = atomic_fetch_add_explicit(&snap->queued, bytes, memory_order_relaxed) + bytes;
+    size_t peak = atomic_load_explicit(&snap->peak, memory_order_relaxed);
+    while (now > peak && !atomic_compare_exchange_weak_explicit(
+                             &snap->peak, &peak, now, memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+void do_snapshot_save(struct shard *s, struct entry *e)
+{
+    struct rdb_snapshot *snap = running(s->ks); /* set while the shard is active */
+    entry_set_snap_mark(e, s->snap_mark);
+    if (!s->snap_pending) {
+        s->snap_pending = mem_alloc(sizeof(*s->snap_pending));
+        if (!s->snap_pending) {
+            atomic_store_explicit(&snap->error, -ENOMEM, memory_order_relaxed);
+            return;
+        }
+        rdb_writer_init(s->snap_pending, NULL, NULL, snap->compress);
+        s->snap_pending->no_crc = true; /* summed when copied into the file */
+    }
+    size_t before = s->snap_pending->used;
+    serialize(s->snap_pending, e, snap->now_ms);
+    if (s->snap_pending->error)
+        atomic_store_explicit(&snap->error, s->snap_pending->error, memory_order_relaxed);
+    count_queued(snap, s->snap_pending->used - before);
+}
+
+static void save_unmarked(void *ctx, struct table_node *n)
+{
+    struct shard *s = ctx;
+    shard_assume_held(s);
+    do_entry_will_change(s, entry_of(n));
+}
+
+void do_snapshot_save_all(struct shard *s)
+{
+    if (!s->snap_active)
+        return;
+    table_foreach(&s->table, save_unmarked, s);
+    s->snap_active = false;
+}
+
+/* ---- the walk ---- */
+
+struct slice {
+    struct rdb_writer *out;
+    uint32_t mark;
+    uint32_t visited;
+    int64_t now_ms;
+    bool discard; /* the file failed: only mark */
+};
+
+static void walk_entry(void *ctx, struct table_node *n)
+{
+    struct slice *sl = ctx;
+    struct entry *e = entry_of(n);
+    sl->visited++;
+    if (entry_snap_mark(e) == sl->mark)
+        return; /* saved by a writer, born after the cut, or seen already */
+    entry_set_snap_mark(e, sl->mark);
+    if (!sl->discard)
+        serialize(sl->out, e, sl->now_ms);
+}
+
+/* Where the walk writes: SELECTDB before a database other than the last one
+ * written (RESIZEDB the first time, a hint for the loader). */
+struct file_out {
+    struct rdb_writer *w;
+    struct keyspace *ks;
+    int db;
+    bool *sized;
+};
+
+static void file_append(struct file_out *f, int db, const struct rdb_writer *bytes)
+{
+    if (!bytes->used || f->w->error)
+        return;
+    if (db != f->db) {
+        unsigned char op = RDB_OPCODE_SELECTDB;
+        rdb_write_bytes(f->w, &op, 1);
+        rdb_write_len(f->w, (uint64_t)db);
+        f->db = db;
+        if (!f->sized[db]) {
+            struct keyspace_db_stats st;
+            keyspace_db_stats(f->ks, db, &st);
+            op = RDB_OPCODE_RESIZEDB;
+            rdb_write_bytes(f->w, &op, 1);
+            rdb_write_len(f->w, st.keys);
+            rdb_write_len(f->w, st.expires);
+            f->sized[db] = true;
+        }
+    }
+    rdb_write_bytes(f->w, bytes->mem, bytes->used);
+}
+
+/* Walks one shard to its end, a slice per lock hold, writing each slice and
+ * what writers saved meanwhile after letting the lock go. */
+static void walk_shard(struct rdb_snapshot *snap, struct shard *s, struct file_out *f,
+                       struct rdb_writer *buf)
+{
+    uint64_t cursor = 0;
+    bool more = true;
+    while (more) {
+        bool discard = f->w->error != 0;
+        struct rdb_writer *pending = NULL;
+        buf->used = 0;
+        SHARD_GUARD (s) { /* taking the lock cut the shard, if nobody had */
+            pending = s->snap_pending;
+            s->snap_pending = NULL;
+            more = s->snap_active;
+            struct slice sl = {buf, s->snap_mark, 0, snap->now_ms, discard};
+            while (more && sl.visited < SLICE_ENTRIES && buf->used < SLICE_BYTES) {
+                cursor = table_scan(&s->table, cursor, walk_entry, &sl);
+                if (cursor == 0)
+                    s->snap_active = more = false;
             }
         }
-        rdb_write_bytes(w, c->data, c->len);
-        struct snap_chunk *next = c->next;
-        pthread_mutex_lock(&snap->lock);
-        snap->queued -= c->len;
-        pthread_mutex_unlock(&snap->lock);
-        mem_free(c->data);
-        mem_free(c);
-        c = next;
+        if (buf->error && !f->w->error)
+            f->w->error = buf->error;
+        if (pending) {
+            file_append(f, s->db, pending);
+            atomic_fetch_sub_explicit(&snap->queued, pending->used, memory_order_relaxed);
+            rdb_writer_release(pending);
+            mem_free(pending);
+        }
+        file_append(f, s->db, buf);
     }
+}
+
+/* MAGPIE_SNAPSHOT_HOLD_MS=n holds every walk n ms after its point in time,
+ * so that a test suite run meanwhile changes entries the walk has not
+ * saved: debug builds then abort at any change that skipped the
+ * copy-before-write (store/write_hook.c). */
+static void hold_for_tests(void)
+{
+    const char *ms = getenv("MAGPIE_SNAPSHOT_HOLD_MS");
+    if (ms && *ms)
+        usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
 }
 
 int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
                        size_t *peak_queued, const struct rdb_snapshot_hooks *hooks)
 {
     struct rdb_snapshot snap = {.compress = w->compress, .now_ms = now_ms, .hooks = hooks};
+    atomic_init(&snap.queued, 0);
+    atomic_init(&snap.peak, 0);
+    atomic_init(&snap.error, 0);
     bool *sized = mem_calloc((size_t)ks->databases, sizeof(bool));
     if (!sized)
         return -ENOMEM;
-    pthread_mutex_init(&snap.lock, NULL);
     /* One snapshot at a time (a BGSAVE and an AOF rewrite take turns): the
      * second waits. The caller holds no shard lock, and the first needs
      * nothing from it to finish. */
@@ -163,31 +252,30 @@ int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms
     /* The point in time: release pairs with shard_snapshot_check's acquire,
      * so whoever sees the number sees ks->snapshot. */
     atomic_store_explicit(&ks->snap_epoch, snap.epoch, memory_order_release);
-    int db = -1;
-    for (uint32_t i = 0; i < ks->total_shards && !w->error; i++) {
-        struct shard *s = keyspace_shard(ks, i);
-        SHARD_GUARD (s) {
-            do_snapshot_shard(s); /* taking the lock saved it, if nobody had */
-        }
-        drain(&snap, ks, w, &db, sized);
+    if (hooks && hooks->point_taken)
+        hooks->point_taken(hooks->ctx);
+    hold_for_tests();
+    struct rdb_writer buf;
+    rdb_writer_init(&buf, NULL, NULL, w->compress);
+    buf.no_crc = true; /* summed when copied into the file */
+    struct file_out f = {w, ks, -1, sized};
+    /* Every shard, even after an error: the walk leaves every entry marked
+     * for the next snapshot's parity, and no shard active. */
+    for (uint32_t i = 0; i < ks->total_shards; i++) {
+        int err = atomic_load_explicit(&snap.error, memory_order_relaxed);
+        if (err && !w->error)
+            w->error = err;
+        walk_shard(&snap, keyspace_shard(ks, i), &f, &buf);
     }
-    /* Every shard is saved now (the walk took every lock): nobody reads
+    /* Every shard is cut and walked (the walk took every lock): nobody reads
      * ks->snapshot for this number any more. */
-    if (w->error) { /* stopped early: save the rest so none waits on us */
-        for (uint32_t i = 0; i < ks->total_shards; i++) {
-            struct shard *s = keyspace_shard(ks, i);
-            SHARD_GUARD (s) {
-                (void)s;
-            }
-        }
-    }
-    drain(&snap, ks, w, &db, sized);
     __atomic_store_n(&ks->snapshot, NULL, __ATOMIC_RELEASE);
+    int err = atomic_load_explicit(&snap.error, memory_order_relaxed);
+    if (err && !w->error)
+        w->error = err;
     if (peak_queued)
-        *peak_queued = snap.peak;
-    if (snap.error && !w->error)
-        w->error = snap.error;
-    pthread_mutex_destroy(&snap.lock);
+        *peak_queued = atomic_load_explicit(&snap.peak, memory_order_relaxed);
+    rdb_writer_release(&buf);
     mem_free(sized);
     return w->error;
 }

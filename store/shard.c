@@ -29,6 +29,10 @@ void shard_init(struct shard *s, struct keyspace *ks, uint32_t id, int db,
     s->ready = s->ready_tail = NULL;
     table_init(&s->watched, &watched_key_type);
     s->random_bound = 0;
+    s->snap_saved = 0;
+    s->snap_mark = 0;
+    s->snap_active = false;
+    s->snap_pending = NULL;
 }
 
 void shard_destroy(struct shard *s) NO_THREAD_SAFETY
@@ -84,9 +88,11 @@ void do_stat_add(struct shard *s, ATOMIC(uint64_t) * counter, uint64_t n)
     atomic_store_explicit(counter, v + n, memory_order_relaxed);
 }
 
-/* Unlinks the entry and drops it from the TTL index. */
+/* Unlinks the entry and drops it from the TTL index (a running snapshot
+ * saves it first). */
 static struct entry *do_unlink(struct shard *s, struct table_pos pos) REQUIRES(&s->lock)
 {
+    do_entry_will_change(s, entry_of(atomic_load_explicit(pos.link, memory_order_relaxed)));
     do_write_begin(s);
     do_changed(s);
     struct entry *e = entry_of(table_unlink(&s->table, pos));
@@ -151,6 +157,8 @@ struct entry *do_lookup(struct shard *s, const struct key *k, int64_t now_ms, un
             shard_key_missed(s, k);
         return NULL;
     }
+    if (flags & LOOKUP_WRITE)
+        do_entry_will_change(s, e);
     if (!(flags & LOOKUP_NOTOUCH))
         entry_touch(e, entry_lru_clock(now_ms));
     if (pos)
@@ -168,6 +176,7 @@ struct entry *do_insert(struct shard *s, const struct key *k, const struct value
     if (!e)
         return NULL;
     entry_set_value(e, v, entry_lru_clock(now_ms));
+    entry_set_snap_mark(e, s->snap_mark); /* born after any cut: never saved */
     if (ttl)
         entry_set_expire_at(e, when); /* before linking: readers see it at once */
     do_write_begin(s);
@@ -191,6 +200,8 @@ int do_reserve_link(struct shard *s, bool with_ttl)
 
 void do_link_entry(struct shard *s, const struct key *k, struct entry *e)
 {
+    /* New here (or moved from elsewhere, where it was saved if need be). */
+    entry_set_snap_mark(e, s->snap_mark);
     do_write_begin(s);
     int rc = table_insert(&s->table, k->hash, &e->node);
     assert(rc == 0); /* do_reserve_link ran under this lock hold */
@@ -214,6 +225,7 @@ struct entry *do_detach_key(struct shard *s, const struct key *k)
 
 void do_replace_value(struct shard *s, struct entry *e, const struct value *v, int64_t now_ms)
 {
+    do_entry_will_change(s, e);
     do_write_begin(s);
     do_changed(s);
     struct value old;
@@ -253,6 +265,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
             return e;
         bool indexed = entry_ttl_index(e) != ENTRY_NO_INDEX;
         if (indexed || entry_expire_at(e) != ENTRY_NO_TTL) {
+            do_entry_will_change(s, e);
             do_write_begin(s);
             do_changed(s);
             if (indexed)
@@ -263,6 +276,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
     }
     if (do_reserve_expire(s, e) != 0)
         return NULL;
+    do_entry_will_change(s, e); /* before the copy below takes its mark */
     if (!e->has_ttl_slot) {
         do_write_begin_sync(s); /* the copy takes e's LRU clock */
         struct entry *moved = entry_with_ttl_slot(e);
@@ -282,6 +296,7 @@ struct entry *do_set_expire(struct shard *s, struct table_pos pos, struct entry 
 
 void do_take_contents(struct shard *s, struct shard_contents *out)
 {
+    do_snapshot_save_all(s);
     do_write_begin(s);
     do_changed(s);
     table_init(&out->table, s->table.type);
@@ -292,6 +307,10 @@ void do_take_contents(struct shard *s, struct shard_contents *out)
 
 void do_swap_contents(struct shard *a, struct shard *b)
 {
+    /* Both were cut (their locks are held): with everything saved, each
+     * carries the other's entries without confusing its walk. */
+    do_snapshot_save_all(a);
+    do_snapshot_save_all(b);
     do_write_begin(a);
     do_write_begin(b);
     do_changed(a);

@@ -45,6 +45,7 @@ struct keyspace;
 struct key;
 struct shard_set;
 struct blocked_key;
+struct rdb_writer;
 
 /* table and ttl are touched only by do_* functions (clang cannot check
  * guarded_by on a sibling field in C, so REQUIRES on the functions does it). */
@@ -78,10 +79,18 @@ struct shard {
      * the lock. */
     uint32_t random_bound;
     /* Point-in-time snapshots (store/rdb_snapshot.c): the keyspace's
-     * snapshot number, and (under the lock) the one this shard was last
-     * saved for. They differ while a snapshot has not saved this shard. */
+     * snapshot number, and (under the lock) the one this shard was last cut
+     * for. They differ while a snapshot has not cut this shard yet. */
     ATOMIC(uint64_t) * snap_epoch;
     uint64_t snap_saved;
+    /* Under the lock: the mark (0 or ENTRY_META_SNAP) an entry carries once
+     * the running snapshot holds it, or when it was born after the cut; the
+     * snapshot has cut this shard and its walk has not finished it (entries
+     * without the mark are still to save); what writers saved ahead of the
+     * walk, serialized (NULL: nothing). */
+    uint32_t snap_mark;
+    bool snap_active;
+    struct rdb_writer *snap_pending;
 } CACHE_ALIGNED;
 
 /* id: the global shard number (keyspace.h), which ranks the lock (core/lock.h). */
@@ -175,9 +184,10 @@ struct shard_guard_ {
     bool owned; /* taken here, not held by the thread's lock plan */
 };
 
-/* Copy-before-write: a snapshot is running that has not saved s yet; s is
- * serialized for it now, before whoever took the lock changes anything
- * (store/rdb_snapshot.c). */
+/* The cut: a snapshot is running that s has not seen yet. s takes its
+ * point in time now, before whoever took the lock changes anything: the
+ * entries it holds are the snapshot's to save, the ones linked from now on
+ * are born saved (store/rdb_snapshot.c). Constant time. */
 void do_snapshot_shard(struct shard *s) NO_THREAD_SAFETY;
 #ifndef SNAPSHOT_COW
 #define SNAPSHOT_COW 1 /* 0 only to prove the test fails without it */
@@ -340,6 +350,27 @@ void shard_contents_free(struct shard_contents *c);
  */
 uint32_t do_expire_sample(struct shard *s, int64_t now_ms, uint32_t max_checks, uint32_t *expired)
     REQUIRES(&s->lock);
+
+/*
+ * Copy-before-write per entry (store/rdb_snapshot.c). While a snapshot that
+ * has cut s is still walking it, an entry without the shard's mark is one
+ * the snapshot needs as it was: whoever is about to change it (its value,
+ * its expiry, or whether it exists) saves it first. The do_* functions here
+ * do so for every change they make, and do_lookup with LOOKUP_WRITE does so
+ * for commands that then change the value in place; any other change calls
+ * do_entry_will_change itself.
+ */
+void do_snapshot_save(struct shard *s, struct entry *e) REQUIRES(&s->lock);
+/* Saves every entry not saved yet, which ends the walk's work on s: before
+ * FLUSHDB takes the shard's contents or SWAPDB exchanges them. */
+void do_snapshot_save_all(struct shard *s) REQUIRES(&s->lock);
+#ifndef __cplusplus
+static inline void do_entry_will_change(struct shard *s, struct entry *e) REQUIRES(&s->lock)
+{
+    if (__builtin_expect(s->snap_active, 0) && entry_snap_mark(e) != s->snap_mark)
+        do_snapshot_save(s, e);
+}
+#endif
 
 /* Keys in the shard (including expired ones not reclaimed yet), and with a TTL. */
 uint64_t do_key_count(const struct shard *s) REQUIRES(&s->lock);

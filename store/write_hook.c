@@ -213,8 +213,30 @@ static void do_announce(struct shard *s, const char *key, size_t key_len, unsign
         ks->key_observers[i].fn(ks->key_observers[i].ctx, &ev);
 }
 
+/* Copy-before-write's rule (store/shard.h): a key changed while a snapshot
+ * walks its shard was saved before the change, or is new since the cut. */
+static void do_check_saved(struct shard *s, const struct key *k) REQUIRES(&s->lock)
+{
+#if MAGPIE_LOCK_CHECKS
+    if (!s->snap_active)
+        return;
+    struct entry *e = do_find_stored(s, k);
+    if (e && entry_snap_mark(e) != s->snap_mark) {
+        fprintf(stderr,
+                "magpie: shard %u: key '%.*s' changed during a snapshot without being saved "
+                "first (do_entry_will_change, store/shard.h)\n",
+                s->id, (int)k->len, k->ptr);
+        abort();
+    }
+#else
+    (void)s;
+    (void)k;
+#endif
+}
+
 void do_key_event(struct shard *s, const struct key *k, unsigned cls, const char *name)
 {
+    do_check_saved(s, k);
     do_announce(s, k->ptr, k->len, cls, name);
     if (table_count(&s->watched))
         do_watch_touch(s, k);

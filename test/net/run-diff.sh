@@ -7,7 +7,8 @@
 #   --self     compare redis-server with a second redis-server instead
 #              (validates the case files and their ~ markers)
 #   CASEFILE   run only these (default: test/diff/cases/*.txt)
-# DIFF_VERBOSE=1 prints every passing step too.
+# DIFF_VERBOSE=1 prints every passing step too. MAGPIE_DIFF_ARGS adds
+# server arguments.
 # Ends with: RESULT <passed> <failed>   (one test per compared step)
 build=${1:-build}
 [ $# -gt 0 ] && shift
@@ -48,7 +49,10 @@ if [ "$self" = 1 ]; then
         fail_setup "second redis-server does not start" "$(cat "$work/redis2.log")"
     test_name=redis2
 else
-    start_server test_port magpie "$server" --threads 2 ||
+    # MAGPIE_DIFF_ARGS: more server arguments (word-split), e.g. save rules
+    # so that background saves run under the suite.
+    # shellcheck disable=SC2086
+    start_server test_port magpie "$server" --threads 2 $MAGPIE_DIFF_ARGS ||
         fail_setup "magpie-server does not start" "$(cat "$work/magpie.log")"
     test_name=magpie
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """BGSAVE under write load: magpie-server (no fork, copy-before-write per
-shard) beside redis-server 7.0 (fork) in the same run.
+entry) beside redis-server 7.0 (fork) in the same run.
 
 For each server: load KEYS string keys, start a write load (redis-benchmark
 SET on random keys of the same keyspace, CLIENTS clients, pipeline 1), then
