@@ -392,6 +392,8 @@ int aof__open_at_start(struct aof *a, char *err, size_t errlen)
         snprintf(err, errlen, "appenddirname is too long");
         return -1;
     }
+    if (aof__upgrade_old_file(a, err, errlen) != 0)
+        return -1;
     if (access(path, F_OK) == 0) {
         if (aof__load(a, err, errlen) != 0)
             return -1;

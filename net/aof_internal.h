@@ -134,6 +134,11 @@ void aof__base_name(const struct aof *a, long long seq, bool rdb, char *out, siz
  * the outputs at its point in time (unless c->fd < 0). 0 or -errno. */
 int aof__write_base(struct aof *a, struct aof_cut *c, const char *name);
 
+/* net/aof_upgrade.c: a single AOF file of Redis before 7 in `dir` becomes
+ * the base of a new directory (when the directory does not have one of its
+ * own yet). 0, or -1 with err. */
+int aof__upgrade_old_file(struct aof *a, char *err, size_t errlen);
+
 /* net/aof_load.c: replays the directory's files; 0 or -1 with err. */
 int aof__load(struct aof *a, char *err, size_t errlen);
 

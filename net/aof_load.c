@@ -2,7 +2,9 @@
  * Loading the append-only file at start-up (net/aof.h): the manifest, then
  * the base and each incremental file in order, every command replayed
  * through a session without a socket, as a client would have run it. A
- * base in RDB format (aof-use-rdb-preamble) is loaded as a dump file.
+ * base in RDB format (aof-use-rdb-preamble) is loaded as a dump file; the
+ * commands that may follow it (a single-file AOF of Redis before 7, with
+ * its RDB preamble) are replayed after it.
  *
  * A file that ends inside a command (a crash mid-write) is truncated there
  * and accepted when it is the last file and aof-load-truncated is yes, with
@@ -88,11 +90,12 @@ struct replay {
     bool in_multi;
 };
 
-/* Replays buf; returns how the file ended. */
+/* Replays buf from offset `from`; returns how the file ended. */
 static enum load_result replay_file(struct session *s, const char *name, const char *buf,
-                                    size_t len, struct replay *r, char *err, size_t errlen)
+                                    size_t len, size_t from, struct replay *r, char *err,
+                                    size_t errlen)
 {
-    *r = (struct replay){0};
+    *r = (struct replay){.valid = from};
     for (;;) {
         size_t used;
         int argc;
@@ -157,9 +160,11 @@ static bool accept_truncated(struct aof *a, struct session *s, const char *name,
     return true;
 }
 
-/* An RDB base (aof-use-rdb-preamble): loaded whole or not at all. */
-static int load_rdb_base(struct aof *a, const char *name, const char *buf, size_t len, char *err,
-                         size_t errlen)
+/* An RDB base (aof-use-rdb-preamble): loaded whole or not at all. *end
+ * gets where the RDB ends: a file from Redis before 7 may go on with
+ * commands. */
+static int load_rdb_base(struct aof *a, const char *name, const char *buf, size_t len, size_t *end,
+                         char *err, size_t errlen)
 {
     log_notice("Reading RDB base file on AOF loading...");
     struct rdb_load_stats stats;
@@ -168,6 +173,7 @@ static int load_rdb_base(struct aof *a, const char *name, const char *buf, size_
         snprintf(err, errlen, "Loading the AOF base file %s: %s", name, why.message);
         return -1;
     }
+    *end = stats.consumed;
     log_notice("Done loading RDB, keys loaded: %llu, keys expired: %llu.",
                (unsigned long long)stats.keys, (unsigned long long)stats.expired);
     return 0;
@@ -190,11 +196,15 @@ static int load_one(struct aof *a, struct session *s, const struct aof_file_info
     }
     uint64_t start = clock_mono_ms();
     int rc = 0;
+    size_t from = 0;
     if (f->type == AOF_FILE_BASE && len >= 5 && memcmp(buf, "REDIS", 5) == 0) {
-        rc = load_rdb_base(a, f->name, buf, len, err, errlen);
-    } else {
+        rc = load_rdb_base(a, f->name, buf, len, &from, err, errlen);
+        if (rc == 0 && from < len)
+            log_notice("Reading the remaining AOF tail...");
+    }
+    if (rc == 0 && (from == 0 || from < len)) {
         struct replay r;
-        enum load_result res = replay_file(s, f->name, buf, len, &r, err, errlen);
+        enum load_result res = replay_file(s, f->name, buf, len, from, &r, err, errlen);
         if (res == LOAD_FAILED) {
             rc = -1;
         } else if (res == LOAD_TRUNCATED) {

@@ -141,6 +141,9 @@ struct rdb_load_stats {
     uint64_t keys;    /* loaded */
     uint64_t expired; /* skipped: already expired */
     int version;
+    size_t consumed; /* bytes up to the end of the checksum: what follows
+                      * (an old AOF's commands after its RDB preamble) is
+                      * not read */
 };
 
 /*

@@ -268,6 +268,7 @@ static int load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t
         load_discard(&l);
         return strstr(err ? err->message : "", "OOM") && l.r.p < l.r.end ? -ENOMEM : -EINVAL;
     }
+    stats->consumed = (size_t)(l.r.p - (const unsigned char *)buf);
     if (flush)
         flush_all(ks);
     link_all(ks, &l);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using testing_server::RespClient;
@@ -223,6 +224,72 @@ TEST(Aof, TheDirectoryIsInsideDir)
     RespClient r;
     ASSERT_TRUE(r.connect(q.port));
     EXPECT_EQ(r.call({"GET", "k"}), "$1\r\nv\r\n");
+}
+
+std::string read_file(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The single AOF file of Redis before 7 (an RDB preamble, then commands) in
+// `dir` becomes the base of a new directory, as Redis 7 does, with both of
+// its parts loaded; it is a plain directory from then on. A manifest
+// already naming it alone (a crash mid-move) is finished the same way.
+TEST(Aof, AnOldSingleFileWithPreambleBecomesTheBase)
+{
+    if (!have_server())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    AofDir d;
+    {
+        ServerProcess p;
+        ASSERT_TRUE(p.start({"--threads", "2", "--dir", d.path}));
+        RespClient c;
+        ASSERT_TRUE(c.connect(p.port));
+        c.call({"SET", "pre", "1"});
+        c.call({"RPUSH", "list", "a", "b"});
+        c.call({"SET", "ttl", "v", "PX", "100000000"});
+        ASSERT_EQ(c.call({"SAVE"}), "+OK\r\n");
+        EXPECT_EQ(p.stop(), 0);
+    }
+    std::string old = read_file(d.path + "/dump.rdb");
+    ASSERT_EQ(old.substr(0, 5), "REDIS");
+    unlink((d.path + "/dump.rdb").c_str());
+    old += "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"
+           "*3\r\n$3\r\nSET\r\n$4\r\ntail\r\n$1\r\n2\r\n"
+           "*3\r\n$5\r\nRPUSH\r\n$4\r\nlist\r\n$1\r\nc\r\n";
+    std::vector<std::string> args = {"--threads", "2", "--appendonly", "yes", "--dir", d.path};
+    for (int crashed_mid_move = 0; crashed_mid_move < 2; crashed_mid_move++) {
+        SCOPED_TRACE(crashed_mid_move ? "manifest written, file not moved" : "no directory");
+        (void)system(("rm -rf " + d.dir()).c_str());
+        std::ofstream(d.path + "/appendonly.aof", std::ios::binary) << old;
+        if (crashed_mid_move) {
+            ASSERT_EQ(mkdir(d.dir().c_str(), 0755), 0);
+            d.write("appendonly.aof.manifest", "file appendonly.aof seq 1 type b\n");
+        }
+        ServerProcess p;
+        ASSERT_TRUE(p.start(args));
+        RespClient c;
+        ASSERT_TRUE(c.connect(p.port));
+        EXPECT_EQ(c.call({"GET", "pre"}), "$1\r\n1\r\n");
+        EXPECT_EQ(c.call({"GET", "tail"}), "$1\r\n2\r\n");
+        EXPECT_EQ(c.call({"LRANGE", "list", "0", "-1"}), "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+        EXPECT_EQ(c.call({"PTTL", "ttl"}).substr(0, 1), ":");
+        EXPECT_NE(c.call({"PTTL", "ttl"}), ":-1\r\n");
+        EXPECT_NE(access((d.path + "/appendonly.aof").c_str(), F_OK), 0) << "moved in";
+        EXPECT_EQ(d.read("appendonly.aof"), old);
+        EXPECT_EQ(d.read("appendonly.aof.manifest").rfind("file appendonly.aof seq 1 type b\n", 0),
+                  0u);
+        EXPECT_EQ(c.call({"SET", "after", "3"}), "+OK\r\n");
+        EXPECT_EQ(p.stop(), 0);
+        ServerProcess q;
+        ASSERT_TRUE(q.start(args));
+        RespClient r;
+        ASSERT_TRUE(r.connect(q.port));
+        EXPECT_EQ(r.call({"GET", "after"}), "$1\r\n3\r\n");
+        EXPECT_EQ(r.call({"GET", "tail"}), "$1\r\n2\r\n");
+        EXPECT_EQ(r.call({"DBSIZE"}), ":5\r\n");
+    }
 }
 
 // A BGSAVE and a rewrite never run side by side, with Redis's replies: a
