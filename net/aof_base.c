@@ -4,14 +4,13 @@
  * between the old incremental file (up to the cut: the base holds them)
  * and the new one (after it).
  *
- * With aof-use-rdb-preamble yes (the default, as in Redis 7.0) the base is
- * an RDB file, taken by the copy-before-write snapshot that BGSAVE uses
- * (store/rdb.h): writers go on while it runs, and each shard is cut as the
- * snapshot saves it, under its lock, at its write sequence number then.
- * Until a shard is saved its cut is unknown (UINT64_MAX), so its records go
- * to the old file: none of them can be newer, since a writer saves the
- * shard before it changes it. With no the base is commands
- * (store/aof_snapshot.h), written under every shard lock at once.
+ * The base is taken by the copy-before-write snapshot that BGSAVE uses
+ * (store/rdb.h): an RDB file with aof-use-rdb-preamble yes (the default,
+ * as in Redis 7.0), commands with no (store/aof_snapshot.h). Writers go on
+ * while it runs, and each shard is cut when the snapshot first takes its
+ * lock, at its write sequence number then. Until a shard is cut its cut is
+ * unknown (UINT64_MAX), so its records go to the old file: none of them
+ * can be newer, since a writer cuts the shard before it changes it.
  */
 #include "net/aof_internal.h"
 #include "net/memory.h"
@@ -64,20 +63,13 @@ static void switch_outputs(struct aof_cut *c, const uint64_t *seqs)
     pthread_mutex_unlock(&a->mu);
 }
 
-/* Commands base: under every shard lock, with every shard's number. */
-static void take_cut(void *arg, const uint64_t *seqs, uint32_t n)
-{
-    (void)n; /* every shard: a->nshards */
-    switch_outputs(arg, seqs);
-}
-
-/* RDB base: once the snapshot runs, before any shard is saved. */
+/* Once the snapshot runs, before any shard is cut. */
 static void snapshot_started(void *arg)
 {
     switch_outputs(arg, NULL);
 }
 
-/* RDB base: under the shard's lock, as the snapshot saves it. */
+/* Under the shard's lock, as the snapshot cuts it. */
 static void shard_saved(void *arg, uint32_t shard, uint64_t seq)
 {
     struct aof_cut *c = arg;
@@ -111,8 +103,19 @@ static int write_rdb(struct aof *a, struct aof_cut *c, int fd)
 
 static int write_commands(struct aof *a, struct aof_cut *c, int fd)
 {
-    char bad[128] = "";
-    int rc = aof_snapshot_write(a->server->ks, fd, clock_unix_ms(), take_cut, c, bad, sizeof(bad));
+    struct rdb_snapshot_hooks hooks = {
+        .started = snapshot_started, .shard_saved = shard_saved, .ctx = c};
+    char bad[128];
+    struct aof_snapshot_format format;
+    aof_snapshot_format_init(&format, bad, sizeof(bad));
+    struct rdb_writer w;
+    rdb_writer_init(&w, rdb_fd_sink, &fd, false);
+    w.no_crc = true; /* an RDB's checksum: not in this format */
+    int rc = snapshot_write(a->server->ks, &w, clock_unix_ms(), &format.format, NULL, &hooks);
+    if (rc == 0)
+        rc = rdb_writer_flush(&w);
+    rdb_writer_release(&w);
+    aof_snapshot_format_destroy(&format);
     if (rc == -ENOTSUP)
         log_warning("AOF rewrite: the key '%s' has a type the AOF cannot write yet", bad);
     return rc;

@@ -380,7 +380,7 @@ static int open_after_load(struct aof *a, char *err, size_t errlen)
     a->cur = (struct aof_out){.fd = fd, .db = -1};
     pthread_mutex_unlock(&a->mu);
     measure(a);
-    aof_snapshot_write(a->server->ks, -1, 0, take_start_cut, a, NULL, 0);
+    aof_snapshot_cut(a->server->ks, take_start_cut, a);
     return 0;
 }
 

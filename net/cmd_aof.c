@@ -14,7 +14,10 @@
 static void bgrewriteaof_command(struct cmd_ctx *c)
 {
     struct server *s = session_of(c)->server;
-    if (!aof_rewrite_running(s) && persist_bgsave_running(s)) {
+    /* Beside a BGSAVE, or inside EXEC (Redis forks no child there): the
+     * cron starts it later. */
+    bool in_exec = session_of(c)->multi.active;
+    if (!aof_rewrite_running(s) && (persist_bgsave_running(s) || in_exec)) {
         aof_rewrite_schedule(s);
         reply_simple(c->reply, "Background append only file rewriting scheduled");
         return;

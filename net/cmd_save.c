@@ -39,9 +39,11 @@ static void bgsave_command(struct cmd_ctx *c)
         }
     }
     /* Beside an AOF rewrite, as beside Redis's rewriting child: refused, or
-     * with SCHEDULE started by the cron once the rewrite ends. */
-    if (!persist_bgsave_running(s) && aof_rewrite_running(s)) {
-        if (schedule) {
+     * with SCHEDULE started by the cron once the rewrite ends. Inside EXEC
+     * always scheduled, as Redis forks no child there. */
+    bool in_exec = session_of(c)->multi.active;
+    if (!persist_bgsave_running(s) && (aof_rewrite_running(s) || in_exec)) {
+        if (schedule || in_exec) {
             persist_schedule(s);
             reply_simple(c->reply, "Background saving scheduled");
         } else {

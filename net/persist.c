@@ -97,8 +97,9 @@ static uint64_t used_memory(void)
 }
 
 /* Writes the snapshot to a temporary file, syncs it and renames it over
- * dbfilename. 0 or -errno, logged as Redis logs it. */
-static int save_file(struct server *s)
+ * dbfilename: `begun` (NULL: one taken now) of the time now_ms, when the
+ * dirty count was `dirty`. 0 or -errno, logged as Redis logs it. */
+static int save_file(struct server *s, struct rdb_snapshot *begun, int64_t now_ms, uint64_t dirty)
 {
     struct persist *p = P(s);
     char name[PATH_BUF], temp[PATH_BUF], tname[64];
@@ -110,11 +111,12 @@ static int save_file(struct server *s)
     pthread_mutex_unlock(&p->lock);
     snprintf(tname, sizeof(tname), "temp-%d-%llu.rdb", (int)getpid(), (unsigned long long)n);
     file_path(s, tname, temp, sizeof(temp));
-    uint64_t dirty = keyspace_dirty(s->ks);
     int fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
         log_warning("Failed opening the temp RDB file %s for saving: %s", temp, strerror(e));
+        if (begun)
+            rdb_snapshot_abandon(begun);
         return -e;
     }
     struct rdb_save_options opt = {
@@ -122,7 +124,8 @@ static int save_file(struct server *s)
         .checksum = config_number(s->config, CONFIG_RDBCHECKSUM) != 0,
         .aof_base = false,
         .used_mem = (long long)used_memory(),
-        .now_ms = clock_unix_ms(),
+        .now_ms = now_ms,
+        .begun = begun,
     };
     int rc = rdb_save_to_fd(s->ks, fd, &opt);
     if (rc == 0 && fsync(fd) != 0)
@@ -146,7 +149,7 @@ int persist_save(struct server *s)
 {
     if (persist_bgsave_running(s))
         return -EBUSY;
-    int rc = save_file(s);
+    int rc = save_file(s, NULL, clock_unix_ms(), keyspace_dirty(s->ks));
     if (rc == 0)
         log_notice("DB saved on disk");
     return rc;
@@ -170,7 +173,13 @@ static void *bgsave_main(void *arg)
     struct persist *p = P(s);
     thread_priority_background();
     int64_t start = (int64_t)clock_mono_ms();
-    int rc = save_file(s);
+    pthread_mutex_lock(&p->lock);
+    struct rdb_snapshot *begun = p->begun;
+    int64_t now_ms = p->begun_now_ms;
+    uint64_t dirty = p->begun_dirty;
+    p->begun = NULL;
+    pthread_mutex_unlock(&p->lock);
+    int rc = save_file(s, begun, now_ms, dirty);
     int64_t secs = ((int64_t)clock_mono_ms() - start) / 1000;
     atomic_store_explicit(&p->last_bgsave_secs, secs, memory_order_relaxed);
     atomic_store_explicit(&p->last_bgsave_ok, rc == 0, memory_order_relaxed);
@@ -200,8 +209,17 @@ int persist_bgsave(struct server *s)
         atomic_store_explicit(&p->in_progress, true, memory_order_relaxed);
         atomic_store_explicit(&p->bgsave_start_ms, (int64_t)clock_mono_ms(), memory_order_relaxed);
         atomic_store_explicit(&p->last_try_unix, clock_unix_ms() / 1000, memory_order_relaxed);
+        /* The point in time is now, as a fork's would be: a write after the
+         * reply is not in the file. */
+        p->begun_dirty = keyspace_dirty(s->ks);
+        p->begun_now_ms = clock_unix_ms();
+        p->begun = rdb_snapshot_begin(s->ks, p->begun_now_ms,
+                                      config_number(s->config, CONFIG_RDBCOMPRESSION) != 0);
         rc = -pthread_create(&p->thread, NULL, bgsave_main, s);
         if (rc) {
+            if (p->begun)
+                rdb_snapshot_abandon(p->begun);
+            p->begun = NULL;
             p->bgsave_running = false;
             atomic_store_explicit(&p->in_progress, false, memory_order_relaxed);
             atomic_store_explicit(&p->bgsave_start_ms, -1, memory_order_relaxed);

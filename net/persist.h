@@ -22,6 +22,8 @@
 struct server;
 struct text;
 
+struct rdb_snapshot;
+
 struct persist {
     pthread_mutex_t lock;
     bool bgsave_running; /* under lock: a thread is saving */
@@ -39,6 +41,12 @@ struct persist {
     ATOMIC(uint64_t) loaded_expired;  /* rdb_last_load_keys_expired */
     ATOMIC(uint64_t) save_keys_total; /* current_save_keys_total */
     uint64_t temp_counter;
+    /* Under lock: BGSAVE's point in time, taken by the command (as Redis's
+     * fork), for its thread to write (NULL: the thread takes its own), with
+     * the time and the dirty count then. */
+    struct rdb_snapshot *begun;
+    int64_t begun_now_ms;
+    uint64_t begun_dirty;
 };
 
 int persist_init(struct server *s);

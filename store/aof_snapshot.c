@@ -1,6 +1,7 @@
 /*
- * The append-only file's base, written under every shard lock
- * (store/aof_snapshot.h). Aggregates go out in commands of at most
+ * The append-only file's base in commands (store/aof_snapshot.h): the
+ * commands that rebuild one entry, for the copy-before-write snapshot
+ * (store/rdb_snapshot.c). Aggregates go out in commands of at most
  * ITEMS_PER_COMMAND items, as Redis's rewrite batches them.
  */
 #include "store/aof_snapshot.h"
@@ -23,43 +24,20 @@
 #include <unistd.h>
 
 #define ITEMS_PER_COMMAND 64
-#define FLUSH_AT          (1 << 16)
 
+/* One entry's commands being built (on the stack of whichever thread
+ * saves the entry: several may at once, for different shards). */
 struct walk {
     struct aof_buf out;
-    int fd;
     int err;
-    int db;         /* the database of the last SELECT written, -1: none */
-    int64_t now_ms; /* keys that expired by then are left out, as Redis does */
-    char *bad_key;
-    size_t bad_size;
     /* The command being built: name, key, then items. */
-    struct resp_arg *args;
-    int argc, cap;
+    struct resp_arg args[ITEMS_PER_COMMAND * 2 + 2];
+    int argc;
 };
-
-static void flush_out(struct walk *w)
-{
-    if (w->out.oom && !w->err)
-        w->err = -ENOMEM;
-    for (size_t at = 0; at < w->out.len && !w->err;) {
-        ssize_t n = write(w->fd, w->out.data + at, w->out.len - at);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            w->err = n < 0 ? -errno : -EIO;
-            break;
-        }
-        at += (size_t)n;
-    }
-    w->out.len = 0;
-}
 
 static void emit(struct walk *w, int argc, const struct resp_arg *argv)
 {
     aof_buf_command(&w->out, argc, argv);
-    if (w->out.len >= FLUSH_AT)
-        flush_out(w);
 }
 
 /* Items are collected into w->args after the name and the key. */
@@ -232,13 +210,9 @@ static void write_ttl(struct walk *w, const struct entry *e, int64_t at)
     emit(w, w->argc, w->args);
 }
 
-static void visit_key(void *ctx, struct table_node *n)
+/* The commands for entry e, or -ENOTSUP for a type they cannot express. */
+static int write_entry(struct walk *w, const struct entry *e, int64_t when)
 {
-    struct walk *w = ctx;
-    const struct entry *e = entry_of(n);
-    int64_t at = entry_expire_at(e);
-    if (w->err || (at > 0 && at <= w->now_ms))
-        return;
     switch (entry_type(e)) {
     case VALUE_STRING:
         write_string(w, e);
@@ -256,26 +230,64 @@ static void visit_key(void *ctx, struct table_node *n)
         write_zset(w, e);
         break;
     default:
-        snprintf(w->bad_key, w->bad_size, "%.*s", (int)e->key_len, entry_key(e));
-        w->err = -ENOTSUP;
-        return;
+        return -ENOTSUP;
     }
-    if (at > 0)
-        write_ttl(w, e, at);
+    if (when != ENTRY_NO_TTL)
+        write_ttl(w, e, when);
+    return w->err ? w->err : w->out.oom ? -ENOMEM : 0;
 }
 
-static void do_write_shard(struct walk *w, struct shard *s) REQUIRES(&s->lock)
+static void aof_entry(const struct snapshot_format *f, struct rdb_writer *out,
+                      const struct entry *e, int64_t when)
 {
-    if (table_count(&s->table) == 0)
-        return;
-    if (w->db != s->db) {
-        char digits[16];
-        struct resp_arg select[2] = {{"SELECT", 6, NULL}, {digits, 0, NULL}};
-        select[1].len = (size_t)snprintf(digits, sizeof(digits), "%d", s->db);
-        emit(w, 2, select);
-        w->db = s->db;
+    struct aof_snapshot_format *af = (struct aof_snapshot_format *)(void *)f;
+    struct walk w = {0};
+    int rc = write_entry(&w, e, when);
+    if (rc == 0) {
+        rdb_write_bytes(out, w.out.data, w.out.len);
+    } else if (!out->error) {
+        out->error = rc;
+        if (rc == -ENOTSUP) {
+            pthread_mutex_lock(&af->lock);
+            if (!af->bad_key[0] && af->bad_size)
+                snprintf(af->bad_key, af->bad_size, "%.*s", (int)e->key_len, entry_key(e));
+            pthread_mutex_unlock(&af->lock);
+        }
     }
-    table_foreach(&s->table, visit_key, w);
+    aof_buf_free(&w.out);
+}
+
+static void aof_select_db(const struct snapshot_format *f, struct rdb_writer *file,
+                          struct keyspace *ks, int db, bool first)
+{
+    (void)f;
+    (void)ks;
+    (void)first;
+    char digits[16];
+    struct resp_arg select[2] = {{"SELECT", 6, NULL}, {digits, 0, NULL}};
+    select[1].len = (size_t)snprintf(digits, sizeof(digits), "%d", db);
+    struct aof_buf b = {0};
+    aof_buf_command(&b, 2, select);
+    if (b.oom && !file->error)
+        file->error = -ENOMEM;
+    else
+        rdb_write_bytes(file, b.data, b.len);
+    aof_buf_free(&b);
+}
+
+void aof_snapshot_format_init(struct aof_snapshot_format *f, char *bad_key, size_t size)
+{
+    f->format = (struct snapshot_format){aof_entry, aof_select_db};
+    pthread_mutex_init(&f->lock, NULL);
+    f->bad_key = bad_key;
+    f->bad_size = size;
+    if (size)
+        bad_key[0] = '\0';
+}
+
+void aof_snapshot_format_destroy(struct aof_snapshot_format *f)
+{
+    pthread_mutex_destroy(&f->lock);
 }
 
 static int add_every_shard(struct shard_set *set, struct keyspace *ks)
@@ -286,16 +298,12 @@ static int add_every_shard(struct shard_set *set, struct keyspace *ks)
     return 0;
 }
 
-int aof_snapshot_write(struct keyspace *ks, int fd, int64_t now_ms, aof_cut_fn cut, void *ctx,
-                       char *bad_key, size_t size)
+int aof_snapshot_cut(struct keyspace *ks, aof_cut_fn cut, void *ctx)
 {
-    struct walk w = {.fd = fd, .db = -1, .now_ms = now_ms, .bad_key = bad_key, .bad_size = size};
-    w.cap = ITEMS_PER_COMMAND * 2 + 2;
-    w.args = mem_alloc((size_t)w.cap * sizeof(*w.args));
     uint64_t *seqs = mem_alloc(ks->total_shards * sizeof(*seqs));
     struct shard_set set;
     shard_set_init(&set, ks);
-    int rc = w.args && seqs ? add_every_shard(&set, ks) : -ENOMEM;
+    int rc = seqs ? add_every_shard(&set, ks) : -ENOMEM;
     if (rc == 0) {
         SHARD_SET_GUARD (&set) {
             for (uint32_t i = 0; i < ks->total_shards; i++) {
@@ -303,21 +311,10 @@ int aof_snapshot_write(struct keyspace *ks, int fd, int64_t now_ms, aof_cut_fn c
                 shard_assume_held(s);
                 seqs[i] = s->write_seq;
             }
-            if (cut)
-                cut(ctx, seqs, ks->total_shards);
-            for (uint32_t i = 0; i < ks->total_shards && !w.err && fd >= 0; i++) {
-                struct shard *s = keyspace_shard(ks, i);
-                shard_assume_held(s);
-                do_write_shard(&w, s);
-            }
+            cut(ctx, seqs, ks->total_shards);
         }
-        if (fd >= 0)
-            flush_out(&w);
-        rc = w.err;
     }
     shard_set_free(&set);
-    aof_buf_free(&w.out);
-    mem_free(w.args);
     mem_free(seqs);
     return rc;
 }

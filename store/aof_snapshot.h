@@ -1,17 +1,17 @@
 /*
- * The append-only file's base: the whole keyspace written as the commands
- * that rebuild it (SET, RPUSH, SADD, HMSET, PEXPIREAT, with SELECT between
- * databases), as Redis 7.0's AOF rewrite writes an AOF-format base.
- *
- * The image is one point in time: every shard lock is held for the walk, and
- * `cut` is told each shard's write sequence number at that point, so the
- * log's writer can route every later command record to the new incremental
- * file and every earlier one to the old (store/events.h). Writers wait for
- * the walk; lock-free readers do not.
+ * The append-only file's base in commands (aof-use-rdb-preamble no): each
+ * key written as the commands that rebuild it (SET, RPUSH, SADD, HMSET,
+ * ZADD, then PEXPIREAT; SELECT between databases), as Redis 7.0's AOF
+ * rewrite writes an AOF-format base. It is a format for the copy-before-
+ * write snapshot (snapshot_write, store/rdb.h), so the base is one point in
+ * time while writers go on, cut shard by shard as for an RDB base.
  */
 #ifndef MAGPIE_STORE_AOF_SNAPSHOT_H
 #define MAGPIE_STORE_AOF_SNAPSHOT_H
 
+#include "store/rdb.h"
+
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,18 +21,26 @@ extern "C" {
 
 struct keyspace;
 
+/* For snapshot_write: pass &f->format. A key of a type the commands cannot
+ * express yet fails the snapshot with -ENOTSUP, its name copied into
+ * bad_key (NUL-terminated, cut to size). */
+struct aof_snapshot_format {
+    struct snapshot_format format; /* first: the format is cast back */
+    pthread_mutex_t lock;          /* bad_key: savers on several threads */
+    char *bad_key;
+    size_t bad_size;
+};
+void aof_snapshot_format_init(struct aof_snapshot_format *f, char *bad_key, size_t size);
+void aof_snapshot_format_destroy(struct aof_snapshot_format *f);
+
 /* Called under every shard lock with seqs[global shard] (n shards). Must not
  * take a shard lock or suspend. */
 typedef void (*aof_cut_fn)(void *ctx, const uint64_t *seqs, uint32_t n);
 
-/*
- * Writes the keyspace to fd. Returns 0, -ENOMEM, -errno of a failed write,
- * or -ENOTSUP for a value of a type the format cannot express (its key's
- * name in bad_key, NUL-terminated and cut to size). With fd -1 only the
- * cut is taken (every lock held for a moment), nothing is written.
- */
-int aof_snapshot_write(struct keyspace *ks, int fd, int64_t now_ms, aof_cut_fn cut, void *ctx,
-                       char *bad_key, size_t size);
+/* Every shard's write sequence number at one point in time, taken under
+ * every shard lock for a moment (a log opened after loading starts there).
+ * 0 or -ENOMEM. */
+int aof_snapshot_cut(struct keyspace *ks, aof_cut_fn cut, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -85,6 +85,8 @@ void rdb_write_header(struct rdb_writer *w, long long used_mem, bool aof_base);
 /* EOF and the checksum (zero when !checksum, as rdbchecksum no). */
 void rdb_write_footer(struct rdb_writer *w, bool checksum);
 
+struct rdb_snapshot;
+
 struct rdb_save_options {
     bool compress;                          /* rdbcompression */
     bool checksum;                          /* rdbchecksum */
@@ -92,6 +94,7 @@ struct rdb_save_options {
     long long used_mem;                     /* aux used-mem */
     int64_t now_ms;                         /* keys expired by then are skipped */
     const struct rdb_snapshot_hooks *hooks; /* may be NULL (see rdb_snapshot_write) */
+    struct rdb_snapshot *begun;             /* rdb_snapshot_begin's, written; or NULL */
 };
 
 /*
@@ -125,6 +128,39 @@ struct rdb_snapshot_hooks {
  * hooks may be NULL. 0 or -errno. */
 int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
                        size_t *peak_queued, const struct rdb_snapshot_hooks *hooks);
+
+struct entry;
+/* What a snapshot writes for what it saves: RDB records (rdb_snapshot_write)
+ * or another format (an AOF base's commands: store/aof_snapshot.h). */
+struct snapshot_format {
+    /* Appends what rebuilds entry e, as it is and expiring at `when`
+     * (ENTRY_NO_TTL: never), to out, a memory writer; a failure goes in
+     * out->error. Runs under e's shard lock, on any thread, alongside
+     * itself for other shards. */
+    void (*entry)(const struct snapshot_format *f, struct rdb_writer *out, const struct entry *e,
+                  int64_t when);
+    /* Writes to the file that the next keys belong to database db
+     * (`first`: the first time for db). */
+    void (*select_db)(const struct snapshot_format *f, struct rdb_writer *file, struct keyspace *ks,
+                      int db, bool first);
+};
+/* rdb_snapshot_write in any format. */
+int snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
+                   const struct snapshot_format *format, size_t *peak_queued,
+                   const struct rdb_snapshot_hooks *hooks);
+/*
+ * A snapshot whose point in time is taken now and whose walk comes later,
+ * on another thread: BGSAVE's point in time is the command itself, as a
+ * fork is Redis's. NULL when another snapshot runs or memory is short: the
+ * save then takes its point in time when it runs. Pass it in
+ * rdb_save_options.begun; rdb_snapshot_abandon when it will not be
+ * written (it must be one way or the other: until then it holds the
+ * keyspace's snapshot slot).
+ */
+struct rdb_snapshot *rdb_snapshot_begin(struct keyspace *ks, int64_t now_ms, bool compress);
+int rdb_snapshot_finish(struct rdb_snapshot *snap, struct rdb_writer *w);
+void rdb_snapshot_abandon(struct rdb_snapshot *snap);
+
 /* rdb_save_keyspace into a file descriptor (buffered). */
 int rdb_save_to_fd(struct keyspace *ks, int fd, const struct rdb_save_options *opt);
 

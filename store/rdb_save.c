@@ -46,7 +46,10 @@ void rdb_write_footer(struct rdb_writer *w, bool checksum)
 int rdb_save_keyspace(struct keyspace *ks, struct rdb_writer *w, const struct rdb_save_options *opt)
 {
     rdb_write_header(w, opt->used_mem, opt->aof_base);
-    rdb_snapshot_write(ks, w, opt->now_ms, NULL, opt->hooks); /* its error stays in w */
+    if (opt->begun) /* its error stays in w */
+        rdb_snapshot_finish(opt->begun, w);
+    else
+        rdb_snapshot_write(ks, w, opt->now_ms, NULL, opt->hooks);
     rdb_write_footer(w, opt->checksum);
     return rdb_writer_flush(w);
 }

@@ -45,7 +45,10 @@
 #define SLICE_ENTRIES 512u
 
 struct rdb_snapshot {
+    struct keyspace *ks;
+    bool *seen; /* the databases the file has switched to (file_out) */
     bool compress;
+    const struct snapshot_format *format;
     int64_t now_ms;
     uint64_t epoch;
     const struct rdb_snapshot_hooks *hooks; /* NULL: none */
@@ -75,15 +78,41 @@ void do_snapshot_shard(struct shard *s)
 }
 
 /* Serializes e into `out` unless it had expired at the snapshot's time. */
-static void serialize(struct rdb_writer *out, struct entry *e, int64_t now_ms)
+static void serialize(const struct rdb_snapshot *snap, struct rdb_writer *out, struct entry *e)
 {
     int64_t when = entry_expire_at(e);
-    if (expire_passed(when, now_ms))
-        return;
+    if (!expire_passed(when, snap->now_ms))
+        snap->format->entry(snap->format, out, e, when);
+}
+
+static void rdb_entry(const struct snapshot_format *f, struct rdb_writer *out,
+                      const struct entry *e, int64_t when)
+{
+    (void)f;
     struct value v;
     entry_value(e, &v);
     rdb_write_key(out, entry_key(e), e->key_len, &v, when);
 }
+
+/* SELECTDB, and RESIZEDB the first time (a hint for the loader). */
+static void rdb_select_db(const struct snapshot_format *f, struct rdb_writer *file,
+                          struct keyspace *ks, int db, bool first)
+{
+    (void)f;
+    unsigned char op = RDB_OPCODE_SELECTDB;
+    rdb_write_bytes(file, &op, 1);
+    rdb_write_len(file, (uint64_t)db);
+    if (first) {
+        struct keyspace_db_stats st;
+        keyspace_db_stats(ks, db, &st);
+        op = RDB_OPCODE_RESIZEDB;
+        rdb_write_bytes(file, &op, 1);
+        rdb_write_len(file, st.keys);
+        rdb_write_len(file, st.expires);
+    }
+}
+
+static const struct snapshot_format rdb_format = {rdb_entry, rdb_select_db};
 
 static void count_queued(struct rdb_snapshot *snap, size_t bytes)
 {
@@ -108,7 +137,7 @@ void do_snapshot_save(struct shard *s, struct entry *e)
         s->snap_pending->no_crc = true; /* summed when copied into the file */
     }
     size_t before = s->snap_pending->used;
-    serialize(s->snap_pending, e, snap->now_ms);
+    serialize(snap, s->snap_pending, e);
     if (s->snap_pending->error)
         atomic_store_explicit(&snap->error, s->snap_pending->error, memory_order_relaxed);
     count_queued(snap, s->snap_pending->used - before);
@@ -132,10 +161,10 @@ void do_snapshot_save_all(struct shard *s)
 /* ---- the walk ---- */
 
 struct slice {
+    const struct rdb_snapshot *snap;
     struct rdb_writer *out;
     uint32_t mark;
     uint32_t visited;
-    int64_t now_ms;
     bool discard; /* the file failed: only mark */
 };
 
@@ -148,16 +177,17 @@ static void walk_entry(void *ctx, struct table_node *n)
         return; /* saved by a writer, born after the cut, or seen already */
     entry_set_snap_mark(e, sl->mark);
     if (!sl->discard)
-        serialize(sl->out, e, sl->now_ms);
+        serialize(sl->snap, sl->out, e);
 }
 
-/* Where the walk writes: SELECTDB before a database other than the last one
- * written (RESIZEDB the first time, a hint for the loader). */
+/* Where the walk writes: the format's database switch before a database
+ * other than the last one written. */
 struct file_out {
     struct rdb_writer *w;
     struct keyspace *ks;
+    const struct snapshot_format *format;
     int db;
-    bool *sized;
+    bool *seen;
 };
 
 static void file_append(struct file_out *f, int db, const struct rdb_writer *bytes)
@@ -165,19 +195,9 @@ static void file_append(struct file_out *f, int db, const struct rdb_writer *byt
     if (!bytes->used || f->w->error)
         return;
     if (db != f->db) {
-        unsigned char op = RDB_OPCODE_SELECTDB;
-        rdb_write_bytes(f->w, &op, 1);
-        rdb_write_len(f->w, (uint64_t)db);
+        f->format->select_db(f->format, f->w, f->ks, db, !f->seen[db]);
         f->db = db;
-        if (!f->sized[db]) {
-            struct keyspace_db_stats st;
-            keyspace_db_stats(f->ks, db, &st);
-            op = RDB_OPCODE_RESIZEDB;
-            rdb_write_bytes(f->w, &op, 1);
-            rdb_write_len(f->w, st.keys);
-            rdb_write_len(f->w, st.expires);
-            f->sized[db] = true;
-        }
+        f->seen[db] = true;
     }
     rdb_write_bytes(f->w, bytes->mem, bytes->used);
 }
@@ -197,7 +217,7 @@ static void walk_shard(struct rdb_snapshot *snap, struct shard *s, struct file_o
             pending = s->snap_pending;
             s->snap_pending = NULL;
             more = s->snap_active;
-            struct slice sl = {buf, s->snap_mark, 0, snap->now_ms, discard};
+            struct slice sl = {snap, buf, s->snap_mark, 0, discard};
             while (more && sl.visited < SLICE_ENTRIES && buf->used < SLICE_BYTES) {
                 cursor = table_scan(&s->table, cursor, walk_entry, &sl);
                 if (cursor == 0)
@@ -230,52 +250,130 @@ static void hold_for_tests(void)
 int rdb_snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
                        size_t *peak_queued, const struct rdb_snapshot_hooks *hooks)
 {
-    struct rdb_snapshot snap = {.compress = w->compress, .now_ms = now_ms, .hooks = hooks};
-    atomic_init(&snap.queued, 0);
-    atomic_init(&snap.peak, 0);
-    atomic_init(&snap.error, 0);
-    bool *sized = mem_calloc((size_t)ks->databases, sizeof(bool));
-    if (!sized)
-        return -ENOMEM;
-    /* One snapshot at a time (a BGSAVE and an AOF rewrite take turns): the
-     * second waits. The caller holds no shard lock, and the first needs
-     * nothing from it to finish. */
+    return snapshot_write(ks, w, now_ms, &rdb_format, peak_queued, hooks);
+}
+
+static struct rdb_snapshot *snapshot_new(struct keyspace *ks, int64_t now_ms,
+                                         const struct snapshot_format *format, bool compress,
+                                         const struct rdb_snapshot_hooks *hooks)
+{
+    struct rdb_snapshot *snap = mem_alloc(sizeof(*snap));
+    bool *seen = mem_calloc((size_t)ks->databases, sizeof(bool));
+    if (!snap || !seen) {
+        mem_free(snap);
+        mem_free(seen);
+        return NULL;
+    }
+    *snap = (struct rdb_snapshot){.ks = ks,
+                                  .compress = compress,
+                                  .format = format,
+                                  .now_ms = now_ms,
+                                  .hooks = hooks,
+                                  .seen = seen};
+    atomic_init(&snap->queued, 0);
+    atomic_init(&snap->peak, 0);
+    atomic_init(&snap->error, 0);
+    return snap;
+}
+
+/* Takes the keyspace's one snapshot slot (a BGSAVE and an AOF rewrite take
+ * turns), waiting for it or not. */
+static bool claim_slot(struct rdb_snapshot *snap, bool wait)
+{
     struct rdb_snapshot *none = NULL;
-    while (!__atomic_compare_exchange_n(&ks->snapshot, &none, &snap, false, __ATOMIC_ACQ_REL,
+    while (!__atomic_compare_exchange_n(&snap->ks->snapshot, &none, snap, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE)) {
+        if (!wait)
+            return false;
         none = NULL;
         usleep(SLOT_WAIT_US);
     }
+    return true;
+}
+
+static void take_point_in_time(struct rdb_snapshot *snap)
+{
+    struct keyspace *ks = snap->ks;
+    const struct rdb_snapshot_hooks *hooks = snap->hooks;
     if (hooks && hooks->started)
         hooks->started(hooks->ctx);
-    snap.epoch = atomic_load_explicit(&ks->snap_epoch, memory_order_relaxed) + 1;
+    snap->epoch = atomic_load_explicit(&ks->snap_epoch, memory_order_relaxed) + 1;
     /* The point in time: release pairs with shard_snapshot_check's acquire,
      * so whoever sees the number sees ks->snapshot. */
-    atomic_store_explicit(&ks->snap_epoch, snap.epoch, memory_order_release);
+    atomic_store_explicit(&ks->snap_epoch, snap->epoch, memory_order_release);
     if (hooks && hooks->point_taken)
         hooks->point_taken(hooks->ctx);
+}
+
+/* Walks every shard into w, gives the slot back and frees snap. */
+static int finish(struct rdb_snapshot *snap, struct rdb_writer *w, size_t *peak_queued)
+{
+    struct keyspace *ks = snap->ks;
     hold_for_tests();
     struct rdb_writer buf;
-    rdb_writer_init(&buf, NULL, NULL, w->compress);
+    rdb_writer_init(&buf, NULL, NULL, snap->compress);
     buf.no_crc = true; /* summed when copied into the file */
-    struct file_out f = {w, ks, -1, sized};
+    struct file_out f = {w, ks, snap->format, -1, snap->seen};
     /* Every shard, even after an error: the walk leaves every entry marked
      * for the next snapshot's parity, and no shard active. */
     for (uint32_t i = 0; i < ks->total_shards; i++) {
-        int err = atomic_load_explicit(&snap.error, memory_order_relaxed);
+        int err = atomic_load_explicit(&snap->error, memory_order_relaxed);
         if (err && !w->error)
             w->error = err;
-        walk_shard(&snap, keyspace_shard(ks, i), &f, &buf);
+        walk_shard(snap, keyspace_shard(ks, i), &f, &buf);
     }
     /* Every shard is cut and walked (the walk took every lock): nobody reads
      * ks->snapshot for this number any more. */
     __atomic_store_n(&ks->snapshot, NULL, __ATOMIC_RELEASE);
-    int err = atomic_load_explicit(&snap.error, memory_order_relaxed);
+    int err = atomic_load_explicit(&snap->error, memory_order_relaxed);
     if (err && !w->error)
         w->error = err;
     if (peak_queued)
-        *peak_queued = atomic_load_explicit(&snap.peak, memory_order_relaxed);
+        *peak_queued = atomic_load_explicit(&snap->peak, memory_order_relaxed);
     rdb_writer_release(&buf);
-    mem_free(sized);
+    mem_free(snap->seen);
+    mem_free(snap);
     return w->error;
+}
+
+int snapshot_write(struct keyspace *ks, struct rdb_writer *w, int64_t now_ms,
+                   const struct snapshot_format *format, size_t *peak_queued,
+                   const struct rdb_snapshot_hooks *hooks)
+{
+    struct rdb_snapshot *snap = snapshot_new(ks, now_ms, format, w->compress, hooks);
+    if (!snap)
+        return -ENOMEM;
+    /* The caller holds no shard lock, and a snapshot running needs nothing
+     * from it to finish. */
+    claim_slot(snap, true);
+    take_point_in_time(snap);
+    return finish(snap, w, peak_queued);
+}
+
+struct rdb_snapshot *rdb_snapshot_begin(struct keyspace *ks, int64_t now_ms, bool compress)
+{
+    struct rdb_snapshot *snap = snapshot_new(ks, now_ms, &rdb_format, compress, NULL);
+    if (!snap)
+        return NULL;
+    if (!claim_slot(snap, false)) {
+        mem_free(snap->seen);
+        mem_free(snap);
+        return NULL;
+    }
+    take_point_in_time(snap);
+    return snap;
+}
+
+int rdb_snapshot_finish(struct rdb_snapshot *snap, struct rdb_writer *w)
+{
+    return finish(snap, w, NULL);
+}
+
+void rdb_snapshot_abandon(struct rdb_snapshot *snap)
+{
+    struct rdb_writer none;
+    rdb_writer_init(&none, NULL, NULL, false);
+    none.error = -ECANCELED; /* the walk only marks */
+    finish(snap, &none, NULL);
+    rdb_writer_release(&none);
 }

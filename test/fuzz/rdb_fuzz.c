@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rdb_load_buffer(ks, data, size, now_ms, NULL, &err) == 0) {
         struct rdb_writer w;
         rdb_writer_init(&w, NULL, NULL, true);
-        struct rdb_save_options opt = {true, true, false, 0, now_ms, NULL};
+        struct rdb_save_options opt = {true, true, false, 0, now_ms, NULL, NULL};
         CHECK(rdb_save_keyspace(ks, &w, &opt) == 0);
         struct keyspace *again = fresh();
         CHECK(rdb_load_buffer(again, w.mem, w.used, now_ms, NULL, &err) == 0);

@@ -40,7 +40,7 @@ static std::string save(Store &s, bool compress = true, bool checksum = true)
 {
     struct rdb_writer w;
     rdb_writer_init(&w, nullptr, nullptr, compress);
-    struct rdb_save_options opt = {compress, checksum, false, 0, s.now_ms, nullptr};
+    struct rdb_save_options opt = {compress, checksum, false, 0, s.now_ms, nullptr, nullptr};
     EXPECT_EQ(rdb_save_keyspace(s.ks, &w, &opt), 0);
     std::string out((const char *)w.mem, w.used);
     rdb_writer_release(&w);
@@ -550,7 +550,7 @@ template <typename F> std::string save_around(Store &s, F change, size_t *peak =
         if (peak) { // the keys alone, to learn the peak
             EXPECT_EQ(rdb_snapshot_write(s.ks, &w, s.now_ms, &queued, &hooks), 0);
         } else {
-            struct rdb_save_options opt = {true, true, false, 0, s.now_ms, &hooks};
+            struct rdb_save_options opt = {true, true, false, 0, s.now_ms, &hooks, nullptr};
             EXPECT_EQ(rdb_save_keyspace(s.ks, &w, &opt), 0);
         }
         file.assign((const char *)w.mem, w.used);
