@@ -205,6 +205,20 @@ struct table_node *table_find(struct table *t, uint64_t hash, const void *key, s
     return table__find(t, hash, key, len, pos, t->type->key_equals);
 }
 
+struct table_node *table_find_still(const struct table *t, uint64_t hash, const void *key,
+                                    size_t len)
+{
+    if (table_count(t) == 0)
+        return NULL;
+    int halves = table_is_rehashing(t) ? 2 : 1;
+    for (int half = 0; half < halves; half++)
+        for (struct table_node *n = link_get(bucket(t, half, hash & half_mask(t, half))); n;
+             n = link_get(&n->next))
+            if (t->type->key_equals(n, key, len))
+                return n;
+    return NULL;
+}
+
 int table_peek(const struct table *t, uint64_t hash, const void *key, size_t len,
                struct table_node **out)
 {

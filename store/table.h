@@ -113,6 +113,11 @@ uint64_t table_bucket_bytes(const struct table *t);
  * rehashing (a change lock-free readers can see). */
 struct table_node *table_find(struct table *t, uint64_t hash, const void *key, size_t len,
                               struct table_pos *pos);
+/* table_find without moving the rehash along, so that positions the caller
+ * holds stay valid (checks in debug builds). The owner's side: no lock-free
+ * caller. */
+struct table_node *table_find_still(const struct table *t, uint64_t hash, const void *key,
+                                    size_t len);
 /*
  * The lock-free lookup (lock_free_reads types only): *out gets the node for
  * the key or NULL, reading the table without writing anything. Returns 0, or

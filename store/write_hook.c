@@ -220,7 +220,9 @@ static void do_check_saved(struct shard *s, const struct key *k) REQUIRES(&s->lo
 #if MAGPIE_LOCK_CHECKS
     if (!s->snap_active)
         return;
-    struct entry *e = do_find_stored(s, k);
+    /* Not a find: that may move a rehash bucket, and the caller may still
+     * hold a table position. */
+    struct entry *e = entry_of(table_find_still(&s->table, k->hash, k->ptr, k->len));
     if (e && entry_snap_mark(e) != s->snap_mark) {
         fprintf(stderr,
                 "magpie: shard %u: key '%.*s' changed during a snapshot without being saved "

@@ -361,6 +361,38 @@ TYPED_TEST(TableTest, FullScanAndForeachStable)
     EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), table_count(&t.t));
 }
 
+// table_find_still finds keys in both arrays of a rehash without moving it
+// along: a position taken before it still unlinks the right node.
+TYPED_TEST(TableTest, FindStillMovesNothing)
+{
+    Table<TypeParam> t;
+    for (int i = 0; i < 1000; i++)
+        ASSERT_TRUE(t.insert(key_of(i)));
+    t.finish_rehash();
+    int added = 1000;
+    for (; added < 1100 && !table_is_rehashing(&t.t); added++)
+        ASSERT_TRUE(t.insert(key_of(added)));
+    ASSERT_TRUE(table_is_rehashing(&t.t));
+    std::string victim = key_of(7);
+    struct table_pos pos;
+    ASSERT_NE(t.find(victim, &pos), nullptr);
+    for (int i = 0; i < added; i++) {
+        std::string k = key_of(i);
+        ASSERT_NE(table_find_still(&t.t, hash_key(k.data(), k.size()), k.data(), k.size()), nullptr)
+            << k;
+    }
+    std::string missing = key_of(999999);
+    EXPECT_EQ(table_find_still(&t.t, hash_key(missing.data(), missing.size()), missing.data(),
+                               missing.size()),
+              nullptr);
+    EXPECT_TRUE(table_is_rehashing(&t.t));
+    struct table_node *n = table_unlink(&t.t, pos);
+    EXPECT_EQ(TypeParam::key(n), victim);
+    TypeParam::destroy(n);
+    EXPECT_EQ(table_count(&t.t), (uint64_t)added - 1);
+    EXPECT_EQ(t.find(victim), nullptr);
+}
+
 // Keys present for the whole scan are returned even when the table grows,
 // shrinks and rehashes between calls.
 TYPED_TEST(TableTest, ScanStableKeysSurviveGrowAndShrink)
