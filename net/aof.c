@@ -82,8 +82,8 @@ static void submit(struct aof *a, struct aof_unit *u)
         a->in_head = u;
     a->in_tail = u;
     thread_ticket = u->ticket;
-    /* One signal wakes the writer; while it runs (or pauses to batch under
-     * everysec) it comes round by itself. */
+    /* One signal wakes the writer; while it runs it comes round by
+     * itself. */
     if (a->writer_idle) {
         a->writer_idle = false;
         pthread_cond_broadcast(&a->wake);

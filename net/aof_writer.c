@@ -25,8 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ROUND_MS 100  /* the longest the thread sleeps with nothing to do */
-#define BATCH_US 1000 /* everysec / no: the pause between two writes */
+#define ROUND_MS 100 /* the longest the thread sleeps with nothing to do */
 
 static void latency_note(struct aof *a, const char *event, uint64_t start_ns)
 {
@@ -208,14 +207,9 @@ static void *writer_main(void *arg)
         }
         if (stop)
             break;
-        /* Under everysec and no nobody waits for the write: a moment's
-         * pause lets one write() carry many records, as Redis writes once
-         * per event-loop turn. */
-        if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) != CONFIG_FSYNC_ALWAYS) {
-            pthread_mutex_unlock(&a->mu);
-            usleep(BATCH_US);
-            pthread_mutex_lock(&a->mu);
-        }
+        /* No pause to batch under everysec and no: their replies wait for
+         * the write (as Redis writes before it replies), and the records
+         * that arrive during one write() go in the next one anyway. */
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;

@@ -6,7 +6,9 @@ For each server: load KEYS string keys, start a write load (redis-benchmark
 SET on random keys of the same keyspace, CLIENTS clients, pipeline 1), then
 BGSAVE; report the peak growth of the server's memory during the save (PSS
 of the server and its children, so a fork's copied pages count and shared
-ones do not) and the write load's p50/p99 latency while the save ran.
+ones do not) and the write load's p50/p99 latency while the save ran. Then
+the time each server takes from start to serving every key of the same
+dump (redis-server's), three times in alternation.
 Usage: bgsave_bench.py MAGPIE_SERVER [KEYS] [CLIENTS] [SHARDS]
 """
 import os
@@ -121,12 +123,45 @@ def run(name, args, workdir):
           f"write p50={lat[2]}ms p99={lat[4]}ms max={lat[5]}ms")
 
 
+def load_seconds(args, workdir):
+    """From start to serving all KEYS keys of workdir's dump.rdb."""
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen(args + ["--port", str(port), "--dir", workdir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    r = redis.Redis(port=port)
+    try:
+        while True:
+            try:
+                if r.dbsize() >= KEYS:
+                    return time.perf_counter() - start
+            except (redis.ConnectionError, redis.BusyLoadingError):
+                pass
+            if proc.poll() is not None:
+                return float("nan")
+            time.sleep(0.002)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="magpie-bgsave-")
+    redis_args = ["/usr/bin/redis-server", "--save", "", "--appendonly", "no"]
+    magpie_args = [MAGPIE, "--threads", "2", "--shards", SHARDS]
     try:
-        run("redis", ["/usr/bin/redis-server", "--save", "", "--appendonly", "no"], work)
+        run("redis", redis_args, work)
+        # Both load the same file, redis-server's, in alternation.
+        times = {"redis": [], "magpie": []}
+        for _ in range(3):
+            times["magpie"].append(load_seconds(magpie_args, work))
+            times["redis"].append(load_seconds(redis_args, work))
+        for name, t in times.items():
+            t.sort()
+            print(f"{name:7s} load of redis-server's {KEYS}-key dump: median {t[1]:.2f}s "
+                  f"(runs {', '.join(f'{x:.2f}' for x in t)})")
         os.remove(os.path.join(work, "dump.rdb"))
-        run("magpie", [MAGPIE, "--threads", "2", "--shards", SHARDS], work)
+        run("magpie", magpie_args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
