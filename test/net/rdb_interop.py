@@ -319,11 +319,42 @@ def aof_dir_both_ways(base):
         t.stop()
 
 
+def old_single_file(base):
+    """The single AOF file of Redis before 7: redis-server's dump as the RDB
+    preamble, then commands. redis-server 7.0 and Magpie each adopt a copy
+    as a new directory's base and end with the same keyspace."""
+    d = tempfile.mkdtemp(dir=base)
+    s = Server("redis", d)
+    populate(s.r)
+    check("redis SAVE for the preamble", s.r.save())
+    s.stop()
+    tail = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n"
+    tail += b"*3\r\n$3\r\nSET\r\n$9\r\nfrom-tail\r\n$1\r\n1\r\n"
+    tail += b"*3\r\n$5\r\nRPUSH\r\n$10\r\nlist:small\r\n$4\r\ntail\r\n"
+    old = open(os.path.join(d, "dump.rdb"), "rb").read() + tail
+    got = {}
+    for kind in ("redis", "magpie"):
+        k = tempfile.mkdtemp(dir=base)
+        with open(os.path.join(k, "appendonly.aof"), "wb") as f:
+            f.write(old)
+        t = Server(kind, k, "--appendonly", "yes")
+        got[kind] = (snapshot(t.r), snapshot(t.r, 5))
+        t.stop()
+        manifest = open(os.path.join(k, "appendonlydir", "appendonly.aof.manifest")).read()
+        check(f"{kind} adopts an old single AOF file as its base",
+              manifest.startswith("file appendonly.aof seq 1 type b\n"), manifest)
+    differ = [key for key in set(got["redis"][0]) | set(got["magpie"][0])
+              if got["redis"][0].get(key) != got["magpie"][0].get(key)]
+    check("both load the old file's preamble and tail alike",
+          got["redis"] == got["magpie"] and got["magpie"][0].get(b"from-tail") is not None,
+          differ)
+
+
 def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
         for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
-                     misconf, aof_dir_both_ways):
+                     misconf, aof_dir_both_ways, old_single_file):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort
