@@ -7,8 +7,9 @@
  *   (bit 1 of byte 0 prefixes a valid sparse header, so most inputs reach
  *   the opcodes). Whatever the bytes, counting, merging, adding elements and
  *   converting to dense must stay in bounds. When the value counts (its
- *   encoding is valid), every add must succeed and keep it valid, and its
- *   registers read through the sparse and the dense form must agree.
+ *   encoding is valid) and its last opcode is whole, every add must
+ *   succeed and keep it valid, and its registers read through the sparse
+ *   and the dense form must agree.
  *
  * - Ops: the rest is a stream of register updates applied to a sparse HLL
  *   (under a hll-sparse-max-bytes taken from the input) and to a plain
@@ -64,6 +65,22 @@ static void check_dense_agrees(const struct hll_buf *h)
     hll_buf_free(&dense);
 }
 
+/* Whether a sparse value's last opcode is whole. An XZERO cut short by the
+ * end counts as if its missing byte were 0, as Redis reads its string's
+ * terminator there; adding to such a value can leave it invalid, in
+ * redis-server 7.0 too (checked: corpus/hll_fuzz/truncated-xzero-then-adds
+ * counts 43, then after the same PFADDs both answer INVALIDOBJ), so only
+ * whole encodings must stay valid. */
+static bool opcodes_whole(const uint8_t *value, size_t len)
+{
+    if (len < HLL_HDR_SIZE || value[4] != HLL_SPARSE)
+        return true;
+    size_t at = HLL_HDR_SIZE;
+    while (at < len)
+        at += (value[at] & 0xc0) == 0x40 ? 2 : 1; /* XZERO: 01xxxxxx yyyyyyyy */
+    return at == len;
+}
+
 static void fuzz_raw(const uint8_t *data, size_t size, bool with_header)
 {
     static const uint8_t header[HLL_HDR_SIZE] = {'H', 'Y', 'L', 'L', HLL_SPARSE, 0, 0, 0,
@@ -78,6 +95,7 @@ static void fuzz_raw(const uint8_t *data, size_t size, bool with_header)
     if (hll_header_valid(value, len)) {
         uint64_t card;
         bool valid = hll_count(value, len, &card);
+        bool whole = opcodes_whole(value, len);
         static uint8_t max[HLL_REGISTERS];
         memset(max, 0, sizeof(max));
         CHECK(hll_merge(max, value, len) == valid);
@@ -86,10 +104,10 @@ static void fuzz_raw(const uint8_t *data, size_t size, bool with_header)
             size_t sparse_max = len + (size % 64) * 8;
             for (size_t i = 0; i < 8 && i < size; i++) {
                 int r = hll_add(&h, data + i, size - i, sparse_max);
-                if (valid)
+                if (valid && whole)
                     CHECK(r == 0 || r == 1);
             }
-            if (valid) {
+            if (valid && whole) {
                 CHECK(hll_header_valid(h.data, h.len));
                 check_dense_agrees(&h);
             } else {
