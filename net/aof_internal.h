@@ -141,5 +141,7 @@ int aof__upgrade_old_file(struct aof *a, char *err, size_t errlen);
 
 /* net/aof_load.c: replays the directory's files; 0 or -1 with err. */
 int aof__load(struct aof *a, char *err, size_t errlen);
+/* Reads a whole file (mem_alloc'd, for mem_free); NULL with errno set. */
+char *aof__read_file(const char *path, size_t *len);
 
 #endif

@@ -47,8 +47,7 @@ static void discard_output(struct session *s)
     }
 }
 
-/* Reads a whole file; NULL (errno set) on failure. */
-static char *read_file(const char *path, size_t *len)
+char *aof__read_file(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -188,7 +187,7 @@ static int load_one(struct aof *a, struct session *s, const struct aof_file_info
         return -1;
     }
     size_t len;
-    char *buf = read_file(path, &len);
+    char *buf = aof__read_file(path, &len);
     if (!buf) {
         snprintf(err, errlen, "Fatal error: can't open the append log file %s for reading: %s",
                  f->name, strerror(errno));
@@ -246,7 +245,7 @@ static int read_manifest(struct aof *a, char *err, size_t errlen)
         return -1;
     }
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = aof__read_file(path, &len);
     if (!text) {
         snprintf(err, errlen, "Fatal error: can't open the AOF manifest file %s for reading: %s",
                  name, strerror(errno));

@@ -25,26 +25,22 @@ static bool exists(const char *path)
 
 /* Whether the directory's manifest (if any) leaves the old file to adopt:
  * there is none, or it names that file alone as its base and the file is
- * not in the directory yet. */
-static bool manifest_adopts(struct aof *a, const char *manifest_path)
+ * not in the directory (`inside`) yet. */
+static bool manifest_adopts(struct aof *a, const char *manifest_path, const char *inside)
 {
-    FILE *f = fopen(manifest_path, "r");
-    if (!f)
+    size_t len;
+    char *text = aof__read_file(manifest_path, &len);
+    if (!text)
         return errno == ENOENT;
-    char text[4096];
-    size_t len = fread(text, 1, sizeof(text), f);
-    bool whole = feof(f);
-    fclose(f);
     struct aof_manifest m = {0};
     char why[256];
     bool adopt = false;
-    if (whole && aof_manifest_parse(text, len, &m, why, sizeof(why)) == 0) {
+    if (aof_manifest_parse(text, len, &m, why, sizeof(why)) == 0) {
         const struct aof_file_info *base = aof_manifest_base(&m);
-        char inside[4200];
-        adopt = m.count == 1 && base && strcmp(base->name, a->filename) == 0 &&
-                aof__path(a, a->filename, inside, sizeof(inside)) == 0 && !exists(inside);
+        adopt = m.count == 1 && base && strcmp(base->name, a->filename) == 0 && !exists(inside);
     }
     aof_manifest_free(&m);
+    mem_free(text);
     return adopt;
 }
 
@@ -57,7 +53,7 @@ int aof__upgrade_old_file(struct aof *a, char *err, size_t errlen)
     if (!exists(old) || aof__path(a, manifest, manifest_path, sizeof(manifest_path)) != 0 ||
         aof__path(a, a->filename, inside, sizeof(inside)) != 0)
         return 0;
-    if (!manifest_adopts(a, manifest_path))
+    if (!manifest_adopts(a, manifest_path, inside))
         return 0;
     if (mkdir(a->dir, 0755) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "Can't create the AOF directory %s: %s", a->dir, strerror(errno));
