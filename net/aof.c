@@ -31,6 +31,7 @@ struct transaction {
     struct aof_buf cmds;
     struct write_range *ranges;
     uint32_t nranges, cap;
+    uint64_t claim; /* its first command's; the later ones' are dropped */
 };
 static _Thread_local struct transaction tx;
 
@@ -65,15 +66,24 @@ static struct aof_unit *unit_new(int db, int db_last, const struct write_range *
     return u;
 }
 
-static void submit(struct aof *a, struct aof_unit *u)
+/* Queues u under its claimed ticket (0: none, or no longer held: a new
+ * one). */
+static void submit(struct aof *a, struct aof_unit *u, uint64_t claim)
 {
     pthread_mutex_lock(&a->mu);
+    bool held = claim && aof__unclaim_locked(a, claim);
     if (atomic_load_explicit(&a->state, memory_order_relaxed) == AOF_OFF) {
+        a->claim_dropped |= held;
         pthread_mutex_unlock(&a->mu);
         mem_free(u);
         return;
     }
-    u->ticket = ++a->next_ticket;
+    if (held) {
+        u->ticket = claim;
+    } else {
+        u->ticket = atomic_load_explicit(&a->next_ticket, memory_order_relaxed) + 1;
+        atomic_store_explicit(&a->next_ticket, u->ticket, memory_order_release);
+    }
     u->prev = a->in_tail;
     u->next = NULL;
     if (a->in_tail)
@@ -82,12 +92,7 @@ static void submit(struct aof *a, struct aof_unit *u)
         a->in_head = u;
     a->in_tail = u;
     thread_ticket = u->ticket;
-    /* One signal wakes the writer; while it runs it comes round by
-     * itself. */
-    if (a->writer_idle) {
-        a->writer_idle = false;
-        pthread_cond_broadcast(&a->wake);
-    }
+    aof__wake_writer(a);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -105,8 +110,13 @@ static void record_lost(struct aof *a)
     log_warning("AOF: out of memory queueing a record; refusing writes");
 }
 
-static void tx_add(const struct command_record *rec, const struct aof_buf *cmd)
+static void tx_add(struct aof *a, const struct command_record *rec, const struct aof_buf *cmd)
 {
+    /* The first claim holds the mark below every later one, which can go. */
+    if (tx.claim == 0)
+        tx.claim = rec->claim;
+    else
+        aof__drop_claim(a, rec->claim);
     if (tx.count == 0) {
         tx.db_first = tx.db_cur = rec->db;
         tx.cmds.len = 0;
@@ -171,28 +181,39 @@ static struct aof_unit *command_unit(const struct command_record *rec)
 static void on_record(void *ctx, const struct command_record *rec)
 {
     struct aof *a = ctx;
-    if (!accepting(a))
+    if (!accepting(a)) {
+        aof__drop_claim(a, rec->claim);
         return;
+    }
     if (tx.active) {
         struct aof_buf cmd = {0};
         aof_buf_command(&cmd, rec->argc, rec->argv);
-        tx_add(rec, &cmd);
+        tx_add(a, rec, &cmd);
         aof_buf_free(&cmd);
         return;
     }
     struct aof_unit *u = command_unit(rec);
     if (!u) {
+        aof__drop_claim(a, rec->claim);
         record_lost(a);
         return;
     }
-    submit(a, u);
+    submit(a, u, rec->claim);
 }
 
-/* An expired (or evicted) key: logged as DEL, under its shard's lock. */
+/* A command's first change claims its ticket (net/aof_claim.c). An
+ * expired (or evicted) key is logged as DEL, under its shard's lock. */
 static void on_key_event(void *ctx, const struct key_event *ev)
 {
     struct aof *a = ctx;
-    if (!(ev->cls & (NOTIFY_EXPIRED | NOTIFY_EVICTED)) || !ev->key || !accepting(a))
+    if (!accepting(a))
+        return;
+    if (ev->claim) {
+        if (*ev->claim == 0 && !aof__claim(a, ev->claim))
+            record_lost(a);
+        return;
+    }
+    if (!(ev->cls & (NOTIFY_EXPIRED | NOTIFY_EVICTED)) || !ev->key)
         return;
     struct aof_buf cmd = {0};
     struct resp_arg del[2] = {{"DEL", 3, NULL}, {ev->key, ev->key_len, NULL}};
@@ -205,20 +226,24 @@ static void on_key_event(void *ctx, const struct key_event *ev)
         return;
     }
     u->expiry = true;
-    submit(a, u);
+    submit(a, u, 0);
 }
 
 void aof_transaction_begin(void)
 {
     tx.active = true;
     tx.count = 0;
+    tx.claim = 0;
 }
 
 void aof_transaction_end(struct server *s)
 {
     tx.active = false;
     struct aof *a = s->aof;
+    uint64_t claim = tx.claim;
+    tx.claim = 0;
     if (tx.count == 0 || !accepting(a)) {
+        aof__drop_claim(a, claim);
         tx.count = 0;
         aof_buf_free(&tx.cmds);
         mem_free(tx.ranges);
@@ -240,11 +265,12 @@ void aof_transaction_end(struct server *s)
     tx.ranges = NULL;
     tx.nranges = tx.cap = 0;
     if (!u) {
+        aof__drop_claim(a, claim);
         record_lost(a);
         return;
     }
     u->unordered = tx.unordered;
-    submit(a, u);
+    submit(a, u, claim);
 }
 
 /* ---- group commit ---- */
@@ -255,6 +281,16 @@ bool aof_must_wait(struct server *s, uint64_t ticket)
     if (!a || ticket == 0)
         return false;
     return atomic_load_explicit(&a->synced, memory_order_acquire) < ticket;
+}
+
+uint64_t aof_visible_ticket(struct server *s)
+{
+    struct aof *a = s->aof;
+    if (!accepting(a))
+        return 0;
+    /* Acquire: pairs with the claim's release (net/aof_claim.c). */
+    uint64_t issued = atomic_load_explicit(&a->next_ticket, memory_order_acquire);
+    return atomic_load_explicit(&a->synced, memory_order_acquire) < issued ? issued : 0;
 }
 
 bool aof_waiter_add(struct server *s, struct aof_waiter *w, struct task *t, uint64_t ticket)
@@ -436,6 +472,7 @@ void aof_stop(struct server *s)
     aof_manifest_free(&a->manifest);
     mem_free(a->applied);
     mem_free(a->cut);
+    mem_free(a->claims);
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->wake);
     mem_free(a);

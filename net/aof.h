@@ -8,9 +8,10 @@
  * Records reach the log in whatever order their workers finished; the log
  * writes them in commit order: a record waits until every earlier number of
  * each of its shards has been written. A dedicated thread writes and fsyncs;
- * under appendfsync always, a connection whose commands wrote holds its
- * replies until the fsync that covers them (net/conn.c), and one fsync
- * covers every connection that wrote since the last one.
+ * under appendfsync always, a connection holds its replies until the fsync
+ * that covers every change they may show, its own and those it read
+ * (net/conn.c), and one fsync covers every connection that wrote since the
+ * last one. Under everysec and no, replies wait for the write() instead.
  *
  * Observers run under shard locks: the log only queues there, under its own
  * mutex, and never does I/O.
@@ -75,6 +76,15 @@ void aof_transaction_end(struct server *s);
  */
 uint64_t aof_take_ticket(void);
 bool aof_must_wait(struct server *s, uint64_t ticket);
+/*
+ * The ticket every change a client may have seen so far is covered by (0:
+ * everything is covered already). Replies wait for it too, not only for
+ * the connection's own records: a reply must not show another client's
+ * change before that change's record is written (fsynced under always), or
+ * a crash would take back what a client was shown. Redis gets the same by
+ * writing its log before it sends any reply.
+ */
+uint64_t aof_visible_ticket(struct server *s);
 
 struct aof_waiter {
     struct task *task;

@@ -151,7 +151,8 @@ static void close_outputs(struct aof *a)
     a->cut = NULL;
     /* Connections held for records that will never be written: under a log
      * turned off, Redis acknowledges them too. */
-    atomic_store_explicit(&a->synced, a->next_ticket, memory_order_release);
+    atomic_store_explicit(&a->synced, atomic_load_explicit(&a->next_ticket, memory_order_relaxed),
+                          memory_order_release);
     pthread_cond_broadcast(&a->wake);
     pthread_mutex_unlock(&a->mu);
 }

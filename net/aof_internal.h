@@ -36,6 +36,12 @@ struct aof_out {
     struct aof_buf pending; /* written by the thread outside the lock */
 };
 
+/* A command's ticket, taken at its first change (net/aof.c). */
+struct aof_claim {
+    uint64_t ticket;
+    uint64_t since_ms;
+};
+
 struct aof {
     struct server *server;
     pthread_mutex_t mu;
@@ -44,9 +50,16 @@ struct aof {
     bool thread_started, stopping;
     bool writer_idle;  /* the writer waits on `wake`: the next record signals it */
     ATOMIC(int) state; /* enum aof_state; read without mu by the observers */
-    /* Records submitted, not yet taken by the writer (ticket order). */
+    /* Records submitted, not yet taken by the writer (in the order they
+     * came, which is not ticket order: a claimed ticket comes later). */
     struct aof_unit *in_head, *in_tail;
-    uint64_t next_ticket;
+    /* The last ticket given out; written under mu, read by anyone. */
+    ATOMIC(uint64_t) next_ticket;
+    /* Tickets claimed by commands still running (store/events.h's claim),
+     * ascending: no ticket at or above the lowest is written yet. */
+    struct aof_claim *claims;
+    uint32_t nclaims, claims_cap;
+    bool claim_dropped; /* one went without a record: the mark may move */
     /* Writer side: records waiting for earlier numbers of their shards. */
     struct aof_unit *wait_head, *wait_tail;
     uint64_t waiting_expiries; /* expiry units in the wait list */
@@ -63,6 +76,9 @@ struct aof {
     bool retire_old; /* the rewrite is done: the writer closes `old` */
     bool close_all;  /* appendonly no: the writer closes both */
     uint64_t stall_since_ms;
+    /* MAGPIE_AOF_HOLD_MS (tests): each round waits this long before it
+     * writes, so that a test can act while records are not written yet. */
+    unsigned hold_ms;
     /* Group commit: tickets below these are written / on disk. */
     ATOMIC(uint64_t) written; /* every ticket <= written is written */
     ATOMIC(uint64_t) synced;  /* every ticket <= synced is fsynced */
@@ -91,10 +107,28 @@ struct aof {
  * was taken. */
 bool aof__order_drain(struct aof *a, uint64_t now_ms);
 void aof__unit_free(struct aof_unit *u);
-/* The lowest ticket still waiting (0: none). */
+/* The lowest ticket still waiting, or claimed and not yet submitted (0:
+ * none). */
 uint64_t aof__lowest_waiting(const struct aof *a);
+/* Drops claims held longer than a command can run (a claim whose record
+ * never came would hold every reply back); mu held. */
+void aof__expire_claims(struct aof *a, uint64_t now_ms);
+
+/* net/aof_claim.c: a command's ticket from its first change. */
+/* Gives the command a ticket now (*claim; nothing while the log is off);
+ * false when out of memory. Takes mu (a leaf lock: callable under shard
+ * locks). */
+bool aof__claim(struct aof *a, uint64_t *claim);
+/* Removes a claim (its record came, mu held): false when it was not held
+ * any more (expired). */
+bool aof__unclaim_locked(struct aof *a, uint64_t ticket);
+/* A claim whose record will not be written (the log is off, out of
+ * memory, or a transaction's later commands): takes mu. */
+void aof__drop_claim(struct aof *a, uint64_t ticket);
 
 /* net/aof_writer.c */
+/* Signals the writer when it sleeps (mu held). */
+void aof__wake_writer(struct aof *a);
 int aof__writer_start(struct aof *a);
 void aof__writer_stop(struct aof *a);
 /* Writes the buffers out and fsyncs as the policy says, now (mu not held). */

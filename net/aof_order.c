@@ -27,7 +27,13 @@ void aof__unit_free(struct aof_unit *u)
 
 uint64_t aof__lowest_waiting(const struct aof *a)
 {
-    return a->wait_head ? a->wait_head->ticket : 0;
+    /* Claimed tickets come after later ones: the list is not in ticket
+     * order. It holds what is in flight, so it is short. */
+    uint64_t low = a->nclaims ? a->claims[0].ticket : 0;
+    for (const struct aof_unit *u = a->wait_head; u; u = u->next)
+        if (low == 0 || u->ticket < low)
+            low = u->ticket;
+    return low;
 }
 
 static void unlink_unit(struct aof *a, struct aof_unit *u)
@@ -171,7 +177,7 @@ static void let_oldest_through(struct aof *a)
 bool aof__order_drain(struct aof *a, uint64_t now_ms)
 {
     bool any = false;
-    /* New arrivals join the wait list in ticket order. */
+    /* New arrivals join the wait list. */
     for (const struct aof_unit *u = a->in_head; u; u = u->next)
         a->waiting_expiries += u->expiry;
     if (a->in_head) {

@@ -79,7 +79,8 @@ static void take_round(struct aof *a, struct round *r)
         r->fds[i] = outs[i]->fd;
     }
     uint64_t low = aof__lowest_waiting(a);
-    r->mark = low ? low - 1 : a->next_ticket;
+    r->mark = low ? low - 1 : atomic_load_explicit(&a->next_ticket, memory_order_relaxed);
+    a->claim_dropped = false; /* the mark above has moved past it */
 }
 
 /* Writes a round out and fsyncs it as the policy says; returns whether the
@@ -87,6 +88,8 @@ static void take_round(struct aof *a, struct round *r)
 static bool write_round(struct aof *a, struct round *r)
 {
     bool wrote = false, ok = true;
+    if (a->hold_ms && (r->bufs[0].len || r->bufs[1].len))
+        usleep(a->hold_ms * 1000u);
     for (int i = 0; i < 2; i++) {
         if (r->bufs[i].len == 0)
             continue;
@@ -154,9 +157,28 @@ static void wake_covered(struct aof *a, uint64_t synced)
     }
 }
 
+/* Tickets only grow: a round whose mark fell below a claim taken before
+ * it (its claim_dropped came later) leaves the counters as they are. */
+static void advance(ATOMIC(uint64_t) * counter, uint64_t mark)
+{
+    if (atomic_load_explicit(counter, memory_order_relaxed) < mark)
+        atomic_store_explicit(counter, mark, memory_order_release);
+}
+
+void aof__wake_writer(struct aof *a)
+{
+    /* One signal wakes the writer; while it runs it comes round by
+     * itself. */
+    if (a->writer_idle) {
+        a->writer_idle = false;
+        pthread_cond_broadcast(&a->wake);
+    }
+}
+
 static bool has_work(const struct aof *a)
 {
-    return a->in_head || a->cur.pending.len || a->old.pending.len || a->retire_old || a->close_all;
+    return a->in_head || a->cur.pending.len || a->old.pending.len || a->retire_old ||
+           a->close_all || a->claim_dropped;
 }
 
 static void wait_for_work(struct aof *a)
@@ -181,7 +203,9 @@ static void *writer_main(void *arg)
     pthread_mutex_lock(&a->mu);
     for (;;) {
         wait_for_work(a);
-        aof__order_drain(a, clock_mono_ms());
+        uint64_t now = clock_mono_ms();
+        aof__expire_claims(a, now);
+        aof__order_drain(a, now);
         struct round r;
         take_round(a, &r);
         bool stop = a->stopping && !a->in_head;
@@ -189,10 +213,10 @@ static void *writer_main(void *arg)
         bool ok = write_round(a, &r);
         pthread_mutex_lock(&a->mu);
         if (ok) {
-            atomic_store_explicit(&a->written, r.mark, memory_order_relaxed);
+            advance(&a->written, r.mark);
             /* Under everysec and no, written is as good as it gets. */
             if (r.durable)
-                atomic_store_explicit(&a->synced, r.mark, memory_order_release);
+                advance(&a->synced, r.mark);
             wake_covered(a, atomic_load_explicit(&a->synced, memory_order_relaxed));
         }
         if (a->retire_old || a->close_all) {
@@ -217,6 +241,8 @@ static void *writer_main(void *arg)
 
 int aof__writer_start(struct aof *a)
 {
+    const char *hold = getenv("MAGPIE_AOF_HOLD_MS");
+    a->hold_ms = hold && *hold ? (unsigned)strtoul(hold, NULL, 10) : 0;
     int rc = pthread_create(&a->thread, NULL, writer_main, a);
     if (rc) {
         errno = rc;

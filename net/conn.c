@@ -192,8 +192,8 @@ static enum task_status conn_run(struct task *t)
         if (c->close_now)
             break;
         if (c->aof_ticket) {
-            /* appendfsync always: the replies wait for the fsync that covers
-             * this connection's records (group commit, net/aof.h); nothing
+            /* The replies wait until the log holds every change they may
+             * show (fsynced under always: group commit, net/aof.h); nothing
              * after them is read meanwhile. */
             if (aof_waiter_add(c->server, &c->aof_wait, t, c->aof_ticket)) {
                 TASK_AWAIT(t, aof_waiter_done(&c->aof_wait) || killed(c));

@@ -274,6 +274,13 @@ void conn__turn(struct conn *c)
 bool conn__aof_holds(struct conn *c)
 {
     uint64_t t = aof_take_ticket();
+    /* Replies wait for every change they may show, not only for the
+     * connection's own (net/aof.h). */
+    if (t || outbuf_pending(&c->out) > 0) {
+        uint64_t seen = aof_visible_ticket(c->server);
+        if (seen > t)
+            t = seen;
+    }
     if (t > c->aof_ticket)
         c->aof_ticket = t;
     if (c->aof_ticket && !aof_must_wait(c->server, c->aof_ticket))

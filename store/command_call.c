@@ -46,6 +46,7 @@ static void emit_record(struct cmd_ctx *c, int db)
         .nranges = c->log.n,
         .ranges = c->log.ranges,
         .incomplete = c->log.incomplete || c->rewrite_failed,
+        .claim = c->log.claim,
     };
     for (int i = 0; i < ks->command_observer_count; i++)
         ks->command_observers[i].fn(ks->command_observers[i].ctx, &rec);

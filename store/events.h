@@ -94,6 +94,9 @@ struct key_event {
     const char *name; /* Redis's event name: "set", "del", "expired", ... */
     uint32_t shard;   /* global shard number */
     uint64_t seq;     /* the shard's write sequence number of this change */
+    /* The running command's claim (write_log.claim), for a change that
+     * belongs to a command and is not an expiry; NULL otherwise. */
+    uint64_t *claim;
 };
 
 /* The write sequence numbers [first, last] a command took in one shard. */
@@ -112,6 +115,7 @@ struct command_record {
     /* Some ranges were lost (no memory to record them): a log that needs
      * exact order must treat the record as unordered. */
     bool incomplete;
+    uint64_t claim; /* what an observer claimed at its first change, or 0 */
 };
 
 /*
@@ -129,6 +133,14 @@ struct write_log {
      * shard (FLUSHALL over a million) notes each in constant time. */
     uint32_t *index, index_mask;
     bool incomplete;
+    /*
+     * The command's place in a log, claimed by an observer at its first
+     * change, while that change's shard lock is still held, and handed back
+     * in its record (0: none). A client that sees the change can then wait
+     * for the record before it is told anything, although the record itself
+     * only comes after the command (net/aof.c). One observer may claim.
+     */
+    uint64_t claim;
     struct write_range inline_ranges[WRITE_LOG_INLINE];
 };
 void write_log_init(struct write_log *log);

@@ -29,6 +29,7 @@ void write_log_init(struct write_log *log)
     log->index = NULL;
     log->index_mask = 0;
     log->incomplete = false;
+    log->claim = 0;
 }
 
 void write_log_free(struct write_log *log)
@@ -44,6 +45,7 @@ void write_log_clear(struct write_log *log)
     log->n = 0;
     log->changes = 0;
     log->incomplete = false;
+    log->claim = 0;
     /* Only a command that touched many shards had one: dropped, not wiped. */
     mem_free(log->index);
     log->index = NULL;
@@ -208,6 +210,9 @@ static void do_announce(struct shard *s, const char *key, size_t key_len, unsign
         .name = name,
         .shard = s->id,
         .seq = seq,
+        .claim = current_write_log && !(cls & (NOTIFY_EXPIRED | NOTIFY_EVICTED))
+                     ? &current_write_log->claim
+                     : NULL,
     };
     for (int i = 0; i < ks->key_observer_count; i++)
         ks->key_observers[i].fn(ks->key_observers[i].ctx, &ev);

@@ -3,6 +3,8 @@
 // expiry inside a command's range goes just before the command; records
 // already covered are dropped; a rewrite's cut routes records to the old or
 // the new file; a number nobody claims holds the log back only for a while.
+// A command's claimed ticket (net/aof_claim.c) holds the mark below it until
+// its record comes, or until it is dropped.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 
 extern "C" {
 #include "core/alloc.h"
+#include "core/clock.h"
 #include "net/aof_internal.h"
 }
 
@@ -39,6 +42,7 @@ struct Log {
         }
         aof_buf_free(&a.cur.pending);
         aof_buf_free(&a.old.pending);
+        mem_free(a.claims);
     }
     // A unit named `name` (written as a one-argument command) with ranges.
     void add(const std::string &name, std::vector<struct write_range> ranges, bool expiry = false,
@@ -153,4 +157,60 @@ TEST(AofOrder, AGapNobodyClaimsHoldsOnlyForAWhile)
     EXPECT_EQ(log.drain(1000), "");
     EXPECT_EQ(log.drain(1100), "");
     EXPECT_EQ(log.drain(1300), "late");
+}
+
+TEST(AofOrder, AClaimHoldsTheMarkUntilItsRecordComes)
+{
+    Log log(2);
+    atomic_store(&log.a.state, (int)AOF_ON);
+    uint64_t claim = 0;
+    ASSERT_TRUE(aof__claim(&log.a, &claim));
+    EXPECT_EQ(claim, 1u);
+    // A later command on the other shard ends first: its record is
+    // written, but nothing at or above the claim counts as written.
+    log.ticket = claim;
+    log.add("later", {{1, 1, 1}});
+    EXPECT_EQ(log.drain(), "later");
+    EXPECT_EQ(aof__lowest_waiting(&log.a), claim);
+    // The claimed record comes (net/aof.c's submit takes the claim away).
+    ASSERT_TRUE(aof__unclaim_locked(&log.a, claim));
+    EXPECT_EQ(aof__lowest_waiting(&log.a), 0u);
+    EXPECT_FALSE(aof__unclaim_locked(&log.a, claim)) << "a claim is taken away once";
+}
+
+TEST(AofOrder, ClaimsGoInAnyOrderAndTheLowestHolds)
+{
+    Log log(1);
+    atomic_store(&log.a.state, (int)AOF_ON);
+    uint64_t c[5] = {};
+    for (uint64_t &t : c)
+        ASSERT_TRUE(aof__claim(&log.a, &t));
+    EXPECT_TRUE(aof__unclaim_locked(&log.a, c[2]));
+    EXPECT_EQ(aof__lowest_waiting(&log.a), c[0]);
+    EXPECT_TRUE(aof__unclaim_locked(&log.a, c[0]));
+    EXPECT_EQ(aof__lowest_waiting(&log.a), c[1]);
+    aof__drop_claim(&log.a, c[1]); // a transaction's later command, say
+    EXPECT_TRUE(log.a.claim_dropped) << "the writer must come round to move the mark";
+    EXPECT_EQ(aof__lowest_waiting(&log.a), c[3]);
+}
+
+TEST(AofOrder, AClaimWhoseRecordNeverComesExpires)
+{
+    Log log(1);
+    atomic_store(&log.a.state, (int)AOF_ON);
+    uint64_t claim = 0;
+    ASSERT_TRUE(aof__claim(&log.a, &claim));
+    aof__expire_claims(&log.a, clock_mono_ms() + 1000);
+    EXPECT_EQ(aof__lowest_waiting(&log.a), claim) << "a running command keeps its claim";
+    aof__expire_claims(&log.a, clock_mono_ms() + 60000);
+    EXPECT_EQ(aof__lowest_waiting(&log.a), 0u);
+}
+
+TEST(AofOrder, NoClaimWhileTheLogIsOff)
+{
+    Log log(1);
+    uint64_t claim = 0;
+    ASSERT_TRUE(aof__claim(&log.a, &claim));
+    EXPECT_EQ(claim, 0u);
+    EXPECT_EQ(aof__lowest_waiting(&log.a), 0u);
 }

@@ -1,0 +1,133 @@
+// What a client is shown under the append-only file (net/aof.h): a reply
+// never shows another client's change before that change's record is
+// written (fsynced under always), as Redis writes its log before it sends
+// any reply. Otherwise a kill -9 could take back a value a reader was
+// shown. MAGPIE_AOF_HOLD_MS holds each of the log's rounds open, so that a
+// reader comes while the record is not written yet.
+#include "test/net/server_fixture.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <unistd.h>
+
+using testing_server::RespClient;
+using testing_server::ServerProcess;
+
+namespace
+{
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kHoldMs = 600;
+
+bool have_server()
+{
+    return !testing_server::server_binary().empty() &&
+           access(testing_server::server_binary().c_str(), X_OK) == 0;
+}
+
+struct TempDir {
+    std::string path;
+    TempDir()
+    {
+        char tmpl[] = "/tmp/magpie-aof-visibility-XXXXXX";
+        path = mkdtemp(tmpl) ? tmpl : "";
+    }
+    ~TempDir()
+    {
+        if (!path.empty())
+            (void)system(("rm -rf " + path).c_str());
+    }
+};
+
+// A server whose log holds each round kHoldMs before it writes.
+struct HeldLog {
+    TempDir dir;
+    ServerProcess server;
+    bool start(const std::string &fsync)
+    {
+        setenv("MAGPIE_AOF_HOLD_MS", std::to_string(kHoldMs).c_str(), 1);
+        bool ok = server.start({"--threads", "2", "--appendonly", "yes", "--appendfsync", fsync,
+                                "--appenddirname", dir.path + "/appendonlydir"});
+        unsetenv("MAGPIE_AOF_HOLD_MS");
+        return ok;
+    }
+};
+
+long ms_since(Clock::time_point t)
+{
+    return (long)std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+class AofVisibility : public testing::TestWithParam<std::string>
+{
+};
+
+} // namespace
+
+// The writer's reply waits for its record; a reader of the same key that
+// comes meanwhile must wait as well, and then see the value.
+TEST_P(AofVisibility, AReaderWaitsForTheRecordOfWhatItSees)
+{
+    if (!have_server())
+        GTEST_SKIP() << "magpie-server not built";
+    HeldLog log;
+    ASSERT_TRUE(log.start(GetParam())) << log.server.log();
+    RespClient writer, reader;
+    ASSERT_TRUE(writer.connect(log.server.port));
+    ASSERT_TRUE(reader.connect(log.server.port));
+
+    Clock::time_point sent = Clock::now();
+    ASSERT_TRUE(writer.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::string got = reader.call({"GET", "k"});
+    long waited = ms_since(sent);
+    EXPECT_EQ(got, "$5\r\nvalue\r\n");
+    // The round that holds the SET's record ends kHoldMs after the SET.
+    EXPECT_GE(waited, kHoldMs - 100) << "the GET showed the value before its record was written";
+    EXPECT_EQ(writer.read_reply(), "+OK\r\n");
+}
+
+// The same for a value a transaction wrote: its commands' records are one
+// unit, written after EXEC.
+TEST_P(AofVisibility, AReaderWaitsForATransactionsRecord)
+{
+    if (!have_server())
+        GTEST_SKIP() << "magpie-server not built";
+    HeldLog log;
+    ASSERT_TRUE(log.start(GetParam())) << log.server.log();
+    RespClient writer, reader;
+    ASSERT_TRUE(writer.connect(log.server.port));
+    ASSERT_TRUE(reader.connect(log.server.port));
+    ASSERT_EQ(writer.call({"MULTI"}), "+OK\r\n");
+    ASSERT_EQ(writer.call({"INCR", "a"}), "+QUEUED\r\n");
+    ASSERT_EQ(writer.call({"RPUSH", "b", "x"}), "+QUEUED\r\n");
+
+    Clock::time_point sent = Clock::now();
+    ASSERT_TRUE(writer.send("*1\r\n$4\r\nEXEC\r\n"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::string got = reader.call({"LRANGE", "b", "0", "-1"});
+    long waited = ms_since(sent);
+    EXPECT_EQ(got, "*1\r\n$1\r\nx\r\n");
+    EXPECT_GE(waited, kHoldMs - 100) << "LRANGE showed the list before EXEC's record was written";
+    EXPECT_EQ(writer.read_reply(), "*2\r\n:1\r\n:1\r\n");
+}
+
+// A reply with nothing unwritten to show goes out at once: the log is idle.
+TEST_P(AofVisibility, AReaderWithNothingUnwrittenDoesNotWait)
+{
+    if (!have_server())
+        GTEST_SKIP() << "magpie-server not built";
+    HeldLog log;
+    ASSERT_TRUE(log.start(GetParam())) << log.server.log();
+    RespClient writer, reader;
+    ASSERT_TRUE(writer.connect(log.server.port));
+    ASSERT_TRUE(reader.connect(log.server.port));
+    ASSERT_EQ(writer.call({"SET", "k", "v"}), "+OK\r\n"); // written: its reply waited
+    Clock::time_point sent = Clock::now();
+    EXPECT_EQ(reader.call({"GET", "k"}), "$1\r\nv\r\n");
+    EXPECT_LT(ms_since(sent), kHoldMs / 2) << "a read waited with nothing left to write";
+}
+
+INSTANTIATE_TEST_SUITE_P(Fsync, AofVisibility, testing::Values("always", "everysec", "no"));
