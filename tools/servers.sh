@@ -50,8 +50,28 @@ need_redis() {
     [ -x /usr/bin/redis-server ] && command -v redis-cli >/dev/null
 }
 
+# Below the range connect() takes local ports from (ip_local_port_range):
+# a port bind(0) hands out could be taken by a client's own end meanwhile.
 free_port() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    /usr/bin/python3 -c '
+import random, socket
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+for port in [random.randrange(10000, low) for _ in range(200)] if low > 11000 else []:
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+else:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])
+'
 }
 
 start_server() {

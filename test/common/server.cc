@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <random>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -76,21 +77,50 @@ size_t line_end(const std::string &buf, size_t pos)
 
 } // namespace
 
-int free_port()
+namespace
+{
+
+// Binds 127.0.0.1:port (0: the kernel picks) and returns the port bound,
+// or -1.
+int bind_port(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = htons((uint16_t)port);
     socklen_t len = sizeof(sin);
-    if (fd < 0 || bind(fd, (sockaddr *)&sin, sizeof(sin)) < 0 ||
-        getsockname(fd, (sockaddr *)&sin, &len) < 0) {
-        if (fd >= 0)
-            ::close(fd);
-        return -1;
+    bool ok = fd >= 0 && bind(fd, (sockaddr *)&sin, sizeof(sin)) == 0 &&
+              getsockname(fd, (sockaddr *)&sin, &len) == 0;
+    if (fd >= 0)
+        ::close(fd);
+    return ok ? ntohs(sin.sin_port) : -1;
+}
+
+// The first port connect() may take as a local port (ip_local_port_range).
+int ephemeral_low()
+{
+    std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+    int low = 0;
+    return in >> low && low > 0 ? low : 32768;
+}
+
+} // namespace
+
+// Below the ephemeral range: a port bind(0) hands out comes from the range
+// connect() takes local ports from, so a test's own clients could take it
+// while the server has it closed (CONFIG SET port moving back and forth),
+// and the server could not listen on it again.
+int free_port()
+{
+    static std::mt19937 rng((unsigned)std::random_device{}() ^ (unsigned)getpid());
+    const int first = 10000, low = ephemeral_low();
+    for (int attempt = 0; low - first >= 1000 && attempt < 200; attempt++) {
+        int port = bind_port(first + (int)(rng() % (unsigned)(low - first)));
+        if (port > 0)
+            return port;
     }
-    ::close(fd);
-    return ntohs(sin.sin_port);
+    return bind_port(0);
 }
 
 std::string server_binary()

@@ -11,7 +11,8 @@
 namespace testing_server
 {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0).
+// A TCP port on 127.0.0.1 that was free a moment ago, below the range the
+// kernel takes clients' local ports from.
 int free_port();
 
 // The server binary: $MAGPIE_SERVER, or "" when unset.
