@@ -92,7 +92,10 @@ static void submit(struct aof *a, struct aof_unit *u, uint64_t claim)
         a->in_head = u;
     a->in_tail = u;
     thread_ticket = u->ticket;
-    aof__wake_writer(a);
+    /* Under everysec and no, the connection's worker writes it at the end
+     * of its turn (aof_write_inline); the thread comes round by itself. */
+    if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS)
+        aof__wake_writer(a);
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -308,6 +311,10 @@ bool aof_waiter_add(struct server *s, struct aof_waiter *w, struct task *t, uint
             a->waiters->prev = w;
         a->waiters = w;
         w->linked = true;
+        /* Under everysec, the rounds that would cover it may have ended
+         * (net/aof_writer.c): the thread goes round. */
+        if (!a->round_busy)
+            aof__wake_writer(a);
     }
     pthread_mutex_unlock(&a->mu);
     return wait;

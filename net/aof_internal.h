@@ -48,8 +48,14 @@ struct aof {
     pthread_cond_t wake; /* the writer waits on it */
     pthread_t thread;
     bool thread_started, stopping;
-    bool writer_idle;  /* the writer waits on `wake`: the next record signals it */
-    ATOMIC(int) state; /* enum aof_state; read without mu by the observers */
+    bool writer_idle; /* the writer waits on `wake`: the next record signals it */
+    /* A round (take what is ready, write it, publish the marks) is under
+     * way, by the thread or, under everysec and no, by a worker at the end
+     * of a connection's turn (aof_write_inline): one at a time, so that the
+     * file gets the records in order. */
+    bool round_busy;
+    bool thread_blocked; /* the thread waits for a worker's round to end */
+    ATOMIC(int) state;   /* enum aof_state; read without mu by the observers */
     /* Records submitted, not yet taken by the writer (in the order they
      * came, which is not ticket order: a claimed ticket comes later). */
     struct aof_unit *in_head, *in_tail;
@@ -84,7 +90,7 @@ struct aof {
     ATOMIC(uint64_t) synced;  /* every ticket <= synced is fsynced */
     struct aof_waiter *waiters;
     uint64_t last_fsync_ms;
-    bool dirty_since_fsync;
+    bool dirty_since_fsync; /* written since the last fsync */
     /* The directory. */
     char dir[4096];      /* appenddirname, inside `dir` (aof__resolve_dir) */
     char filename[1024]; /* appendfilename */
@@ -131,8 +137,6 @@ void aof__drop_claim(struct aof *a, uint64_t ticket);
 void aof__wake_writer(struct aof *a);
 int aof__writer_start(struct aof *a);
 void aof__writer_stop(struct aof *a);
-/* Writes the buffers out and fsyncs as the policy says, now (mu not held). */
-void aof__flush_now(struct aof *a);
 
 /* net/aof.c */
 void aof_config_policy(struct aof *a);

@@ -1,9 +1,20 @@
 /*
- * The append-only file's thread (net/aof.h): the only one that writes and
- * fsyncs the log, never a pool worker. Each round it takes what is ready in
- * commit order, writes it, fsyncs as appendfsync says, and then wakes the
- * connections whose records that fsync covered: one fsync for every
- * connection, on every worker, that wrote since the last one.
+ * Writing the append-only file (net/aof.h). Each round takes what is ready
+ * in commit order, writes it, and wakes the connections its marks cover.
+ *
+ * Under always, the log's own thread runs every round and fsyncs in it,
+ * before the marks: one fsync for every connection, on every worker, that
+ * wrote since the last one. fsync never runs on a pool worker.
+ *
+ * Under everysec and no, replies wait only for the write(). A hand-off to
+ * the thread and back for each of them would cost more than the write: so
+ * the worker that ends a connection's turn runs the round itself
+ * (aof_write_inline), writing every record that is ready, its own and
+ * other connections' alike, as Redis writes its log before it replies. One
+ * round runs at a time (round_busy); a worker that finds one running
+ * waits, and the owner goes round again while records keep coming. The
+ * thread still runs rounds when nobody else does, and fsyncs everysec's
+ * files once a second outside any round.
  *
  * A failed write or fsync under `always` ends the process, as Redis does:
  * nothing unwritten may be acknowledged, and the replies held for it are
@@ -67,11 +78,13 @@ struct round {
     struct aof_buf bufs[2];
     int fds[2];
     uint64_t mark; /* every ticket up to it is in bufs or written before */
-    bool durable;  /* the round is as durable as the policy asks */
+    bool wrote;
+    bool ok;
 };
 
 static void take_round(struct aof *a, struct round *r)
 {
+    aof__order_drain(a, clock_mono_ms());
     struct aof_out *outs[2] = {&a->old, &a->cur};
     for (int i = 0; i < 2; i++) {
         r->bufs[i] = outs[i]->pending;
@@ -83,11 +96,11 @@ static void take_round(struct aof *a, struct round *r)
     a->claim_dropped = false; /* the mark above has moved past it */
 }
 
-/* Writes a round out and fsyncs it as the policy says; returns whether the
- * data is on disk (or the policy does not ask for it). */
-static bool write_round(struct aof *a, struct round *r)
+/* Writes a round's buffers (mu not held). */
+static void write_round(struct aof *a, struct round *r)
 {
-    bool wrote = false, ok = true;
+    r->wrote = false;
+    r->ok = true;
     if (a->hold_ms && (r->bufs[0].len || r->bufs[1].len))
         usleep(a->hold_ms * 1000u);
     for (int i = 0; i < 2; i++) {
@@ -96,7 +109,7 @@ static bool write_round(struct aof *a, struct round *r)
         if (r->bufs[i].oom || r->fds[i] < 0) {
             if (r->bufs[i].oom)
                 write_failed(a, ENOMEM, "writing");
-            ok = !r->bufs[i].oom;
+            r->ok = r->ok && !r->bufs[i].oom;
             continue;
         }
         uint64_t start = clock_mono_ns();
@@ -104,37 +117,48 @@ static bool write_round(struct aof *a, struct round *r)
         latency_note(a, "aof-write", start);
         if (err) {
             write_failed(a, err, "writing to");
-            ok = false;
+            r->ok = false;
             continue;
         }
         atomic_fetch_add_explicit(&a->current_size, (long long)r->bufs[i].len,
                                   memory_order_relaxed);
-        wrote = true;
+        r->wrote = true;
     }
-    if (wrote && ok)
+    if (r->wrote && r->ok)
         atomic_store_explicit(&a->last_write_errno, 0, memory_order_relaxed);
-    if (wrote)
-        a->dirty_since_fsync = true;
-    int policy = atomic_load_explicit(&a->fsync_policy, memory_order_relaxed);
-    bool skip = atomic_load_explicit(&a->no_fsync_on_rewrite, memory_order_relaxed) &&
-                atomic_load_explicit(&a->rewrite_running, memory_order_relaxed);
-    uint64_t now = clock_mono_ms();
-    bool due = policy == CONFIG_FSYNC_ALWAYS ||
-               (policy == CONFIG_FSYNC_EVERYSEC && now - a->last_fsync_ms >= 1000);
-    if (a->dirty_since_fsync && due && !skip) {
-        uint64_t start = clock_mono_ns();
-        for (int i = 0; i < 2; i++)
-            if (r->fds[i] >= 0 && fdatasync(r->fds[i]) != 0)
-                write_failed(a, errno, "fsyncing");
-        if (policy == CONFIG_FSYNC_ALWAYS) /* Redis's only fsync event (everysec's is in bio) */
-            latency_note(a, "aof-fsync-always", start);
-        a->dirty_since_fsync = false;
-        a->last_fsync_ms = now;
-    }
-    r->durable = !a->dirty_since_fsync || policy != CONFIG_FSYNC_ALWAYS || skip;
     for (int i = 0; i < 2; i++)
         aof_buf_free(&r->bufs[i]);
-    return ok;
+}
+
+static bool always(const struct aof *a)
+{
+    return atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS;
+}
+
+static bool skips_fsync(const struct aof *a)
+{
+    return atomic_load_explicit(&a->no_fsync_on_rewrite, memory_order_relaxed) &&
+           atomic_load_explicit(&a->rewrite_running, memory_order_relaxed);
+}
+
+/* fsyncs the outputs (mu not held; only the thread, which alone closes
+ * them). */
+static void fsync_outputs(struct aof *a, const int fds[2], bool always)
+{
+    uint64_t start = clock_mono_ns();
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0 && fdatasync(fds[i]) != 0)
+            write_failed(a, errno, "fsyncing");
+    if (always) /* Redis's only fsync event (everysec's is in bio) */
+        latency_note(a, "aof-fsync-always", start);
+}
+
+/* Tickets only grow: a round whose mark fell below a claim taken before
+ * it (its claim_dropped came later) leaves the counters as they are. */
+static void advance(ATOMIC(uint64_t) * counter, uint64_t mark)
+{
+    if (atomic_load_explicit(counter, memory_order_relaxed) < mark)
+        atomic_store_explicit(counter, mark, memory_order_release);
 }
 
 /* Wakes the connections whose tickets are covered (mu held). */
@@ -157,12 +181,39 @@ static void wake_covered(struct aof *a, uint64_t synced)
     }
 }
 
-/* Tickets only grow: a round whose mark fell below a claim taken before
- * it (its claim_dropped came later) leaves the counters as they are. */
-static void advance(ATOMIC(uint64_t) * counter, uint64_t mark)
+/* The end of a round (mu held): the marks, and the connections they cover.
+ * `durable`: the round is as durable as the policy asks. */
+static void publish(struct aof *a, const struct round *r, bool durable)
 {
-    if (atomic_load_explicit(counter, memory_order_relaxed) < mark)
-        atomic_store_explicit(counter, mark, memory_order_release);
+    if (!r->ok)
+        return;
+    advance(&a->written, r->mark);
+    if (durable)
+        advance(&a->synced, r->mark);
+    wake_covered(a, atomic_load_explicit(&a->synced, memory_order_relaxed));
+}
+
+/* A round without fsync (everysec and no: the write is what replies wait
+ * for). The caller owns the round; mu held, released around the write. */
+static void round_without_fsync(struct aof *a)
+{
+    struct round r;
+    take_round(a, &r);
+    pthread_mutex_unlock(&a->mu);
+    write_round(a, &r);
+    pthread_mutex_lock(&a->mu);
+    a->dirty_since_fsync |= r.wrote;
+    /* appendfsync became always meanwhile: the thread's fsync covers it. */
+    bool now_always = always(a);
+    publish(a, &r, !now_always);
+    if (now_always)
+        aof__wake_writer(a);
+}
+
+/* Records that a round would write: new ones, or ready ones taken. */
+static bool has_records(const struct aof *a)
+{
+    return a->in_head || a->cur.pending.len || a->old.pending.len;
 }
 
 void aof__wake_writer(struct aof *a)
@@ -175,15 +226,56 @@ void aof__wake_writer(struct aof *a)
     }
 }
 
+/* A worker's round ends (mu held): the thread may be waiting for it. */
+static void end_worker_round(struct aof *a)
+{
+    a->round_busy = false;
+    if (a->thread_blocked)
+        pthread_cond_broadcast(&a->wake);
+}
+
+/* Rounds one worker runs at most in a row before it leaves what keeps
+ * coming to the thread: its own connection's replies wait meanwhile. */
+#define INLINE_ROUNDS 4
+
+bool aof_write_inline(struct server *s, uint64_t ticket)
+{
+    struct aof *a = s->aof;
+    if (!a || atomic_load_explicit(&a->synced, memory_order_acquire) >= ticket)
+        return true;
+    if (always(a))
+        return false;
+    pthread_mutex_lock(&a->mu);
+    for (int i = 0; i < INLINE_ROUNDS && !a->round_busy && !a->stopping && has_records(a); i++) {
+        a->round_busy = true;
+        round_without_fsync(a);
+        end_worker_round(a);
+    }
+    /* Records came while rounds ran and somebody waits for them. */
+    if (!a->round_busy && has_records(a) && a->waiters)
+        aof__wake_writer(a);
+    bool covered = atomic_load_explicit(&a->synced, memory_order_relaxed) >= ticket;
+    pthread_mutex_unlock(&a->mu);
+    return covered;
+}
+
+/* Written by a worker's round, and appendfsync is always now. */
 static bool has_work(const struct aof *a)
 {
-    return a->in_head || a->cur.pending.len || a->old.pending.len || a->retire_old ||
-           a->close_all || a->claim_dropped;
+    return has_records(a) || a->retire_old || a->close_all || a->claim_dropped ||
+           (a->dirty_since_fsync && always(a));
+}
+
+static bool fsync_due(const struct aof *a, uint64_t now)
+{
+    int policy = atomic_load_explicit(&a->fsync_policy, memory_order_relaxed);
+    return a->dirty_since_fsync && policy == CONFIG_FSYNC_EVERYSEC &&
+           now - a->last_fsync_ms >= 1000 && !skips_fsync(a);
 }
 
 static void wait_for_work(struct aof *a)
 {
-    if (has_work(a) || a->stopping)
+    if (has_work(a) || a->stopping || fsync_due(a, clock_mono_ms()))
         return;
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -197,43 +289,80 @@ static void wait_for_work(struct aof *a)
     a->writer_idle = false;
 }
 
+/* The thread's round (mu held; the thread owns the round). Under always
+ * the fsync comes before the marks. */
+static void thread_round(struct aof *a)
+{
+    if (!always(a)) {
+        round_without_fsync(a);
+        return;
+    }
+    struct round r;
+    take_round(a, &r);
+    bool unsynced = a->dirty_since_fsync;
+    pthread_mutex_unlock(&a->mu);
+    write_round(a, &r);
+    /* no-appendfsync-on-rewrite: acknowledged without the fsync. */
+    bool fsync = (r.wrote || unsynced) && !skips_fsync(a);
+    if (fsync)
+        fsync_outputs(a, r.fds, true);
+    pthread_mutex_lock(&a->mu);
+    a->dirty_since_fsync = (r.wrote || unsynced) && !fsync;
+    if (fsync)
+        a->last_fsync_ms = clock_mono_ms();
+    publish(a, &r, true);
+}
+
+/* everysec: once a second, outside any round (mu held, released around
+ * the fsync: workers' rounds go on meanwhile). */
+static void fsync_if_due(struct aof *a)
+{
+    uint64_t now = clock_mono_ms();
+    if (!fsync_due(a, now))
+        return;
+    int fds[2] = {a->old.fd, a->cur.fd};
+    a->dirty_since_fsync = false;
+    a->last_fsync_ms = now;
+    pthread_mutex_unlock(&a->mu);
+    fsync_outputs(a, fds, false);
+    pthread_mutex_lock(&a->mu);
+}
+
+static void close_outputs_now(struct aof *a)
+{
+    struct aof_out *outs[2] = {&a->old, a->close_all ? &a->cur : &a->old};
+    for (int i = 0; i < 2; i++) {
+        if (outs[i]->fd >= 0)
+            close(outs[i]->fd);
+        outs[i]->fd = outs[i]->db = -1;
+    }
+    a->retire_old = a->close_all = false;
+    pthread_cond_broadcast(&a->wake);
+}
+
 static void *writer_main(void *arg)
 {
     struct aof *a = arg;
     pthread_mutex_lock(&a->mu);
     for (;;) {
         wait_for_work(a);
-        uint64_t now = clock_mono_ms();
-        aof__expire_claims(a, now);
-        aof__order_drain(a, now);
-        struct round r;
-        take_round(a, &r);
+        aof__expire_claims(a, clock_mono_ms());
+        /* A worker's round: it goes round again while records come. */
+        a->thread_blocked = true;
+        while (a->round_busy)
+            pthread_cond_wait(&a->wake, &a->mu);
+        a->thread_blocked = false;
+        a->round_busy = true;
         bool stop = a->stopping && !a->in_head;
-        pthread_mutex_unlock(&a->mu);
-        bool ok = write_round(a, &r);
-        pthread_mutex_lock(&a->mu);
-        if (ok) {
-            advance(&a->written, r.mark);
-            /* Under everysec and no, written is as good as it gets. */
-            if (r.durable)
-                advance(&a->synced, r.mark);
-            wake_covered(a, atomic_load_explicit(&a->synced, memory_order_relaxed));
-        }
-        if (a->retire_old || a->close_all) {
-            struct aof_out *outs[2] = {&a->old, a->close_all ? &a->cur : &a->old};
-            for (int i = 0; i < 2; i++) {
-                if (outs[i]->fd >= 0)
-                    close(outs[i]->fd);
-                outs[i]->fd = outs[i]->db = -1;
-            }
-            a->retire_old = a->close_all = false;
-            pthread_cond_broadcast(&a->wake);
-        }
+        thread_round(a);
+        /* Files close only here, between rounds, while the thread owns
+         * the round: no worker writes to them meanwhile. */
+        if (a->retire_old || a->close_all)
+            close_outputs_now(a);
+        a->round_busy = false;
+        fsync_if_due(a);
         if (stop)
             break;
-        /* No pause to batch under everysec and no: their replies wait for
-         * the write (as Redis writes before it replies), and the records
-         * that arrive during one write() go in the next one anyway. */
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;

@@ -8,12 +8,17 @@
 #
 #   aof-bench.sh [path/to/magpie-server]      (make bench passes it)
 #
-# Environment: ROUNDS (3), REQUESTS (50000), CLIENTS (50), REDIS_SERVER.
+# Environment: ROUNDS (3), REQUESTS (50000), CLIENTS (50), REDIS_SERVER,
+# MAGPIE_THREADS: magpie-server's workers, by default one fewer than the
+# CPUs (at least one): the load generator on the same machine takes a core,
+# as redis-server's one thread leaves the others to it.
 # A benchmark, not a test: fsync costs depend on the disk and its load.
 magpie=$(cd "$(dirname "${1:-build/magpie-server}")" && pwd)/$(basename "${1:-build/magpie-server}")
 rounds=${ROUNDS:-3}
 requests=${REQUESTS:-50000}
 clients=${CLIENTS:-50}
+cpus=$(nproc 2>/dev/null || echo 2)
+threads=${MAGPIE_THREADS:-$((cpus > 1 ? cpus - 1 : 1))}
 redis_server=${REDIS_SERVER:-redis-server}
 . "$(dirname "$0")/../servers.sh"
 servers_begin magpie-aof-bench
@@ -27,7 +32,7 @@ done
 start_pair() {
     mkdir -p "$work/magpie-$1" "$work/redis-$1"
     start_server magpie_port "magpie-$1" sh -c "cd '$work/magpie-$1' && exec '$magpie' --save '' \
-        --appendonly yes --appendfsync $1 \"\$@\"" magpie || { cat "$work/magpie-$1.log"; exit 1; }
+        --threads $threads --appendonly yes --appendfsync $1 \"\$@\"" magpie || { cat "$work/magpie-$1.log"; exit 1; }
     start_server redis_port "redis-$1" "$redis_server" --save '' --appendonly yes --appendfsync "$1" \
         --dir "$work/redis-$1" --bind 127.0.0.1 || { cat "$work/redis-$1.log"; exit 1; }
 }
@@ -50,7 +55,7 @@ for fsync in always everysec; do
     pids=""
 done
 
-echo "workload: redis-benchmark -c $clients -n $requests -r 100000 -P 1 -t set, appendonly yes; median of $rounds rounds"
+echo "workload: redis-benchmark -c $clients -n $requests -r 100000 -P 1 -t set, appendonly yes; magpie-server --threads $threads ($cpus CPUs); median of $rounds rounds"
 awk '
 function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
