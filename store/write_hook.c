@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ void write_log_init(struct write_log *log)
 
 void write_log_free(struct write_log *log)
 {
+    /* A claim is handed back in the command's record (command_finish): one
+     * still here would hold a log's replies back until it expires. */
+    assert(log->claim == 0);
     if (log->ranges != log->inline_ranges)
         mem_free(log->ranges); /* NULL in a zeroed log */
     mem_free(log->index);
