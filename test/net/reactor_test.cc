@@ -72,6 +72,10 @@ TEST_F(Reactor, ReadableEventReachesTheCallback)
     EXPECT_EQ(rec.events.size(), 2u);
     reactor_close(r, s, release);
     pair[0] = -1;
+    // The release runs while rec lives: left to TearDown's reactor_free, it
+    // wrote into a dead stack frame (found with the test built at -O0).
+    reactor_poll(r, 0);
+    EXPECT_EQ(rec.released, 1);
 }
 
 TEST_F(Reactor, EdgeTriggeredReportsOncePerArrival)
