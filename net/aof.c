@@ -78,12 +78,7 @@ static void submit(struct aof *a, struct aof_unit *u, uint64_t claim)
         mem_free(u);
         return;
     }
-    if (held) {
-        u->ticket = claim;
-    } else {
-        u->ticket = atomic_load_explicit(&a->next_ticket, memory_order_relaxed) + 1;
-        atomic_store_explicit(&a->next_ticket, u->ticket, memory_order_release);
-    }
+    u->ticket = held ? claim : aof__new_ticket(a);
     u->prev = a->in_tail;
     u->next = NULL;
     if (a->in_tail)
@@ -94,7 +89,7 @@ static void submit(struct aof *a, struct aof_unit *u, uint64_t claim)
     thread_ticket = u->ticket;
     /* Under everysec and no, the connection's worker writes it at the end
      * of its turn (aof_write_inline); the thread comes round by itself. */
-    if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS)
+    if (aof__fsync_always(a))
         aof__wake_writer(a);
     pthread_mutex_unlock(&a->mu);
 }
@@ -104,7 +99,7 @@ static void record_lost(struct aof *a)
 {
     /* Under always the command's reply would go out unlogged: as a failed
      * write there, the process ends (net/aof_writer.c). */
-    if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS) {
+    if (aof__fsync_always(a)) {
         log_warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. "
                     "Exiting...: out of memory queueing a record");
         _exit(1);

@@ -87,10 +87,10 @@ bool aof_must_wait(struct server *s, uint64_t ticket);
 uint64_t aof_visible_ticket(struct server *s);
 
 /*
- * Under everysec and no: runs the log's rounds on this thread (a worker at
- * the end of a connection's turn) until `ticket` is written, unless another
- * round is under way. Returns whether it is. Under always the log's thread
- * fsyncs, and this does nothing.
+ * Whether `ticket` is covered, after (under everysec and no) running the
+ * log's rounds on this thread, a worker at the end of a connection's turn,
+ * until it is written, unless another round is under way. Under always the
+ * log's thread fsyncs, and this only looks.
  */
 bool aof_write_inline(struct server *s, uint64_t ticket);
 

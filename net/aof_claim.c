@@ -39,11 +39,10 @@ bool aof__claim(struct aof *a, uint64_t *claim)
         a->claims = grown;
         a->claims_cap = cap;
     }
-    uint64_t t = atomic_load_explicit(&a->next_ticket, memory_order_relaxed) + 1;
-    /* Release: a reader that saw the change (it came after this, under
-     * the shard lock) loads the ticket with acquire. */
-    atomic_store_explicit(&a->next_ticket, t, memory_order_release);
-    /* Tickets only grow: appending keeps the array sorted. */
+    /* The change is still under its shard lock: a reader that sees it
+     * sees this ticket too. Tickets only grow: appending keeps the array
+     * sorted. */
+    uint64_t t = aof__new_ticket(a);
     a->claims[a->nclaims++] = (struct aof_claim){t, clock_mono_ms()};
     *claim = t;
 out:

@@ -8,6 +8,7 @@
 #define MAGPIE_NET_AOF_INTERNAL_H
 
 #include "net/aof.h"
+#include "net/config.h"
 #include "store/aof_format.h"
 #include "store/events.h"
 
@@ -85,9 +86,9 @@ struct aof {
     /* MAGPIE_AOF_HOLD_MS (tests): each round waits this long before it
      * writes, so that a test can act while records are not written yet. */
     unsigned hold_ms;
-    /* Group commit: tickets below these are written / on disk. */
-    ATOMIC(uint64_t) written; /* every ticket <= written is written */
-    ATOMIC(uint64_t) synced;  /* every ticket <= synced is fsynced */
+    /* Group commit: every ticket <= synced is written, and fsynced as the
+     * policy asks. */
+    ATOMIC(uint64_t) synced;
     struct aof_waiter *waiters;
     uint64_t last_fsync_ms;
     bool dirty_since_fsync; /* written since the last fsync */
@@ -107,6 +108,23 @@ struct aof {
     pthread_t rewrite_thread;
     bool rewrite_thread_joinable;
 };
+
+#ifndef __cplusplus
+static inline bool aof__fsync_always(const struct aof *a)
+{
+    return atomic_load_explicit(&((struct aof *)a)->fsync_policy, memory_order_relaxed) ==
+           CONFIG_FSYNC_ALWAYS;
+}
+
+/* The next ticket, given out now (mu held). Release: a reader that saw the
+ * change it stands for loads next_ticket with acquire. */
+static inline uint64_t aof__new_ticket(struct aof *a)
+{
+    uint64_t t = atomic_load_explicit(&a->next_ticket, memory_order_relaxed) + 1;
+    atomic_store_explicit(&a->next_ticket, t, memory_order_release);
+    return t;
+}
+#endif
 
 /* net/aof_order.c: takes the ready units of the wait list, in commit
  * order, into the outputs' pending buffers (mu held). Returns whether any

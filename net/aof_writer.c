@@ -63,7 +63,7 @@ static int write_all(int fd, const char *buf, size_t len)
 
 static void write_failed(struct aof *a, int err, const char *what)
 {
-    if (atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS) {
+    if (aof__fsync_always(a)) {
         log_warning("Can't recover from AOF %s error when the AOF fsync policy is 'always'. "
                     "Exiting...: %s",
                     what, strerror(err));
@@ -130,11 +130,6 @@ static void write_round(struct aof *a, struct round *r)
         aof_buf_free(&r->bufs[i]);
 }
 
-static bool always(const struct aof *a)
-{
-    return atomic_load_explicit(&a->fsync_policy, memory_order_relaxed) == CONFIG_FSYNC_ALWAYS;
-}
-
 static bool skips_fsync(const struct aof *a)
 {
     return atomic_load_explicit(&a->no_fsync_on_rewrite, memory_order_relaxed) &&
@@ -187,7 +182,6 @@ static void publish(struct aof *a, const struct round *r, bool durable)
 {
     if (!r->ok)
         return;
-    advance(&a->written, r->mark);
     if (durable)
         advance(&a->synced, r->mark);
     wake_covered(a, atomic_load_explicit(&a->synced, memory_order_relaxed));
@@ -204,7 +198,7 @@ static void round_without_fsync(struct aof *a)
     pthread_mutex_lock(&a->mu);
     a->dirty_since_fsync |= r.wrote;
     /* appendfsync became always meanwhile: the thread's fsync covers it. */
-    bool now_always = always(a);
+    bool now_always = aof__fsync_always(a);
     publish(a, &r, !now_always);
     if (now_always)
         aof__wake_writer(a);
@@ -243,7 +237,7 @@ bool aof_write_inline(struct server *s, uint64_t ticket)
     struct aof *a = s->aof;
     if (!a || atomic_load_explicit(&a->synced, memory_order_acquire) >= ticket)
         return true;
-    if (always(a))
+    if (aof__fsync_always(a))
         return false;
     pthread_mutex_lock(&a->mu);
     for (int i = 0; i < INLINE_ROUNDS && !a->round_busy && !a->stopping && has_records(a); i++) {
@@ -263,7 +257,7 @@ bool aof_write_inline(struct server *s, uint64_t ticket)
 static bool has_work(const struct aof *a)
 {
     return has_records(a) || a->retire_old || a->close_all || a->claim_dropped ||
-           (a->dirty_since_fsync && always(a));
+           (a->dirty_since_fsync && aof__fsync_always(a));
 }
 
 static bool fsync_due(const struct aof *a, uint64_t now)
@@ -293,7 +287,7 @@ static void wait_for_work(struct aof *a)
  * the fsync comes before the marks. */
 static void thread_round(struct aof *a)
 {
-    if (!always(a)) {
+    if (!aof__fsync_always(a)) {
         round_without_fsync(a);
         return;
     }

@@ -284,11 +284,9 @@ bool conn__aof_holds(struct conn *c)
     if (t > c->aof_ticket)
         c->aof_ticket = t;
     /* Under everysec and no, this worker writes the log itself rather than
-     * hand the replies to the log's thread and back. */
-    if (c->aof_ticket && aof_must_wait(c->server, c->aof_ticket) &&
-        aof_write_inline(c->server, c->aof_ticket))
-        c->aof_ticket = 0;
-    if (c->aof_ticket && !aof_must_wait(c->server, c->aof_ticket))
+     * hand the replies to the log's thread and back; under always it only
+     * sees whether the fsync has covered them already. */
+    if (c->aof_ticket && aof_write_inline(c->server, c->aof_ticket))
         c->aof_ticket = 0;
     return c->aof_ticket != 0;
 }
