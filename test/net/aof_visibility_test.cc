@@ -4,19 +4,15 @@
 // any reply. Otherwise a kill -9 could take back a value a reader was
 // shown. MAGPIE_AOF_HOLD_MS holds each of the log's rounds open, so that a
 // reader comes while the record is not written yet.
-#include "test/net/server_fixture.h"
+#include "test/net/aof_test_util.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
 #include <thread>
 #include <vector>
-#include <unistd.h>
 
-using testing_server::RespClient;
-using testing_server::ServerProcess;
+using namespace aof_test;
 
 namespace
 {
@@ -25,46 +21,35 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kHoldMs = 600;
 
-bool have_server()
-{
-    return !testing_server::server_binary().empty() &&
-           access(testing_server::server_binary().c_str(), X_OK) == 0;
-}
-
-struct TempDir {
-    std::string path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/magpie-aof-visibility-XXXXXX";
-        path = mkdtemp(tmpl) ? tmpl : "";
-    }
-    ~TempDir()
-    {
-        if (!path.empty())
-            (void)system(("rm -rf " + path).c_str());
-    }
-};
-
-// A server whose log holds each round kHoldMs before it writes.
-struct HeldLog {
-    TempDir dir;
-    ServerProcess server;
-    bool start(const std::string &fsync)
-    {
-        setenv("MAGPIE_AOF_HOLD_MS", std::to_string(kHoldMs).c_str(), 1);
-        bool ok = server.start({"--threads", "2", "--appendonly", "yes", "--appendfsync", fsync,
-                                "--appenddirname", dir.path + "/appendonlydir"});
-        unsetenv("MAGPIE_AOF_HOLD_MS");
-        return ok;
-    }
-};
-
 long ms_since(Clock::time_point t)
 {
     return (long)std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
+// A server whose log holds each round kHoldMs before it writes (under the
+// policy of the parameter), a writer and a reader connected to it.
 class AofVisibility : public testing::TestWithParam<std::string>
+{
+  protected:
+    AofDir dir;
+    ServerProcess server;
+    RespClient writer, reader;
+
+    void SetUp() override
+    {
+        if (!have_server())
+            GTEST_SKIP() << "magpie-server not built";
+        setenv("MAGPIE_AOF_HOLD_MS", std::to_string(kHoldMs).c_str(), 1);
+        bool started = server.start(dir.args(GetParam()));
+        unsetenv("MAGPIE_AOF_HOLD_MS");
+        ASSERT_TRUE(started) << server.log();
+        ASSERT_TRUE(writer.connect(server.port));
+        ASSERT_TRUE(reader.connect(server.port));
+    }
+};
+
+// The last test's server has no hold: it starts one of its own.
+class AofWriteBeforeReply : public testing::TestWithParam<std::string>
 {
 };
 
@@ -74,14 +59,6 @@ class AofVisibility : public testing::TestWithParam<std::string>
 // comes meanwhile must wait as well, and then see the value.
 TEST_P(AofVisibility, AReaderWaitsForTheRecordOfWhatItSees)
 {
-    if (!have_server())
-        GTEST_SKIP() << "magpie-server not built";
-    HeldLog log;
-    ASSERT_TRUE(log.start(GetParam())) << log.server.log();
-    RespClient writer, reader;
-    ASSERT_TRUE(writer.connect(log.server.port));
-    ASSERT_TRUE(reader.connect(log.server.port));
-
     Clock::time_point sent = Clock::now();
     ASSERT_TRUE(writer.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n"));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -97,13 +74,6 @@ TEST_P(AofVisibility, AReaderWaitsForTheRecordOfWhatItSees)
 // unit, written after EXEC.
 TEST_P(AofVisibility, AReaderWaitsForATransactionsRecord)
 {
-    if (!have_server())
-        GTEST_SKIP() << "magpie-server not built";
-    HeldLog log;
-    ASSERT_TRUE(log.start(GetParam())) << log.server.log();
-    RespClient writer, reader;
-    ASSERT_TRUE(writer.connect(log.server.port));
-    ASSERT_TRUE(reader.connect(log.server.port));
     ASSERT_EQ(writer.call({"MULTI"}), "+OK\r\n");
     ASSERT_EQ(writer.call({"INCR", "a"}), "+QUEUED\r\n");
     ASSERT_EQ(writer.call({"RPUSH", "b", "x"}), "+QUEUED\r\n");
@@ -121,13 +91,6 @@ TEST_P(AofVisibility, AReaderWaitsForATransactionsRecord)
 // A reply with nothing unwritten to show goes out at once: the log is idle.
 TEST_P(AofVisibility, AReaderWithNothingUnwrittenDoesNotWait)
 {
-    if (!have_server())
-        GTEST_SKIP() << "magpie-server not built";
-    HeldLog log;
-    ASSERT_TRUE(log.start(GetParam())) << log.server.log();
-    RespClient writer, reader;
-    ASSERT_TRUE(writer.connect(log.server.port));
-    ASSERT_TRUE(reader.connect(log.server.port));
     ASSERT_EQ(writer.call({"SET", "k", "v"}), "+OK\r\n"); // written: its reply waited
     Clock::time_point sent = Clock::now();
     EXPECT_EQ(reader.call({"GET", "k"}), "$1\r\nv\r\n");
@@ -138,16 +101,14 @@ TEST_P(AofVisibility, AReaderWithNothingUnwrittenDoesNotWait)
 // that ends the turn writes; under always the log's thread, then fsyncs):
 // when a SET's +OK arrives, its record is in the file, whichever of the
 // concurrent clients wrote it.
-TEST_P(AofVisibility, TheRecordIsInTheFileWhenTheReplyComes)
+TEST_P(AofWriteBeforeReply, TheRecordIsInTheFileWhenTheReplyComes)
 {
     if (!have_server())
         GTEST_SKIP() << "magpie-server not built";
-    TempDir dir;
+    AofDir dir;
     ServerProcess server;
-    ASSERT_TRUE(server.start({"--threads", "2", "--appendonly", "yes", "--appendfsync", GetParam(),
-                              "--appenddirname", dir.path + "/appendonlydir"}))
-        << server.log();
-    const std::string incr = dir.path + "/appendonlydir/appendonly.aof.1.incr.aof";
+    ASSERT_TRUE(server.start(dir.args(GetParam()))) << server.log();
+    const std::string incr = dir.dir() + "/" + kIncr;
     std::atomic<int> missing{0}, failed{0};
     std::vector<std::thread> clients;
     for (int t = 0; t < 4; t++)
@@ -163,9 +124,7 @@ TEST_P(AofVisibility, TheRecordIsInTheFileWhenTheReplyComes)
                     failed++;
                     continue;
                 }
-                std::ifstream in(incr, std::ios::binary);
-                std::string bytes{std::istreambuf_iterator<char>(in), {}};
-                if (bytes.find("\r\n" + key + "\r\n") == std::string::npos)
+                if (read_file(incr).find("\r\n" + key + "\r\n") == std::string::npos)
                     missing++;
             }
         });
@@ -176,3 +135,4 @@ TEST_P(AofVisibility, TheRecordIsInTheFileWhenTheReplyComes)
 }
 
 INSTANTIATE_TEST_SUITE_P(Fsync, AofVisibility, testing::Values("always", "everysec", "no"));
+INSTANTIATE_TEST_SUITE_P(Fsync, AofWriteBeforeReply, testing::Values("always", "everysec", "no"));
