@@ -436,8 +436,10 @@ int aof_start(struct server *s, char *err, size_t errlen)
         return -1;
     }
     s->aof = a;
+    /* First among the key observers: a notification or an invalidation
+     * another observer sends must find the change's ticket given out. */
     if (keyspace_observe_commands(s->ks, on_record, a) != 0 ||
-        keyspace_observe_keys(s->ks, on_key_event, a) != 0) {
+        keyspace_observe_keys_first(s->ks, on_key_event, a) != 0) {
         snprintf(err, errlen, "The AOF found no free observer slot (KEYSPACE_MAX_OBSERVERS)");
         return -1;
     }

@@ -162,6 +162,12 @@ typedef void (*command_record_fn)(void *ctx, const struct command_record *rec);
  * locks. Returns 0, or -ENOSPC past KEYSPACE_MAX_OBSERVERS.
  */
 int keyspace_observe_keys(struct keyspace *ks, key_event_fn fn, void *ctx);
+/* The same, ahead of every observer registered so far: for a log, which
+ * must hold a change's place (its claim, an expiry's record) before any
+ * other observer can make the change known to a client (a keyspace
+ * notification, a tracking invalidation): a client told of a change then
+ * waits for its record like any reader. */
+int keyspace_observe_keys_first(struct keyspace *ks, key_event_fn fn, void *ctx);
 /* Registers an observer of key misses (Redis's "keymiss"): a read that
  * found no key, with class NOTIFY_KEY_MISS and seq 0. Not a change: it is
  * reported on the reader's thread, with or without the key's lock (a

@@ -148,6 +148,17 @@ int keyspace_observe_keys(struct keyspace *ks, key_event_fn fn, void *ctx)
     return 0;
 }
 
+int keyspace_observe_keys_first(struct keyspace *ks, key_event_fn fn, void *ctx)
+{
+    if (ks->key_observer_count == KEYSPACE_MAX_OBSERVERS)
+        return -ENOSPC;
+    memmove(&ks->key_observers[1], &ks->key_observers[0],
+            (size_t)ks->key_observer_count * sizeof(ks->key_observers[0]));
+    ks->key_observers[0] = (struct key_observer){fn, ctx};
+    ks->key_observer_count++;
+    return 0;
+}
+
 int keyspace_observe_misses(struct keyspace *ks, key_event_fn fn, void *ctx)
 {
     if (ks->miss_observer_count == KEYSPACE_MAX_OBSERVERS)

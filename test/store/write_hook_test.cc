@@ -264,3 +264,23 @@ TEST(WriteLog, ManyShardsKeepOneRangeEach)
     EXPECT_EQ(log.n, 1u);
     write_log_free(&log);
 }
+
+// An observer registered with keyspace_observe_keys_first hears each change
+// before those registered earlier (the log takes its place before a
+// notification can tell anyone: net/aof.c).
+TEST_F(WriteHook, AFirstObserverHearsEachChangeBeforeTheOthers)
+{
+    struct First {
+        const Recorder *others;
+        std::vector<size_t> others_had; // what the others had heard by then
+        static void on_key(void *ctx, const struct key_event *)
+        {
+            auto *f = static_cast<First *>(ctx);
+            f->others_had.push_back(f->others->events.size());
+        }
+    } first{&rec, {}};
+    ASSERT_EQ(keyspace_observe_keys_first(s.ks, First::on_key, &first), 0);
+    ASSERT_EQ(s.run("MSET a 1 b 2"), "+OK\r\n");
+    ASSERT_EQ(rec.events.size(), 4u); // "new" and "set" for each
+    EXPECT_EQ(first.others_had, (std::vector<size_t>{0, 1, 2, 3}));
+}
