@@ -232,7 +232,8 @@ static void link_all(struct keyspace *ks, struct load *l)
                 linked = true;
             }
             if (linked || old)
-                do_key_event(k.shard, &k, NOTIFY_GENERIC, linked ? "loaded" : "del");
+                do_key_event(k.shard, &k, linked ? NOTIFY_LOADED : NOTIFY_GENERIC,
+                             linked ? "loaded" : "del");
         }
         entry_retire(old);
         if (!linked)

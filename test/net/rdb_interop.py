@@ -255,6 +255,32 @@ def lifecycle(base):
     m.stop()
 
 
+def reload_events(base):
+    # A load announces its keys to the server's own observers, never to
+    # subscribers: DEBUG RELOAD publishes nothing under KEA, as Redis.
+    d = tempfile.mkdtemp(dir=base)
+    seen = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"{kind}.rdb", "--notify-keyspace-events", "KEA")
+        srv.r.set("a", "1")
+        p = srv.r.pubsub()
+        p.psubscribe("*")
+        p.get_message(timeout=1)  # the psubscribe reply
+        srv.r.execute_command("DEBUG", "RELOAD")
+        srv.r.set("mark", "1")  # its events end what the reload sent
+        got = []
+        for _ in range(20):
+            m = p.get_message(timeout=1)
+            if m is None or b"mark" in (m["data"], m["channel"][-4:]):
+                break
+            got.append((m["channel"], m["data"]))
+        seen[kind] = got
+        p.close()
+        srv.stop()
+    check("DEBUG RELOAD publishes the same events as redis-server (none)",
+          seen["magpie"] == seen["redis"], seen)
+
+
 def misconf(base):
     d = tempfile.mkdtemp(dir=base)
     sub = os.path.join(d, "gone")
@@ -354,7 +380,7 @@ def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
         for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
-                     misconf, aof_dir_both_ways, old_single_file):
+                     reload_events, misconf, aof_dir_both_ways, old_single_file):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort
