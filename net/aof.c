@@ -447,9 +447,14 @@ int aof_start(struct server *s, char *err, size_t errlen)
         snprintf(err, errlen, "Starting the AOF thread: %s", strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+int aof_load_at_start(struct server *s, char *err, size_t errlen)
+{
     if (!config_number(s->config, CONFIG_APPENDONLY))
         return 0;
-    return aof__open_at_start(a, err, errlen);
+    return aof__open_at_start(s->aof, err, errlen);
 }
 
 void aof_stop(struct server *s)

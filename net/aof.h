@@ -35,12 +35,18 @@ struct task;
 struct aof;
 
 /*
- * Start-up, before any client: registers the observers and, with
- * appendonly yes, loads the directory (manifest, base, incremental files)
- * through a socketless session, or creates it; then starts the writer.
- * Returns 0, or -1 with the reason in err (the server must not start).
+ * Start-up, before any client: registers the observers and starts the
+ * writer. Returns 0, or -1 with the reason in err (the server must not
+ * start).
  */
 int aof_start(struct server *s, char *err, size_t errlen);
+/*
+ * Then, while clients get -LOADING (net/loading.h), with appendonly yes:
+ * loads the directory (manifest, base, incremental files) through a
+ * socketless session, or creates it, and turns the log on. 0, or -1 with
+ * the reason in err.
+ */
+int aof_load_at_start(struct server *s, char *err, size_t errlen);
 /* Shutdown: writes and fsyncs what is queued, stops the thread, frees. */
 void aof_stop(struct server *s);
 

@@ -89,13 +89,18 @@ struct replay {
     bool in_multi;
 };
 
+/* Commands replayed between two progress reports (INFO's loading_*). */
+#define PROGRESS_EVERY 4096
+
 /* Replays buf from offset `from`; returns how the file ended. */
 static enum load_result replay_file(struct session *s, const char *name, const char *buf,
                                     size_t len, size_t from, struct replay *r, char *err,
                                     size_t errlen)
 {
     *r = (struct replay){.valid = from};
-    for (;;) {
+    for (uint64_t n = 1;; n++) {
+        if (n % PROGRESS_EVERY == 0)
+            loading_progress(&s->server->loading, r->valid);
         size_t used;
         int argc;
         struct resp_arg *argv;
@@ -168,7 +173,8 @@ static int load_rdb_base(struct aof *a, const char *name, const char *buf, size_
     log_notice("Reading RDB base file on AOF loading...");
     struct rdb_load_stats stats;
     struct rdb_error why;
-    if (rdb_load_buffer(a->server->ks, buf, len, clock_unix_ms(), &stats, &why) != 0) {
+    const struct rdb_progress progress = {loading_rdb_progress, &a->server->loading};
+    if (rdb_load_buffer(a->server->ks, buf, len, clock_unix_ms(), &stats, &why, &progress) != 0) {
         snprintf(err, errlen, "Loading the AOF base file %s: %s", name, why.message);
         return -1;
     }
@@ -229,11 +235,26 @@ static int load_one(struct aof *a, struct session *s, const struct aof_file_info
         }
     }
     mem_free(buf);
+    loading_file_done(&a->server->loading, len);
     if (rc == 0)
         log_notice("DB loaded from %s file %s: %.3f seconds",
                    f->type == AOF_FILE_BASE ? "base" : "incr", f->name,
                    (double)(clock_mono_ms() - start) / 1000);
     return rc;
+}
+
+/* The bytes the manifest's files hold (INFO's loading_total_bytes). */
+static uint64_t files_size(const struct aof *a)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < a->manifest.count; i++) {
+        char path[4200];
+        struct stat st;
+        if (aof__path(a, a->manifest.files[i].name, path, sizeof(path)) == 0 &&
+            stat(path, &st) == 0)
+            total += (uint64_t)st.st_size;
+    }
+    return total;
 }
 
 static int read_manifest(struct aof *a, char *err, size_t errlen)
@@ -272,6 +293,8 @@ int aof__load(struct aof *a, char *err, size_t errlen)
         return -1;
     }
     uint64_t start = clock_mono_ms();
+    loading_total(&a->server->loading, files_size(a));
+    loading_hold();
     /* The base first, then the incremental files in the manifest's order. */
     const struct aof_file_info *base = aof_manifest_base(&a->manifest);
     int last = -1;

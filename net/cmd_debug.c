@@ -91,6 +91,8 @@ bool debug_extra_command(struct cmd_ctx *c)
          * (already holding some) must not: refused there. */
         if (c->mode & CMD_MODE_NO_BLOCK)
             reply_error(c->reply, "ERR DEBUG RELOAD is not allowed inside MULTI");
+        else if (loading_active(&s->loading)) /* one load at a time */
+            reply_error(c->reply, LOADING_ERROR);
         else if (persist_debug_reload(s, err, sizeof(err)) != 0)
             reply_errorf(c->reply, "ERR %s", err);
         else

@@ -178,11 +178,14 @@ static void memory_section(struct text *t, struct server *s)
 static void persistence_section(struct text *t, struct server *s)
 {
     /* No fork: the copy-on-write figures stay 0. */
-    text_printf(t, "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
-                   "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-                   "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n");
+    text_printf(t,
+                "loading:%d\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
+                "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
+                "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n",
+                loading_active(&s->loading));
     persist_info(s, t);
-    aof_info(s, t); /* the aof_* fields (net/aof.h) */
+    aof_info(s, t);               /* the aof_* fields (net/aof.h) */
+    loading_info(&s->loading, t); /* while loading */
 }
 
 static unsigned long long counter(ATOMIC(uint64_t) * c)

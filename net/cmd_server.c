@@ -111,12 +111,20 @@ static bool config_undo_take(struct config *cfg, const char *const *args, int n,
     return ok;
 }
 
-static bool names_port(const char *const *args, int n)
+static bool names_config(const char *const *args, int n, enum config_id id)
 {
     for (int i = 0; i < n; i += 2)
-        if (config_lookup(args[i], strlen(args[i])) == CONFIG_PORT)
+        if (config_lookup(args[i], strlen(args[i])) == (int)id)
             return true;
     return false;
+}
+
+/* What Redis 7.0 refuses to change while the data loads: the log being
+ * loaded, and the directory its files are in. */
+static bool denied_while_loading(struct server *s, const char *const *args, int n)
+{
+    return loading_active(&s->loading) &&
+           (names_config(args, n, CONFIG_APPENDONLY) || names_config(args, n, CONFIG_DIR));
 }
 
 /* Two CONFIG SET port at once: each sets the value, then moves the
@@ -132,10 +140,12 @@ static void config_set_apply(struct cmd_ctx *c, const char *const *args, const s
     struct server *s = session_of(c)->server;
     char err[CONFIG_ERROR_MAX + 128];
     struct config_undo undo = {0};
-    bool port = names_port(args, n);
+    bool port = names_config(args, n, CONFIG_PORT);
     if (port)
         pthread_mutex_lock(&port_change);
-    if (port && !config_undo_take(s->config, args, n, &undo)) {
+    if (denied_while_loading(s, args, n)) {
+        reply_error(c->reply, LOADING_ERROR);
+    } else if (port && !config_undo_take(s->config, args, n, &undo)) {
         reply_error(c->reply, "ERR out of memory");
     } else if (config_set_many(s->config, n, args, lens, err) != 0) {
         reply_error(c->reply, err);
@@ -265,6 +275,10 @@ static void shutdown_command(struct cmd_ctx *c)
         return;
     }
     struct server *s = session_of(c)->server;
+    /* As Redis: a keyspace still loading is not saved (it would replace
+     * the file with part of itself). */
+    if (loading_active(&s->loading))
+        nosave = true;
     if (!nosave && (save || persist_rules_set(s)) && persist_save_final(s) != 0) {
         reply_error(c->reply, "ERR Errors trying to SHUTDOWN. Check logs.");
         return;

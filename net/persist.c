@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BGSAVE_RETRY_SECS 5                  /* Redis's CONFIG_BGSAVE_RETRY_DELAY */
@@ -323,8 +324,14 @@ static int load_file(struct server *s, bool reload, char *err, size_t errlen)
     uint64_t start = clock_mono_ms();
     struct rdb_load_stats stats;
     struct rdb_error e;
+    struct stat st;
+    if (!reload && fstat(fd, &st) == 0) {
+        loading_total(&s->loading, (uint64_t)st.st_size);
+        loading_hold();
+    }
+    const struct rdb_progress progress = {loading_rdb_progress, &s->loading};
     int rc = reload ? rdb_reload_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e)
-                    : rdb_load_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e);
+                    : rdb_load_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e, &progress);
     close(fd);
     if (rc) {
         snprintf(err, errlen, "%s", e.message[0] ? e.message : strerror(-rc));

@@ -181,6 +181,44 @@ static void server_free(struct server *s)
     mem_free(s);
 }
 
+/* The data from disk, at start-up. */
+static int load_data(struct server *s, char *err, size_t errlen)
+{
+    /* As Redis: with the append-only file on, it alone holds the data (an
+     * RDB file beside it is an older image, and loading both would replay
+     * the log over it). */
+    if (config_number(s->config, CONFIG_APPENDONLY))
+        return aof_load_at_start(s, err, errlen);
+    return persist_load_at_start(s, err, errlen);
+}
+
+/* No new connections, and every client closed (each finishes the command
+ * it is running); false when some client was still busy after a grace
+ * period. */
+static bool close_clients(struct server *s)
+{
+    atomic_store_explicit(&s->state, SERVER_STOPPING, memory_order_relaxed);
+    listener_close(s->listener);
+    reactor_timer_stop(s->reactor, &s->cron);
+    reactor_timer_stop(s->reactor, &s->pause.timer);
+    /* Bounded, in case a client is stuck in a long command (DEBUG SLEEP).
+     * Asked again each round for a client accepted while the listener was
+     * closing. */
+    uint64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
+    for (;;) {
+        clients_kill_all(&s->clients, CONN_KILL_SHUTDOWN);
+        if (clients_count(&s->clients) == 0 || clock_mono_ms() >= deadline)
+            break;
+        usleep(2000);
+    }
+    int left = clients_count(&s->clients);
+    if (left > 0) {
+        log_warning("%d clients did not finish in time; exiting anyway", left);
+        return false; /* their tasks still use the pool: do not free it under them */
+    }
+    return true;
+}
+
 struct server *server_start(struct config *config, const char *config_file, const char *executable,
                             char *err, size_t errlen)
 {
@@ -240,14 +278,6 @@ struct server *server_start(struct config *config, const char *config_file, cons
         server_free(s);
         return NULL;
     }
-    /* As Redis: with the append-only file on, it alone holds the data (an
-     * RDB file beside it is an older image, and loading both would replay
-     * the log over it). */
-    if (!config_number(s->config, CONFIG_APPENDONLY) &&
-        persist_load_at_start(s, err, errlen) != 0) {
-        server_free(s);
-        return NULL;
-    }
     notify_start(s); /* an observer slot is always free at start-up */
     tracking_start(s);
     struct pool_driver driver;
@@ -260,15 +290,23 @@ struct server *server_start(struct config *config, const char *config_file, cons
         return NULL;
     }
     memory_note_startup(s); /* before the first client, and before the data */
-    /* The append-only file is loaded before the first client connects. */
     if (aof_start(s, err, errlen) != 0) {
         server_free(s);
         return NULL;
     }
+    /* As Redis, clients may connect while the data loads: they get
+     * -LOADING (net/loading.h). */
+    loading_begin(&s->loading);
     if (open_listener(s, err, errlen) != 0) {
         server_free(s);
         return NULL;
     }
+    if (load_data(s, err, errlen) != 0) {
+        if (close_clients(s))
+            server_free(s);
+        return NULL;
+    }
+    loading_end(&s->loading);
     keyspace_observe_expiry_slices(s->ks, latency_record_expire_slice, s);
     s->expiry_task = keyspace_expiry_task(s->ks);
     if (s->expiry_task)
@@ -287,25 +325,8 @@ void server_request_shutdown(struct server *s)
 
 bool server_stop(struct server *s)
 {
-    atomic_store_explicit(&s->state, SERVER_STOPPING, memory_order_relaxed);
-    listener_close(s->listener);
-    reactor_timer_stop(s->reactor, &s->cron);
-    reactor_timer_stop(s->reactor, &s->pause.timer);
-    /* In-flight commands finish and each client closes itself; bounded, in
-     * case a client is stuck in a long command (DEBUG SLEEP). Asked again
-     * each round for a client accepted while the listener was closing. */
-    uint64_t deadline = clock_mono_ms() + SHUTDOWN_GRACE_MS;
-    for (;;) {
-        clients_kill_all(&s->clients, CONN_KILL_SHUTDOWN);
-        if (clients_count(&s->clients) == 0 || clock_mono_ms() >= deadline)
-            break;
-        usleep(2000);
-    }
-    int left = clients_count(&s->clients);
-    if (left > 0) {
-        log_warning("%d clients did not finish in time; exiting anyway", left);
-        return false; /* their tasks still use the pool: do not free it under them */
-    }
+    if (!close_clients(s))
+        return false;
     keyspace_expiry_stop(s->ks);
     server_free(s);
     return true;

@@ -10,6 +10,7 @@
 #include "core/compiler.h"
 #include "core/lock.h"
 #include "net/config.h"
+#include "net/loading.h"
 #include "net/monitor.h"
 #include "net/pause.h"
 #include "net/reactor.h"
@@ -61,6 +62,7 @@ struct server {
     struct reactor_timer cron;
     struct task *expiry_task;
     struct persist *persist; /* RDB snapshots (net/persist.h) */
+    struct loading loading;  /* the start-up load (net/loading.h) */
     char config_file[4096];  /* absolute path, or "" */
     char executable[4096];
     int workers;

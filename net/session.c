@@ -385,6 +385,12 @@ static void execute(struct session *s, int argc, struct resp_arg *argv, struct s
         reject(s, cmd, MISCONF_RDB);
         return;
     }
+    /* While the data loads, clients may only run what is marked for it;
+     * the loader's own session (no socket) replays the log. */
+    if (s->conn && !(cmd->flags & CMD_LOADING) && loading_active(&server->loading)) {
+        reject(s, cmd, LOADING_ERROR);
+        return;
+    }
 
     /* CLIENT PAUSE: the command waits, in its connection's task, with a
      * copy of its arguments (the reader's buffer moves on); as in Redis,

@@ -182,18 +182,26 @@ struct rdb_load_stats {
                       * not read */
 };
 
+/* Told now and then (every few thousand keys) how many bytes of the file a
+ * load has parsed, on the loading thread: INFO's loading progress. */
+struct rdb_progress {
+    void (*fn)(void *ctx, uint64_t parsed);
+    void *ctx;
+};
+
 /*
  * Loads a whole RDB file (`len` bytes at `buf`) into ks: every key is built
  * and checked first, then linked in (replacing keys of the same name), so
  * on an error the keyspace is untouched. Keys whose TTL passed by now_ms are
  * skipped, as a master does. 0, or -EINVAL (corrupt, unsupported: see err)
- * or -ENOMEM.
+ * or -ENOMEM. progress may be NULL.
  */
 int rdb_load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t now_ms,
-                    struct rdb_load_stats *stats, struct rdb_error *err);
+                    struct rdb_load_stats *stats, struct rdb_error *err,
+                    const struct rdb_progress *progress);
 /* Reads the file at fd whole and loads it (rdb_load_buffer). */
 int rdb_load_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
-                     struct rdb_error *err);
+                     struct rdb_error *err, const struct rdb_progress *progress);
 
 /* DEBUG RELOAD: rdb_load_from_fd, but once the file parsed every database
  * is emptied (shard by shard) before the keys are linked in. */

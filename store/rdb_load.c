@@ -246,8 +246,12 @@ static void link_all(struct keyspace *ks, struct load *l)
     l->n = 0;
 }
 
+/* Keys parsed between two progress reports. */
+#define PROGRESS_EVERY 4096
+
 static int load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t now_ms,
-                       struct rdb_load_stats *stats, struct rdb_error *err, bool flush)
+                       struct rdb_load_stats *stats, struct rdb_error *err, bool flush,
+                       const struct rdb_progress *progress)
 {
     struct rdb_load_stats unused;
     if (!stats)
@@ -260,8 +264,9 @@ static int load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t
                      .expire_ms = ENTRY_NO_TTL,
                      .stats = stats};
     if (load_header(&l, &stats->version)) {
-        while (load_step(&l))
-            ;
+        for (uint64_t steps = 1; load_step(&l); steps++)
+            if (progress && steps % PROGRESS_EVERY == 0)
+                progress->fn(progress->ctx, (uint64_t)(l.r.p - (const unsigned char *)buf));
         if (!l.r.failed)
             load_checksum(&l, buf, stats->version);
     }
@@ -277,13 +282,14 @@ static int load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t
 }
 
 int rdb_load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t now_ms,
-                    struct rdb_load_stats *stats, struct rdb_error *err)
+                    struct rdb_load_stats *stats, struct rdb_error *err,
+                    const struct rdb_progress *progress)
 {
-    return load_buffer(ks, buf, len, now_ms, stats, err, false);
+    return load_buffer(ks, buf, len, now_ms, stats, err, false, progress);
 }
 
 static int load_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
-                   struct rdb_error *err, bool flush)
+                   struct rdb_error *err, bool flush, const struct rdb_progress *progress)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -300,19 +306,19 @@ static int load_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_
             break;
         got += (size_t)n;
     }
-    int rc = load_buffer(ks, buf, got, now_ms, stats, err, flush);
+    int rc = load_buffer(ks, buf, got, now_ms, stats, err, flush, progress);
     mem_free(buf);
     return rc;
 }
 
 int rdb_load_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
-                     struct rdb_error *err)
+                     struct rdb_error *err, const struct rdb_progress *progress)
 {
-    return load_fd(ks, fd, now_ms, stats, err, false);
+    return load_fd(ks, fd, now_ms, stats, err, false, progress);
 }
 
 int rdb_reload_from_fd(struct keyspace *ks, int fd, int64_t now_ms, struct rdb_load_stats *stats,
                        struct rdb_error *err)
 {
-    return load_fd(ks, fd, now_ms, stats, err, true);
+    return load_fd(ks, fd, now_ms, stats, err, true, NULL);
 }

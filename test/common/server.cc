@@ -192,7 +192,10 @@ bool ServerProcess::start(const std::vector<std::string> &args, const std::strin
         while (now_ms() < deadline && !reaped_) {
             if (wait_exit(0) >= 0)
                 break;
-            if (port > 0 && can_connect(port))
+            // The listener opens before the data loads (clients get
+            // -LOADING meanwhile): ready once the server says so.
+            if (port > 0 && can_connect(port) &&
+                log().find("Ready to accept connections") != std::string::npos)
                 return true;
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }

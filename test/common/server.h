@@ -28,7 +28,8 @@ class ServerProcess
 
     // Starts `binary` (default: server_binary()) with args followed by
     // "--port <free port>" (unless add_port is false), output to a log file,
-    // and waits up to timeout_ms until it accepts connections. Retries on
+    // and waits up to timeout_ms until it accepts connections and has logged
+    // "Ready to accept connections" (its data loaded). Retries on
     // another port if the process exits early (a port race). False on failure.
     bool start(const std::vector<std::string> &args, const std::string &binary = "",
                bool add_port = true, int timeout_ms = 30000);

@@ -35,13 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const int64_t now_ms = 1700000000000LL;
     struct keyspace *ks = fresh();
     struct rdb_error err;
-    if (rdb_load_buffer(ks, data, size, now_ms, NULL, &err) == 0) {
+    if (rdb_load_buffer(ks, data, size, now_ms, NULL, &err, NULL) == 0) {
         struct rdb_writer w;
         rdb_writer_init(&w, NULL, NULL, true);
         struct rdb_save_options opt = {true, true, false, 0, now_ms, NULL, NULL};
         CHECK(rdb_save_keyspace(ks, &w, &opt) == 0);
         struct keyspace *again = fresh();
-        CHECK(rdb_load_buffer(again, w.mem, w.used, now_ms, NULL, &err) == 0);
+        CHECK(rdb_load_buffer(again, w.mem, w.used, now_ms, NULL, &err, NULL) == 0);
         CHECK(count_keys(again) == count_keys(ks));
         keyspace_free(again);
         rdb_writer_release(&w);

@@ -36,7 +36,7 @@ inline std::string save(Store &s, bool compress = true, bool checksum = true)
 inline int load(Store &s, const std::string &file, std::string *err = nullptr)
 {
     struct rdb_error e = {};
-    int rc = rdb_load_buffer(s.ks, file.data(), file.size(), s.now_ms, nullptr, &e);
+    int rc = rdb_load_buffer(s.ks, file.data(), file.size(), s.now_ms, nullptr, &e, nullptr);
     if (err)
         *err = e.message;
     return rc;
