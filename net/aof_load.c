@@ -99,8 +99,10 @@ static enum load_result replay_file(struct session *s, const char *name, const c
 {
     *r = (struct replay){.valid = from};
     for (uint64_t n = 1;; n++) {
-        if (n % PROGRESS_EVERY == 0)
-            loading_progress(&s->server->loading, r->valid);
+        if (n % PROGRESS_EVERY == 0 && !loading_progress(&s->server->loading, r->valid)) {
+            snprintf(err, errlen, "Loading interrupted");
+            return LOAD_FAILED;
+        }
         size_t used;
         int argc;
         struct resp_arg *argv;
@@ -294,7 +296,11 @@ int aof__load(struct aof *a, char *err, size_t errlen)
     }
     uint64_t start = clock_mono_ms();
     loading_total(&a->server->loading, files_size(a));
-    loading_hold();
+    if (!loading_hold(&a->server->loading)) {
+        session_free(s);
+        snprintf(err, errlen, "Loading interrupted");
+        return -1;
+    }
     /* The base first, then the incremental files in the manifest's order. */
     const struct aof_file_info *base = aof_manifest_base(&a->manifest);
     int last = -1;

@@ -6,23 +6,37 @@
 
 #include "core/clock.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 void loading_begin(struct loading *l)
 {
     l->done_before = 0;
+    l->stopped = false;
     atomic_store_explicit(&l->start_unix, clock_unix_ms() / 1000, memory_order_relaxed);
     atomic_store_explicit(&l->total_bytes, 0, memory_order_relaxed);
     atomic_store_explicit(&l->loaded_bytes, 0, memory_order_relaxed);
     atomic_store_explicit(&l->active, true, memory_order_release);
 }
 
-void loading_hold(void)
+/* A shutdown was asked for: SIGTERM or SIGINT pending (every thread blocks
+ * them; the main thread takes them with sigwait once the server runs). */
+static bool shutdown_pending(struct loading *l)
+{
+    sigset_t pending;
+    if (!l->stopped && sigpending(&pending) == 0)
+        l->stopped = sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+    return l->stopped;
+}
+
+bool loading_hold(struct loading *l)
 {
     const char *hold = getenv("MAGPIE_LOADING_HOLD_MS");
-    if (hold && *hold)
-        usleep((useconds_t)strtoul(hold, NULL, 10) * 1000u);
+    unsigned long ms = hold && *hold ? strtoul(hold, NULL, 10) : 0;
+    for (unsigned long waited = 0; waited < ms && !shutdown_pending(l); waited += 10)
+        usleep(10000);
+    return !l->stopped;
 }
 
 void loading_total(struct loading *l, uint64_t total_bytes)
@@ -30,20 +44,26 @@ void loading_total(struct loading *l, uint64_t total_bytes)
     atomic_store_explicit(&l->total_bytes, total_bytes, memory_order_relaxed);
 }
 
-void loading_progress(struct loading *l, uint64_t bytes)
+bool loading_progress(struct loading *l, uint64_t bytes)
 {
     atomic_store_explicit(&l->loaded_bytes, l->done_before + bytes, memory_order_relaxed);
+    return !shutdown_pending(l);
 }
 
-void loading_rdb_progress(void *ctx, uint64_t parsed)
+bool loading_stopped(const struct loading *l)
 {
-    loading_progress(ctx, parsed);
+    return l->stopped;
+}
+
+bool loading_rdb_progress(void *ctx, uint64_t parsed)
+{
+    return loading_progress(ctx, parsed);
 }
 
 void loading_file_done(struct loading *l, uint64_t bytes)
 {
     l->done_before += bytes;
-    loading_progress(l, 0);
+    atomic_store_explicit(&l->loaded_bytes, l->done_before, memory_order_relaxed);
 }
 
 void loading_end(struct loading *l)

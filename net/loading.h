@@ -6,6 +6,10 @@
  * shows loading:1 and how far the load has come.
  *
  * One loader (the main thread, in server_start) writes; anyone reads.
+ *
+ * A shutdown asked for meanwhile (SIGTERM, SIGINT, SHUTDOWN: the main
+ * thread's pending signal) stops the load where it is, as Redis exits
+ * without saving then: the progress calls tell the loader to stop.
  */
 #ifndef MAGPIE_NET_LOADING_H
 #define MAGPIE_NET_LOADING_H
@@ -28,19 +32,24 @@ struct loading {
     ATOMIC(int64_t) start_unix; /* seconds */
     ATOMIC(uint64_t) total_bytes, loaded_bytes;
     uint64_t done_before; /* the loader's: bytes of the files it finished */
+    bool stopped;         /* the loader's: a shutdown stopped the load */
 };
 
 /* The load starts (before the listener opens). */
 void loading_begin(struct loading *l);
 /* MAGPIE_LOADING_HOLD_MS (tests): the loader waits that long once it knows
- * its total, before it reads, so that a test can watch a load. */
-void loading_hold(void);
+ * its total, before it reads, so that a test can watch a load (a shutdown
+ * ends the wait). */
+bool loading_hold(struct loading *l); /* false: stopped */
 /* The loader knows what it will read: the size of every file. */
 void loading_total(struct loading *l, uint64_t total_bytes);
-/* The loader has read `bytes` of the file it is on. */
-void loading_progress(struct loading *l, uint64_t bytes);
+/* The loader has read `bytes` of the file it is on. False: stop, a
+ * shutdown was asked for (loading_stopped). */
+bool loading_progress(struct loading *l, uint64_t bytes);
 /* The same as an rdb_progress function (store/rdb.h); ctx: the loading. */
-void loading_rdb_progress(void *ctx, uint64_t parsed);
+bool loading_rdb_progress(void *ctx, uint64_t parsed);
+/* Whether a shutdown stopped the load (the loader's thread). */
+bool loading_stopped(const struct loading *l);
 /* It finished a file of that size (the next one's progress counts on). */
 void loading_file_done(struct loading *l, uint64_t bytes);
 void loading_end(struct loading *l);

@@ -158,9 +158,13 @@ int main(int argc, char **argv)
 
     struct server *s = server_start(cfg, config_path, executable, err, sizeof(err));
     if (!s) {
-        log_warning("%s", err);
+        bool stopped = err[0] == '\0'; /* a shutdown while loading */
+        if (stopped)
+            log_warning("Magpie is now ready to exit, bye bye...");
+        else
+            log_warning("%s", err);
         config_free(cfg);
-        return 1;
+        return stopped ? 0 : 1;
     }
     log_notice("Magpie %s: port %lld, %d worker threads, %d shards per database, %lld databases",
                MAGPIE_VERSION, config_number(cfg, CONFIG_PORT), s->workers, keyspace_shards(s->ks),

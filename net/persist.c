@@ -327,7 +327,11 @@ static int load_file(struct server *s, bool reload, char *err, size_t errlen)
     struct stat st;
     if (!reload && fstat(fd, &st) == 0) {
         loading_total(&s->loading, (uint64_t)st.st_size);
-        loading_hold();
+        if (!loading_hold(&s->loading)) {
+            close(fd);
+            snprintf(err, errlen, "Loading interrupted");
+            return -EINTR;
+        }
     }
     const struct rdb_progress progress = {loading_rdb_progress, &s->loading};
     int rc = reload ? rdb_reload_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e)

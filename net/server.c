@@ -302,6 +302,13 @@ struct server *server_start(struct config *config, const char *config_file, cons
         return NULL;
     }
     if (load_data(s, err, errlen) != 0) {
+        if (loading_stopped(&s->loading)) { /* as Redis: no save, exit 0 */
+            log_warning("%s while loading: exiting without saving",
+                        atomic_load_explicit(&s->shutdown_requested, memory_order_relaxed)
+                            ? "SHUTDOWN"
+                            : "SIGTERM or SIGINT");
+            err[0] = '\0';
+        }
         if (close_clients(s))
             server_free(s);
         return NULL;

@@ -83,8 +83,10 @@ struct server {
 
 /*
  * Builds and starts everything from a loaded config: registers the commands,
- * creates the keyspace, the reactor, the pool and the listener, and starts the
- * cron. On failure returns NULL with a message in err (the caller exits 1).
+ * creates the keyspace, the reactor, the pool and the listener, loads the
+ * data, and starts the cron. On failure returns NULL with a message in err
+ * (the caller exits 1); with err empty when a shutdown was asked for while
+ * the data loaded (the caller exits 0).
  */
 struct server *server_start(struct config *config, const char *config_file, const char *executable,
                             char *err, size_t errlen);

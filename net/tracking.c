@@ -208,7 +208,11 @@ static void flush_all(struct tracking *t)
 static void on_key_event(void *ctx, const struct key_event *ev)
 {
     struct tracking *t = ctx;
-    if (atomic_load_explicit(&t->live, memory_order_relaxed) == 0)
+    /* A load's keys: Redis invalidates nothing for them (DEBUG RELOAD's
+     * flush already told every client). "new" is always followed by the
+     * change's own event, which invalidates. */
+    if (atomic_load_explicit(&t->live, memory_order_relaxed) == 0 ||
+        ev->cls & (NOTIFY_LOADED | NOTIFY_NEW))
         return;
     if (!ev->key) {
         if (strcmp(ev->name, "flush") != 0)

@@ -183,9 +183,11 @@ struct rdb_load_stats {
 };
 
 /* Told now and then (every few thousand keys) how many bytes of the file a
- * load has parsed, on the loading thread: INFO's loading progress. */
+ * load has parsed, on the loading thread: INFO's loading progress. It
+ * answers false to stop the load (a shutdown): the load then fails with
+ * "Loading interrupted", the keyspace untouched. */
 struct rdb_progress {
-    void (*fn)(void *ctx, uint64_t parsed);
+    bool (*fn)(void *ctx, uint64_t parsed);
     void *ctx;
 };
 

@@ -264,9 +264,13 @@ static int load_buffer(struct keyspace *ks, const void *buf, size_t len, int64_t
                      .expire_ms = ENTRY_NO_TTL,
                      .stats = stats};
     if (load_header(&l, &stats->version)) {
-        for (uint64_t steps = 1; load_step(&l); steps++)
-            if (progress && steps % PROGRESS_EVERY == 0)
-                progress->fn(progress->ctx, (uint64_t)(l.r.p - (const unsigned char *)buf));
+        for (uint64_t steps = 1; load_step(&l); steps++) {
+            if (progress && steps % PROGRESS_EVERY == 0 &&
+                !progress->fn(progress->ctx, (uint64_t)(l.r.p - (const unsigned char *)buf))) {
+                rdb__fail(&l.r, "Loading interrupted");
+                break;
+            }
+        }
         if (!l.r.failed)
             load_checksum(&l, buf, stats->version);
     }

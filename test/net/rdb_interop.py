@@ -20,6 +20,9 @@ import time
 
 import redis
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from resp_conn import Conn  # noqa: E402
+
 MAGPIE = sys.argv[1]
 REDIS = "/usr/bin/redis-server"
 CHECK = "/usr/bin/redis-check-rdb"
@@ -278,6 +281,28 @@ def reload_events(base):
         p.close()
         srv.stop()
     check("DEBUG RELOAD publishes the same events as redis-server (none)",
+          seen["magpie"] == seen["redis"], seen)
+    # Nor does it invalidate the loaded keys one by one: a BCAST tracking
+    # client hears the flush (a null), as from redis-server.
+    seen = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"{kind}.rdb")
+        sub, c = Conn(srv.port), Conn(srv.port)
+        sub_id = sub.call("CLIENT", "ID")
+        sub.call("SUBSCRIBE", "__redis__:invalidate")
+        c.call("CLIENT", "TRACKING", "on", "REDIRECT", sub_id, "BCAST")
+        c.call("SET", "a", "1")
+        c.call("DEBUG", "RELOAD")
+        c.call("SET", "mark", "1")
+        got = []
+        for _ in range(20):
+            m = sub.read()
+            got.append(m)
+            if m[2] == [b"mark"]:
+                break
+        seen[kind] = got
+        srv.stop()
+    check("DEBUG RELOAD invalidates as redis-server does (a flush)",
           seen["magpie"] == seen["redis"], seen)
 
 

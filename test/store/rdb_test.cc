@@ -114,6 +114,45 @@ TEST(Rdb, TruncatedFilesLoadNothing)
     }
 }
 
+// The progress function hears how far the parse is, and stops the load by
+// answering false (a shutdown while loading): nothing is linked in then.
+TEST(Rdb, ProgressIsToldAndCanStopTheLoad)
+{
+    Store a;
+    for (int i = 0; i < 10000; i++)
+        a.run("SET key:" + std::to_string(i) + " value");
+    std::string file = save(a);
+    struct Seen {
+        std::vector<uint64_t> parsed;
+        size_t stop_after; // answers false from this call on
+        static bool fn(void *ctx, uint64_t bytes)
+        {
+            auto *seen = static_cast<Seen *>(ctx);
+            seen->parsed.push_back(bytes);
+            return seen->parsed.size() < seen->stop_after;
+        }
+    };
+    struct rdb_error e = {};
+    Seen all{{}, 100};
+    struct rdb_progress progress = {Seen::fn, &all};
+    Store b;
+    ASSERT_EQ(rdb_load_buffer(b.ks, file.data(), file.size(), b.now_ms, nullptr, &e, &progress), 0);
+    EXPECT_EQ(b.run("DBSIZE"), ":10000\r\n");
+    ASSERT_EQ(all.parsed.size(), 2u); // every 4096 keys
+    EXPECT_LT(all.parsed[0], all.parsed[1]);
+    EXPECT_LT(all.parsed[1], file.size());
+
+    Seen first{{}, 1};
+    progress.ctx = &first;
+    Store c;
+    c.run("SET keep me");
+    EXPECT_EQ(rdb_load_buffer(c.ks, file.data(), file.size(), c.now_ms, nullptr, &e, &progress),
+              -EINVAL);
+    EXPECT_STREQ(e.message, "Loading interrupted");
+    EXPECT_EQ(first.parsed.size(), 1u);
+    EXPECT_EQ(c.run("DBSIZE"), ":1\r\n");
+}
+
 TEST(Rdb, FlippedBytesNeverCrash)
 {
     Store a;
