@@ -18,6 +18,46 @@
 #include <unistd.h>
 
 /* A new random replication id (40 hex digits), as INFO replication shows. */
+/* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]. MERGE is what a load here
+ * always does with a key of the same name (replace it); Redis without it
+ * aborts on one. */
+static void debug_reload(struct cmd_ctx *c, struct server *s)
+{
+    bool save = true, flush = true;
+    for (int i = 2; i < c->argc; i++) {
+        if (arg_is(&c->argv[i], "nosave")) {
+            save = false;
+        } else if (arg_is(&c->argv[i], "noflush")) {
+            flush = false;
+        } else if (!arg_is(&c->argv[i], "merge")) {
+            reply_error(c->reply, "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE "
+                                  "options.");
+            return;
+        }
+    }
+    /* Saving takes every shard's lock in turn, which EXEC's lock plan
+     * (already holding some) must not: refused there. */
+    if (c->mode & CMD_MODE_NO_BLOCK) {
+        reply_error(c->reply, "ERR DEBUG RELOAD is not allowed inside MULTI");
+        return;
+    }
+    if (loading_active(&s->loading)) { /* one load at a time */
+        reply_error(c->reply, LOADING_ERROR);
+        return;
+    }
+    switch (persist_debug_reload(s, save, flush)) {
+    case RELOAD_OK:
+        reply_ok(c->reply);
+        break;
+    case RELOAD_SAVE_FAILED:
+        reply_error(c->reply, "ERR");
+        break;
+    case RELOAD_LOAD_FAILED:
+        reply_error(c->reply, "ERR Error trying to load the RDB dump");
+        break;
+    }
+}
+
 static void change_repl_id(struct server *s)
 {
     unsigned char raw[20];
@@ -85,18 +125,8 @@ bool debug_extra_command(struct cmd_ctx *c)
             reply_error(c->reply, "ERR no such key");
         else
             reply_error(c->reply, "ERR Not a listpack encoded object.");
-    } else if (arg_is(&c->argv[1], "reload") && c->argc == 2) {
-        char err[320];
-        /* Saving takes every shard's lock in turn, which EXEC's lock plan
-         * (already holding some) must not: refused there. */
-        if (c->mode & CMD_MODE_NO_BLOCK)
-            reply_error(c->reply, "ERR DEBUG RELOAD is not allowed inside MULTI");
-        else if (loading_active(&s->loading)) /* one load at a time */
-            reply_error(c->reply, LOADING_ERROR);
-        else if (persist_debug_reload(s, err, sizeof(err)) != 0)
-            reply_errorf(c->reply, "ERR %s", err);
-        else
-            reply_ok(c->reply);
+    } else if (arg_is(&c->argv[1], "reload")) {
+        debug_reload(c, s);
     } else if (arg_is(&c->argv[1], "stringmatch-test") && c->argc == 2) {
         stringmatch_test();
         reply_simple(c->reply, "Apparently Redis did not crash: test passed");

@@ -308,8 +308,13 @@ bool persist_writes_refused(struct server *s)
            !atomic_load_explicit(&p->last_bgsave_ok, memory_order_relaxed) && persist_rules_set(s);
 }
 
-static int load_file(struct server *s, bool reload, char *err, size_t errlen)
+/* Loading dbfilename: at start-up (into an empty keyspace; no file is no
+ * data), or for DEBUG RELOAD, replacing the keyspace or merged into it. */
+enum load_mode { LOAD_AT_START, LOAD_REPLACING, LOAD_MERGING };
+
+static int load_file(struct server *s, enum load_mode mode, char *err, size_t errlen)
 {
+    bool reload = mode != LOAD_AT_START;
     struct persist *p = P(s);
     char name[PATH_BUF], dbfilename[PATH_MAX];
     config_string(s->config, CONFIG_DBFILENAME, dbfilename, sizeof(dbfilename));
@@ -334,8 +339,9 @@ static int load_file(struct server *s, bool reload, char *err, size_t errlen)
         }
     }
     const struct rdb_progress progress = {loading_rdb_progress, &s->loading};
-    int rc = reload ? rdb_reload_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e)
-                    : rdb_load_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e, &progress);
+    int rc = mode == LOAD_REPLACING ? rdb_reload_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e)
+                                    : rdb_load_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e,
+                                                       mode == LOAD_AT_START ? &progress : NULL);
     close(fd);
     if (rc) {
         snprintf(err, errlen, "%s", e.message[0] ? e.message : strerror(-rc));
@@ -352,17 +358,25 @@ static int load_file(struct server *s, bool reload, char *err, size_t errlen)
 
 int persist_load_at_start(struct server *s, char *err, size_t errlen)
 {
-    return load_file(s, false, err, errlen);
+    return load_file(s, LOAD_AT_START, err, errlen);
 }
 
-int persist_debug_reload(struct server *s, char *err, size_t errlen)
+enum reload_result persist_debug_reload(struct server *s, bool save, bool flush)
 {
-    int rc = persist_save(s);
-    if (rc) {
-        snprintf(err, errlen, "Error trying to save the DB: %s", strerror(-rc));
-        return rc;
+    if (save) {
+        int rc = persist_save(s);
+        if (rc) {
+            log_warning("DEBUG RELOAD: error trying to save the DB: %s", strerror(-rc));
+            return RELOAD_SAVE_FAILED;
+        }
     }
-    return load_file(s, true, err, errlen);
+    char err[320];
+    if (load_file(s, flush ? LOAD_REPLACING : LOAD_MERGING, err, sizeof(err)) != 0) {
+        log_warning("DEBUG RELOAD: %s", err);
+        return RELOAD_LOAD_FAILED;
+    }
+    log_warning("DB reloaded by DEBUG RELOAD");
+    return RELOAD_OK;
 }
 
 void persist_info(struct server *s, struct text *t)

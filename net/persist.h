@@ -83,8 +83,12 @@ bool persist_rules_set(struct server *s);
  * and rules are set (writes get MISCONF). */
 bool persist_writes_refused(struct server *s);
 
-/* DEBUG RELOAD: save, empty the keyspace, load the file again. */
-int persist_debug_reload(struct server *s, char *err, size_t errlen);
+/* DEBUG RELOAD: save (unless NOSAVE), then load the file again, replacing
+ * the keyspace, or (NOFLUSH) merged into it, a loaded key replacing one of
+ * the same name. A file that does not load leaves the keyspace as it was
+ * (Redis empties it first); the reason is logged. */
+enum reload_result { RELOAD_OK, RELOAD_SAVE_FAILED, RELOAD_LOAD_FAILED };
+enum reload_result persist_debug_reload(struct server *s, bool save, bool flush);
 
 /* INFO persistence's RDB lines. */
 void persist_info(struct server *s, struct text *t);

@@ -306,6 +306,27 @@ def reload_events(base):
           seen["magpie"] == seen["redis"], seen)
 
 
+def reload_options(base):
+    # DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], reply for reply as from
+    # redis-server (except after a load that fails: Redis has emptied the
+    # keyspace by then, Magpie leaves it as it was).
+    d = tempfile.mkdtemp(dir=base)
+    steps = [("SET", "a", "1"), ("DEBUG", "RELOAD", "BOGUS"), ("DEBUG", "RELOAD", "NOSAVE"),
+             ("FLUSHALL",), ("SET", "a", "1"), ("SAVE",), ("SET", "b", "2"),
+             ("DEBUG", "RELOAD", "NOSAVE"), ("GET", "b"), ("SET", "a", "new"), ("SET", "c", "3"),
+             ("DEBUG", "RELOAD", "NOFLUSH", "NOSAVE", "MERGE"), ("GET", "a"), ("GET", "c"),
+             ("DBSIZE",), ("DEBUG", "RELOAD", "merge"), ("DBSIZE",), ("DEBUG", "RELOAD"),
+             ("GET", "a")]
+    got = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"options-{kind}.rdb")
+        c = Conn(srv.port)
+        got[kind] = [c.call(*step) for step in steps]
+        srv.stop()
+    check("DEBUG RELOAD's options answer as redis-server's", got["magpie"] == got["redis"],
+          list(zip(steps, got["redis"], got["magpie"])))
+
+
 def misconf(base):
     d = tempfile.mkdtemp(dir=base)
     sub = os.path.join(d, "gone")
@@ -405,7 +426,7 @@ def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
         for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
-                     reload_events, misconf, aof_dir_both_ways, old_single_file):
+                     reload_events, reload_options, misconf, aof_dir_both_ways, old_single_file):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort
