@@ -119,12 +119,15 @@ static bool names_config(const char *const *args, int n, enum config_id id)
     return false;
 }
 
-/* What Redis 7.0 refuses to change while the data loads: the log being
- * loaded, and the directory its files are in. */
-static bool denied_while_loading(struct server *s, const char *const *args, int n)
+/* What this client may not set now (net/config.h). */
+static unsigned refused_now(struct session *s)
 {
-    return loading_active(&s->loading) &&
-           (names_config(args, n, CONFIG_APPENDONLY) || names_config(args, n, CONFIG_DIR));
+    unsigned refuse = 0;
+    if (!session_allowed_by(s, CONFIG_ENABLE_PROTECTED_CONFIGS))
+        refuse |= CONFIG_REFUSE_PROTECTED;
+    if (loading_active(&s->server->loading))
+        refuse |= CONFIG_REFUSE_LOADING;
+    return refuse;
 }
 
 /* Two CONFIG SET port at once: each sets the value, then moves the
@@ -143,14 +146,12 @@ static void config_set_apply(struct cmd_ctx *c, const char *const *args, const s
     bool port = names_config(args, n, CONFIG_PORT);
     if (port)
         pthread_mutex_lock(&port_change);
-    if (denied_while_loading(s, args, n)) {
-        reply_error(c->reply, LOADING_ERROR);
-    } else if (port && !config_undo_take(s->config, args, n, &undo)) {
+    if (port && !config_undo_take(s->config, args, n, &undo)) {
         reply_error(c->reply, "ERR out of memory");
-    } else if (config_set_many(s->config, n, args, lens, err) != 0) {
+    } else if (config_set_many(s->config, n, args, lens, refused_now(session_of(c)), err) != 0) {
         reply_error(c->reply, err);
     } else if (port && server_set_port(s, (int)config_number(s->config, CONFIG_PORT)) != 0) {
-        config_set_many(s->config, n, undo.args, undo.lens, err);
+        config_set_many(s->config, n, undo.args, undo.lens, 0, err);
         reply_error(c->reply, "ERR CONFIG SET failed (possibly related to argument 'port') - "
                               "Unable to listen on this port. Check server logs.");
     } else {
@@ -288,12 +289,17 @@ static void shutdown_command(struct cmd_ctx *c)
     session_of(c)->close_requested = true;
 }
 
-/* enable-debug-command: no (Redis's default), yes, or local (loopback and
- * unix socket clients only). */
-/* A session without a socket counts as local (it runs on the server). */
 bool session_debug_allowed(const struct session *s)
 {
-    long long mode = config_number(s->server->config, CONFIG_ENABLE_DEBUG_COMMAND);
+    return session_allowed_by(s, CONFIG_ENABLE_DEBUG_COMMAND);
+}
+
+/* no (Redis's default), yes, or local (loopback and unix socket clients
+ * only). A session without a socket counts as local (it runs on the
+ * server). */
+bool session_allowed_by(const struct session *s, enum config_id setting)
+{
+    long long mode = config_number(s->server->config, setting);
     if (mode == CONFIG_DEBUG_YES)
         return true;
     if (mode != CONFIG_DEBUG_LOCAL)

@@ -9,6 +9,7 @@
 #ifndef MAGPIE_NET_COMMANDS_H
 #define MAGPIE_NET_COMMANDS_H
 
+#include "net/config.h"
 #include "store/command.h"
 
 #include <stdbool.h>
@@ -52,6 +53,9 @@ struct session;
 /* enable-debug-command allows DEBUG for this session (net/cmd_server.c); the
  * session refuses DEBUG before authentication when it does not, as Redis. */
 bool session_debug_allowed(const struct session *s);
+/* A no / yes / local setting (enable-debug-command,
+ * enable-protected-configs) allows this session. */
+bool session_allowed_by(const struct session *s, enum config_id setting);
 #define DEBUG_NOT_ALLOWED                                                                          \
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "  \
     "can run it from a local connection, otherwise you need to set this option in the "            \

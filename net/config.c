@@ -4,6 +4,7 @@
  * file, the command line, CONFIG GET and CONFIG SET share it.
  */
 #include "net/config.h"
+#include "net/loading.h"
 #include "net/config_internal.h"
 
 #include "core/alloc.h"
@@ -66,6 +67,9 @@ static const struct param params[CONFIG_COUNT] = {
     [CONFIG_APPENDONLY] = {"appendonly", TYPE_BOOL, false, 0, 1, 0, NULL, NULL},
     [CONFIG_ENABLE_DEBUG_COMMAND] = {"enable-debug-command", TYPE_ENUM, true, 0, 0, CONFIG_DEBUG_NO,
                                      NULL, debug_command_names},
+    /* Whether CONFIG SET may change dir and dbfilename (Redis 7). */
+    [CONFIG_ENABLE_PROTECTED_CONFIGS] = {"enable-protected-configs", TYPE_ENUM, true, 0, 0,
+                                         CONFIG_DEBUG_NO, NULL, debug_command_names},
     [CONFIG_LIST_MAX_LISTPACK_SIZE] = {"list-max-listpack-size", TYPE_INT, false, INT_MIN, INT_MAX,
                                        -2, NULL, NULL},
     [CONFIG_LIST_COMPRESS_DEPTH] = {"list-compress-depth", TYPE_INT, false, 0, INT_MAX, 0, NULL,
@@ -324,8 +328,25 @@ int config_set(struct config *c, enum config_id id, int argc, const char *const 
     return 0;
 }
 
+/* Why CONFIG SET may not set `id` now (NULL: it may, unless the data is
+ * loading: refused_while_loading). Redis's checks after the name's, in its
+ * order. */
+static const char *refused(int id, unsigned refuse)
+{
+    if (params[id].immutable)
+        return "can't set immutable config";
+    if (refuse & CONFIG_REFUSE_PROTECTED && (id == CONFIG_DIR || id == CONFIG_DBFILENAME))
+        return "can't set protected config";
+    return NULL;
+}
+
+static bool refused_while_loading(int id, unsigned refuse)
+{
+    return refuse & CONFIG_REFUSE_LOADING && (id == CONFIG_APPENDONLY || id == CONFIG_DIR);
+}
+
 int config_set_many(struct config *c, int argc, const char *const *argv, const size_t *lens,
-                    char err[CONFIG_ERROR_MAX + 128])
+                    unsigned refuse, char err[CONFIG_ERROR_MAX + 128])
 {
     int pairs = argc / 2;
     int ids[CONFIG_NAMES_MAX];
@@ -347,7 +368,11 @@ int config_set_many(struct config *c, int argc, const char *const *argv, const s
         }
         if (unknown)
             continue;
-        const char *why = params[id].immutable ? "can't set immutable config" : NULL;
+        const char *why = refused(id, refuse);
+        if (!why && refused_while_loading(id, refuse)) { /* the whole reply, as Redis's */
+            snprintf(err, CONFIG_ERROR_MAX + 128, "%s", LOADING_ERROR);
+            return -EINVAL;
+        }
         /* A name given twice; a name and its alias are not (the later wins). */
         for (int j = 0; !why && j < i; j++)
             if (strcasecmp(argv[2 * j], name) == 0)

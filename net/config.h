@@ -44,6 +44,7 @@ enum config_id {
     CONFIG_SAVE,
     CONFIG_APPENDONLY,
     CONFIG_ENABLE_DEBUG_COMMAND,
+    CONFIG_ENABLE_PROTECTED_CONFIGS,
     CONFIG_LIST_MAX_LISTPACK_SIZE,
     CONFIG_LIST_COMPRESS_DEPTH,
     CONFIG_SET_MAX_INTSET_ENTRIES,
@@ -82,7 +83,7 @@ enum config_id {
     CONFIG_COUNT
 };
 
-/* enable-debug-command values. */
+/* enable-debug-command and enable-protected-configs values. */
 enum config_debug_command { CONFIG_DEBUG_NO, CONFIG_DEBUG_YES, CONFIG_DEBUG_LOCAL };
 
 /* appendfsync values, in the order Redis lists their names. */
@@ -148,8 +149,16 @@ int config_set(struct config *c, enum config_id id, int argc, const char *const 
  * is applied, so a failure changes nothing. On failure returns -EINVAL and
  * writes the whole error line Redis gives (without the leading '-').
  */
+/* What the caller may not set now (CONFIG SET's `refuse`). */
+enum config_refuse {
+    /* dir and dbfilename (enable-protected-configs does not allow it) */
+    CONFIG_REFUSE_PROTECTED = 1u << 0,
+    /* appendonly and dir, while the data loads: the whole reply is then
+     * Redis's -LOADING */
+    CONFIG_REFUSE_LOADING = 1u << 1,
+};
 int config_set_many(struct config *c, int argc, const char *const *argv, const size_t *lens,
-                    char err[CONFIG_ERROR_MAX + 128]);
+                    unsigned refuse, char err[CONFIG_ERROR_MAX + 128]);
 
 /* The value as CONFIG GET shows it. Returns its length. */
 size_t config_format(struct config *c, enum config_id id, char *buf, size_t size);

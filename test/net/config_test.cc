@@ -42,7 +42,7 @@ struct Config : ::testing::Test {
     std::string set_many(std::vector<const char *> args)
     {
         char e[CONFIG_ERROR_MAX + 128];
-        if (config_set_many(c, (int)args.size(), args.data(), nullptr, e) == 0)
+        if (config_set_many(c, (int)args.size(), args.data(), nullptr, 0, e) == 0)
             return "OK";
         return e;
     }
@@ -276,6 +276,34 @@ TEST_F(Config, SetManyMatchesRedisMessages)
     EXPECT_EQ(get(CONFIG_SAVE), "10 2 20 5");
 }
 
+// What a client may not set now, in Redis 7.0's order of checks: the first
+// name that fails wins, and a refusal while loading is Redis's -LOADING.
+TEST_F(Config, RefusedConfigsMatchRedisMessages)
+{
+    auto refused = [&](std::vector<const char *> args, unsigned refuse) {
+        char e[CONFIG_ERROR_MAX + 128];
+        return config_set_many(c, (int)args.size(), args.data(), nullptr, refuse, e) == 0
+                   ? std::string("OK")
+                   : std::string(e);
+    };
+    const std::string prot = "ERR CONFIG SET failed (possibly related to argument '";
+    EXPECT_EQ(refused({"dir", "/tmp"}, CONFIG_REFUSE_PROTECTED),
+              prot + "dir') - can't set protected config");
+    EXPECT_EQ(refused({"timeout", "1", "dbfilename", "x.rdb"}, CONFIG_REFUSE_PROTECTED),
+              prot + "dbfilename') - can't set protected config");
+    EXPECT_EQ(config_number(c, CONFIG_TIMEOUT), 0); // nothing applied
+    EXPECT_EQ(refused({"dbfilename", "x.rdb"}, CONFIG_REFUSE_LOADING), "OK");
+    EXPECT_EQ(refused({"appendonly", "yes"}, CONFIG_REFUSE_LOADING),
+              "LOADING Redis is loading the dataset in memory");
+    EXPECT_EQ(refused({"dir", "/tmp"}, CONFIG_REFUSE_LOADING | CONFIG_REFUSE_PROTECTED),
+              prot + "dir') - can't set protected config");
+    EXPECT_EQ(refused({"hz", "20", "dir", "/tmp"}, CONFIG_REFUSE_LOADING),
+              "LOADING Redis is loading the dataset in memory");
+    EXPECT_EQ(refused({"nosuch", "1", "appendonly", "yes"}, CONFIG_REFUSE_LOADING),
+              "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'");
+    EXPECT_EQ(refused({"appendonly", "no"}, 0), "OK");
+}
+
 TEST_F(Config, ShardsMustBeAPowerOfTwo)
 {
     EXPECT_EQ(0, config_load_text(c, "shards 16\n", err, sizeof(err))) << err;
@@ -321,7 +349,7 @@ TEST_F(Config, RequirepassKeepsNulBytes)
     const char *args[] = {"requirepass", pass.data()};
     const size_t lens[] = {11, pass.size()};
     char e[CONFIG_ERROR_MAX + 128];
-    ASSERT_EQ(0, config_set_many(c, 2, args, lens, e)) << e;
+    ASSERT_EQ(0, config_set_many(c, 2, args, lens, 0, e)) << e;
     EXPECT_EQ(get(CONFIG_REQUIREPASS), pass);
     EXPECT_TRUE(config_password_matches(c, pass.data(), pass.size()));
     EXPECT_FALSE(config_password_matches(c, "sec", 3));
@@ -377,7 +405,7 @@ TEST_F(Config, NulBytesAreRefusedOutsideBinaryStrings)
         const char *args[] = {k.name, k.value.data()};
         const size_t lens[] = {strlen(k.name), k.value.size()};
         char e[CONFIG_ERROR_MAX + 128];
-        ASSERT_NE(0, config_set_many(c, 2, args, lens, e)) << k.name;
+        ASSERT_NE(0, config_set_many(c, 2, args, lens, 0, e)) << k.name;
         EXPECT_EQ(std::string(e), std::string("ERR CONFIG SET failed (possibly related to "
                                               "argument '") +
                                       k.name + "') - " + k.why);

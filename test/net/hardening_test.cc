@@ -140,3 +140,35 @@ TEST_F(Hardening, StringParametersRoundTripOrRefuseBinaryValues)
                   std::string("-ERR CONFIG SET failed (possibly related to argument '") + name +
                       "') - can't set immutable config\r\n");
 }
+
+// dir and dbfilename are protected, as in Redis 7: CONFIG SET refuses them
+// unless enable-protected-configs allows it (the classic attack writes a
+// dump into another user's .ssh); "local" allows loopback clients.
+TEST(ProtectedConfigs, RefusedUnlessEnabled)
+{
+    if (testing_server::server_binary().empty())
+        GTEST_SKIP() << "MAGPIE_SERVER not set";
+    for (const char *mode : {"no", "local", "yes"}) {
+        ServerProcess p;
+        ASSERT_TRUE(p.start({"--enable-protected-configs", mode})) << p.log();
+        RespClient c;
+        ASSERT_TRUE(c.connect(p.port));
+        bool allowed = std::string(mode) != "no"; // the test connects over loopback
+        for (const char *name : {"dir", "dbfilename"}) {
+            std::string value = std::string(name) == "dir" ? "/tmp" : "other.rdb";
+            EXPECT_EQ(c.call({"CONFIG", "SET", name, value}),
+                      allowed ? std::string("+OK\r\n")
+                              : std::string("-ERR CONFIG SET failed (possibly related to "
+                                            "argument '") +
+                                    name + "') - can't set protected config\r\n")
+                << mode << " " << name;
+        }
+        EXPECT_EQ(c.call({"CONFIG", "GET", "enable-protected-configs"}),
+                  "*2\r\n$24\r\nenable-protected-configs\r\n$" + std::to_string(strlen(mode)) +
+                      "\r\n" + mode + "\r\n");
+        EXPECT_EQ(c.call({"CONFIG", "SET", "enable-protected-configs", "yes"}),
+                  "-ERR CONFIG SET failed (possibly related to argument "
+                  "'enable-protected-configs') - can't set immutable config\r\n");
+        EXPECT_EQ(p.stop(), 0) << p.log();
+    }
+}

@@ -66,7 +66,8 @@ TEST(Loading, ClientsGetLoadingUntilTheRdbIsIn)
     if (!have_server())
         GTEST_SKIP() << "MAGPIE_SERVER not set";
     AofDir dir;
-    std::vector<std::string> args = {"--dir", dir.path, "--save", "", "--threads", "2"};
+    std::vector<std::string> args = {
+        "--dir", dir.path, "--save", "", "--threads", "2", "--enable-protected-configs", "yes"};
     write_data(args);
     struct stat st;
     ASSERT_EQ(stat((dir.path + "/dump.rdb").c_str(), &st), 0);
@@ -82,7 +83,8 @@ TEST(Loading, ClientsGetLoadingUntilTheRdbIsIn)
     EXPECT_EQ(info_field(c, "loading_total_bytes"), std::to_string(st.st_size));
     EXPECT_NE(info_field(c, "loading_loaded_perc"), "");
     EXPECT_NE(info_field(c, "loading_eta_seconds"), "");
-    // CONFIG SET is allowed, but not for the log or the directory.
+    // CONFIG SET is allowed, but not for the log or the directory (dir is
+    // protected too: refused as that first, unless allowed as here).
     EXPECT_EQ(c.call({"CONFIG", "SET", "appendonly", "yes"}), kLoadingError);
     EXPECT_EQ(c.call({"CONFIG", "SET", "dir", "/tmp"}), kLoadingError);
     EXPECT_EQ(c.call({"CONFIG", "SET", "hz", "20"}), "+OK\r\n");

@@ -26,7 +26,8 @@ class Multi : public ServerTest
   protected:
     std::vector<std::string> server_args() override
     {
-        return {"--threads", "4", "--enable-debug-command", "yes"};
+        return {"--threads", "4", "--enable-debug-command", "yes", "--enable-protected-configs",
+                "local"};
     }
 
     // The integer of a ":N" reply, or of a bulk "$n\r\nN".

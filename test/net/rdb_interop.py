@@ -331,7 +331,7 @@ def misconf(base):
     d = tempfile.mkdtemp(dir=base)
     sub = os.path.join(d, "gone")
     os.mkdir(sub)
-    m = Server("magpie", d, "--save", "3600 1")
+    m = Server("magpie", d, "--save", "3600 1", "--enable-protected-configs", "yes")
     m.r.config_set("dir", sub)
     os.rmdir(sub)  # the next save cannot open its file
     m.r.set("a", "1")

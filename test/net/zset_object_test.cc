@@ -20,7 +20,7 @@ class ZsetObject : public ServerTest
   protected:
     std::vector<std::string> server_args() override
     {
-        return {"--enable-debug-command", "yes"};
+        return {"--enable-debug-command", "yes", "--enable-protected-configs", "local"};
     }
 };
 
