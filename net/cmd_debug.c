@@ -127,6 +127,8 @@ bool debug_extra_command(struct cmd_ctx *c)
             reply_error(c->reply, "ERR Not a listpack encoded object.");
     } else if (arg_is(&c->argv[1], "reload")) {
         debug_reload(c, s);
+    } else if (arg_is(&c->argv[1], "populate") && c->argc >= 3 && c->argc <= 5) {
+        debug_populate(c);
     } else if (arg_is(&c->argv[1], "stringmatch-test") && c->argc == 2) {
         stringmatch_test();
         reply_simple(c->reply, "Apparently Redis did not crash: test passed");

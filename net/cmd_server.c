@@ -369,6 +369,12 @@ static void debug_command(struct cmd_ctx *c)
             "    Run a fuzz tester against the stringmatchlen() function.",
             "LISTPACK <key>",
             "    Show low level info about the listpack encoding of <key>.",
+            "POPULATE <count> [<prefix>] [<size>]",
+            "    Create <count> string keys <prefix>:<n> ('key' when no prefix is given)",
+            "    holding value:<n>, or <size> bytes of it; keys that exist are kept.",
+            "RELOAD [MERGE] [NOFLUSH] [NOSAVE]",
+            "    Save the RDB file and load it back. NOSAVE loads the file as it is;",
+            "    NOFLUSH loads it into the current data, its keys replacing the same names.",
             "HELP",
             "    Prints this help.",
         };

@@ -53,6 +53,8 @@ struct session;
 /* enable-debug-command allows DEBUG for this session (net/cmd_server.c); the
  * session refuses DEBUG before authentication when it does not, as Redis. */
 bool session_debug_allowed(const struct session *s);
+/* DEBUG POPULATE (net/cmd_debug_populate.c). */
+void debug_populate(struct cmd_ctx *c);
 /* A no / yes / local setting (enable-debug-command,
  * enable-protected-configs) allows this session. */
 bool session_allowed_by(const struct session *s, enum config_id setting);

@@ -327,6 +327,37 @@ def reload_options(base):
           list(zip(steps, got["redis"], got["magpie"])))
 
 
+def populate_command(base):
+    # DEBUG POPULATE, reply for reply and byte for byte as redis-server's;
+    # Magpie logs each key as a SET, so the AOF brings them back even where
+    # DEBUG is not allowed.
+    d = tempfile.mkdtemp(dir=base)
+    steps = [("DEBUG", "POPULATE", "5"), ("SET", "key:1", "mine"), ("DEBUG", "POPULATE", "7"),
+             ("DBSIZE",), ("GET", "key:1"), ("GET", "key:6"),
+             ("DEBUG", "POPULATE", "3", "pre", "12"), ("GET", "pre:2"),
+             ("DEBUG", "POPULATE", "12", "p2", "3"), ("GET", "p2:11"),
+             ("DEBUG", "POPULATE", "-1"), ("DEBUG", "POPULATE", "abc"),
+             ("DEBUG", "POPULATE", "1", "a", "-5"), ("DEBUG", "POPULATE", "1", "a", "b", "c"),
+             ("DEBUG", "POPULATE", "0"), ("DBSIZE",)]
+    got = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"populate-{kind}.rdb")
+        c = Conn(srv.port)
+        got[kind] = [c.call(*step) for step in steps]
+        srv.stop()
+    check("DEBUG POPULATE answers and fills as redis-server's", got["magpie"] == got["redis"],
+          list(zip(steps, got["redis"], got["magpie"])))
+    aof = os.path.join(d, "aof")
+    os.mkdir(aof)
+    m = Server("magpie", aof, "--appendonly", "yes")
+    Conn(m.port).call("DEBUG", "POPULATE", "1000")
+    m.stop(signal.SIGTERM)
+    m = Server("magpie", aof, "--appendonly", "yes", "--enable-debug-command", "no")
+    check("DEBUG POPULATE's keys come back from the AOF without DEBUG",
+          m.r.dbsize() == 1000 and m.r.get("key:999") == b"value:999")
+    m.stop()
+
+
 def misconf(base):
     d = tempfile.mkdtemp(dir=base)
     sub = os.path.join(d, "gone")
@@ -426,7 +457,8 @@ def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
         for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
-                     reload_events, reload_options, misconf, aof_dir_both_ways, old_single_file):
+                     reload_events, reload_options, populate_command, misconf, aof_dir_both_ways,
+                     old_single_file):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort
