@@ -306,6 +306,18 @@ def reload_events(base):
           seen["magpie"] == seen["redis"], seen)
 
 
+def same_replies(name, d, tag, steps):
+    # Runs the steps on a fresh redis-server and a fresh Magpie in d (each
+    # with a dump file of its own) and checks that every reply is the same.
+    got = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"{tag}-{kind}.rdb")
+        c = Conn(srv.port)
+        got[kind] = [c.call(*step) for step in steps]
+        srv.stop()
+    check(name, got["magpie"] == got["redis"], list(zip(steps, got["redis"], got["magpie"])))
+
+
 def reload_options(base):
     # DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], reply for reply as from
     # redis-server (except after a load that fails: Redis has emptied the
@@ -317,14 +329,7 @@ def reload_options(base):
              ("DEBUG", "RELOAD", "NOFLUSH", "NOSAVE", "MERGE"), ("GET", "a"), ("GET", "c"),
              ("DBSIZE",), ("DEBUG", "RELOAD", "merge"), ("DBSIZE",), ("DEBUG", "RELOAD"),
              ("GET", "a")]
-    got = {}
-    for kind in ("redis", "magpie"):
-        srv = Server(kind, d, "--dbfilename", f"options-{kind}.rdb")
-        c = Conn(srv.port)
-        got[kind] = [c.call(*step) for step in steps]
-        srv.stop()
-    check("DEBUG RELOAD's options answer as redis-server's", got["magpie"] == got["redis"],
-          list(zip(steps, got["redis"], got["magpie"])))
+    same_replies("DEBUG RELOAD's options answer as redis-server's", d, "options", steps)
 
 
 def populate_command(base):
@@ -339,14 +344,7 @@ def populate_command(base):
              ("DEBUG", "POPULATE", "-1"), ("DEBUG", "POPULATE", "abc"),
              ("DEBUG", "POPULATE", "1", "a", "-5"), ("DEBUG", "POPULATE", "1", "a", "b", "c"),
              ("DEBUG", "POPULATE", "0"), ("DBSIZE",)]
-    got = {}
-    for kind in ("redis", "magpie"):
-        srv = Server(kind, d, "--dbfilename", f"populate-{kind}.rdb")
-        c = Conn(srv.port)
-        got[kind] = [c.call(*step) for step in steps]
-        srv.stop()
-    check("DEBUG POPULATE answers and fills as redis-server's", got["magpie"] == got["redis"],
-          list(zip(steps, got["redis"], got["magpie"])))
+    same_replies("DEBUG POPULATE answers and fills as redis-server's", d, "populate", steps)
     aof = os.path.join(d, "aof")
     os.mkdir(aof)
     m = Server("magpie", aof, "--appendonly", "yes")
