@@ -119,19 +119,26 @@ static long long file_size(const struct aof *a, const char *name)
     return (long long)st.st_size;
 }
 
-/* The sizes INFO shows, from the files the manifest names. */
-static void measure(struct aof *a)
+long long aof__manifest_size(const struct aof *a, long long *base)
 {
-    long long total = 0, base = 0;
+    long long total = 0;
     for (int i = 0; i < a->manifest.count; i++) {
         const struct aof_file_info *f = &a->manifest.files[i];
         if (f->type == AOF_FILE_HISTORY)
             continue;
         long long n = file_size(a, f->name);
         total += n;
-        if (f->type == AOF_FILE_BASE)
-            base = n;
+        if (f->type == AOF_FILE_BASE && base)
+            *base = n;
     }
+    return total;
+}
+
+/* The sizes INFO shows, from the files the manifest names. */
+static void measure(struct aof *a)
+{
+    long long base = 0;
+    long long total = aof__manifest_size(a, &base);
     atomic_store_explicit(&a->current_size, total, memory_order_relaxed);
     atomic_store_explicit(&a->base_size, base, memory_order_relaxed);
 }

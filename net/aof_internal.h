@@ -168,6 +168,9 @@ void aof__rewrite_join(struct aof *a);
 /* a->dir: appenddirname inside `dir` (Redis chdirs to dir), unless absolute. */
 void aof__resolve_dir(struct aof *a);
 int aof__path(const struct aof *a, const char *name, char *out, size_t size);
+/* The bytes of the manifest's base and incremental files (what a load
+ * reads; history files are not); *base (if not NULL) gets the base's. */
+long long aof__manifest_size(const struct aof *a, long long *base);
 int aof__write_manifest(struct aof *a, const struct aof_manifest *m);
 int aof__open_incr(struct aof *a, long long seq, char *name, size_t size);
 /* Rewrites the base from the keyspace (rewrite_running is set by the

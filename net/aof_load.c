@@ -100,7 +100,7 @@ static enum load_result replay_file(struct session *s, const char *name, const c
     *r = (struct replay){.valid = from};
     for (uint64_t n = 1;; n++) {
         if (n % PROGRESS_EVERY == 0 && !loading_progress(&s->server->loading, r->valid)) {
-            snprintf(err, errlen, "Loading interrupted");
+            snprintf(err, errlen, LOADING_INTERRUPTED);
             return LOAD_FAILED;
         }
         size_t used;
@@ -245,20 +245,6 @@ static int load_one(struct aof *a, struct session *s, const struct aof_file_info
     return rc;
 }
 
-/* The bytes the manifest's files hold (INFO's loading_total_bytes). */
-static uint64_t files_size(const struct aof *a)
-{
-    uint64_t total = 0;
-    for (int i = 0; i < a->manifest.count; i++) {
-        char path[4200];
-        struct stat st;
-        if (aof__path(a, a->manifest.files[i].name, path, sizeof(path)) == 0 &&
-            stat(path, &st) == 0)
-            total += (uint64_t)st.st_size;
-    }
-    return total;
-}
-
 static int read_manifest(struct aof *a, char *err, size_t errlen)
 {
     char name[1100], path[4200];
@@ -295,10 +281,9 @@ int aof__load(struct aof *a, char *err, size_t errlen)
         return -1;
     }
     uint64_t start = clock_mono_ms();
-    loading_total(&a->server->loading, files_size(a));
-    if (!loading_hold(&a->server->loading)) {
+    if (!loading_reads(&a->server->loading, (uint64_t)aof__manifest_size(a, NULL))) {
         session_free(s);
-        snprintf(err, errlen, "Loading interrupted");
+        snprintf(err, errlen, LOADING_INTERRUPTED);
         return -1;
     }
     /* The base first, then the incremental files in the manifest's order. */

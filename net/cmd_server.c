@@ -111,10 +111,10 @@ static bool config_undo_take(struct config *cfg, const char *const *args, int n,
     return ok;
 }
 
-static bool names_config(const char *const *args, int n, enum config_id id)
+static bool names_port(const char *const *args, int n)
 {
     for (int i = 0; i < n; i += 2)
-        if (config_lookup(args[i], strlen(args[i])) == (int)id)
+        if (config_lookup(args[i], strlen(args[i])) == CONFIG_PORT)
             return true;
     return false;
 }
@@ -143,7 +143,7 @@ static void config_set_apply(struct cmd_ctx *c, const char *const *args, const s
     struct server *s = session_of(c)->server;
     char err[CONFIG_ERROR_MAX + 128];
     struct config_undo undo = {0};
-    bool port = names_config(args, n, CONFIG_PORT);
+    bool port = names_port(args, n);
     if (port)
         pthread_mutex_lock(&port_change);
     if (port && !config_undo_take(s->config, args, n, &undo)) {

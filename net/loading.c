@@ -30,18 +30,14 @@ static bool shutdown_pending(struct loading *l)
     return l->stopped;
 }
 
-bool loading_hold(struct loading *l)
+bool loading_reads(struct loading *l, uint64_t total_bytes)
 {
+    atomic_store_explicit(&l->total_bytes, total_bytes, memory_order_relaxed);
     const char *hold = getenv("MAGPIE_LOADING_HOLD_MS");
     unsigned long ms = hold && *hold ? strtoul(hold, NULL, 10) : 0;
     for (unsigned long waited = 0; waited < ms && !shutdown_pending(l); waited += 10)
         usleep(10000);
     return !l->stopped;
-}
-
-void loading_total(struct loading *l, uint64_t total_bytes)
-{
-    atomic_store_explicit(&l->total_bytes, total_bytes, memory_order_relaxed);
 }
 
 bool loading_progress(struct loading *l, uint64_t bytes)

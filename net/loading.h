@@ -37,12 +37,14 @@ struct loading {
 
 /* The load starts (before the listener opens). */
 void loading_begin(struct loading *l);
-/* MAGPIE_LOADING_HOLD_MS (tests): the loader waits that long once it knows
- * its total, before it reads, so that a test can watch a load (a shutdown
- * ends the wait). */
-bool loading_hold(struct loading *l); /* false: stopped */
-/* The loader knows what it will read: the size of every file. */
-void loading_total(struct loading *l, uint64_t total_bytes);
+/* What a stopped load's error says. */
+#define LOADING_INTERRUPTED "Loading interrupted"
+
+/* The loader knows what it will read (the size of every file) and is about
+ * to read it. Under MAGPIE_LOADING_HOLD_MS (tests) it first waits that long,
+ * so that a test can watch a load; a shutdown ends the wait. False: stop
+ * (loading_stopped). */
+bool loading_reads(struct loading *l, uint64_t total_bytes);
 /* The loader has read `bytes` of the file it is on. False: stop, a
  * shutdown was asked for (loading_stopped). */
 bool loading_progress(struct loading *l, uint64_t bytes);

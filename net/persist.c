@@ -330,13 +330,10 @@ static int load_file(struct server *s, enum load_mode mode, char *err, size_t er
     struct rdb_load_stats stats;
     struct rdb_error e;
     struct stat st;
-    if (!reload && fstat(fd, &st) == 0) {
-        loading_total(&s->loading, (uint64_t)st.st_size);
-        if (!loading_hold(&s->loading)) {
-            close(fd);
-            snprintf(err, errlen, "Loading interrupted");
-            return -EINTR;
-        }
+    if (!reload && fstat(fd, &st) == 0 && !loading_reads(&s->loading, (uint64_t)st.st_size)) {
+        close(fd);
+        snprintf(err, errlen, LOADING_INTERRUPTED);
+        return -EINTR;
     }
     const struct rdb_progress progress = {loading_rdb_progress, &s->loading};
     int rc = mode == LOAD_REPLACING ? rdb_reload_from_fd(s->ks, fd, clock_unix_ms(), &stats, &e)

@@ -68,8 +68,8 @@ enum notify_class {
     NOTIFY_EVICTED = 1u << 9,   /* e */
     NOTIFY_STREAM = 1u << 10,   /* t */
     NOTIFY_KEY_MISS = 1u << 11, /* m */
-    NOTIFY_LOADED =
-        1u << 12, /* a key a load linked in: no letter names it (Redis tells modules only) */
+    /* A key a load linked in: no letter names it (Redis tells modules only). */
+    NOTIFY_LOADED = 1u << 12,
     NOTIFY_MODULE = 1u << 13, /* d */
     NOTIFY_NEW = 1u << 14,    /* n */
 };

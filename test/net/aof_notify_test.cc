@@ -17,7 +17,6 @@
 #include "net/aof.h"
 #include "net/server.h"
 #include "net/session.h"
-#include "test/common/outbuf_drain.h"
 
 extern "C" {
 #include "store/pubsub.h"
@@ -44,15 +43,6 @@ struct Catcher {
         c->waited_for.push_back(aof_visible_ticket(c->server));
     }
 };
-
-std::string run(struct session *s, const std::vector<std::string> &argv)
-{
-    std::vector<struct resp_arg> args;
-    for (const std::string &a : argv)
-        args.push_back({a.data(), a.size(), nullptr});
-    session_run(s, (int)args.size(), args.data());
-    return outbuf_drain(session_output(s));
-}
 
 class AofNotify : public ::testing::Test
 {
@@ -103,9 +93,9 @@ TEST_F(AofNotify, ANotificationOfACommandsChangeFindsItsTicketGivenOut)
 {
     // Replaced, not new: a new key's first event is "new", which nobody is
     // told of, and which would claim the ticket first either way.
-    ASSERT_EQ(run(s, {"SET", "k", "v"}), "+OK\r\n");
+    ASSERT_EQ(socketless_call(s, {"SET", "k", "v"}), "+OK\r\n");
     settle();
-    ASSERT_EQ(run(s, {"SET", "k", "w"}), "+OK\r\n");
+    ASSERT_EQ(socketless_call(s, {"SET", "k", "w"}), "+OK\r\n");
     ASSERT_EQ(catcher.channels.size(), 2u); // "set", as keyspace and keyevent
     for (size_t i = 0; i < catcher.channels.size(); i++)
         EXPECT_NE(catcher.waited_for[i], 0u) << catcher.channels[i];
@@ -114,11 +104,11 @@ TEST_F(AofNotify, ANotificationOfACommandsChangeFindsItsTicketGivenOut)
 TEST_F(AofNotify, AnExpiredNotificationFindsTheDelsTicketGivenOut)
 {
     // Only GET may expire it, on this thread.
-    ASSERT_EQ(run(s, {"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), "+OK\r\n");
-    ASSERT_EQ(run(s, {"SET", "k", "v", "PX", "1"}), "+OK\r\n");
+    ASSERT_EQ(socketless_call(s, {"DEBUG", "SET-ACTIVE-EXPIRE", "0"}), "+OK\r\n");
+    ASSERT_EQ(socketless_call(s, {"SET", "k", "v", "PX", "1"}), "+OK\r\n");
     usleep(5000);
     settle();
-    ASSERT_EQ(run(s, {"GET", "k"}), "$-1\r\n"); // expires it: "expired", logged as DEL
+    ASSERT_EQ(socketless_call(s, {"GET", "k"}), "$-1\r\n"); // expires it: "expired", logged as DEL
     ASSERT_EQ(catcher.channels.size(), 2u);
     for (size_t i = 0; i < catcher.channels.size(); i++)
         EXPECT_NE(catcher.waited_for[i], 0u) << catcher.channels[i];

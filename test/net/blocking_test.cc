@@ -16,7 +16,6 @@
 #include "blocktest_command.h"
 #include "inprocess_server.h"
 #include "net/session.h"
-#include "test/common/outbuf_drain.h"
 #include "test/common/eventually.h"
 #include "test/common/server.h"
 
@@ -240,13 +239,7 @@ TEST_F(Blocking, ASessionWithoutASocketNeverBlocks)
     // out at once (and takes the value when there is one).
     struct session *s = session_new(local.server);
     ASSERT_NE(s, nullptr);
-    auto run = [&](std::vector<std::string> argv) {
-        std::vector<struct resp_arg> args;
-        for (const std::string &a : argv)
-            args.push_back({a.data(), a.size(), nullptr});
-        session_run(s, (int)args.size(), args.data());
-        return outbuf_drain(session_output(s));
-    };
+    auto run = [&](const std::vector<std::string> &argv) { return socketless_call(s, argv); };
     EXPECT_EQ(run({"BLOCKTEST", "k", "0"}), "$-1\r\n");
     EXPECT_EQ(run({"SET", "k", "v"}), "+OK\r\n");
     EXPECT_EQ(run({"BLOCKTEST", "k", "0"}), "$1\r\nv\r\n");

@@ -4,7 +4,18 @@
 
 #include "net/config.h"
 #include "net/server.h"
+#include "net/session.h"
+#include "test/common/outbuf_drain.h"
 #include "test/common/server.h"
+
+std::string socketless_call(struct session *s, const std::vector<std::string> &argv)
+{
+    std::vector<struct resp_arg> args;
+    for (const std::string &a : argv)
+        args.push_back({a.data(), a.size(), nullptr});
+    session_run(s, (int)args.size(), args.data());
+    return outbuf_drain(session_output(s));
+}
 
 std::string InProcessServer::start(const std::vector<std::string> &flags)
 {

@@ -9,6 +9,11 @@
 
 struct config;
 struct server;
+struct session;
+
+// Runs one command on a socketless session (net/session.h) and returns the
+// reply bytes it wrote.
+std::string socketless_call(struct session *s, const std::vector<std::string> &argv);
 
 class InProcessServer
 {

@@ -9,7 +9,6 @@
 #include "inprocess_server.h"
 #include "net/server.h"
 #include "net/session.h"
-#include "test/common/outbuf_drain.h"
 #include "test/net/server_fixture.h"
 
 extern "C" {
@@ -70,15 +69,6 @@ std::string without_id(std::string reply)
     return reply;
 }
 
-std::string run_socketless(struct session *s, const std::vector<std::string> &argv)
-{
-    std::vector<struct resp_arg> args;
-    for (const std::string &a : argv)
-        args.push_back({a.data(), a.size(), nullptr});
-    session_run(s, (int)args.size(), args.data());
-    return outbuf_drain(session_output(s));
-}
-
 // Every key of databases 0..3 with its value, as a client reads them.
 std::string dump(const std::function<std::string(const std::vector<std::string> &)> &call)
 {
@@ -104,11 +94,11 @@ TEST_F(Socketless, ReplaysLikeARealConnection)
     ASSERT_NE(s, nullptr);
     for (const auto &argv : kRecorded) {
         std::string over_socket = conn->call(argv);
-        std::string socketless = run_socketless(s, argv);
+        std::string socketless = socketless_call(s, argv);
         EXPECT_EQ(without_id(socketless), without_id(over_socket)) << argv[0];
     }
     auto via_socket = [&](const std::vector<std::string> &a) { return conn->call(a); };
-    auto via_session = [&](const std::vector<std::string> &a) { return run_socketless(s, a); };
+    auto via_session = [&](const std::vector<std::string> &a) { return socketless_call(s, a); };
     EXPECT_EQ(dump(via_session), dump(via_socket));
     session_free(s);
 }
@@ -119,9 +109,9 @@ TEST(SocketlessSession, ClientInfoShowsNoSocket)
     ASSERT_EQ(local.start({"--threads", "1"}), "");
     struct session *s = session_new(local.server);
     ASSERT_NE(s, nullptr);
-    std::string info = run_socketless(s, {"CLIENT", "INFO"});
+    std::string info = socketless_call(s, {"CLIENT", "INFO"});
     EXPECT_NE(info.find(" addr= laddr= fd=-1 "), std::string::npos) << info;
-    EXPECT_EQ(run_socketless(s, {"QUIT"}), "+OK\r\n"); // nothing to close
-    EXPECT_EQ(run_socketless(s, {"PING"}), "+PONG\r\n");
+    EXPECT_EQ(socketless_call(s, {"QUIT"}), "+OK\r\n"); // nothing to close
+    EXPECT_EQ(socketless_call(s, {"PING"}), "+PONG\r\n");
     session_free(s);
 }
