@@ -1,7 +1,8 @@
 /*
  * The DEBUG subcommands operators and test harnesses use besides OBJECT and
  * SLEEP (net/cmd_server.c): SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, LISTPACK,
- * STRINGMATCH-TEST, and Magpie's EXPIRE-SLICE-DELAY (tests). DEBUG's own gate
+ * STRINGMATCH-TEST, RELOAD, POPULATE (net/cmd_debug_populate.c), DIGEST and
+ * DIGEST-VALUE, and Magpie's EXPIRE-SLICE-DELAY (tests). DEBUG's own gate
  * (enable-debug-command) is checked by the caller.
  */
 #include "net/commands.h"
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A new random replication id (40 hex digits), as INFO replication shows. */
 /* DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]. MERGE is what a load here
  * always does with a key of the same name (replace it); Redis without it
  * aborts on one. */
@@ -58,6 +58,7 @@ static void debug_reload(struct cmd_ctx *c, struct server *s)
     }
 }
 
+/* A new random replication id (40 hex digits), as INFO replication shows. */
 static void change_repl_id(struct server *s)
 {
     unsigned char raw[20];
@@ -75,6 +76,39 @@ static void change_repl_id(struct server *s)
     id[40] = '\0';
     LOCK_GUARD (&s->clients.lock)
         memcpy(s->replid, id, sizeof(id));
+}
+
+/* A digest as Redis replies it: 40 lowercase hex digits, a status line. */
+static void reply_digest(struct cmd_ctx *c, const unsigned char d[20])
+{
+    static const char hex[] = "0123456789abcdef";
+    char line[41];
+    for (int i = 0; i < 20; i++) {
+        line[2 * i] = hex[d[i] >> 4];
+        line[2 * i + 1] = hex[d[i] & 15];
+    }
+    line[40] = '\0';
+    reply_simple(c->reply, line);
+}
+
+/* DEBUG DIGEST, and DIGEST-VALUE key... (an array, one per key). */
+static void debug_digest(struct cmd_ctx *c, bool per_key)
+{
+    unsigned char d[20];
+    if (!per_key) {
+        if (keyspace_digest(c->ks, d) != 0)
+            reply_error(c->reply, "ERR out of memory");
+        else
+            reply_digest(c, d);
+        return;
+    }
+    reply_array(c->reply, (size_t)(c->argc - 2));
+    for (int i = 2; i < c->argc; i++) {
+        if (keyspace_digest_value(c->ks, c->db, c->argv[i].ptr, c->argv[i].len, d) != 0)
+            reply_error(c->reply, "ERR out of memory");
+        else
+            reply_digest(c, d);
+    }
 }
 
 /* Redis's stringmatchlen fuzzer, on Magpie's glob matcher: random patterns
@@ -125,6 +159,10 @@ bool debug_extra_command(struct cmd_ctx *c)
             reply_error(c->reply, "ERR no such key");
         else
             reply_error(c->reply, "ERR Not a listpack encoded object.");
+    } else if (arg_is(&c->argv[1], "digest") && c->argc == 2) {
+        debug_digest(c, false);
+    } else if (arg_is(&c->argv[1], "digest-value")) {
+        debug_digest(c, true);
     } else if (arg_is(&c->argv[1], "reload")) {
         debug_reload(c, s);
     } else if (arg_is(&c->argv[1], "populate") && c->argc >= 3 && c->argc <= 5) {

@@ -196,6 +196,16 @@ struct keyspace_object_info {
 int keyspace_object_info(struct keyspace *ks, int db, const void *key, size_t key_len,
                          int64_t now_ms, struct keyspace_object_info *out);
 
+/* (Added for DEBUG DIGEST, store/digest.c.) Redis's SHA-1 based digest
+ * of every database, bit for bit: equal datasets give equal digests in
+ * Magpie and redis-server; all zeros when there are no keys. Each shard is
+ * read at one moment, not the whole keyspace at once. 0 or -ENOMEM. */
+int keyspace_digest(struct keyspace *ks, unsigned char out[20]);
+/* DEBUG DIGEST-VALUE: one key's digest (its type, value and whether it has
+ * a TTL, not its name), all zeros when missing. 0 or -ENOMEM. */
+int keyspace_digest_value(struct keyspace *ks, int db, const void *key, size_t key_len,
+                          unsigned char out[20]);
+
 #ifdef __cplusplus
 #pragma GCC diagnostic pop
 }

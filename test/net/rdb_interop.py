@@ -6,7 +6,8 @@ a Magpie dump must load in redis-server (and pass redis-check-rdb) with
 every key, type, value and TTL; a redis-server dump with every encoding must
 load in Magpie; DUMP payloads must RESTORE both ways; sorted sets both ways; a dump
 holding a type Magpie lacks must be refused with the key and the type named;
-an AOF directory with an RDB base must load both ways.
+an AOF directory with an RDB base must load both ways; after each move DEBUG
+DIGEST must be the same in both servers.
 Usage: rdb_interop.py MAGPIE_SERVER    Prints "ok"/"not ok" lines and RESULT.
 """
 import os
@@ -129,11 +130,16 @@ def snapshot(r, db=0):
     return out
 
 
+def digest(r):
+    return r.execute_command("DEBUG", "DIGEST")
+
+
 def magpie_to_redis(base):
     d = tempfile.mkdtemp(dir=base)
     m = Server("magpie", d)
     populate(m.r)
     expect = (snapshot(m.r), snapshot(m.r, 5))
+    expect_digest = digest(m.r)
     check("magpie SAVE", m.r.save())
     m.stop()
     rc = subprocess.run([CHECK, os.path.join(d, "dump.rdb")], capture_output=True, text=True)
@@ -142,6 +148,8 @@ def magpie_to_redis(base):
     got = (snapshot(r.r), snapshot(r.r, 5))
     check("redis-server loads a Magpie dump: every key, type, value and TTL", got == expect,
           set(expect[0].items()) ^ set(got[0].items()) if got != expect else "")
+    check("redis-server's DEBUG DIGEST of the loaded dump is Magpie's before the save",
+          digest(r.r) == expect_digest, (digest(r.r), expect_digest))
     r.stop()
 
 
@@ -150,6 +158,7 @@ def redis_to_magpie(base):
     r = Server("redis", d)
     populate(r.r)
     expect = (snapshot(r.r), snapshot(r.r, 5))
+    expect_digest = digest(r.r)
     encodings = {k: r.r.object("encoding", k) for k in r.r.keys("*")}
     check("redis SAVE", r.r.save())
     r.stop()
@@ -158,7 +167,30 @@ def redis_to_magpie(base):
     check("magpie loads a redis-server dump with every encoding " +
           str(sorted(set(e.decode() for e in encodings.values()))), got == expect,
           set(expect[0].items()) ^ set(got[0].items()) if got != expect else "")
+    check("Magpie's DEBUG DIGEST of the loaded dump is redis-server's before the save",
+          digest(m.r) == expect_digest, (digest(m.r), expect_digest))
     m.stop()
+
+
+def digest_command(base):
+    # DEBUG DIGEST and DIGEST-VALUE of the same data, reply for reply as
+    # redis-server's: every type and encoding, TTLs, another database, and
+    # a list whose nodes are compressed.
+    d = tempfile.mkdtemp(dir=base)
+    got = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"digest-{kind}.rdb", "--list-compress-depth", "1")
+        populate(srv.r)
+        srv.r.rpush("list:packed", *[f"compressible element {i % 7}" for i in range(3000)])
+        keys = sorted(srv.r.keys("*"))
+        c = Conn(srv.port)
+        got[kind] = [c.call("DEBUG", "DIGEST-VALUE", *keys), c.call("DEBUG", "DIGEST"),
+                     c.call("DEBUG", "DIGEST-VALUE"), c.call("DEBUG", "DIGEST-VALUE", "missing"),
+                     c.call("DEBUG", "DIGEST", "extra"), c.call("FLUSHALL"),
+                     c.call("DEBUG", "DIGEST")]
+        srv.stop()
+    check("DEBUG DIGEST and DIGEST-VALUE answer as redis-server's for the same data",
+          got["magpie"] == got["redis"], list(zip(got["redis"], got["magpie"])))
 
 
 def unsupported_type(base):
@@ -402,6 +434,7 @@ def aof_dir_both_ways(base):
         s.r.set("after-rewrite", "1")
         s.r.rpush("list:small", "appended")
         expect = (snapshot(s.r), snapshot(s.r, 5))
+        expect_digest = digest(s.r)
         s.stop(signal.SIGTERM)
         aofdir = os.path.join(d, "appendonlydir")
         names = sorted(os.listdir(aofdir))
@@ -417,6 +450,8 @@ def aof_dir_both_ways(base):
         check(f"{target} loads {source}'s AOF directory: every key, type, value and TTL",
               got == expect,
               set(expect[0].items()) ^ set(got[0].items()) if got != expect else "")
+        check(f"{target}'s DEBUG DIGEST after the load is {source}'s",
+              digest(t.r) == expect_digest, (digest(t.r), expect_digest))
         t.stop()
 
 
@@ -454,7 +489,7 @@ def old_single_file(base):
 def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
-        for test in (magpie_to_redis, redis_to_magpie, unsupported_type, dump_restore, lifecycle,
+        for test in (magpie_to_redis, redis_to_magpie, digest_command, unsupported_type, dump_restore, lifecycle,
                      reload_events, reload_options, populate_command, misconf, aof_dir_both_ways,
                      old_single_file):
             try:
