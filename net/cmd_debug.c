@@ -1,8 +1,8 @@
 /*
  * The DEBUG subcommands operators and test harnesses use besides OBJECT and
  * SLEEP (net/cmd_server.c): SET-ACTIVE-EXPIRE, CHANGE-REPL-ID, LISTPACK,
- * STRINGMATCH-TEST, RELOAD, POPULATE (net/cmd_debug_populate.c), DIGEST and
- * DIGEST-VALUE, and Magpie's EXPIRE-SLICE-DELAY (tests). DEBUG's own gate
+ * STRINGMATCH-TEST, RELOAD, POPULATE (net/cmd_debug_populate.c), DIGEST,
+ * DIGEST-VALUE and PROTOCOL, and Magpie's EXPIRE-SLICE-DELAY (tests). DEBUG's own gate
  * (enable-debug-command) is checked by the caller.
  */
 #include "net/commands.h"
@@ -111,6 +111,66 @@ static void debug_digest(struct cmd_ctx *c, bool per_key)
     }
 }
 
+/* DEBUG PROTOCOL type: one reply of each RESP type, as Redis sends them,
+ * for client libraries to test their parsers with. */
+static void debug_protocol(struct cmd_ctx *c)
+{
+    struct reply *r = c->reply;
+    const struct resp_arg *type = &c->argv[2];
+    if (arg_is(type, "string")) {
+        reply_bulk_cstr(r, "Hello World");
+    } else if (arg_is(type, "integer")) {
+        reply_int(r, 12345);
+    } else if (arg_is(type, "double")) {
+        reply_double(r, 3.141);
+    } else if (arg_is(type, "bignum")) {
+        static const char digits[] = "1234567999999999999999999999999999999";
+        reply_bignum(r, digits, sizeof(digits) - 1);
+    } else if (arg_is(type, "null")) {
+        reply_null(r);
+    } else if (arg_is(type, "array") || arg_is(type, "set")) {
+        if (arg_is(type, "array"))
+            reply_array(r, 3);
+        else
+            reply_set(r, 3);
+        for (int i = 0; i < 3; i++)
+            reply_int(r, i);
+    } else if (arg_is(type, "map")) {
+        reply_map(r, 3);
+        for (int i = 0; i < 3; i++) {
+            reply_int(r, i);
+            reply_bool(r, i == 1);
+        }
+    } else if (arg_is(type, "attrib")) {
+        reply_attribute(r, 1); /* RESP2 drops it */
+        reply_bulk_cstr(r, "key-popularity");
+        reply_array(r, 2);
+        reply_bulk_cstr(r, "key:123");
+        reply_int(r, 90);
+        /* An attribute describes the reply that follows it. */
+        reply_bulk_cstr(r, "Some real reply following the attribute");
+    } else if (arg_is(type, "push")) {
+        if (r->proto < 3) {
+            reply_error(r, "ERR RESP2 is not supported by this command");
+            return;
+        }
+        reply_push(r, 2);
+        reply_bulk_cstr(r, "server-cpu-usage");
+        reply_int(r, 42);
+        /* A client that skips pushes still gets its reply. */
+        reply_bulk_cstr(r, "Some real reply following the push reply");
+    } else if (arg_is(type, "true") || arg_is(type, "false")) {
+        reply_bool(r, arg_is(type, "true"));
+    } else if (arg_is(type, "verbatim")) {
+        static const char text[] = "This is a verbatim\nstring";
+        reply_verbatim(r, "txt", text, sizeof(text) - 1);
+    } else {
+        reply_error(r, "ERR Wrong protocol type name. Please use one of the following: "
+                       "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|"
+                       "true|false");
+    }
+}
+
 /* Redis's stringmatchlen fuzzer, on Magpie's glob matcher: random patterns
  * and strings over a small alphabet, to crash on a bug rather than answer. */
 static void stringmatch_test(void)
@@ -163,6 +223,8 @@ bool debug_extra_command(struct cmd_ctx *c)
         debug_digest(c, false);
     } else if (arg_is(&c->argv[1], "digest-value")) {
         debug_digest(c, true);
+    } else if (arg_is(&c->argv[1], "protocol") && c->argc == 3) {
+        debug_protocol(c);
     } else if (arg_is(&c->argv[1], "reload")) {
         debug_reload(c, s);
     } else if (arg_is(&c->argv[1], "populate") && c->argc >= 3 && c->argc <= 5) {

@@ -388,6 +388,41 @@ def populate_command(base):
     m.stop()
 
 
+def read_until(sock, end):
+    data = b""
+    while not data.endswith(end):
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data[:-len(end)]
+
+
+def protocol_samples(base):
+    # DEBUG PROTOCOL's sample of every RESP type, byte for byte as
+    # redis-server's, under RESP2 and RESP3 (each reply read up to the ECHO
+    # sent after it).
+    d = tempfile.mkdtemp(dir=base)
+    types = ["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib",
+             "push", "verbatim", "true", "false", "bogus"]
+    got = {}
+    for kind in ("redis", "magpie"):
+        srv = Server(kind, d, "--dbfilename", f"protocol-{kind}.rdb")
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=20)
+        got[kind] = []
+        for proto in ("2", "3"):
+            sock.sendall(f"HELLO {proto}\r\nECHO hello-done\r\n".encode())
+            read_until(sock, b"$10\r\nhello-done\r\n")  # HELLO names the server
+            for t in types + ["PUSH extra"]:
+                sock.sendall(f"DEBUG PROTOCOL {t}\r\nECHO end\r\n".encode())
+                got[kind].append((proto, t, read_until(sock, b"$3\r\nend\r\n")))
+        sock.close()
+        srv.stop()
+    check("DEBUG PROTOCOL answers as redis-server's in RESP2 and RESP3",
+          got["magpie"] == got["redis"],
+          [(a, b) for a, b in zip(got["redis"], got["magpie"]) if a != b])
+
+
 def misconf(base):
     d = tempfile.mkdtemp(dir=base)
     sub = os.path.join(d, "gone")
@@ -489,9 +524,9 @@ def old_single_file(base):
 def main():
     base = tempfile.mkdtemp(prefix="magpie-rdb-")
     try:
-        for test in (magpie_to_redis, redis_to_magpie, digest_command, unsupported_type, dump_restore, lifecycle,
-                     reload_events, reload_options, populate_command, misconf, aof_dir_both_ways,
-                     old_single_file):
+        for test in (magpie_to_redis, redis_to_magpie, digest_command, unsupported_type,
+                     dump_restore, lifecycle, reload_events, reload_options, populate_command,
+                     protocol_samples, misconf, aof_dir_both_ways, old_single_file):
             try:
                 test(base)
             except Exception as e:  # a crash of the check is a failure, not an abort
